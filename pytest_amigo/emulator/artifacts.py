@@ -1,0 +1,86 @@
+"""The artifacts zip of a finished run (the emulator's stand-in for Amigo's S3 blob).
+
+Layout (documented in docs/emulator.md)::
+
+    manifest.json
+    run.json                                   the run as the list endpoint returns it
+    tool_invocations.json                      every tool invocation of the run
+    unit_tests/<unit_test_id>/session-<k>/transcript.json
+    unit_tests/<unit_test_id>/session-<k>/evaluations.json
+    padding.bin                                only with artifact_padding_bytes > 0 (stored)
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from pytest_amigo.emulator.store import Run, Store
+
+_CHUNK = 1 << 20
+
+
+def _dump(data: Any) -> str:
+    return json.dumps(data, indent=2, sort_keys=False) + "\n"
+
+
+def build_zip(store: Store, run: Run, directory: Path) -> Path:
+    """Write the artifacts zip of ``run`` into ``directory`` and return its path."""
+    with store.lock:
+        instance = store.run_instance(run)
+        evaluations = store.evaluation_results([run.id])
+        invocations = store.tool_invocations([run.id])
+    files: list[str] = []
+    fd, name = tempfile.mkstemp(prefix=f"run-{run.id}-", suffix=".zip", dir=directory)
+    path = Path(name)
+    with open(fd, "wb") as raw, zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as zf:
+
+        def put(arcname: str, text: str) -> None:
+            zf.writestr(arcname, text)
+            files.append(arcname)
+
+        put("run.json", _dump(instance))
+        put("tool_invocations.json", _dump(invocations))
+        for u in run.unit_tests:
+            for s in u.sessions:
+                base = f"unit_tests/{u.unit_test_id}/session-{s.index}"
+                transcript = {
+                    "simulation_unit_test_set_run_id": run.id,
+                    "unit_test_id": u.unit_test_id,
+                    "run_index": s.index,
+                    "error": s.error,
+                    "finished": run.finished(s, store.now()),
+                    "messages": s.messages,
+                }
+                put(f"{base}/transcript.json", _dump(transcript))
+                mine = [
+                    e
+                    for e in evaluations
+                    if e["source"]["unit_test_id"] == u.unit_test_id
+                    and e["source"]["run_index"] == s.index
+                ]
+                put(f"{base}/evaluations.json", _dump(mine))
+        padding = store.options.artifact_padding_bytes
+        if padding > 0:
+            info = zipfile.ZipInfo("padding.bin")
+            info.compress_type = zipfile.ZIP_STORED
+            with zf.open(info, "w", force_zip64=padding > 0x7FFFFFFF) as out:
+                block = b"\0" * _CHUNK
+                left = padding
+                while left > 0:
+                    out.write(block[: min(left, _CHUNK)])
+                    left -= _CHUNK
+            files.append("padding.bin")
+        manifest = {
+            "format": "pytest-amigo-emulator-artifacts",
+            "format_version": 1,
+            "organization": store.org,
+            "simulation_unit_test_set_run_id": run.id,
+            "simulation_unit_test_set_id": run.set_id,
+            "files": [*files, "manifest.json"],
+        }
+        zf.writestr("manifest.json", _dump(manifest))
+    return path

@@ -1,0 +1,99 @@
+"""Run the emulator on 127.0.0.1 in a background thread: ``with Emulator(world) as emu: ...``."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import httpx
+import uvicorn
+
+from pytest_amigo.emulator.app import build_asgi
+from pytest_amigo.emulator.store import Store
+from pytest_amigo.emulator.world import World
+
+_START_TIMEOUT = 15.0
+
+
+class Emulator:
+    """A running emulator: uvicorn in a daemon thread, serving ``world`` on 127.0.0.1.
+
+    ``overrides`` replace ``[emulator]`` options of the world (``speed=50``, ``token_ttl=2``,
+    ``rate_limits=False``, ...). The server starts on construction (or on ``__enter__``) and
+    stops on ``stop()`` / ``__exit__``.
+    """
+
+    def __init__(self, world: World | str | Path, port: int = 0, **overrides: Any) -> None:
+        if not isinstance(world, World):
+            world = World.from_toml(world)
+        if overrides:
+            world = world.with_options(**overrides)
+        self.world = world
+        self.asgi, self.app = build_asgi(world)
+        self.store: Store = self.app.state.store
+        self.middleware = self.asgi if self.asgi is not self.app else None
+        config = uvicorn.Config(self.asgi, host="127.0.0.1", port=port, log_level="warning")
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, name="amigo-emulator", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + _START_TIMEOUT
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"the Amigo emulator did not start on port {port}")
+            time.sleep(0.01)
+        sockets = [s for server in self._server.servers for s in server.sockets]
+        self.port: int = sockets[0].getsockname()[1]
+        self.base_url = f"http://127.0.0.1:{self.port}"
+
+    @property
+    def organization_id(self) -> str:
+        return self.world.options.organization
+
+    @property
+    def credentials(self) -> dict[str, str]:
+        """The first user's ``{api_key, api_key_id, user_id}``."""
+        return self.world.users[0].credentials()
+
+    def user(self, user_id: str | None = None) -> dict[str, str]:
+        for u in self.world.users:
+            if user_id is None or u.user_id == user_id:
+                return u.credentials()
+        raise KeyError(f"no user {user_id!r} in the world")
+
+    def env(self, user_id: str | None = None) -> dict[str, str]:
+        """AMIGO_* environment variables that point amigo-sdk (and pytest-amigo) here."""
+        c = self.user(user_id)
+        return {
+            "AMIGO_API_KEY": c["api_key"],
+            "AMIGO_API_KEY_ID": c["api_key_id"],
+            "AMIGO_USER_ID": c["user_id"],
+            "AMIGO_ORGANIZATION_ID": self.organization_id,
+            "AMIGO_BASE_URL": self.base_url,
+        }
+
+    def advance(self, seconds: float) -> float:
+        """Move the world clock forward by ``seconds`` world seconds; returns the world time."""
+        with self.store.lock:
+            return self.store.clock.advance(seconds)
+
+    def client(self, **kwargs: Any) -> httpx.Client:
+        return httpx.Client(base_url=self.base_url, **kwargs)
+
+    def stop(self) -> None:
+        if self._thread.is_alive():
+            self._server.should_exit = True
+            self._thread.join(timeout=10)
+
+    def __enter__(self) -> Emulator:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()

@@ -1,0 +1,758 @@
+"""In-memory state of the emulated organization, and runs that execute on a world clock.
+
+Everything the API returns is computed from here. Documents are kept in their API ("instance")
+shape so list endpoints return them as they are. A run is planned completely when it is created
+(durations, metric values, errors, tool calls, evaluation ids); what a caller sees at world
+time ``t`` is derived from that plan, so advancing the clock is all it takes to make progress.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import itertools
+import random
+import secrets
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pytest_amigo.domain import Criterion, MetricValue, format_value
+from pytest_amigo.emulator import world as w
+
+PERM_GET_SET = "Simulation:GetSimulationUnitTestSet"
+PERM_GET_UNIT_TEST = "Simulation:GetSimulationUnitTest"
+
+
+class ApiError(Exception):
+    """An error answer: HTTP status and the ``detail`` of the JSON body."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+
+
+def iso(dt: datetime) -> str:
+    return dt.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+class Clock:
+    """World seconds since start = real seconds * speed + advanced offset."""
+
+    def __init__(self, speed: float) -> None:
+        self.speed = speed
+        self._real0 = time.monotonic()
+        self._wall0 = datetime.now(UTC)
+        self._offset = 0.0
+
+    def now(self) -> float:
+        return (time.monotonic() - self._real0) * self.speed + self._offset
+
+    def advance(self, seconds: float) -> float:
+        self._offset += max(0.0, seconds)
+        return self.now()
+
+    def at(self, world_seconds: float) -> datetime:
+        return self._wall0 + timedelta(seconds=world_seconds)
+
+    def seconds(self, dt: datetime) -> float:
+        if dt.tzinfo is None:
+            dt = dt.replace(tzinfo=UTC)
+        return (dt - self._wall0).total_seconds()
+
+
+@dataclass
+class Token:
+    user: w.User
+    expires_at: float
+    """Epoch seconds (real time)."""
+
+
+@dataclass
+class Behaviour:
+    """How sessions of a unit test behave (world spec, or defaults for API-created tests)."""
+
+    duration: float = 60.0
+    sessions: tuple[w.Session, ...] = ()
+    random: w.RandomSessions | None = None
+
+
+@dataclass
+class PlannedSession:
+    index: int
+    duration: float
+    error: str | None
+    values: list[MetricValue]
+    passed: list[bool]
+    justifications: list[str]
+    evaluation_ids: list[str]
+    message_ids: list[str]
+    messages: list[dict[str, Any]]
+    tools: list[tuple[str, w.ToolCall]]
+    """(invocation id, call)."""
+
+
+@dataclass
+class PlannedUnitTest:
+    unit_test_id: str
+    run_count: int
+    criteria: list[Criterion]
+    metric_versions: list[int]
+    spec: dict[str, Any]
+    """The full-permission UnitTestRunSpec."""
+    sessions: list[PlannedSession]
+
+
+@dataclass
+class Run:
+    id: str
+    set_id: str
+    user_id: str
+    created: float
+    """World seconds."""
+    unit_tests: list[PlannedUnitTest]
+    run_error: w.RunError | None = None
+    cancelled_at: float | None = None
+    artifact_token: str = field(default_factory=lambda: secrets.token_hex(16))
+
+    @property
+    def natural_end(self) -> float:
+        longest = max((s.duration for u in self.unit_tests for s in u.sessions), default=0.0)
+        return self.created + longest
+
+    @property
+    def error_at(self) -> float | None:
+        return None if self.run_error is None else self.created + self.run_error.after
+
+    @property
+    def end(self) -> float:
+        candidates = [self.natural_end]
+        if self.error_at is not None:
+            candidates.append(self.error_at)
+        if self.cancelled_at is not None:
+            candidates.append(self.cancelled_at)
+        return min(candidates)
+
+    def errored_at(self, t: float) -> bool:
+        return self.error_at is not None and self.end == self.error_at and t >= self.end
+
+    def finished(self, s: PlannedSession, t: float) -> bool:
+        return self.created + s.duration <= min(t, self.end)
+
+    def unit_test_done(self, u: PlannedUnitTest, t: float) -> bool:
+        return all(self.finished(s, t) for s in u.sessions)
+
+
+def _paged(items: list[Any], limit: int, token: int) -> tuple[list[Any], bool, int | None]:
+    start = max(0, token)
+    chunk = items[start : start + limit]
+    more = start + limit < len(items)
+    return chunk, more, (start + limit if more else None)
+
+
+def _sorted(items: list[dict[str, Any]], sort_by: list[str], allowed: set[str]) -> list[Any]:
+    out = list(items)
+    for spec in reversed(sort_by):
+        desc = spec.startswith("-")
+        key = spec.lstrip("+-")
+        if key not in allowed:
+            raise ApiError(400, f"Unsupported sort field {key!r}; supported: {sorted(allowed)}")
+        out.sort(key=lambda d, k=key: d.get(k) or "", reverse=desc)
+    return out
+
+
+def _tags_list(tags: dict[str, str | None]) -> list[dict[str, str | None]]:
+    return [{"key": k, "value": v} for k, v in tags.items()]
+
+
+def _tag_match(tags: dict[str, str | None], wanted: list[str]) -> bool:
+    if not wanted:
+        return True
+    for item in wanted:
+        key, _, value = item.partition(":")
+        if key in tags and (value == "*" or (tags[key] or "") == value):
+            return True
+    return False
+
+
+def _creator_match(creator: dict[str, str], wanted: list[str]) -> bool:
+    return not wanted or f"{creator['org_id']},{creator['user_id']}" in wanted
+
+
+def meeting_value(c: Criterion) -> MetricValue:
+    if c.kind == "boolean":
+        return c.expected_value
+    if c.kind == "categorical":
+        return c.expected_values[0]
+    t = float(c.threshold or 0.0)
+    return {"==": t, "!=": t + 1, "<=": t, "<": t - 1, ">=": t, ">": t + 1}[c.verb or ">="]
+
+
+def failing_value(c: Criterion, metric: dict[str, Any] | None) -> MetricValue:
+    if c.kind == "boolean":
+        return not c.expected_value
+    if c.kind == "categorical":
+        categories = (metric or {}).get("_value", {}).get("categories", [])
+        return next((x for x in categories if x not in c.expected_values), "other")
+    t = float(c.threshold or 0.0)
+    return {"==": t + 1, "!=": t, "<=": t + 1, "<": t, ">=": t - 1, ">": t}[c.verb or ">="]
+
+
+class Store:
+    def __init__(self, world: w.World) -> None:
+        self.world = world
+        self.options = world.options
+        self.org = world.options.organization
+        self.clock = Clock(world.options.speed)
+        self.lock = threading.RLock()
+        self.secret = secrets.token_bytes(32)
+        self.rng = random.Random(world.options.seed)
+        self._counter = itertools.count(1)
+        self._epoch = int(time.time())
+        self.tokens: dict[str, Token] = {}
+        self.users = {u.api_key_id: u for u in world.users}
+        self.personas: dict[str, dict[str, Any]] = {}
+        self.persona_versions: dict[str, list[dict[str, Any]]] = {}
+        self.scenarios: dict[str, dict[str, Any]] = {}
+        self.scenario_versions: dict[str, list[dict[str, Any]]] = {}
+        self.metrics: dict[str, dict[str, Any]] = {}
+        self.unit_tests: dict[str, dict[str, Any]] = {}
+        self.behaviours: dict[str, Behaviour] = {}
+        self.sets: dict[str, dict[str, Any]] = {}
+        self.set_run_errors: dict[str, w.RunError] = {}
+        self.runs: dict[str, Run] = {}
+        self.artifact_tokens: dict[str, str] = {}
+        self._seed()
+
+    # -- ids, time, documents ----------------------------------------------------------------
+    def new_id(self) -> str:
+        return f"{self._epoch:08x}{next(self._counter):016x}"
+
+    def now(self) -> float:
+        return self.clock.now()
+
+    def stamp(self) -> str:
+        return iso(self.clock.at(self.now()))
+
+    def _who(self, user_id: str) -> dict[str, str]:
+        return {"org_id": self.org, "user_id": user_id}
+
+    def _seed(self) -> None:
+        owner = self.world.users[0].user_id if self.world.users else "emulator"
+        for m in self.world.metrics:
+            self._add_metric(m.id, m.name, m.type, m.description, m.value_spec(), owner)
+        for p in self.world.personas:
+            self._add_persona(p.id, p.name, p.role, {}, {"background": p.background}, owner)
+        for s in self.world.scenarios:
+            version = {"objective": s.objective, "instructions": s.instructions}
+            self._add_scenario(s.id, s.name, {}, version, owner)
+        for u in self.world.unit_tests:
+            criteria = [
+                {"name": c.name, "metric_id": c.metric_id, "criterion": c.to_api()}
+                for c in u.criteria
+            ]
+            doc = self._unit_test_doc(
+                u.id, u.name, u.description, u.service_id, "release", u.persona_id,
+                u.scenario_id, u.max_interactions, criteria, {}, owner,
+            )  # fmt: skip
+            self.unit_tests[u.id] = doc
+            self.behaviours[u.id] = Behaviour(u.duration, u.sessions, u.random)
+        for s in self.world.sets:
+            self.sets[s.id] = self._set_doc(
+                s.id, s.name, s.description, [list(x) for x in s.unit_test_runs], {}, owner
+            )
+            if s.run_error is not None:
+                self.set_run_errors[s.id] = s.run_error
+
+    def _add_metric(
+        self, mid: str, name: str, kind: str, description: str, value: dict[str, Any], owner: str
+    ) -> None:
+        now = self.stamp()
+        self.metrics[mid] = {
+            "id": mid, "org_id": self.org, "name": name, "applied_to_services": [],
+            "additional_notes": None, "tags": [], "creator": self._who(owner),
+            "updated_by": self._who(owner), "metric_value_type": kind, "is_deleted": False,
+            "created_at": now, "updated_at": now,
+            "_value": value, "_description": description,
+        }  # fmt: skip
+
+    def _add_persona(
+        self,
+        pid: str,
+        name: str,
+        role: str,
+        tags: dict[str, str | None],
+        version: dict[str, Any],
+        owner: str,
+    ) -> None:
+        now = self.stamp()
+        self.personas[pid] = {
+            "id": pid, "name": name, "role": role, "tags": dict(tags), "is_deleted": False,
+            "created_at": now, "creator": self._who(owner), "updated_at": now,
+            "updated_by": self._who(owner),
+        }  # fmt: skip
+        self.persona_versions[pid] = []
+        self.add_persona_version(pid, version, owner)
+
+    def add_persona_version(self, pid: str, version: dict[str, Any], owner: str) -> int:
+        versions = self.persona_versions[pid]
+        number = len(versions) + 1
+        versions.append(
+            {
+                "_id": self.new_id(),
+                "org_id": self.org,
+                "created_at": self.stamp(),
+                "updated_at": self.stamp(),
+                "simulation_persona_id": pid,
+                "version": number,
+                "background": version["background"],
+                "preferred_language": version.get("preferred_language"),
+                "timezone": version.get("timezone"),
+                "user_models": list(version.get("user_models", [])),
+                "nonsensitive_user_variables": dict(version.get("nonsensitive_user_variables", {})),
+                "sensitive_user_variables": dict(version.get("sensitive_user_variables", {})),
+                "creator": self._who(owner),
+            }
+        )
+        return number
+
+    def _add_scenario(
+        self, sid: str, name: str, tags: dict[str, str | None], version: dict[str, Any], owner: str
+    ) -> None:
+        now = self.stamp()
+        self.scenarios[sid] = {
+            "id": sid, "name": name, "tags": dict(tags), "is_deleted": False, "created_at": now,
+            "creator": self._who(owner), "updated_at": now, "updated_by": self._who(owner),
+        }  # fmt: skip
+        self.scenario_versions[sid] = []
+        self.add_scenario_version(sid, version, owner)
+
+    def add_scenario_version(self, sid: str, version: dict[str, Any], owner: str) -> int:
+        versions = self.scenario_versions[sid]
+        number = len(versions) + 1
+        starts = version.get("conversation_starts_at")
+        versions.append(
+            {
+                "_id": self.new_id(),
+                "org_id": self.org,
+                "created_at": self.stamp(),
+                "updated_at": self.stamp(),
+                "simulation_scenario_id": sid,
+                "version": number,
+                "objective": version["objective"],
+                "instructions": version["instructions"],
+                "initial_message_type": version.get("initial_message_type", "user-message"),
+                "conversation_starts_at": iso(starts) if isinstance(starts, datetime) else starts,
+                "creator": self._who(owner),
+            }
+        )
+        return number
+
+    def _unit_test_doc(
+        self, uid: str, name: str, description: str, service_id: str, version_set: str,
+        persona_id: str, scenario_id: str, max_interactions: int,
+        criteria: list[dict[str, Any]], tags: dict[str, str | None], owner: str,
+    ) -> dict[str, Any]:  # fmt: skip
+        now = self.stamp()
+        return {
+            "id": uid, "org_id": self.org, "created_at": now, "updated_at": now, "name": name,
+            "description": description, "service_id": service_id,
+            "service_version_set_name": version_set, "persona_id": persona_id,
+            "scenario_id": scenario_id, "max_interactions": max_interactions,
+            "success_criterions": criteria, "is_deleted": False, "tags": _tags_list(tags),
+            "creator": self._who(owner), "updated_by": self._who(owner), "_tags": dict(tags),
+        }  # fmt: skip
+
+    def _set_doc(
+        self,
+        sid: str,
+        name: str,
+        description: str | None,
+        runs: list[list[Any]],
+        tags: dict[str, str | None],
+        owner: str,
+    ) -> dict[str, Any]:
+        now = self.stamp()
+        return {
+            "id": sid, "org_id": self.org, "created_at": now, "updated_at": now, "name": name,
+            "description": description,
+            "unit_test_runs": [{"unit_test_id": u, "run_count": n} for u, n in runs],
+            "last_triggered_run_id": None, "is_deleted": False, "tags": _tags_list(tags),
+            "creator": self._who(owner), "updated_by": self._who(owner), "_tags": dict(tags),
+        }  # fmt: skip
+
+    @staticmethod
+    def public(doc: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in doc.items() if not k.startswith("_")}
+
+    # -- auth -----------------------------------------------------------------------------
+    def sign_in(self, org: str, api_key: str, api_key_id: str, user_id: str) -> tuple[str, str]:
+        if org != self.org:
+            raise ApiError(404, "Organization not found.")
+        user = self.users.get(api_key_id)
+        if (
+            user is None
+            or not hmac.compare_digest(user.api_key, api_key)
+            or user.user_id != user_id
+        ):
+            raise ApiError(
+                401, "API key not found, is incorrect, or the requested user is not found."
+            )
+        token = secrets.token_urlsafe(32)
+        expires = time.time() + self.options.token_ttl
+        with self.lock:
+            self.tokens[token] = Token(user, expires)
+        return token, iso(datetime.fromtimestamp(expires, UTC))
+
+    def authenticate(self, token: str) -> w.User:
+        found = self.tokens.get(token)
+        if found is None:
+            raise ApiError(401, "Invalid authorization token.")
+        if time.time() >= found.expires_at:
+            raise ApiError(401, "The authorization token has expired.")
+        return found.user
+
+    # -- generic listing helpers ------------------------------------------------------------
+    def list_docs(
+        self,
+        docs: Iterable[dict[str, Any]],
+        *,
+        ids: list[str],
+        is_deleted: bool | None,
+        creator: list[str],
+        tag: list[str],
+        sort_by: list[str],
+        extra: Callable[[dict[str, Any]], bool] | None = None,
+    ) -> list[dict[str, Any]]:
+        out = []
+        for d in docs:
+            if ids and d["id"] not in ids:
+                continue
+            if is_deleted is not None and d["is_deleted"] != is_deleted:
+                continue
+            if not _creator_match(d["creator"], creator):
+                continue
+            tags = d.get("_tags", d.get("tags", {}))
+            if not _tag_match(tags if isinstance(tags, dict) else {}, tag):
+                continue
+            if extra is not None and not extra(d):
+                continue
+            out.append(d)
+        return _sorted(out, sort_by, {"updated_at"})
+
+    @staticmethod
+    def search(docs: Iterable[dict[str, Any]], query: str, top: int = 50) -> list[dict[str, Any]]:
+        q = query.strip().lower()
+        return [d for d in docs if q in d["name"].lower() and not d["is_deleted"]][:top]
+
+    @staticmethod
+    def page(items: list[Any], limit: int, token: int) -> tuple[list[Any], bool, int | None]:
+        return _paged(items, limit, token)
+
+    # -- runs -------------------------------------------------------------------------------
+    def create_run(self, set_id: str, user: w.User) -> str:
+        with self.lock:
+            doc = self.sets.get(set_id)
+            if doc is None or doc["is_deleted"]:
+                raise ApiError(404, "Simulation unit test set not found.")
+            t = self.now()
+            for run in self.runs.values():
+                if run.set_id == set_id and run.user_id == user.user_id and t < run.end:
+                    raise ApiError(
+                        409,
+                        "The user already has an unfinished run for this simulation unit test set",
+                    )
+            rid = self.new_id()
+            planned = [
+                self._plan_unit_test(item["unit_test_id"], item["run_count"], rid)
+                for item in doc["unit_test_runs"]
+            ]
+            run = Run(rid, set_id, user.user_id, t, planned, self.set_run_errors.get(set_id))
+            self.runs[rid] = run
+            self.artifact_tokens[run.artifact_token] = rid
+            doc["last_triggered_run_id"] = rid
+            return rid
+
+    def _plan_unit_test(self, uid: str, run_count: int, rid: str) -> PlannedUnitTest:
+        doc = self.unit_tests[uid]
+        criteria = [
+            Criterion.from_api(c["name"], c["metric_id"], c["criterion"])
+            for c in doc["success_criterions"]
+        ]
+        behaviour = self.behaviours.get(uid, Behaviour())
+        persona_version = len(self.persona_versions.get(doc["persona_id"], [])) or 1
+        scenario_version = len(self.scenario_versions.get(doc["scenario_id"], [])) or 1
+        spec = {
+            "unit_test_id": uid,
+            "run_count": run_count,
+            "service_hierarchical_state_machine_version_info": [
+                w.derive_id("state_machine", doc["service_id"]),
+                1,
+            ],
+            "agent_version_info": [w.derive_id("agent", doc["service_id"]), 1],
+            "scenario_version_info": [doc["scenario_id"], scenario_version],
+            "persona_version_info": [doc["persona_id"], persona_version],
+            "llm_model_preferences": {},
+            "max_interactions": doc["max_interactions"],
+            "metrics_to_evaluate": [
+                {
+                    "metric_id": c["metric_id"],
+                    "success_criterion_name": c["name"],
+                    "success_criterion": c["criterion"],
+                }
+                for c in doc["success_criterions"]
+            ],
+        }
+        versions = [1 for _ in criteria]
+        sessions = [self._plan_session(doc, criteria, behaviour, k) for k in range(run_count)]
+        return PlannedUnitTest(uid, run_count, criteria, versions, spec, sessions)
+
+    def _plan_session(
+        self, doc: dict[str, Any], criteria: list[Criterion], b: Behaviour, k: int
+    ) -> PlannedSession:
+        error: str | None = None
+        values: list[MetricValue]
+        justifications: dict[str, str] = {}
+        tools: tuple[w.ToolCall, ...] = ()
+        if b.random is not None:
+            lo, hi = b.random.duration
+            duration = self.rng.uniform(lo, hi)
+            if self.rng.random() < b.random.error_rate:
+                error = "The simulated session failed: the simulator stopped responding."
+            values = [meeting_value(c) for c in criteria]
+            if self.rng.random() >= b.random.pass_rate and criteria:
+                j = self.rng.randrange(len(criteria))
+                values[j] = failing_value(criteria[j], self.metrics.get(criteria[j].metric_id))
+        elif b.sessions:
+            spec = b.sessions[k % len(b.sessions)]
+            duration = spec.duration
+            error = spec.error
+            values = [spec.values.get(c.name, meeting_value(c)) for c in criteria]
+            justifications = spec.justifications
+            tools = spec.tools
+        else:
+            duration = b.duration
+            values = [meeting_value(c) for c in criteria]
+        passed = [c.is_met(v) for c, v in zip(criteria, values, strict=True)]
+        texts = []
+        for c, v, ok in zip(criteria, values, passed, strict=True):
+            metric = self.metrics.get(c.metric_id, {"name": c.name})
+            default = (
+                f"Judging '{metric['name']}' on the simulated conversation gave "
+                f"{format_value(v)}, which {'meets' if ok else 'does not meet'} the success "
+                f"criterion '{c.name}' ({c.requirement()})."
+            )
+            texts.append(justifications.get(c.name, default))
+        messages, message_ids = self._transcript(doc, k)
+        return PlannedSession(
+            index=k,
+            duration=float(duration),
+            error=error,
+            values=values,
+            passed=passed,
+            justifications=texts,
+            evaluation_ids=[self.new_id() for _ in criteria] if error is None else [],
+            message_ids=message_ids,
+            messages=messages,
+            tools=[(self.new_id(), call) for call in tools],
+        )
+
+    def _transcript(self, doc: dict[str, Any], k: int) -> tuple[list[dict[str, Any]], list[str]]:
+        persona = self.personas.get(doc["persona_id"], {"name": "Simulated user", "role": "user"})
+        scenario_versions = self.scenario_versions.get(doc["scenario_id"]) or [{}]
+        scenario = scenario_versions[-1]
+        persona_versions = self.persona_versions.get(doc["persona_id"]) or [{}]
+        background = persona_versions[-1].get("background", "")
+        lines = [
+            ("user", f"Hi, I'm {persona['name']} ({persona['role']}). {background}".strip()),
+            ("agent", "Hello! Thanks for reaching out. How can I help you today?"),
+            ("user", str(scenario.get("objective", doc["description"]))),
+            ("agent", f"Understood. Let me take care of that for you. ({doc['name']})"),
+            ("user", str(scenario.get("instructions", "Thanks."))),
+            ("agent", "All done. Is there anything else I can help you with?"),
+        ]
+        lines = lines[: max(2, 2 * doc["max_interactions"])]
+        ids = [self.new_id() for _ in lines]
+        messages = [
+            {"id": mid, "interaction_index": n // 2, "sender": sender, "message": text}
+            for n, (mid, (sender, text)) in enumerate(zip(ids, lines, strict=True))
+        ]
+        return messages, ids
+
+    def get_run(self, rid: str) -> Run:
+        run = self.runs.get(rid)
+        if run is None:
+            raise ApiError(404, "Simulation unit test set run not found.")
+        return run
+
+    def cancel_run(self, rid: str) -> None:
+        with self.lock:
+            run = self.get_run(rid)
+            t = self.now()
+            if t >= run.end:
+                raise ApiError(409, "The simulation unit test set run is not in progress.")
+            run.cancelled_at = t
+
+    def completed_at(self, run: Run) -> float:
+        return run.end
+
+    def artifacts_ready(self, run: Run, t: float) -> bool:
+        return t >= run.end + self.options.artifacts_delay
+
+    def run_instance(self, run: Run, denied: frozenset[str] = frozenset()) -> dict[str, Any]:
+        t = self.now()
+        specs: list[dict[str, Any]] = []
+        results: list[dict[str, Any] | None] = []
+        failed = False
+        for u in run.unit_tests:
+            for s in u.sessions:
+                if s.error is None and run.finished(s, t) and not all(s.passed):
+                    failed = True
+            if PERM_GET_SET in denied:
+                continue
+            spec = dict(u.spec)
+            if PERM_GET_UNIT_TEST in denied:
+                spec["scenario_version_info"] = None
+                spec["persona_version_info"] = None
+                spec["metrics_to_evaluate"] = []
+            specs.append(spec)
+            if not run.unit_test_done(u, t):
+                results.append(None)
+                continue
+            evaluations = [
+                {
+                    "metric_id": c.metric_id,
+                    "metric_version": u.metric_versions[j],
+                    "results": [
+                        [s.evaluation_ids[j], s.passed[j]] for s in u.sessions if s.error is None
+                    ],
+                }
+                for j, c in enumerate(u.criteria)
+            ]
+            results.append(
+                {
+                    "unit_test_id": u.unit_test_id,
+                    "metric_evaluation_results": []
+                    if PERM_GET_UNIT_TEST in denied
+                    else evaluations,
+                    "run_errors": [s.error for s in u.sessions],
+                }
+            )
+        return {
+            "org_id": self.org,
+            "id": run.id,
+            "is_completed": t >= run.end,
+            "simulation_unit_test_set_id": run.set_id,
+            "failed_metrics": failed,
+            "errored": run.errored_at(t),
+            "artifacts_generated": self.artifacts_ready(run, t),
+            "unit_test_run_specs": specs,
+            "unit_test_run_results": results,
+            "created_at": iso(self.clock.at(run.created)),
+            "creator": self._who(run.user_id),
+        }
+
+    # -- evaluation results and tool invocations -------------------------------------------
+    def evaluation_results(self, run_ids: list[str]) -> list[dict[str, Any]]:
+        t = self.now()
+        out = []
+        for run in self.runs.values():
+            if run_ids and run.id not in run_ids:
+                continue
+            for u in run.unit_tests:
+                for s in u.sessions:
+                    if s.error is not None or not run.finished(s, t):
+                        continue
+                    at = iso(self.clock.at(run.created + s.duration))
+                    for j, c in enumerate(u.criteria):
+                        out.append(
+                            {
+                                "id": s.evaluation_ids[j],
+                                "org_id": self.org,
+                                "created_at": at,
+                                "updated_at": at,
+                                "metric_id": c.metric_id,
+                                "metric_version": u.metric_versions[j],
+                                "result": s.values[j],
+                                "justification": s.justifications[j],
+                                "source": {
+                                    "type": "simulation",
+                                    "simulation_unit_test_set_run_id": run.id,
+                                    "unit_test_id": u.unit_test_id,
+                                    "run_index": s.index,
+                                    "references": list(s.message_ids),
+                                },
+                            }
+                        )
+        return out
+
+    def tool_invocations(self, run_ids: list[str]) -> list[dict[str, Any]]:
+        t = self.now()
+        out = []
+        for run in self.runs.values():
+            if run_ids and run.id not in run_ids:
+                continue
+            for u in run.unit_tests:
+                machine = u.spec["service_hierarchical_state_machine_version_info"]
+                for s in u.sessions:
+                    if not run.finished(s, t):
+                        continue
+                    for n, (iid, call) in enumerate(s.tools):
+                        at = iso(
+                            self.clock.at(run.created + s.duration * (n + 1) / (len(s.tools) + 1))
+                        )
+                        status: dict[str, Any] = (
+                            {"succeeded": True, "output": call.output}
+                            if call.succeeded
+                            else {
+                                "succeeded": False,
+                                "exception_message": call.exception,
+                                "exception_type": call.exception_type,
+                                "exception_stack_trace": list(call.stack_trace)
+                                or [
+                                    "Traceback (most recent call last):",
+                                    f'  File "tools/{call.tool}.py", line 1, in run',
+                                    f"{call.exception_type}: {call.exception}",
+                                ],
+                            }
+                        )
+                        out.append(
+                            {
+                                "id": iid,
+                                "org_id": self.org,
+                                "created_at": at,
+                                "updated_at": at,
+                                "invocation_status": status,
+                                "invocation_source": {
+                                    "type": "simulation-conversation",
+                                    "simulation_unit_test_set_run_id": run.id,
+                                    "unit_test_id": u.unit_test_id,
+                                    "run_index": s.index,
+                                    "invocation_metadata": {
+                                        "type": "tool-call-state",
+                                        "current_state_machine_and_version": list(machine),
+                                        "state_name": "assist",
+                                    },
+                                },
+                                "duration_ms": call.duration_ms,
+                                "tool_id": call.tool_id,
+                                "tool_version": {"major": 1, "minor": 0, "patch": 0},
+                                "inputs": dict(call.inputs),
+                            }
+                        )
+        return out
+
+    # -- presigned URLs ----------------------------------------------------------------------
+    def sign(self, token: str, expires: int) -> str:
+        return hmac.new(self.secret, f"{token}:{expires}".encode(), hashlib.sha256).hexdigest()
+
+    def presign(self, run: Run) -> tuple[str, str]:
+        expires = int(time.time() + self.options.artifact_url_ttl)
+        path = f"/_presigned/{run.artifact_token}.zip?expires={expires}&signature="
+        return path + self.sign(run.artifact_token, expires), iso(
+            datetime.fromtimestamp(expires, UTC)
+        )
