@@ -279,8 +279,11 @@ class SimulationApi:
         pacer: Pacer | None = None,
         timeout: float = 30.0,
         retries: int = 5,
+        transport: httpx.BaseTransport | None = None,
         **config_overrides: str,
     ) -> None:
+        """``config`` or ``AmigoConfig(**config_overrides)`` (env vars, ``.env``); ``transport``
+        replaces httpx's network transport for API calls (tests; sign-in is unaffected)."""
         if config is None:
             config = _load_config(config_overrides)
         elif config_overrides:
@@ -302,6 +305,7 @@ class SimulationApi:
             retry_on_methods={"GET", "DELETE"},
             timeout=timeout,
             event_hooks={"request": [self._on_request], "response": [self._on_response]},
+            **({"transport": transport} if transport is not None else {}),
         )
 
     # -- plumbing ------------------------------------------------------------------------------
