@@ -1,0 +1,569 @@
+"""The life of the runs of one pytest session: start or attach, poll, fetch evidence, cancel.
+
+Every process of the session (one, or the xdist controller and its workers) has a Coordinator over
+the same ``SharedState`` directory:
+
+- ``definitions.json``: set definitions, fetched once by whoever asks first;
+- ``runs.json``: per set, the run this session reports (started here or attached) or why none;
+- ``snapshot.json``: the latest run instances, the evaluation results fetched for failures, the
+  downloaded artifacts and the shared poll cadence.
+
+Polling is cooperative: a process that waits for a result polls when the shared cadence says a
+poll is due and it wins the ``poll`` lock; everybody else reads the snapshot. One list request
+covers every active run, so the request count does not grow with the number of workers.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from amigo_sdk.errors import AmigoError, BadRequestError, ConflictError
+
+from .api.endpoints import ENDPOINTS
+from .catalog import DefinitionError, check_object_id, load_sets
+from .domain import UnitTestSet, set_from_json, set_to_json
+from .settings import Settings
+from .shared import SharedState
+
+log = logging.getLogger("pytest_amigo")
+
+LIST_RUNS = "get-simulation-unit-test-set-runs"
+EVALUATIONS = "get-metric-evaluation-results"
+RUN_IDS_PER_REQUEST = 50
+
+
+class Api(Protocol):  # what the coordinator needs of SimulationApi
+    organization_id: str
+
+    def create_run(self, set_id: str) -> str: ...
+    def cancel_run(self, run_id: str) -> None: ...
+    def list_runs(self, **kwargs: Any) -> list[Any]: ...
+    def list_metric_evaluation_results(self, **kwargs: Any) -> list[Any]: ...
+    def download_artifacts(self, run_id: str, dest: Path) -> Path: ...
+    def list_unit_test_sets(self, **kwargs: Any) -> list[Any]: ...
+    def list_unit_tests(self, **kwargs: Any) -> list[Any]: ...
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    set_id: str
+    run_id: str | None
+    started_here: bool
+    note: str
+    started_at: float
+    error: str | None = None
+    cancelled: str | None = None  # why this session cancelled it
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> RunRecord:
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class Observation:
+    """What a waiting item learned: its run, the evaluations fetched, and why it stopped."""
+
+    record: RunRecord
+    run: dict[str, Any] | None
+    evaluations: dict[str, dict[str, Any]] | None
+    evaluation_error: str | None
+    timed_out: bool
+
+
+def _dump(model: Any) -> dict[str, Any]:
+    return model.model_dump(mode="json") if hasattr(model, "model_dump") else dict(model)
+
+
+def failing_evaluation_ids(run: Mapping[str, Any]) -> set[str]:
+    """Evaluation ids of every failed check in a run: what justifications are needed for."""
+    ids: set[str] = set()
+    for result in run.get("unit_test_run_results") or ():
+        if not result:
+            continue
+        for metric in result.get("metric_evaluation_results") or ():
+            for pair in metric.get("results") or ():
+                if len(pair) == 2 and pair[1] is False:
+                    ids.add(str(pair[0]))
+    return ids
+
+
+class Coordinator:
+    def __init__(
+        self,
+        state: SharedState,
+        settings: Settings,
+        api_factory: Callable[[], Api],
+        *,
+        user_id: str | None = None,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.state = state
+        self.settings = settings
+        self._api_factory = api_factory
+        self._api: Api | None = None
+        self.user_id = user_id
+        self.clock = clock
+        self.sleep = sleep
+
+    # ------------------------------------------------------------------ API access
+    @property
+    def api(self) -> Api:
+        if self._api is None:
+            self._api = self._api_factory()
+        return self._api
+
+    @property
+    def has_api(self) -> bool:
+        return self._api is not None
+
+    def close(self) -> None:
+        api, self._api = self._api, None
+        close = getattr(api, "close", None)
+        if close is not None:
+            close()
+
+    # ------------------------------------------------------------------ definitions
+    def definitions(self, set_ids: Iterable[str], *, origin: str) -> dict[str, UnitTestSet]:
+        """Set definitions, fetched once per session across all processes."""
+        wanted = [check_object_id(s, f"unit test set id (from {origin})") for s in set_ids]
+        key = ",".join(sorted(set(wanted)))
+        with self.state.locked("definitions"):
+            cache: dict[str, Any] = dict(self.state.read("definitions.json", {}))
+            errors: dict[str, str] = dict(cache.get("!errors", {}))
+            if key in errors:
+                raise DefinitionError(errors[key])
+            missing = [s for s in wanted if s not in cache]
+            if missing:
+                try:
+                    loaded = load_sets(self.api, missing)
+                except (DefinitionError, AmigoError) as exc:
+                    message = _describe(exc, "read the unit test set definitions")
+                    cache["!errors"] = {**errors, key: message}
+                    self.state.write("definitions.json", cache)
+                    raise DefinitionError(message) from None
+                cache.update({k: set_to_json(v) for k, v in loaded.items()})
+                self.state.write("definitions.json", cache)
+        return {s: set_from_json(cache[s]) for s in wanted}
+
+    def set_of_run(self, run_id: str) -> str:
+        """The set an existing run belongs to (for ``--amigo-run``), read once per session."""
+        run_id = check_object_id(run_id, "run id (from --amigo-run)")
+        key = f"!run:{run_id}"
+        with self.state.locked("definitions"):
+            cache: dict[str, Any] = dict(self.state.read("definitions.json", {}))
+            if key not in cache:
+                try:
+                    runs = self.api.list_runs(ids=[run_id])
+                except AmigoError as exc:
+                    cache[key] = {"error": _describe(exc, f"read run {run_id}")}
+                else:
+                    if runs:
+                        cache[key] = {"set_id": _dump(runs[0])["simulation_unit_test_set_id"]}
+                    else:
+                        cache[key] = {
+                            "error": f"run {run_id} (from --amigo-run) not found in organization "
+                            f"{self.api.organization_id!r}: check the id and AMIGO_ORGANIZATION_ID."
+                        }
+                self.state.write("definitions.json", cache)
+        entry = cache[key]
+        if "error" in entry:
+            raise DefinitionError(entry["error"])
+        return str(entry["set_id"])
+
+    # ------------------------------------------------------------------ runs
+    def records(self) -> dict[str, RunRecord]:
+        data = self.state.read("runs.json", {})
+        return {k: RunRecord.from_json(v) for k, v in data.items()}
+
+    def start(self, set_ids: Sequence[str], attach: Mapping[str, str] | None = None) -> None:
+        """Make sure every set has a run: attach the given ones, start the others (once)."""
+        for set_id, run_id in (attach or {}).items():
+            self._ensure_record(
+                set_id,
+                lambda s, r=run_id: RunRecord(
+                    s, r, False, f"reporting existing run {r} (--amigo-run)", self.clock()
+                ),
+            )
+        for set_id in set_ids:
+            self._ensure_record(set_id, self._create)
+
+    def _ensure_record(self, set_id: str, make: Callable[[str], RunRecord]) -> RunRecord:
+        existing = self.records().get(set_id)
+        if existing is not None:
+            return existing
+        with self.state.locked("runs"):
+            self.state._cache.pop("runs.json", None)
+            runs = dict(self.state.read("runs.json", {}))
+            if set_id not in runs:
+                runs[set_id] = make(set_id).__dict__
+                self.state.write("runs.json", runs)
+            return RunRecord.from_json(runs[set_id])
+
+    def _create(self, set_id: str) -> RunRecord:
+        now = self.clock()
+        try:
+            run_id = self.api.create_run(set_id)
+            return RunRecord(set_id, run_id, True, f"started run {run_id}", now)
+        except ConflictError:
+            pass
+        except AmigoError as exc:
+            return RunRecord(set_id, None, False, "", now, error=_describe(exc, "start a run"))
+        return self._resolve_conflict(set_id, now)
+
+    def _resolve_conflict(self, set_id: str, now: float) -> RunRecord:
+        policy = self.settings.on_conflict
+        hint = "(HTTP 409: one unfinished run per user per set)"
+        try:
+            existing = self._unfinished_run(set_id)
+        except AmigoError as exc:
+            return RunRecord(set_id, None, False, "", now, error=_describe(exc, "find the run"))
+        if policy == "fail" or existing is None:
+            which = f" {existing}" if existing else ""
+            return RunRecord(
+                set_id,
+                existing,
+                False,
+                "",
+                now,
+                error=f"you already have an unfinished run{which} of this set {hint}; wait for "
+                "it, cancel it, or use --amigo-on-conflict=attach (report it) or "
+                "--amigo-on-conflict=cancel (cancel it and start anew).",
+            )
+        if policy == "attach":
+            return RunRecord(
+                set_id,
+                existing,
+                False,
+                f"attached to your unfinished run {existing} {hint}; --amigo-on-conflict=attach",
+                now,
+            )
+        try:
+            self.api.cancel_run(existing)
+        except ConflictError:
+            pass  # finished meanwhile
+        except AmigoError as exc:
+            return RunRecord(
+                set_id,
+                None,
+                False,
+                "",
+                now,
+                error=_describe(exc, f"cancel the unfinished run {existing}"),
+            )
+        delay = 1.0
+        for _ in range(6):
+            try:
+                run_id = self.api.create_run(set_id)
+            except ConflictError:
+                self.sleep(delay)
+                delay = min(delay * 2, 15.0)
+                continue
+            except AmigoError as exc:
+                return RunRecord(set_id, None, False, "", now, error=_describe(exc, "start a run"))
+            return RunRecord(
+                set_id,
+                run_id,
+                True,
+                f"cancelled your unfinished run {existing} and started run {run_id}",
+                now,
+            )
+        return RunRecord(
+            set_id,
+            None,
+            False,
+            "",
+            now,
+            error=f"cancelled your unfinished run {existing} but the platform still reports it "
+            "unfinished; try again shortly.",
+        )
+
+    def _unfinished_run(self, set_id: str) -> str | None:
+        kwargs: dict[str, Any] = {
+            "set_ids": [set_id],
+            "is_completed": False,
+            "sort_by": ["-created_at"],
+        }
+        if self.user_id:
+            kwargs["creators"] = [f"{self.api.organization_id},{self.user_id}"]
+        runs = [_dump(r) for r in self.api.list_runs(**kwargs)]
+        return str(runs[0]["id"]) if runs else None
+
+    def mark_cancelled(self, set_id: str, why: str) -> None:
+        def change(runs: dict[str, Any]) -> dict[str, Any]:
+            runs = dict(runs)
+            if set_id in runs:
+                runs[set_id] = {**runs[set_id], "cancelled": why}
+            return runs
+
+        self.state.update("runs.json", change, {})
+
+    # ------------------------------------------------------------------ snapshot
+    def snapshot(self) -> dict[str, Any]:
+        return self.state.read("snapshot.json", None) or _empty_snapshot()
+
+    def poll_if_due(self, *, force: bool = False) -> bool:
+        """Poll the active runs if the shared cadence says so and nobody else is; True if polled."""
+        if not force and self.clock() < self.snapshot()["next_poll"]:
+            return False
+        with self.state.locked("poll", timeout=0 if not force else -1) as acquired:
+            if not acquired:
+                return False
+            self.state._cache.pop("snapshot.json", None)
+            snap = self.snapshot()
+            now = self.clock()
+            if not force and now < snap["next_poll"]:
+                return False
+            self._poll(snap, now)
+            return True
+
+    def _active_run_ids(self, snap: Mapping[str, Any]) -> list[str]:
+        active = []
+        for record in self.records().values():
+            if record.run_id is None:
+                continue
+            run = snap["runs"].get(record.run_id)
+            artifacts_pending = (
+                self.settings.artifacts_dir is not None and record.run_id not in snap["artifacts"]
+            )
+            if (
+                run is None
+                or not run["is_completed"]
+                or (artifacts_pending and not run["artifacts_generated"])
+            ):
+                active.append(record.run_id)
+        return sorted(set(active))
+
+    def _poll(self, snap: dict[str, Any], now: float) -> None:
+        active = self._active_run_ids(snap)
+        changed = False
+        requests = 0
+        for start in range(0, len(active), RUN_IDS_PER_REQUEST):
+            chunk = active[start : start + RUN_IDS_PER_REQUEST]
+            try:
+                fetched = self.api.list_runs(ids=chunk)
+            except AmigoError as exc:
+                snap["poll_error"] = _describe(exc, "poll the runs")
+                log.warning("pytest-amigo: %s", snap["poll_error"])
+                break
+            requests += 1
+            snap.pop("poll_error", None)
+            for model in fetched:
+                run = _dump(model)
+                if snap["runs"].get(run["id"]) != run:
+                    snap["runs"][run["id"]] = run
+                    snap["changed_at"][run["id"]] = now
+                    changed = True
+        snap["polls"] += 1
+        self._fetch_evaluations(snap, now)
+        self._download_artifacts(snap)
+        interval = (
+            self.settings.poll_min
+            if changed
+            else min(snap["interval"] * 1.5, self.settings.poll_max)
+        )
+        # Never faster than the documented limit of the list endpoint allows.
+        floor = 60.0 / ENDPOINTS[LIST_RUNS].per_minute * max(1, requests) * 1.05
+        snap["interval"] = max(interval, floor, self.settings.poll_min)
+        snap["next_poll"] = now + snap["interval"]
+        snap["polled_at"] = now
+        self.state.write("snapshot.json", snap)
+
+    def _fetch_evaluations(self, snap: dict[str, Any], now: float) -> None:
+        """Justifications for failures not yet explained: one request for all such runs."""
+        needing = []
+        for run_id, run in snap["runs"].items():
+            if run_id in snap["evaluation_errors"]:
+                continue
+            if failing_evaluation_ids(run) - snap["evaluations"].keys():
+                fetched_at = snap["evaluations_at"].get(run_id, -1.0)
+                if fetched_at < snap["changed_at"].get(run_id, 0.0):
+                    needing.append(run_id)
+        if not needing:
+            return
+        sent: list[float] = [t for t in snap["evaluation_requests"] if now - t < 60.0]
+        if len(sent) >= ENDPOINTS[EVALUATIONS].per_minute - 1:
+            snap["evaluation_requests"] = sent
+            return  # budget spent for this minute; the next poll tries again
+        since = min(snap["evaluations_at"].get(r, 0.0) for r in needing)
+        try:
+            kwargs: dict[str, Any] = {"run_ids": needing}
+            if since > 0:
+                kwargs["timestamp_after"] = since - 120.0
+            try:
+                results = self.api.list_metric_evaluation_results(**kwargs)
+            except TypeError:
+                kwargs.pop("timestamp_after", None)
+                results = self.api.list_metric_evaluation_results(**kwargs)
+        except AmigoError as exc:
+            message = _describe(exc, "fetch the judges' justifications")
+            for run_id in needing:
+                snap["evaluation_errors"][run_id] = message
+            return
+        finally:
+            sent.append(now)
+            snap["evaluation_requests"] = sent
+        for model in results:
+            evaluation = _dump(model)
+            snap["evaluations"][evaluation["id"]] = {
+                "result": evaluation.get("result"),
+                "justification": evaluation.get("justification"),
+                "metric_id": evaluation.get("metric_id"),
+                "source": evaluation.get("source"),
+            }
+        for run_id in needing:
+            snap["evaluations_at"][run_id] = now
+
+    def _download_artifacts(self, snap: dict[str, Any]) -> None:
+        target = self.settings.artifacts_dir
+        if target is None:
+            return
+        for record in self.records().values():
+            run = snap["runs"].get(record.run_id or "")
+            if not run or not run["artifacts_generated"] or record.run_id in snap["artifacts"]:
+                continue
+            assert record.run_id is not None
+            path = artifacts_path(target, record.run_id)
+            try:
+                self.api.download_artifacts(record.run_id, path)
+                snap["artifacts"][record.run_id] = {"path": str(path)}
+            except BadRequestError:
+                continue  # not retrievable yet; try on the next poll
+            except (AmigoError, OSError, RuntimeError) as exc:
+                snap["artifacts"][record.run_id] = {
+                    "error": _describe(exc, "download the artifacts")
+                }
+
+    # ------------------------------------------------------------------ waiting
+    def wait(
+        self,
+        set_id: str,
+        is_done: Callable[[dict[str, Any] | None, RunRecord], bool],
+        *,
+        on_tick: Callable[[dict[str, Any]], None] | None = None,
+    ) -> Observation:
+        """Block until ``is_done(run)`` and the justifications it needs are in, or time is up."""
+        record = self.records().get(set_id)
+        if record is None:
+            self.start([set_id])
+            record = self.records()[set_id]
+        deadline = record.started_at + self.settings.timeout
+        while True:
+            record = self.records().get(set_id, record)
+            snap = self.snapshot()
+            run = snap["runs"].get(record.run_id or "")
+            if record.run_id is None:
+                return Observation(record, None, None, None, False)
+            if is_done(run, record) and run is not None:
+                needed = failing_evaluation_ids(run) - snap["evaluations"].keys()
+                error = snap["evaluation_errors"].get(record.run_id)
+                fetched = snap["evaluations_at"].get(record.run_id, -1.0) >= snap["changed_at"].get(
+                    record.run_id, 0.0
+                )
+                if not needed or error or fetched:
+                    return Observation(record, run, snap["evaluations"], error, False)
+            if self.clock() >= deadline:
+                return Observation(record, run, snap["evaluations"], None, True)
+            if not self.poll_if_due() and on_tick is not None:
+                on_tick(snap)
+            wake = min(snap["next_poll"], deadline) - self.clock()
+            self.sleep(min(max(wake, 0.05), 0.25))
+
+    # ------------------------------------------------------------------ cancellation
+    def cancel_started(
+        self, why: str, *, set_ids: Iterable[str] | None = None, time_cap: float = 20.0
+    ) -> tuple[list[str], list[str]]:
+        """Cancel unfinished runs this session started; returns (cancelled, left running)."""
+        if self.settings.keep_running:
+            return [], []
+        only = set(set_ids) if set_ids is not None else None
+        snap = self.snapshot()
+        cancelled: list[str] = []
+        left: list[str] = []
+        start = self.clock()
+        for record in self.records().values():
+            if not record.started_here or record.run_id is None or record.cancelled:
+                continue
+            if only is not None and record.set_id not in only:
+                continue
+            run = snap["runs"].get(record.run_id)
+            if run is not None and run["is_completed"]:
+                continue
+            if (
+                self.clock() - start > time_cap
+                or len(cancelled) >= ENDPOINTS["cancel-simulation-unit-test-set-run"].per_minute
+            ):
+                left.append(record.run_id)
+                continue
+            try:
+                self.api.cancel_run(record.run_id)
+            except ConflictError:
+                continue  # already finished
+            except (AmigoError, OSError, RuntimeError):
+                left.append(record.run_id)
+                continue
+            self.mark_cancelled(record.set_id, why)
+            cancelled.append(record.run_id)
+        return cancelled, left
+
+    # ------------------------------------------------------------------ end of session
+    def finish_artifacts(self) -> None:
+        """Wait (bounded) for the artifacts of completed runs and download them."""
+        if self.settings.artifacts_dir is None or self.settings.artifacts_wait <= 0:
+            return
+        deadline = self.clock() + self.settings.artifacts_wait
+        while self.clock() < deadline:
+            snap = self.snapshot()
+            pending = [
+                r.run_id
+                for r in self.records().values()
+                if r.run_id
+                and not r.cancelled
+                and r.run_id in snap["runs"]
+                and snap["runs"][r.run_id]["is_completed"]
+                and not snap["runs"][r.run_id]["errored"]
+                and r.run_id not in snap["artifacts"]
+            ]
+            if not pending:
+                return
+            self.poll_if_due()
+            self.sleep(0.25)
+
+
+def artifacts_path(directory: Path, run_id: str) -> Path:
+    return directory / f"run-{run_id}.zip"
+
+
+def _empty_snapshot() -> dict[str, Any]:
+    return {
+        "runs": {},
+        "changed_at": {},
+        "evaluations": {},
+        "evaluations_at": {},
+        "evaluation_errors": {},
+        "evaluation_requests": [],
+        "artifacts": {},
+        "next_poll": 0.0,
+        "interval": 0.0,
+        "polls": 0,
+        "polled_at": None,
+    }
+
+
+def _describe(exc: BaseException, doing: str) -> str:
+    """A one-line, secret-free account of an API failure and what to do about it."""
+    status = getattr(exc, "status_code", None)
+    text = str(exc).strip() or type(exc).__name__
+    advice = {
+        401: "check AMIGO_API_KEY, AMIGO_API_KEY_ID and AMIGO_USER_ID",
+        403: "grant the missing permission to the API key's user",
+        404: "check the id and AMIGO_ORGANIZATION_ID",
+        429: "the organization's rate limit was hit; retry later",
+        503: "Amigo is under maintenance; retry later",
+    }.get(status or 0)
+    return f"could not {doing}: {text}" + (f" ({advice})" if advice else "")

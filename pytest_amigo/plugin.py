@@ -1,0 +1,442 @@
+"""pytest glue: options, markers, collection entry points, the item protocol and reporting.
+
+The work itself lives elsewhere: ``coordinator`` runs the runs, ``verdict`` judges them,
+``explain`` words the result. This module only wires them into pytest's hooks.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import sys
+import tempfile
+from collections.abc import Generator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from _pytest.config import ExitCode
+
+from . import settings as settings_mod
+from .catalog import DefinitionError
+from .collect import ROOT_NAME, AmigoItem, AmigoRoot, refs_for
+from .coordinator import Coordinator, Observation, artifacts_path
+from .domain import UnitTestSet
+from .explain import explain
+from .outcome import AmigoError, AmigoProblem, AmigoResult, UnitTestRef, longrepr
+from .progress import Progress
+from .shared import SharedState
+from .summary import SetSummary
+from .verdict import Verdict, judge, judge_unfinished
+
+STATE_DIR_KEY = "amigo_state_dir"
+FIXTURE_PARAM = "amigo_unit_test"
+TIMEOUT_MARGIN = 120.0
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    settings_mod.add_options(parser)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "amigo: an Amigo simulation unit test (added by pytest-amigo)"
+    )
+    config.addinivalue_line(
+        "markers",
+        "amigo_set(set_id, min_pass_rate=None, enforce_verdict=True): parametrize the test over "
+        "the unit tests of an Amigo unit test set; request the amigo_result fixture.",
+    )
+    session = AmigoSession(config)
+    config.pluginmanager.register(session, "amigo-session")
+    config.add_cleanup(session.cleanup)
+
+
+class AmigoSession:
+    """Per-process state of pytest-amigo, registered as a plugin object."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.settings = settings_mod.load(config)
+        workerinput = getattr(config, "workerinput", None)
+        self.is_worker = workerinput is not None
+        if workerinput is not None and STATE_DIR_KEY in workerinput:
+            state_dir = Path(workerinput[STATE_DIR_KEY])
+            self._owns_state = False
+        else:
+            state_dir = Path(tempfile.mkdtemp(prefix="pytest-amigo-"))
+            self._owns_state = True
+        self.coordinator = Coordinator(
+            SharedState(state_dir),
+            self.settings,
+            self._make_api,
+            user_id=os.environ.get("AMIGO_USER_ID"),
+        )
+        self.results: dict[str, AmigoResult] = {}
+        self.summary = SetSummary()
+        self.progress = Progress(config, self.settings)
+        self._secrets: set[str] = {v for k in ("AMIGO_API_KEY",) if (v := os.environ.get(k))}
+        self._cleaned = False
+        self._previous_sigterm: Any = None
+        if not self.is_worker and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+            try:
+                self._previous_sigterm = signal.signal(signal.SIGTERM, _sigterm_to_interrupt)
+            except ValueError:  # not the main thread
+                self._previous_sigterm = None
+
+    # ------------------------------------------------------------------ API
+    def _make_api(self) -> Any:
+        from .api import ConfigurationError, SimulationApi
+
+        try:
+            api = SimulationApi()
+        except ConfigurationError as exc:
+            raise DefinitionError(str(exc)) from None
+        self._api_for_secrets = api
+        if self.coordinator.user_id is None:
+            self.coordinator.user_id = getattr(api, "user_id", None)
+        return api
+
+    def secrets(self) -> set[str]:
+        found = set(self._secrets)
+        api = getattr(self, "_api_for_secrets", None)
+        if api is not None:
+            found.update(s for s in api.secrets() if s)
+        return {s for s in found if len(s) >= 6}
+
+    # ------------------------------------------------------------------ collection
+    def _ini_sets_apply(self) -> bool:
+        """Sets from ini follow path selection: only when the run covers the project root."""
+        config = self.config
+        if config.args_source != pytest.Config.ArgsSource.ARGS:
+            return True
+        root = config.rootpath.resolve()
+        for arg in config.args:
+            path = (config.invocation_params.dir / arg.split("::")[0]).resolve()
+            if path == root or root.is_relative_to(path):
+                return True
+        return False
+
+    def wanted_set_ids(self) -> list[str]:
+        ids = list(self.settings.set_ids)
+        if self._ini_sets_apply():
+            ids += self.settings.ini_set_ids
+        return list(dict.fromkeys(ids))
+
+    def collected_sets(self) -> list[UnitTestSet]:
+        try:
+            attach = self.attached_runs()
+            ids = self.wanted_set_ids() + [s for s in attach if s not in self.wanted_set_ids()]
+            if not ids:
+                return []
+            origin = "--amigo-set / amigo_sets / --amigo-run"
+            return list(self.coordinator.definitions(ids, origin=origin).values())
+        except DefinitionError as exc:
+            pytest.fail(f"pytest-amigo: {exc}", pytrace=False)
+
+    def attached_runs(self) -> dict[str, str]:
+        return {self.coordinator.set_of_run(r): r for r in self.settings.run_ids}
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_make_collect_report(self, collector: pytest.Collector) -> Generator[None, Any, Any]:
+        report = yield
+        if (
+            isinstance(collector, pytest.Session)
+            and report.passed
+            and (self.wanted_set_ids() or self.settings.run_ids)
+        ):
+            report.result.append(AmigoRoot.from_parent(collector, name=ROOT_NAME, amigo=self))
+        return report
+
+    def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
+        marker = metafunc.definition.get_closest_marker("amigo_set")
+        if marker is None:
+            return
+        if FIXTURE_PARAM not in metafunc.fixturenames:
+            pytest.fail(
+                f"{metafunc.definition.nodeid}: a test marked amigo_set must request the "
+                "amigo_result fixture (def test_x(amigo_result): ...).",
+                pytrace=False,
+            )
+        if not marker.args:
+            pytest.fail(
+                f"{metafunc.definition.nodeid}: amigo_set needs a set id: "
+                '@pytest.mark.amigo_set("<24-hex set id>")',
+                pytrace=False,
+            )
+        rate = marker.kwargs.get("min_pass_rate", self.settings.min_pass_rate)
+        if rate is not None and not 0 < float(rate) <= 1:
+            pytest.fail(
+                f"{metafunc.definition.nodeid}: min_pass_rate must be in (0, 1]", pytrace=False
+            )
+        try:
+            sets = self.coordinator.definitions(
+                [str(marker.args[0])], origin=f"amigo_set marker of {metafunc.definition.nodeid}"
+            )
+        except DefinitionError as exc:
+            pytest.fail(f"pytest-amigo: {exc}", pytrace=False)
+        refs = refs_for(
+            next(iter(sets.values())),
+            min_pass_rate=None if rate is None else float(rate),
+            enforce_verdict=bool(marker.kwargs.get("enforce_verdict", True)),
+        )
+        metafunc.parametrize(
+            FIXTURE_PARAM, [r for _, r in refs], ids=[n for n, _ in refs], indirect=True
+        )
+
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        timeout = pytest.mark.timeout(self.settings.timeout + TIMEOUT_MARGIN)
+        for item in items:
+            ref = ref_of(item)
+            if ref is None:
+                continue
+            item.add_marker(pytest.mark.amigo)
+            item.add_marker(timeout)  # pytest-timeout: Amigo items follow the Amigo budget
+            reason = self._xfail_reason(item, ref)
+            if reason is not None:
+                item.add_marker(pytest.mark.xfail(reason=reason, strict=False))
+
+    def _xfail_reason(self, item: pytest.Item, ref: UnitTestRef) -> str | None:
+        for key in (ref.unit_test.id, ref.unit_test.name, item.name, item.nodeid):
+            if key in self.settings.xfail:
+                return self.settings.xfail[key]
+        return None
+
+    # ------------------------------------------------------------------ running
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session: pytest.Session) -> None:
+        if session.config.option.collectonly:
+            return
+        selected = list(dict.fromkeys(r.set_id for i in session.items if (r := ref_of(i))))
+        if not selected:
+            return
+        attach = {s: r for s, r in self.attached_runs().items() if s in selected}
+        self.coordinator.start([s for s in selected if s not in attach], attach)
+
+    def resolve(self, item: pytest.Item, ref: UnitTestRef) -> AmigoResult:
+        """Wait for the unit test's result and judge it; stored on the item for reporting."""
+
+        def is_done(run: dict[str, Any] | None, record: Any) -> bool:
+            verdict = judge(
+                ref.unit_test,
+                ref.position,
+                run,
+                min_pass_rate=ref.min_pass_rate,
+                cancelled_by_us=bool(record.cancelled),
+                occurrence=ref.occurrence,
+            )
+            return verdict.outcome != "pending"
+
+        try:
+            observation = self.coordinator.wait(ref.set_id, is_done, on_tick=self.progress.tick)
+        except BaseException as exc:  # Ctrl-C, pytest-timeout's Failed, internal errors
+            why = "interrupted" if isinstance(exc, KeyboardInterrupt) else "the test timed out"
+            self.coordinator.cancel_started(why, set_ids=[ref.set_id])
+            raise
+        result = self._result(ref, observation)
+        self.results[item.nodeid] = result
+        item.user_properties.extend(result.properties())
+        if result.artifacts is not None:
+            sys.stdout.write(f"[[ATTACHMENT|{result.artifacts}]]\n")
+        return result
+
+    def result_of(self, item: pytest.Item) -> AmigoResult | None:
+        return self.results.get(item.nodeid)
+
+    def _result(self, ref: UnitTestRef, obs: Observation) -> AmigoResult:
+        record = obs.record
+        if record.run_id is None:
+            reason = f"set {ref.set.name!r}: {record.error}"
+            return AmigoResult(ref, "error", reason, f"{reason}\n", None, None)
+        verdict: Verdict
+        if obs.timed_out:
+            verdict = judge_unfinished(
+                ref.unit_test,
+                ref.position,
+                obs.run,
+                why="timeout",
+                budget_s=self.settings.timeout,
+                occurrence=ref.occurrence,
+            )
+            cancelled, _ = self.coordinator.cancel_started("the --amigo-timeout budget ran out")
+            if cancelled:
+                verdict = _with_note(verdict, f"cancelled run(s) {', '.join(cancelled)}")
+        else:
+            verdict = judge(
+                ref.unit_test,
+                ref.position,
+                obs.run,
+                min_pass_rate=ref.min_pass_rate,
+                cancelled_by_us=bool(record.cancelled),
+                occurrence=ref.occurrence,
+            )
+        run_id = record.run_id
+        text = explain(
+            verdict,
+            obs.evaluations,
+            set_name=ref.set.name,
+            rerun_hint=f"Report this run again: pytest --amigo-run={run_id}",
+        )
+        notes = [record.note] if record.note and not record.started_here else []
+        if record.cancelled:
+            notes.append(f"this session cancelled the run: {record.cancelled}")
+        if obs.evaluation_error and verdict.outcome == "failed":
+            notes.append(f"justifications unavailable: {obs.evaluation_error}")
+        if notes:
+            text = text.rstrip("\n") + "\n" + "\n".join(notes) + "\n"
+        artifacts = (
+            artifacts_path(self.settings.artifacts_dir, run_id)
+            if self.settings.artifacts_dir is not None
+            else None
+        )
+        outcome = verdict.outcome if verdict.outcome in ("passed", "failed") else "error"
+        return AmigoResult(
+            ref,
+            outcome,
+            verdict.reason,
+            text,
+            run_id,
+            verdict,
+            dict(obs.evaluations or {}),
+            artifacts,
+            record.note,
+        )
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, Any, Any]:
+        outcome = yield
+        result = self.results.get(item.nodeid)
+        if (
+            result is not None
+            and not isinstance(item, AmigoItem)
+            and result.ref.enforce_verdict
+            and result.outcome == "failed"
+        ):
+            from .outcome import AmigoFailure
+
+            raise AmigoFailure(result)
+        return outcome
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        report = yield
+        if call.excinfo is not None and isinstance(call.excinfo.value, AmigoProblem):
+            if not hasattr(report, "wasxfail"):
+                report.longrepr = longrepr(call.excinfo.value, item.location)
+        secrets = self.secrets()
+        if secrets:
+            _scrub(report, secrets)
+        return report
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self.summary.add(report)
+
+    # ------------------------------------------------------------------ xdist
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_configure_node(self, node: Any) -> None:
+        node.workerinput[STATE_DIR_KEY] = str(self.coordinator.state.root)
+
+    # ------------------------------------------------------------------ end of session
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        if self.is_worker or not self.coordinator.records():
+            return
+        interrupted = exitstatus == ExitCode.INTERRUPTED
+        why = "interrupted" if interrupted else "the session ended before its results were in"
+        self._cancel(why)
+        if not interrupted:
+            self.coordinator.finish_artifacts()
+
+    def _cancel(self, why: str) -> None:
+        cancelled, left = self.coordinator.cancel_started(why)
+        self.summary.cancelled += cancelled
+        self.summary.left_running += left
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if self.is_worker:
+            return
+        self.summary.write(terminalreporter, self.coordinator)
+
+    def cleanup(self) -> None:
+        """Runs even when Ctrl-C or an internal error skipped the normal end of session."""
+        if self._cleaned:
+            return
+        self._cleaned = True
+        try:
+            if not self.is_worker and self.coordinator.records():
+                cancelled, left = self.coordinator.cancel_started("interrupted", time_cap=15.0)
+                if cancelled or left:
+                    lines = [f"pytest-amigo: cancelled run {r}" for r in cancelled]
+                    lines += [
+                        f"pytest-amigo: run {r} still running: cancel it or report it "
+                        f"with pytest --amigo-run={r}"
+                        for r in left
+                    ]
+                    sys.stderr.write("\n".join(lines) + "\n")
+        finally:
+            self.coordinator.close()
+            if self._previous_sigterm is not None:
+                signal.signal(signal.SIGTERM, self._previous_sigterm)
+            if self._owns_state:
+                shutil.rmtree(self.coordinator.state.root, ignore_errors=True)
+
+
+def _sigterm_to_interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt("SIGTERM")
+
+
+def _with_note(verdict: Verdict, note: str) -> Verdict:
+    from dataclasses import replace
+
+    return replace(verdict, reason=f"{verdict.reason}; {note}")
+
+
+def ref_of(item: pytest.Item) -> UnitTestRef | None:
+    if isinstance(item, AmigoItem):
+        return item.ref
+    callspec = getattr(item, "callspec", None)
+    if callspec is not None:
+        value = callspec.params.get(FIXTURE_PARAM)
+        if isinstance(value, UnitTestRef):
+            return value
+    return None
+
+
+def _scrub(report: pytest.TestReport, secrets: set[str]) -> None:
+    def clean(text: str) -> str:
+        for secret in secrets:
+            text = text.replace(secret, "***")
+        return text
+
+    if report.longrepr is not None:
+        text = str(report.longrepr)
+        if any(s in text for s in secrets):
+            report.longrepr = clean(text)
+    report.sections = [(title, clean(body)) for title, body in report.sections]
+    report.user_properties = [(k, clean(str(v))) for k, v in report.user_properties]
+
+
+@pytest.fixture
+def amigo_unit_test(request: pytest.FixtureRequest) -> UnitTestRef:
+    """The unit test this parametrized test reports (set by the amigo_set marker)."""
+    ref = getattr(request, "param", None)
+    if not isinstance(ref, UnitTestRef):
+        pytest.fail("amigo_unit_test is only available to tests marked amigo_set", pytrace=False)
+    return ref
+
+
+@pytest.fixture
+def amigo_result(request: pytest.FixtureRequest, amigo_unit_test: UnitTestRef) -> AmigoResult:
+    """The outcome of this unit test once its results are in (an error outcome errors here).
+
+    With ``enforce_verdict=True`` (default) a failed verdict also fails the test after its body;
+    your own assertions add to it.
+    """
+    amigo: AmigoSession = request.config.pluginmanager.get_plugin("amigo-session")  # type: ignore[assignment]
+    result = amigo.resolve(request.node, amigo_unit_test)
+    if result.outcome == "error":
+        raise AmigoError(result)
+    return result

@@ -1,0 +1,187 @@
+"""Command-line options and ini keys, parsed once into a plain ``Settings`` value."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import pytest
+
+OnConflict = Literal["attach", "cancel", "fail"]
+
+DEFAULT_TIMEOUT = 3600.0
+DEFAULT_ARTIFACTS_DIR = ".amigo-artifacts"
+
+
+@dataclass(frozen=True)
+class Settings:
+    set_ids: tuple[str, ...] = ()
+    ini_set_ids: tuple[str, ...] = ()
+    run_ids: tuple[str, ...] = ()
+    on_conflict: OnConflict = "attach"
+    min_pass_rate: float | None = None
+    timeout: float = DEFAULT_TIMEOUT
+    keep_running: bool = False
+    artifacts_dir: Path | None = Path(DEFAULT_ARTIFACTS_DIR)
+    artifacts_wait: float = 60.0
+    poll_min: float = 2.0
+    poll_max: float = 30.0
+    progress_interval: float = 30.0
+    xfail: dict[str, str] = field(default_factory=dict)
+
+
+def add_options(parser: pytest.Parser) -> None:
+    group = parser.getgroup("amigo", "Amigo simulation unit test sets")
+    group.addoption(
+        "--amigo-set",
+        action="append",
+        default=[],
+        metavar="ID",
+        dest="amigo_set",
+        help="collect the Amigo unit test set ID (repeatable); adds to ini amigo_sets.",
+    )
+    group.addoption(
+        "--amigo-run",
+        action="append",
+        default=[],
+        metavar="RUN_ID",
+        dest="amigo_run",
+        help="report an existing run (finished or still going) instead of starting one.",
+    )
+    group.addoption(
+        "--amigo-on-conflict",
+        choices=("attach", "cancel", "fail"),
+        default=None,
+        dest="amigo_on_conflict",
+        help="when you already have an unfinished run of a set (HTTP 409): attach to it "
+        "(default), cancel it and start a new one, or fail.",
+    )
+    group.addoption(
+        "--amigo-min-pass-rate",
+        type=float,
+        default=None,
+        metavar="R",
+        dest="amigo_min_pass_rate",
+        help="a unit test passes when at least R (0-1] of its valid sessions met every "
+        "criterion (default: every session).",
+    )
+    group.addoption(
+        "--amigo-timeout",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        dest="amigo_timeout",
+        help=f"wall budget for results from the start of the runs (default {DEFAULT_TIMEOUT:g}).",
+    )
+    group.addoption(
+        "--amigo-keep-running",
+        action="store_true",
+        default=None,
+        dest="amigo_keep_running",
+        help="do not cancel runs this session started when it times out or is interrupted.",
+    )
+    group.addoption(
+        "--amigo-artifacts-dir",
+        default=None,
+        metavar="DIR",
+        dest="amigo_artifacts_dir",
+        help=f"where run artifacts are downloaded (default {DEFAULT_ARTIFACTS_DIR}; "
+        "'none' disables downloads).",
+    )
+    group.addoption(
+        "--amigo-progress-interval",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        dest="amigo_progress_interval",
+        help="seconds between progress lines while waiting without a terminal (default 30).",
+    )
+    parser.addini("amigo_sets", "Amigo unit test set ids to collect", type="linelist")
+    parser.addini("amigo_on_conflict", "attach | cancel | fail (default attach)", default="attach")
+    parser.addini("amigo_min_pass_rate", "minimum session pass rate (0-1]", default="")
+    parser.addini("amigo_timeout", "wall budget for results, seconds", default="")
+    parser.addini(
+        "amigo_keep_running", "keep runs going on timeout/interrupt", type="bool", default=False
+    )
+    parser.addini(
+        "amigo_artifacts_dir",
+        "artifacts download directory ('none' disables)",
+        default=DEFAULT_ARTIFACTS_DIR,
+    )
+    parser.addini(
+        "amigo_artifacts_wait", "seconds to wait for artifacts after the last result", default="60"
+    )
+    parser.addini(
+        "amigo_poll_interval", "min and max seconds between polls, e.g. '2 30'", default="2 30"
+    )
+    parser.addini("amigo_progress_interval", "seconds between progress lines in CI", default="30")
+    parser.addini(
+        "amigo_xfail",
+        "known-failing unit tests: lines 'UNIT TEST NAME OR ID: reason'",
+        type="linelist",
+    )
+
+
+class SettingsError(pytest.UsageError):
+    pass
+
+
+def _float(value: object, what: str) -> float | None:
+    if value is None or value == "":
+        return None
+    try:
+        return float(str(value))
+    except ValueError:
+        raise SettingsError(f"{what} must be a number, got {value!r}") from None
+
+
+def load(config: pytest.Config) -> Settings:
+    opt = config.option
+    rate = _float(opt.amigo_min_pass_rate, "--amigo-min-pass-rate")
+    if rate is None:
+        rate = _float(config.getini("amigo_min_pass_rate"), "ini amigo_min_pass_rate")
+    if rate is not None and not 0 < rate <= 1:
+        raise SettingsError(f"the minimum pass rate must be in (0, 1], got {rate:g}")
+    timeout = _float(opt.amigo_timeout, "--amigo-timeout")
+    if timeout is None:
+        timeout = _float(config.getini("amigo_timeout"), "ini amigo_timeout") or DEFAULT_TIMEOUT
+    if timeout <= 0:
+        raise SettingsError(f"--amigo-timeout must be positive, got {timeout:g}")
+    conflict = opt.amigo_on_conflict or str(config.getini("amigo_on_conflict")).strip()
+    if conflict not in ("attach", "cancel", "fail"):
+        raise SettingsError(f"amigo_on_conflict must be attach, cancel or fail, got {conflict!r}")
+    artifacts = opt.amigo_artifacts_dir or str(config.getini("amigo_artifacts_dir"))
+    artifacts_dir = None if artifacts.strip().lower() == "none" else Path(artifacts)
+    if artifacts_dir is not None and not artifacts_dir.is_absolute():
+        artifacts_dir = config.rootpath / artifacts_dir
+    poll = str(config.getini("amigo_poll_interval")).split()
+    try:
+        poll_min, poll_max = (float(poll[0]), float(poll[-1])) if poll else (2.0, 30.0)
+    except ValueError:
+        raise SettingsError(
+            f"amigo_poll_interval must be 'MIN MAX' seconds, got {poll!r}"
+        ) from None
+    progress = _float(opt.amigo_progress_interval, "--amigo-progress-interval")
+    if progress is None:
+        progress = _float(config.getini("amigo_progress_interval"), "amigo_progress_interval")
+    xfail: dict[str, str] = {}
+    for line in config.getini("amigo_xfail"):
+        key, _, reason = str(line).partition(":")
+        if key.strip():
+            xfail[key.strip()] = reason.strip() or "listed in amigo_xfail"
+    return Settings(
+        set_ids=tuple(s.strip() for s in opt.amigo_set if s.strip()),
+        ini_set_ids=tuple(s.strip() for s in config.getini("amigo_sets") if s.strip()),
+        run_ids=tuple(r.strip() for r in opt.amigo_run if r.strip()),
+        on_conflict=conflict,  # type: ignore[arg-type]
+        min_pass_rate=rate,
+        timeout=timeout,
+        keep_running=bool(opt.amigo_keep_running or config.getini("amigo_keep_running")),
+        artifacts_dir=artifacts_dir,
+        artifacts_wait=_float(config.getini("amigo_artifacts_wait"), "amigo_artifacts_wait") or 0.0,
+        poll_min=max(0.2, poll_min),
+        poll_max=max(poll_min, poll_max),
+        progress_interval=progress if progress is not None else 30.0,
+        xfail=xfail,
+    )

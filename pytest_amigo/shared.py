@@ -1,0 +1,73 @@
+"""A directory of JSON documents shared by every process of one pytest session.
+
+Under pytest-xdist the controller creates the directory and hands it to the workers; without
+xdist the single process owns it. Writers hold a ``filelock`` lock; every write is atomic (write
+to a temporary file, then rename), so readers never see half a document. Readers keep the last
+parsed version and only re-read when the file changed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from filelock import FileLock, Timeout
+
+
+class SharedState:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        root.mkdir(parents=True, exist_ok=True)
+        self._cache: dict[str, tuple[tuple[int, int], Any]] = {}
+
+    def path(self, name: str) -> Path:
+        return self.root / name
+
+    @contextmanager
+    def locked(self, name: str, *, timeout: float = -1) -> Iterator[bool]:
+        """Hold the lock ``name``; yields False instead of waiting when ``timeout`` is 0."""
+        lock = FileLock(str(self.path(name + ".lock")))
+        try:
+            lock.acquire(timeout=timeout)
+        except Timeout:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            lock.release()
+
+    def read(self, name: str, default: Any = None) -> Any:
+        path = self.path(name)
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            return default
+        stamp = (stat.st_mtime_ns, stat.st_size)
+        cached = self._cache.get(name)
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        with path.open(encoding="utf-8") as handle:
+            data = json.load(handle)
+        self._cache[name] = (stamp, data)
+        return data
+
+    def write(self, name: str, data: Any) -> None:
+        path = self.path(name)
+        fd, tmp = tempfile.mkstemp(dir=self.root, prefix=f".{name}.", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, separators=(",", ":"))
+        os.replace(tmp, path)
+
+    def update(self, name: str, change: Callable[[Any], Any], default: Any = None) -> Any:
+        """Read-modify-write ``name`` under its lock; returns the new value."""
+        with self.locked(name):
+            self._cache.pop(name, None)
+            value = change(self.read(name, default))
+            self.write(name, value)
+            return value
