@@ -24,11 +24,14 @@ from .collect import ROOT_NAME, AmigoItem, AmigoRoot, refs_for
 from .coordinator import Coordinator, Observation, artifacts_path
 from .domain import UnitTestSet
 from .explain import explain
+from .fixtures import amigo_emulator, amigo_emulator_factory
 from .outcome import AmigoError, AmigoProblem, AmigoResult, UnitTestRef, longrepr
 from .progress import Progress
 from .shared import SharedState
 from .summary import SetSummary
 from .verdict import Verdict, judge, judge_unfinished
+
+__all__ = ["amigo_emulator", "amigo_emulator_factory", "amigo_result", "amigo_unit_test"]
 
 STATE_DIR_KEY = "amigo_state_dir"
 FIXTURE_PARAM = "amigo_unit_test"
@@ -146,7 +149,9 @@ class AmigoSession:
             and report.passed
             and (self.wanted_set_ids() or self.settings.run_ids)
         ):
-            report.result.append(AmigoRoot.from_parent(collector, name=ROOT_NAME, amigo=self))
+            report.result.append(
+                AmigoRoot.from_parent(collector, name=ROOT_NAME, nodeid=ROOT_NAME, amigo=self)
+            )
         return report
 
     def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
