@@ -390,16 +390,8 @@ class Coordinator:
         if len(sent) >= ENDPOINTS[EVALUATIONS].per_minute - 1:
             snap["evaluation_requests"] = sent
             return  # budget spent for this minute; the next poll tries again
-        since = min(snap["evaluations_at"].get(r, 0.0) for r in needing)
         try:
-            kwargs: dict[str, Any] = {"run_ids": needing}
-            if since > 0:
-                kwargs["timestamp_after"] = since - 120.0
-            try:
-                results = self.api.list_metric_evaluation_results(**kwargs)
-            except TypeError:
-                kwargs.pop("timestamp_after", None)
-                results = self.api.list_metric_evaluation_results(**kwargs)
+            results = self.api.list_metric_evaluation_results(run_ids=needing)
         except AmigoError as exc:
             message = _describe(exc, "fetch the judges' justifications")
             for run_id in needing:
