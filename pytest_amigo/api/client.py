@@ -167,7 +167,9 @@ def _chunks(ids: Sequence[str]) -> list[list[str]]:
 
 
 def _item_id(item: Any) -> Any:
-    return getattr(item, "id", None) or getattr(item, "field_id", None) or id(item)
+    value = getattr(item, "id", None) or getattr(item, "field_id", None)
+    value = getattr(value, "root", value)  # generated RootModel string types
+    return value if isinstance(value, str) else id(item)
 
 
 def _should_refresh(token: UserSignInWithApiKeyResponse | None) -> bool:
@@ -409,6 +411,12 @@ class SimulationApi:
         resp = self._send(op_id, path=path, params=params, json=json)
         try:
             return model.model_validate_json(resp.content)
+        except TypeError as exc:  # e.g. generated RootModel dict keys (unhashable)
+            raise SDKInternalError(
+                f"{op_id}: HTTP {resp.status_code} answer could not be read as "
+                f"{model.__name__}: {type(exc).__name__}: {exc}",
+                status_code=resp.status_code,
+            ) from None
         except pydantic.ValidationError as exc:
             errors = exc.errors(include_input=False, include_url=False)
             summary = "; ".join(
