@@ -5,11 +5,10 @@ traffic middleware (rate limits, faults, request log) and is what the server run
 body is checked against amigo-sdk's generated models of the contract before it is sent.
 """
 
-import shutil
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path as FsPath
 from typing import Annotated, Any
 
@@ -58,10 +57,6 @@ def create_app(world: w.World, store: Store | None = None) -> FastAPI:
     workdir = FsPath(tempfile.mkdtemp(prefix="amigo-emulator-"))
     app.state.workdir = workdir
     zips: dict[str, FsPath] = {}
-
-    @app.on_event("shutdown")
-    def _cleanup() -> None:  # pragma: no cover - exercised at server stop
-        shutil.rmtree(workdir, ignore_errors=True)
 
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
@@ -798,9 +793,10 @@ def create_app(world: w.World, store: Store | None = None) -> FastAPI:
                     continue
                 if creator and f"{store.org},{run.user_id}" not in creator:
                     continue
-                if created_after is not None and run.created < store.clock.seconds(created_after):
+                created = store.clock.at(run.created)
+                if created_after is not None and created < _aware(created_after):
                     continue
-                if created_before is not None and run.created > store.clock.seconds(created_before):
+                if created_before is not None and created > _aware(created_before):
                     continue
                 inst = store.run_instance(run, user.denied_permissions)
                 if is_completed is not None and inst["is_completed"] != is_completed:
@@ -1010,6 +1006,10 @@ def create_app(world: w.World, store: Store | None = None) -> FastAPI:
         doc["updated_by"] = {"org_id": store.org, "user_id": user.user_id}
 
     return app
+
+
+def _aware(dt: datetime) -> datetime:
+    return dt if dt.tzinfo is not None else dt.replace(tzinfo=UTC)
 
 
 def _s3_error(status: int, code: str, message: str) -> Response:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import threading
 import time
 from pathlib import Path
@@ -86,6 +87,7 @@ class Emulator:
         if self._thread.is_alive():
             self._server.should_exit = True
             self._thread.join(timeout=10)
+        shutil.rmtree(self.app.state.workdir, ignore_errors=True)
 
     def __enter__(self) -> Emulator:
         return self
