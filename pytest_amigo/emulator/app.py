@@ -5,12 +5,13 @@ traffic middleware (rate limits, faults, request log) and is what the server run
 body is checked against amigo-sdk's generated models of the contract before it is sent.
 """
 
+import json
 import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path as FsPath
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from amigo_sdk.generated import model as m
 from fastapi import Body, Depends, FastAPI, Header, Path, Query, Request
@@ -30,6 +31,50 @@ OptBool = Annotated[bool | None, Query()]
 SearchQuery = Annotated[str, Query(min_length=1)]
 
 
+# amigo-sdk's models of these four bodies key ``tags`` by a RootModel, which cannot be hashed
+# (any non-empty ``tags`` fails to validate), so the emulator declares them itself, as in the
+# contract.
+NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+TagKey = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, pattern=r"^[\w\s]+$")
+]
+Tags = dict[TagKey, TagKey | None]
+VarName = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z_][a-z0-9_]+$")]
+
+
+class PersonaVersionIn(BaseModel):
+    background: NonEmpty
+    preferred_language: str | None = None
+    timezone: str | None = None
+    user_models: list[NonEmpty]
+    nonsensitive_user_variables: dict[VarName, str]
+    sensitive_user_variables: dict[VarName, str]
+
+
+class PersonaIn(BaseModel):
+    name: NonEmpty
+    role: NonEmpty
+    tags: Tags
+    initial_version: PersonaVersionIn
+
+
+class ScenarioVersionIn(BaseModel):
+    objective: NonEmpty
+    instructions: NonEmpty
+    initial_message_type: Literal["user-message", "external-event", "skip"]
+    conversation_starts_at: datetime | None
+
+
+class ScenarioIn(BaseModel):
+    name: NonEmpty
+    tags: Tags
+    initial_version: ScenarioVersionIn
+
+
+class TagsUpdateIn(BaseModel):
+    tags: Tags | None = None
+
+
 def _pid(name: str) -> Any:
     return Path(pattern=HEX, alias=name)
 
@@ -38,6 +83,12 @@ def _ok(model: type[BaseModel], body: dict[str, Any], status: int = 200) -> JSON
     """Answer ``body`` after checking it against the SDK's model of the contract schema."""
     model.model_validate(body)
     return JSONResponse(body, status_code=status)
+
+
+def _data(body: BaseModel) -> dict[str, Any]:
+    """A request model as plain JSON data (the SDK models use RootModel keys)."""
+    data: dict[str, Any] = json.loads(body.model_dump_json())
+    return data
 
 
 def _no_content() -> Response:
@@ -217,9 +268,9 @@ def create_app(world: w.World, store: Store | None = None) -> FastAPI:
     )
     def create_persona(
         user: Annotated[w.User, user_dep(P_WRITE)],
-        body: m.SimulationCreateSimulationPersonaRequest,
+        body: PersonaIn,
     ) -> Response:
-        data = body.model_dump(mode="json")
+        data = _data(body)
         with store.lock:
             name = data["name"].strip()
             if any(d["name"] == name and not d["is_deleted"] for d in store.personas.values()):
@@ -234,12 +285,12 @@ def create_app(world: w.World, store: Store | None = None) -> FastAPI:
     def update_persona(
         user: Annotated[w.User, user_dep(P_WRITE)],
         simulation_persona_id: Annotated[str, _pid("simulation_persona_id")],
-        body: m.SimulationUpdateSimulationPersonaRequest,
+        body: TagsUpdateIn,
     ) -> Response:
         with store.lock:
             doc = _persona(simulation_persona_id)
             if body.tags is not None:
-                doc["tags"] = body.model_dump(mode="json")["tags"]
+                doc["tags"] = _data(body)["tags"]
             _touch(doc, user)
         return _no_content()
 
@@ -267,7 +318,7 @@ def create_app(world: w.World, store: Store | None = None) -> FastAPI:
     def create_persona_version(
         user: Annotated[w.User, user_dep(P_WRITE)],
         simulation_persona_id: Annotated[str, _pid("simulation_persona_id")],
-        body: m.SimulationCreateSimulationPersonaVersionRequest,
+        body: PersonaVersionIn,
         version: Annotated[int | None, Query(gt=1)] = None,
     ) -> Response:
         with store.lock:
@@ -275,9 +326,7 @@ def create_app(world: w.World, store: Store | None = None) -> FastAPI:
             expected = len(store.persona_versions[simulation_persona_id]) + 1
             if version is not None and version != expected:
                 raise ApiError(400, f"The next version of this simulation persona is {expected}.")
-            number = store.add_persona_version(
-                simulation_persona_id, body.model_dump(mode="json"), user.user_id
-            )
+            number = store.add_persona_version(simulation_persona_id, _data(body), user.user_id)
         return _ok(m.SimulationCreateSimulationPersonaVersionResponse, {"version": number}, 201)
 
     @app.get(
@@ -363,9 +412,9 @@ def create_app(world: w.World, store: Store | None = None) -> FastAPI:
     )
     def create_scenario(
         user: Annotated[w.User, user_dep(S_WRITE)],
-        body: m.SimulationCreateSimulationScenarioRequest,
+        body: ScenarioIn,
     ) -> Response:
-        data = body.model_dump(mode="json")
+        data = _data(body)
         with store.lock:
             name = data["name"].strip()
             if any(d["name"] == name and not d["is_deleted"] for d in store.scenarios.values()):
@@ -380,12 +429,12 @@ def create_app(world: w.World, store: Store | None = None) -> FastAPI:
     def update_scenario(
         user: Annotated[w.User, user_dep(S_WRITE)],
         simulation_scenario_id: Annotated[str, _pid("simulation_scenario_id")],
-        body: m.SimulationUpdateSimulationScenarioRequest,
+        body: TagsUpdateIn,
     ) -> Response:
         with store.lock:
             doc = _scenario(simulation_scenario_id)
             if body.tags is not None:
-                doc["tags"] = body.model_dump(mode="json")["tags"]
+                doc["tags"] = _data(body)["tags"]
             _touch(doc, user)
         return _no_content()
 
@@ -413,7 +462,7 @@ def create_app(world: w.World, store: Store | None = None) -> FastAPI:
     def create_scenario_version(
         user: Annotated[w.User, user_dep(S_WRITE)],
         simulation_scenario_id: Annotated[str, _pid("simulation_scenario_id")],
-        body: m.SimulationCreateSimulationScenarioVersionRequest,
+        body: ScenarioVersionIn,
         version: Annotated[int | None, Query(gt=1)] = None,
     ) -> Response:
         with store.lock:
@@ -421,9 +470,7 @@ def create_app(world: w.World, store: Store | None = None) -> FastAPI:
             expected = len(store.scenario_versions[simulation_scenario_id]) + 1
             if version is not None and version != expected:
                 raise ApiError(400, f"The next version of this simulation scenario is {expected}.")
-            number = store.add_scenario_version(
-                simulation_scenario_id, body.model_dump(mode="json"), user.user_id
-            )
+            number = store.add_scenario_version(simulation_scenario_id, _data(body), user.user_id)
         return _ok(m.SimulationCreateSimulationScenarioVersionResponse, {"version": number}, 201)
 
     @app.get(
@@ -560,7 +607,7 @@ def create_app(world: w.World, store: Store | None = None) -> FastAPI:
         user: Annotated[w.User, user_dep(U_WRITE)],
         body: m.SimulationCreateSimulationUnitTestRequest,
     ) -> Response:
-        data = body.model_dump(mode="json")
+        data = _data(body)
         with store.lock:
             _check_refs(data)
             name = data["name"].strip()
@@ -582,7 +629,7 @@ def create_app(world: w.World, store: Store | None = None) -> FastAPI:
         simulation_unit_test_id: Annotated[str, _pid("simulation_unit_test_id")],
         body: m.SimulationUpdateSimulationUnitTestRequest,
     ) -> Response:
-        data = {k: v for k, v in body.model_dump(mode="json").items() if v is not None}
+        data = {k: v for k, v in _data(body).items() if v is not None}
         with store.lock:
             doc = _unit_test(simulation_unit_test_id)
             _check_refs(data)
@@ -704,7 +751,7 @@ def create_app(world: w.World, store: Store | None = None) -> FastAPI:
         user: Annotated[w.User, user_dep(T_WRITE)],
         body: m.SimulationCreateSimulationUnitTestSetRequest,
     ) -> Response:
-        data = body.model_dump(mode="json")
+        data = _data(body)
         with store.lock:
             _check_runs(data["unit_test_runs"])
             name = data["name"].strip()
@@ -730,7 +777,7 @@ def create_app(world: w.World, store: Store | None = None) -> FastAPI:
         with store.lock:
             doc = _set(simulation_unit_test_set_id)
             if body.name is not None:
-                name = body.model_dump(mode="json")["name"].strip()
+                name = _data(body)["name"].strip()
                 if any(
                     d["name"] == name and not d["is_deleted"] and d is not doc
                     for d in store.sets.values()
@@ -738,17 +785,18 @@ def create_app(world: w.World, store: Store | None = None) -> FastAPI:
                     raise ApiError(409, "A simulation unit test set with this name already exists.")
                 doc["name"] = name
             if not isinstance(body.description, m.FieldNotSet):
-                dumped = body.model_dump(mode="json")["description"]
+                dumped = _data(body)["description"]
                 doc["description"] = dumped if isinstance(dumped, str) else None
             if body.unit_test_runs is not None:
-                runs = body.model_dump(mode="json")["unit_test_runs"]
+                runs = _data(body)["unit_test_runs"]
                 _check_runs(runs)
                 doc["unit_test_runs"] = [
                     {"unit_test_id": r["unit_test_id"], "run_count": r["run_count"]} for r in runs
                 ]
             if body.tags is not None:
-                doc["_tags"] = dict(body.tags)
-                doc["tags"] = [{"key": k, "value": v} for k, v in body.tags.items()]
+                tags = _data(body)["tags"]
+                doc["_tags"] = tags
+                doc["tags"] = [{"key": k, "value": v} for k, v in tags.items()]
             _touch(doc, user)
         return _no_content()
 
