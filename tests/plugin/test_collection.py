@@ -1,0 +1,192 @@
+"""Collection: node ids, selection (-k / -m / --deselect / paths), ini sets, bad input."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import CREATE_RUN, SET, UNIT, UNKNOWN_SET, AmigoProject
+
+PLAIN_TEST = """
+def test_plain():
+    assert True
+"""
+
+
+def nodeids(stdout: str) -> list[str]:
+    return [line for line in stdout.splitlines() if "::" in line and not line.startswith("=")]
+
+
+def test_collect_only_lists_readable_node_ids_and_starts_no_run(amigo: AmigoProject) -> None:
+    out = amigo.run("--collect-only", "-q", "--amigo-set", SET["Mixed bag"])
+    assert out.result.ret == 0
+    assert nodeids(out.result.stdout.str()) == [
+        "amigo::Mixed bag::Greets customer",
+        "amigo::Mixed bag::Refund is processed",
+        "amigo::Mixed bag::Half and half",
+    ]
+    assert out.runs == []
+    assert out.count(CREATE_RUN) == 0
+
+
+def test_duplicate_names_get_unique_node_ids(amigo: AmigoProject) -> None:
+    out = amigo.run("--collect-only", "-q", "--amigo-set", SET["Duplicates"])
+    assert out.result.ret == 0
+    assert nodeids(out.result.stdout.str()) == [
+        f"amigo::Duplicates::Dup: name[{UNIT['Dup: name']}]",
+        f"amigo::Duplicates::Dup: name[{UNIT['Dup:: name']}]",
+        "amigo::Duplicates::Greets customer",
+        "amigo::Duplicates::Greets customer #2",
+    ]
+    assert out.runs == []
+
+
+def test_duplicate_unit_tests_all_pass_when_run(amigo: AmigoProject) -> None:
+    out = amigo.run("--amigo-set", SET["Duplicates"])
+    out.result.assert_outcomes(passed=4)
+    assert out.created_sets() == [SET["Duplicates"]]
+    assert sorted(c.name for c in out.cases) == sorted(
+        [
+            f"Dup: name[{UNIT['Dup: name']}]",
+            f"Dup: name[{UNIT['Dup:: name']}]",
+            "Greets customer",
+            "Greets customer #2",
+        ]
+    )
+
+
+def test_k_expression_deselects_a_whole_set_which_is_not_run(amigo: AmigoProject) -> None:
+    out = amigo.run(
+        "--amigo-set", SET["All green"], "--amigo-set", SET["Broken sessions"], "-k", "not Broken"
+    )
+    out.result.assert_outcomes(passed=1, deselected=2)
+    assert out.created_sets() == [SET["All green"]]
+    assert out.count(CREATE_RUN) == 1
+    out.result.stdout.no_fnmatch_line("*Broken sessions*errored*")
+
+
+def test_k_expression_selecting_some_items_of_a_set_runs_that_set_once(
+    amigo: AmigoProject,
+) -> None:
+    out = amigo.run("--amigo-set", SET["Mixed bag"], "-k", "Greets", "-v")
+    out.result.assert_outcomes(passed=1, deselected=2)
+    out.result.stdout.fnmatch_lines(["amigo::Mixed bag::Greets customer PASSED*"])
+    assert out.created_sets() == [SET["Mixed bag"]]
+
+
+def test_deselect_every_item_of_a_set_means_no_run(amigo: AmigoProject) -> None:
+    out = amigo.run(
+        "--amigo-set",
+        SET["All green"],
+        "--amigo-set",
+        SET["Broken sessions"],
+        "--deselect",
+        "amigo::Broken sessions::Session crashes",
+        "--deselect",
+        "amigo::Broken sessions::Greets customer",
+    )
+    out.result.assert_outcomes(passed=1, deselected=2)
+    assert out.created_sets() == [SET["All green"]]
+
+
+def test_marker_amigo_selects_only_amigo_items(amigo: AmigoProject) -> None:
+    amigo.pytester.makepyfile(test_plain=PLAIN_TEST)
+    out = amigo.run("--amigo-set", SET["All green"], "-m", "amigo", "-v")
+    out.result.assert_outcomes(passed=1, deselected=1)
+    out.result.stdout.fnmatch_lines(["amigo::All green::Greets customer PASSED*"])
+    assert out.created_sets() == [SET["All green"]]
+
+
+def test_marker_not_amigo_runs_nothing_remote(amigo: AmigoProject) -> None:
+    amigo.pytester.makepyfile(test_plain=PLAIN_TEST)
+    out = amigo.run("--amigo-set", SET["All green"], "-m", "not amigo")
+    out.result.assert_outcomes(passed=1, deselected=1)
+    assert out.runs == []
+    assert out.count(CREATE_RUN) == 0
+
+
+def test_strict_markers_accepts_the_plugin_markers(amigo: AmigoProject) -> None:
+    amigo.pytester.makepyfile(
+        test_marked=f"""
+        import pytest
+
+        @pytest.mark.amigo_set("{SET["All green"]}")
+        def test_it(amigo_result):
+            assert amigo_result.passed
+        """
+    )
+    out = amigo.run("--strict-markers", "--amigo-set", SET["Second green"])
+    out.result.assert_outcomes(passed=2)
+    assert out.created_sets() == sorted([SET["All green"], SET["Second green"]])
+
+
+def test_ini_amigo_sets_are_collected(amigo: AmigoProject) -> None:
+    amigo.ini(f"amigo_sets =\n    {SET['All green']}\n    {SET['Second green']}\n")
+    out = amigo.run("--collect-only", "-q")
+    assert out.result.ret == 0
+    assert nodeids(out.result.stdout.str()) == [
+        "amigo::All green::Greets customer",
+        "amigo::Second green::Greets customer",
+    ]
+    assert out.runs == []
+
+
+def test_explicit_path_excludes_ini_sets_but_keeps_option_sets(amigo: AmigoProject) -> None:
+    amigo.ini(f"amigo_sets =\n    {SET['All green']}\n")
+    amigo.pytester.makepyfile(test_plain=PLAIN_TEST)
+    only_path = amigo.run("test_plain.py", "-v")
+    only_path.result.assert_outcomes(passed=1)
+    assert [c.nodeid_like for c in only_path.cases] == ["test_plain::test_plain"]
+    assert only_path.runs == []
+
+    with_option = amigo.run("test_plain.py", "--amigo-set", SET["Second green"], "-v")
+    with_option.result.assert_outcomes(passed=2)
+    with_option.result.stdout.fnmatch_lines(["amigo::Second green::Greets customer PASSED*"])
+    with_option.result.stdout.no_fnmatch_line("*All green*")
+    assert with_option.created_sets() == [SET["Second green"]]
+
+    whole_project = amigo.run("--collect-only", "-q")
+    assert "amigo::All green::Greets customer" in nodeids(whole_project.result.stdout.str())
+
+
+@pytest.mark.parametrize("bad", ["XYZ", "C70521CC76AA2A69E1EBD945", "c70521cc76aa2a69e1ebd94"])
+def test_bad_set_id_is_a_clean_error(amigo: AmigoProject, bad: str) -> None:
+    out = amigo.run("--amigo-set", bad)
+    assert out.result.ret not in (0, 5)
+    assert "24 lowercase hex" in out.output
+    assert bad in out.output
+    assert "Traceback" not in out.output
+    assert out.runs == []
+
+
+def test_bad_set_id_in_ini_is_a_clean_error(amigo: AmigoProject) -> None:
+    amigo.ini("amigo_sets = not-a-set-id\n")
+    out = amigo.run()
+    assert out.result.ret not in (0, 5)
+    assert "24 lowercase hex" in out.output
+    assert "Traceback" not in out.output
+
+
+def test_unknown_set_id_says_not_found(amigo: AmigoProject) -> None:
+    out = amigo.run("--amigo-set", UNKNOWN_SET)
+    assert out.result.ret not in (0, 5)
+    assert UNKNOWN_SET in out.output
+    assert "not found" in out.output
+    assert "Traceback" not in out.output
+    assert out.runs == []
+
+
+@pytest.mark.parametrize("missing", ["AMIGO_API_KEY", "AMIGO_ORGANIZATION_ID"])
+def test_missing_environment_is_a_clear_message(amigo: AmigoProject, missing: str) -> None:
+    amigo.mp.delenv(missing)
+    out = amigo.run("--amigo-set", SET["All green"])
+    assert out.result.ret not in (0, 5)
+    assert missing in out.output
+    assert "Traceback" not in out.output
+    assert out.runs == []
+
+
+def test_no_sets_means_plugin_stays_quiet(amigo: AmigoProject) -> None:
+    amigo.pytester.makepyfile(test_plain=PLAIN_TEST)
+    amigo.mp.delenv("AMIGO_API_KEY")
+    out = amigo.run()
+    out.result.assert_outcomes(passed=1)
+    assert out.requests["total"] == 0
