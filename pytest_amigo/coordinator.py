@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+import httpx
 from amigo_sdk.errors import AmigoError, BadRequestError, ConflictError
 
 from .api.endpoints import ENDPOINTS
@@ -35,6 +36,8 @@ log = logging.getLogger("pytest_amigo")
 LIST_RUNS = "get-simulation-unit-test-set-runs"
 EVALUATIONS = "get-metric-evaluation-results"
 RUN_IDS_PER_REQUEST = 50
+# amigo-sdk raises its typed errors for HTTP answers but lets transport errors through as httpx's.
+API_ERRORS: tuple[type[BaseException], ...] = (AmigoError, httpx.HTTPError)
 
 
 class Api(Protocol):  # what the coordinator needs of SimulationApi
@@ -142,7 +145,7 @@ class Coordinator:
             if missing:
                 try:
                     loaded = load_sets(self.api, missing)
-                except (DefinitionError, AmigoError) as exc:
+                except (DefinitionError, *API_ERRORS) as exc:
                     message = _describe(exc, "read the unit test set definitions")
                     cache["!errors"] = {**errors, key: message}
                     self.state.write("definitions.json", cache)
@@ -160,7 +163,7 @@ class Coordinator:
             if key not in cache:
                 try:
                     runs = self.api.list_runs(ids=[run_id])
-                except AmigoError as exc:
+                except API_ERRORS as exc:
                     cache[key] = {"error": _describe(exc, f"read run {run_id}")}
                 else:
                     if runs:
@@ -212,7 +215,7 @@ class Coordinator:
             return RunRecord(set_id, run_id, True, f"started run {run_id}", now)
         except ConflictError:
             pass
-        except AmigoError as exc:
+        except API_ERRORS as exc:
             return RunRecord(set_id, None, False, "", now, error=_describe(exc, "start a run"))
         return self._resolve_conflict(set_id, now)
 
@@ -221,7 +224,7 @@ class Coordinator:
         hint = "(HTTP 409: one unfinished run per user per set)"
         try:
             existing = self._unfinished_run(set_id)
-        except AmigoError as exc:
+        except API_ERRORS as exc:
             return RunRecord(set_id, None, False, "", now, error=_describe(exc, "find the run"))
         if policy == "fail" or existing is None:
             which = f" {existing}" if existing else ""
@@ -247,7 +250,7 @@ class Coordinator:
             self.api.cancel_run(existing)
         except ConflictError:
             pass  # finished meanwhile
-        except AmigoError as exc:
+        except API_ERRORS as exc:
             return RunRecord(
                 set_id,
                 None,
@@ -264,7 +267,7 @@ class Coordinator:
                 self.sleep(delay)
                 delay = min(delay * 2, 15.0)
                 continue
-            except AmigoError as exc:
+            except API_ERRORS as exc:
                 return RunRecord(set_id, None, False, "", now, error=_describe(exc, "start a run"))
             return RunRecord(
                 set_id,
@@ -347,7 +350,7 @@ class Coordinator:
             chunk = active[start : start + RUN_IDS_PER_REQUEST]
             try:
                 fetched = self.api.list_runs(ids=chunk)
-            except AmigoError as exc:
+            except API_ERRORS as exc:
                 snap["poll_error"] = _describe(exc, "poll the runs")
                 log.warning("pytest-amigo: %s", snap["poll_error"])
                 break
@@ -392,7 +395,7 @@ class Coordinator:
             return  # budget spent for this minute; the next poll tries again
         try:
             results = self.api.list_metric_evaluation_results(run_ids=needing)
-        except AmigoError as exc:
+        except API_ERRORS as exc:
             message = _describe(exc, "fetch the judges' justifications")
             for run_id in needing:
                 snap["evaluation_errors"][run_id] = message
@@ -426,7 +429,7 @@ class Coordinator:
                 snap["artifacts"][record.run_id] = {"path": str(path)}
             except BadRequestError:
                 continue  # not retrievable yet; try on the next poll
-            except (AmigoError, OSError, RuntimeError) as exc:
+            except (*API_ERRORS, OSError, RuntimeError) as exc:
                 snap["artifacts"][record.run_id] = {
                     "error": _describe(exc, "download the artifacts")
                 }
@@ -496,7 +499,7 @@ class Coordinator:
                 self.api.cancel_run(record.run_id)
             except ConflictError:
                 continue  # already finished
-            except (AmigoError, OSError, RuntimeError):
+            except (*API_ERRORS, OSError, RuntimeError):
                 left.append(record.run_id)
                 continue
             self.mark_cancelled(record.set_id, why)

@@ -11,6 +11,7 @@ import shutil
 import signal
 import sys
 import tempfile
+import time
 from collections.abc import Generator
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,7 @@ from .explain import explain
 from .fixtures import amigo_emulator, amigo_emulator_factory
 from .outcome import AmigoError, AmigoProblem, AmigoResult, UnitTestRef, longrepr
 from .progress import Progress
-from .shared import SharedState
+from .shared import SharedState, SharedTokenCache
 from .summary import SetSummary
 from .verdict import Verdict, judge, judge_unfinished
 
@@ -81,6 +82,7 @@ class AmigoSession:
         self.progress = Progress(config, self.settings)
         self._secrets: set[str] = {v for k in ("AMIGO_API_KEY",) if (v := os.environ.get(k))}
         self._cleaned = False
+        self._reported: set[str] = set()
         self._previous_sigterm: Any = None
         if not self.is_worker and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
             try:
@@ -93,7 +95,7 @@ class AmigoSession:
         from .api import ConfigurationError, SimulationApi
 
         try:
-            api = SimulationApi()
+            api = SimulationApi(token_cache=SharedTokenCache(self.coordinator.state))
         except ConfigurationError as exc:
             raise DefinitionError(str(exc)) from None
         self._api_for_secrets = api
@@ -213,6 +215,7 @@ class AmigoSession:
     def pytest_runtestloop(self, session: pytest.Session) -> None:
         if session.config.option.collectonly:
             return
+        self._session = session
         selected = list(dict.fromkeys(r.set_id for i in session.items if (r := ref_of(i))))
         if not selected:
             return
@@ -237,12 +240,12 @@ class AmigoSession:
             observation = self.coordinator.wait(ref.set_id, is_done, on_tick=self.progress.tick)
         except BaseException as exc:  # Ctrl-C, pytest-timeout's Failed, internal errors
             why = "interrupted" if isinstance(exc, KeyboardInterrupt) else "the test timed out"
-            self.coordinator.cancel_started(why, set_ids=[ref.set_id])
+            self._cancel(why, set_ids=[ref.set_id])
             raise
         result = self._result(ref, observation)
         self.results[item.nodeid] = result
         item.user_properties.extend(result.properties())
-        if result.artifacts is not None:
+        if result.artifacts is not None and not self.coordinator.records()[ref.set_id].cancelled:
             sys.stdout.write(f"[[ATTACHMENT|{result.artifacts}]]\n")
         return result
 
@@ -264,7 +267,7 @@ class AmigoSession:
                 budget_s=self.settings.timeout,
                 occurrence=ref.occurrence,
             )
-            cancelled, _ = self.coordinator.cancel_started("the --amigo-timeout budget ran out")
+            cancelled = self._cancel("the --amigo-timeout budget ran out")
             if cancelled:
                 verdict = _with_note(verdict, f"cancelled run(s) {', '.join(cancelled)}")
         else:
@@ -337,7 +340,28 @@ class AmigoSession:
         return report
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self._reported.add(report.nodeid)
         self.summary.add(report)
+
+    def pytest_keyboard_interrupt(self) -> None:
+        """Report the items whose results were already in when the session was interrupted."""
+        session = getattr(self, "_session", None)
+        if session is None or self.is_worker:
+            return
+        snap = self.coordinator.snapshot()
+        records = self.coordinator.records()
+        for item in session.items:
+            ref = ref_of(item)
+            record = records.get(ref.set_id) if ref else None
+            if ref is None or record is None or item.nodeid in self._reported:
+                continue
+            run = snap["runs"].get(record.run_id or "")
+            observation = Observation(record, run, snap["evaluations"], None, False)
+            result = self._result(ref, observation)
+            if result.verdict is None or result.verdict.outcome == "pending":
+                continue
+            for report in _reports_for(item, result):
+                self.config.hook.pytest_runtest_logreport(report=report)
 
     # ------------------------------------------------------------------ xdist
     @pytest.hookimpl(optionalhook=True)
@@ -355,10 +379,11 @@ class AmigoSession:
         if not interrupted:
             self.coordinator.finish_artifacts()
 
-    def _cancel(self, why: str) -> None:
-        cancelled, left = self.coordinator.cancel_started(why)
+    def _cancel(self, why: str, *, set_ids: list[str] | None = None) -> list[str]:
+        cancelled, left = self.coordinator.cancel_started(why, set_ids=set_ids)
         self.summary.cancelled += cancelled
-        self.summary.left_running += left
+        self.summary.left_running += [r for r in left if r not in self.summary.left_running]
+        return cancelled
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self.is_worker:
@@ -387,6 +412,40 @@ class AmigoSession:
                 signal.signal(signal.SIGTERM, self._previous_sigterm)
             if self._owns_state:
                 shutil.rmtree(self.coordinator.state.root, ignore_errors=True)
+
+
+def _reports_for(item: pytest.Item, result: AmigoResult) -> list[pytest.TestReport]:
+    """Setup, call and teardown reports for an item judged without being run (interruption)."""
+    problem: AmigoProblem | None = None
+    if result.outcome == "error":
+        problem = AmigoError(result)
+    elif result.outcome == "failed":
+        from .outcome import AmigoFailure
+
+        problem = AmigoFailure(result)
+    failed_when = "setup" if result.outcome == "error" else "call"
+    props = result.properties()
+    now = time.time()
+    reports = []
+    for when in ("setup", "call", "teardown"):
+        if when == "call" and result.outcome == "error":
+            continue
+        bad = problem is not None and when == failed_when
+        reports.append(
+            pytest.TestReport(
+                item.nodeid,
+                item.location,
+                dict.fromkeys(item.keywords, 1),
+                "failed" if bad else "passed",
+                longrepr(problem, item.location) if bad and problem else None,
+                when,
+                user_properties=props,
+                start=now,
+                stop=now,
+                duration=0.0,
+            )
+        )
+    return reports
 
 
 def _sigterm_to_interrupt(signum: int, frame: Any) -> None:

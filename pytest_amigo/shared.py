@@ -12,7 +12,7 @@ import json
 import os
 import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -71,3 +71,36 @@ class SharedState:
             value = change(self.read(name, default))
             self.write(name, value)
             return value
+
+
+class SharedTokenCache:
+    """The session's Amigo id token, shared by its processes (sign-in allows 5 a minute).
+
+    Lives in the session's private state directory (created 0700 by ``mkdtemp``), written 0600,
+    removed with the directory at the end of the session.
+    """
+
+    def __init__(self, state: SharedState, name: str = "token.json") -> None:
+        self.state = state
+        self.name = name
+
+    def hold(self) -> AbstractContextManager[bool]:
+        return self.state.locked(self.name)
+
+    def load(self) -> Any:
+        from amigo_sdk.generated.model import UserSignInWithApiKeyResponse
+
+        data = self.state.read(self.name)
+        if not data:
+            return None
+        try:
+            return UserSignInWithApiKeyResponse.model_validate(data)
+        except ValueError:
+            return None
+
+    def store(self, token: Any) -> None:
+        path = self.state.path(self.name)
+        fd = os.open(path.with_suffix(".tmp"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(token.model_dump(mode="json"), handle)
+        os.replace(path.with_suffix(".tmp"), path)

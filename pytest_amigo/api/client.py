@@ -19,9 +19,10 @@ import datetime as dt
 import threading
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -181,6 +182,16 @@ def _should_refresh(token: UserSignInWithApiKeyResponse | None) -> bool:
 # -- the paced SDK client ----------------------------------------------------------------------
 
 
+class TokenCache(Protocol):
+    """Where processes of one session share a sign-in (sign-in is limited to 5/min/org)."""
+
+    def hold(self) -> AbstractContextManager[Any]: ...
+
+    def load(self) -> UserSignInWithApiKeyResponse | None: ...
+
+    def store(self, token: UserSignInWithApiKeyResponse) -> None: ...
+
+
 class _PacedHttpClient(AmigoHttpClient):
     """AmigoHttpClient whose lazy sign-in is paced and retried on 429/503.
 
@@ -197,10 +208,12 @@ class _PacedHttpClient(AmigoHttpClient):
         *,
         pacer: Pacer,
         on_send: Any,
+        token_cache: TokenCache | None = None,
         sign_in_attempts: int = 5,
         **kwargs: Any,
     ) -> None:
         super().__init__(cfg, **kwargs)
+        self._token_cache = token_cache
         self._pacer = pacer
         self._on_send = on_send
         self._sign_in_attempts = max(1, sign_in_attempts)
@@ -211,9 +224,16 @@ class _PacedHttpClient(AmigoHttpClient):
 
     def _ensure_token(self) -> str:
         with self._token_lock:
-            if _should_refresh(self._token):
+            if _should_refresh(self._token) and self._token_cache is not None:
+                with self._token_cache.hold():  # one sign-in for all processes of a session
+                    self._token = self._token_cache.load()
+                    if _should_refresh(self._token):
+                        self._token = self._sign_in()
+                        self._token_cache.store(self._token)
+            elif _should_refresh(self._token):
                 self._token = self._sign_in()
             token = self._token
+        assert token is not None
         return token.id_token
 
     def _sign_in(self) -> UserSignInWithApiKeyResponse:
@@ -282,6 +302,7 @@ class SimulationApi:
         timeout: float = 30.0,
         retries: int = 5,
         transport: httpx.BaseTransport | None = None,
+        token_cache: TokenCache | None = None,
         **config_overrides: str,
     ) -> None:
         """``config`` or ``AmigoConfig(**config_overrides)`` (env vars, ``.env``); ``transport``
@@ -302,6 +323,7 @@ class SimulationApi:
             config,
             pacer=self._pacer,
             on_send=self._count,
+            token_cache=token_cache,
             retry_max_attempts=max(1, retries),
             retry_max_delay_seconds=60.0,
             retry_on_methods={"GET", "DELETE"},

@@ -183,7 +183,7 @@ def create_app(world: w.World, store: Store | None = None) -> FastAPI:
         rid = store.artifact_tokens.get(token)
         if rid is None or not signature or store.sign(token, expires) != signature:
             return _s3_error(403, "SignatureDoesNotMatch", "The request signature is invalid.")
-        if time.time() > expires:
+        if time.time() >= expires:
             return _s3_error(403, "AccessDenied", "Request has expired")
         path = zips.get(rid)
         if path is None or not path.exists():

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import itertools
+import math
 import random
 import secrets
 import threading
@@ -751,7 +752,7 @@ class Store:
         return hmac.new(self.secret, f"{token}:{expires}".encode(), hashlib.sha256).hexdigest()
 
     def presign(self, run: Run) -> tuple[str, str]:
-        expires = int(time.time() + self.options.artifact_url_ttl)
+        expires = math.ceil(time.time() + self.options.artifact_url_ttl)
         path = f"/_presigned/{run.artifact_token}.zip?expires={expires}&signature="
         return path + self.sign(run.artifact_token, expires), iso(
             datetime.fromtimestamp(expires, UTC)
