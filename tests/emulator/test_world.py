@@ -1,0 +1,184 @@
+"""World files and dicts: parsing, deterministic ids, clear errors; the CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from emu_support import WORLDS
+
+from pytest_amigo.emulator import Emulator, World, WorldError, derive_id
+
+
+def _minimal(**extra: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "metrics": [{"name": "Done", "type": "boolean"}],
+        "personas": [{"name": "P", "role": "Customer", "background": "b"}],
+        "scenarios": [{"name": "S", "objective": "o", "instructions": "i"}],
+        "unit_tests": [
+            {
+                "name": "U",
+                "persona": "P",
+                "scenario": "S",
+                "criteria": [{"name": "Done", "metric": "Done"}],
+            }
+        ],
+        "sets": [{"name": "Set", "unit_tests": [{"unit_test": "U", "run_count": 2}]}],
+    }
+    data.update(extra)
+    return data
+
+
+def test_ids_are_deterministic_sha1_of_kind_and_name() -> None:
+    world = World.from_dict(_minimal())
+    assert world.sets[0].id == derive_id("set", "Set")
+    assert world.sets[0].id == __import__("hashlib").sha1(b"set:Set").hexdigest()[:24]
+    assert world.unit_tests[0].id == derive_id("unit_test", "U")
+    assert world.metrics[0].id == derive_id("metric", "Done")
+    assert World.from_dict(_minimal()).summary() == world.summary()
+    assert world.users[0].user_id == "ci-bot"  # a default user when none is given
+
+
+def test_explicit_ids_and_references_by_id() -> None:
+    data = _minimal()
+    data["sets"][0]["id"] = "00000000000000000000abcd"
+    data["sets"][0]["unit_tests"] = [{"unit_test": derive_id("unit_test", "U")}]
+    world = World.from_dict(data)
+    assert world.sets[0].id == "00000000000000000000abcd"
+    assert world.sets[0].unit_test_runs == ((derive_id("unit_test", "U"), 1),)
+
+
+def test_bundled_demo_world_loads() -> None:
+    world = World.default()
+    assert world.sets and world.users
+    assert World.from_toml(WORLDS / "basic.toml").options.organization == "testorg"
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda d: d["metrics"][0].update(type="fuzzy"), "metrics[0]: 'type' must be"),
+        (lambda d: d["unit_tests"][0].update(persona="Nobody"), "persona 'Nobody'"),
+        (lambda d: d["unit_tests"][0].update(criteria=[]), "'criteria' must be a non-empty"),
+        (
+            lambda d: d["unit_tests"][0]["criteria"][0].update(metric="Missing"),
+            "metric 'Missing'",
+        ),
+        (lambda d: d["sets"][0].update(unit_tests=[{"unit_test": "X"}]), "'X' is not a"),
+        (lambda d: d["sets"][0]["unit_tests"][0].update(run_count=0), "'run_count'"),
+        (lambda d: d["sets"][0].update(id="XYZ"), "24 lowercase hex"),
+        (lambda d: d.update(emulator={"speed": 0}), "'speed' must be positive"),
+        (lambda d: d.update(emulator={"sped": 2}), "unknown key(s) ['sped']"),
+        (lambda d: d["sets"].append({"name": "Set", "unit_tests": ["U"]}), "duplicate"),
+        (
+            lambda d: d["unit_tests"][0].update(sessions=[{"values": {"Nope": 1}}]),
+            "'Nope' is not a criterion name",
+        ),
+        (
+            lambda d: d["unit_tests"][0].update(random={"pass_rate": 2}),
+            "within 0..1",
+        ),
+    ],
+)
+def test_bad_worlds_say_what_is_wrong(mutate: Any, message: str) -> None:
+    data = _minimal()
+    mutate(data)
+    with pytest.raises(WorldError) as info:
+        World.from_dict(data, source="w.toml")
+    assert str(info.value).startswith("w.toml: ")
+    assert message in str(info.value)
+
+
+def test_bad_world_files_name_the_file(tmp_path: Path) -> None:
+    with pytest.raises(WorldError, match=r"bad_metric\.toml: metrics\[0\]: 'type' must be"):
+        World.from_toml(WORLDS / "bad_metric.toml")
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[emulator\n")
+    with pytest.raises(WorldError, match=r"broken\.toml: invalid TOML"):
+        World.from_toml(broken)
+    with pytest.raises(WorldError, match="not found"):
+        World.from_toml(tmp_path / "missing.toml")
+
+
+def test_emulator_api(tmp_path: Path) -> None:
+    path = tmp_path / "w.toml"
+    path.write_text((WORLDS / "basic.toml").read_text())
+    with Emulator(path, speed=100.0) as emu:
+        assert emu.base_url.startswith("http://127.0.0.1:")
+        assert emu.organization_id == "testorg"
+        assert emu.credentials == {
+            "api_key": "secret-ci",
+            "api_key_id": "key-ci",
+            "user_id": "ci-bot",
+        }
+        env = emu.env("no-sets")
+        assert env == {
+            "AMIGO_API_KEY": "secret-no-sets",
+            "AMIGO_API_KEY_ID": "key-no-sets",
+            "AMIGO_USER_ID": "no-sets",
+            "AMIGO_ORGANIZATION_ID": "testorg",
+            "AMIGO_BASE_URL": emu.base_url,
+        }
+        assert emu.world.options.speed == 100.0
+        start = emu.advance(0)
+        assert emu.advance(50) >= start + 50
+        assert httpx.get(emu.base_url + "/_emulator/health").status_code == 200
+    with pytest.raises(httpx.TransportError):
+        httpx.get(emu.base_url + "/_emulator/health", timeout=1)
+
+
+def test_cli_list_prints_ids() -> None:
+    world_file = str(WORLDS / "basic.toml")
+    out = subprocess.run(
+        [sys.executable, "-m", "pytest_amigo.emulator", "--world", world_file, "--list"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    summary = json.loads(out)
+    assert summary["sets"][0]["id"] == derive_id("set", "Main")
+
+
+def test_cli_bad_world_exits_2() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest_amigo.emulator", "--world", str(WORLDS / "bad_metric.toml")],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 2
+    assert "bad_metric.toml" in proc.stderr
+
+
+def test_cli_serves_until_sigint() -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pytest_amigo.emulator", "--port", "0", "--no-rate-limits"],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        assert proc.stdout is not None
+        lines: list[str] = []
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            lines.append(line)
+            if "Ctrl-C" in line:
+                break
+        base = next(x.split("=", 1)[1].strip() for x in lines if "AMIGO_BASE_URL" in x)
+        assert any(x.startswith("export AMIGO_API_KEY=") for x in lines)
+        assert httpx.get(base + "/_emulator/health").json()["status"] == "ok"
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=15) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
