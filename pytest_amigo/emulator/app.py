@@ -8,7 +8,7 @@ body is checked against amigo-sdk's generated models of the contract before it i
 import json
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path as FsPath
 from typing import Annotated, Any, Literal
@@ -114,7 +114,7 @@ def create_app(world: w.World, store: Store | None = None) -> FastAPI:
         return JSONResponse({"detail": exc.detail}, status_code=exc.status)
 
     # -- dependencies ------------------------------------------------------------------------
-    def current_user(request: Request, organization: str) -> w.User:
+    async def current_user(request: Request, organization: str) -> w.User:
         header = request.headers.get("authorization", "")
         scheme, _, value = header.partition(" ")
         if scheme.lower() == "bearer" and value.strip():
@@ -134,8 +134,8 @@ def create_app(world: w.World, store: Store | None = None) -> FastAPI:
             raise ApiError(404, "Organization not found.")
         return user
 
-    def need(permission: str) -> Callable[..., w.User]:
-        def check(user: Annotated[w.User, Depends(current_user)]) -> w.User:
+    def need(permission: str) -> Callable[..., Awaitable[w.User]]:
+        async def check(user: Annotated[w.User, Depends(current_user)]) -> w.User:
             if permission in user.denied_permissions:
                 raise ApiError(
                     403, f"The user is missing permission {permission} to perform this operation."
@@ -151,11 +151,11 @@ def create_app(world: w.World, store: Store | None = None) -> FastAPI:
 
     # -- admin -------------------------------------------------------------------------------
     @app.get("/_emulator/health", include_in_schema=False)
-    def health() -> dict[str, Any]:
+    async def health() -> dict[str, Any]:
         return {"status": "ok", "organization": store.org, "world_time": store.now()}
 
     @app.post("/_emulator/clock", include_in_schema=False)
-    def clock(body: Annotated[dict[str, float], Body()]) -> dict[str, Any]:
+    async def clock(body: Annotated[dict[str, float], Body()]) -> dict[str, Any]:
         advance = body.get("advance", 0.0)
         if advance < 0:
             raise ApiError(422, "'advance' must not be negative")
@@ -164,7 +164,7 @@ def create_app(world: w.World, store: Store | None = None) -> FastAPI:
         return {"world_time": now, "speed": store.clock.speed}
 
     @app.get("/_emulator/world", include_in_schema=False)
-    def world_summary() -> dict[str, Any]:
+    async def world_summary() -> dict[str, Any]:
         summary = world.summary()
         summary["world_time"] = store.now()
         summary["runs"] = list(store.runs)
@@ -193,7 +193,7 @@ def create_app(world: w.World, store: Store | None = None) -> FastAPI:
 
     # -- sign-in -----------------------------------------------------------------------------
     @app.post(V1 + "/user/signin_with_api_key", response_model=m.UserSignInWithApiKeyResponse)
-    def sign_in(
+    async def sign_in(
         organization: str,
         x_api_key: Annotated[str, Header()],
         x_api_key_id: Annotated[str, Header()],
@@ -212,7 +212,7 @@ def create_app(world: w.World, store: Store | None = None) -> FastAPI:
         return doc
 
     @app.get(V1 + "/simulation/persona/", response_model=m.SimulationGetSimulationPersonasResponse)
-    def list_personas(
+    async def list_personas(
         user: Annotated[w.User, user_dep(P_READ)],
         id: IdList = [],  # noqa: B006
         limit: Annotated[int, Query(ge=0, le=50)] = 50,
@@ -247,7 +247,7 @@ def create_app(world: w.World, store: Store | None = None) -> FastAPI:
         V1 + "/simulation/persona/search",
         response_model=m.SimulationSearchSimulationPersonasResponse,
     )
-    def search_personas(
+    async def search_personas(
         user: Annotated[w.User, user_dep(P_READ)],
         query: SearchQuery,
         role: StrList = [],  # noqa: B006
@@ -266,7 +266,7 @@ def create_app(world: w.World, store: Store | None = None) -> FastAPI:
         status_code=201,
         response_model=m.SimulationCreateSimulationPersonaResponse,
     )
-    def create_persona(
+    async def create_persona(
         user: Annotated[w.User, user_dep(P_WRITE)],
         body: PersonaIn,
     ) -> Response:
@@ -282,7 +282,7 @@ def create_app(world: w.World, store: Store | None = None) -> FastAPI:
         return _ok(m.SimulationCreateSimulationPersonaResponse, {"simulation_persona_id": pid}, 201)
 
     @app.post(V1 + "/simulation/persona/{simulation_persona_id}/", status_code=204)
-    def update_persona(
+    async def update_persona(
         user: Annotated[w.User, user_dep(P_WRITE)],
         simulation_persona_id: Annotated[str, _pid("simulation_persona_id")],
         body: TagsUpdateIn,
@@ -295,7 +295,7 @@ def create_app(world: w.World, store: Store | None = None) -> FastAPI:
         return _no_content()
 
     @app.delete(V1 + "/simulation/persona/{simulation_persona_id}/", status_code=204)
-    def delete_persona(
+    async def delete_persona(
         user: Annotated[w.User, user_dep(P_WRITE)],
         simulation_persona_id: Annotated[str, _pid("simulation_persona_id")],
     ) -> Response:
@@ -315,7 +315,7 @@ def create_app(world: w.World, store: Store | None = None) -> FastAPI:
         status_code=201,
         response_model=m.SimulationCreateSimulationPersonaVersionResponse,
     )
-    def create_persona_version(
+    async def create_persona_version(
         user: Annotated[w.User, user_dep(P_WRITE)],
         simulation_persona_id: Annotated[str, _pid("simulation_persona_id")],
         body: PersonaVersionIn,
@@ -333,7 +333,7 @@ def create_app(world: w.World, store: Store | None = None) -> FastAPI:
         V1 + "/simulation/persona/{simulation_persona_id}/version/",
         response_model=m.SimulationGetSimulationPersonaVersionsResponse,
     )
-    def list_persona_versions(
+    async def list_persona_versions(
         user: Annotated[w.User, user_dep(P_READ)],
         simulation_persona_id: Annotated[str, _pid("simulation_persona_id")],
         version: Annotated[str | None, Query()] = None,
@@ -359,7 +359,7 @@ def create_app(world: w.World, store: Store | None = None) -> FastAPI:
     @app.get(
         V1 + "/simulation/scenario/", response_model=m.SimulationGetSimulationScenariosResponse
     )
-    def list_scenarios(
+    async def list_scenarios(
         user: Annotated[w.User, user_dep(S_READ)],
         id: IdList = [],  # noqa: B006
         limit: Annotated[int, Query(ge=0, le=200)] = 50,
@@ -392,7 +392,7 @@ def create_app(world: w.World, store: Store | None = None) -> FastAPI:
         V1 + "/simulation/scenario/search",
         response_model=m.SimulationSearchSimulationScenariosResponse,
     )
-    def search_scenarios(
+    async def search_scenarios(
         user: Annotated[w.User, user_dep(S_READ)],
         query: SearchQuery,
         creator: StrList = [],  # noqa: B006
@@ -410,7 +410,7 @@ def create_app(world: w.World, store: Store | None = None) -> FastAPI:
         status_code=201,
         response_model=m.SimulationCreateSimulationScenarioResponse,
     )
-    def create_scenario(
+    async def create_scenario(
         user: Annotated[w.User, user_dep(S_WRITE)],
         body: ScenarioIn,
     ) -> Response:
@@ -426,7 +426,7 @@ def create_app(world: w.World, store: Store | None = None) -> FastAPI:
         )
 
     @app.post(V1 + "/simulation/scenario/{simulation_scenario_id}/", status_code=204)
-    def update_scenario(
+    async def update_scenario(
         user: Annotated[w.User, user_dep(S_WRITE)],
         simulation_scenario_id: Annotated[str, _pid("simulation_scenario_id")],
         body: TagsUpdateIn,
@@ -439,7 +439,7 @@ def create_app(world: w.World, store: Store | None = None) -> FastAPI:
         return _no_content()
 
     @app.delete(V1 + "/simulation/scenario/{simulation_scenario_id}/", status_code=204)
-    def delete_scenario(
+    async def delete_scenario(
         user: Annotated[w.User, user_dep(S_WRITE)],
         simulation_scenario_id: Annotated[str, _pid("simulation_scenario_id")],
     ) -> Response:
@@ -459,7 +459,7 @@ def create_app(world: w.World, store: Store | None = None) -> FastAPI:
         status_code=201,
         response_model=m.SimulationCreateSimulationScenarioVersionResponse,
     )
-    def create_scenario_version(
+    async def create_scenario_version(
         user: Annotated[w.User, user_dep(S_WRITE)],
         simulation_scenario_id: Annotated[str, _pid("simulation_scenario_id")],
         body: ScenarioVersionIn,
@@ -477,7 +477,7 @@ def create_app(world: w.World, store: Store | None = None) -> FastAPI:
         V1 + "/simulation/scenario/{simulation_scenario_id}/version/",
         response_model=m.SimulationGetSimulationScenarioVersionsResponse,
     )
-    def list_scenario_versions(
+    async def list_scenario_versions(
         user: Annotated[w.User, user_dep(S_READ)],
         simulation_scenario_id: Annotated[str, _pid("simulation_scenario_id")],
         version: Annotated[str | None, Query()] = None,
@@ -537,7 +537,7 @@ def create_app(world: w.World, store: Store | None = None) -> FastAPI:
     @app.get(
         V1 + "/simulation/unit_test/", response_model=m.SimulationGetSimulationUnitTestsResponse
     )
-    def list_unit_tests(
+    async def list_unit_tests(
         user: Annotated[w.User, user_dep(U_READ)],
         id: IdList = [],  # noqa: B006
         limit: Annotated[int, Query(ge=0, le=500)] = 50,
@@ -580,7 +580,7 @@ def create_app(world: w.World, store: Store | None = None) -> FastAPI:
         V1 + "/simulation/unit_test/search/",
         response_model=m.SimulationSearchSimulationUnitTestsResponse,
     )
-    def search_unit_tests(
+    async def search_unit_tests(
         user: Annotated[w.User, user_dep(U_READ)],
         query: SearchQuery,
         creator: StrList = [],  # noqa: B006
@@ -603,7 +603,7 @@ def create_app(world: w.World, store: Store | None = None) -> FastAPI:
         status_code=201,
         response_model=m.SimulationCreateSimulationUnitTestResponse,
     )
-    def create_unit_test(
+    async def create_unit_test(
         user: Annotated[w.User, user_dep(U_WRITE)],
         body: m.SimulationCreateSimulationUnitTestRequest,
     ) -> Response:
@@ -624,7 +624,7 @@ def create_app(world: w.World, store: Store | None = None) -> FastAPI:
         )
 
     @app.post(V1 + "/simulation/unit_test/{simulation_unit_test_id}/", status_code=204)
-    def update_unit_test(
+    async def update_unit_test(
         user: Annotated[w.User, user_dep(U_WRITE)],
         simulation_unit_test_id: Annotated[str, _pid("simulation_unit_test_id")],
         body: m.SimulationUpdateSimulationUnitTestRequest,
@@ -648,7 +648,7 @@ def create_app(world: w.World, store: Store | None = None) -> FastAPI:
         return _no_content()
 
     @app.delete(V1 + "/simulation/unit_test/{simulation_unit_test_id}/", status_code=204)
-    def delete_unit_test(
+    async def delete_unit_test(
         user: Annotated[w.User, user_dep(U_WRITE)],
         simulation_unit_test_id: Annotated[str, _pid("simulation_unit_test_id")],
     ) -> Response:
@@ -691,7 +691,7 @@ def create_app(world: w.World, store: Store | None = None) -> FastAPI:
         V1 + "/simulation/unit_test_set/",
         response_model=m.SimulationGetSimulationUnitTestSetsResponse,
     )
-    def list_sets(
+    async def list_sets(
         user: Annotated[w.User, user_dep(T_READ)],
         id: IdList = [],  # noqa: B006
         limit: Annotated[int, Query(ge=0, le=20)] = 20,
@@ -728,7 +728,7 @@ def create_app(world: w.World, store: Store | None = None) -> FastAPI:
         V1 + "/simulation/unit_test_set/search/",
         response_model=m.SimulationSearchSimulationUnitTestSetResponse,
     )
-    def search_sets(
+    async def search_sets(
         user: Annotated[w.User, user_dep(T_READ)],
         query: SearchQuery,
         creator: StrList = [],  # noqa: B006
@@ -747,7 +747,7 @@ def create_app(world: w.World, store: Store | None = None) -> FastAPI:
         status_code=201,
         response_model=m.SimulationCreateSimulationUnitTestSetResponse,
     )
-    def create_set(
+    async def create_set(
         user: Annotated[w.User, user_dep(T_WRITE)],
         body: m.SimulationCreateSimulationUnitTestSetRequest,
     ) -> Response:
@@ -769,7 +769,7 @@ def create_app(world: w.World, store: Store | None = None) -> FastAPI:
         )
 
     @app.post(V1 + "/simulation/unit_test_set/{simulation_unit_test_set_id}", status_code=204)
-    def update_set(
+    async def update_set(
         user: Annotated[w.User, user_dep(T_WRITE)],
         simulation_unit_test_set_id: Annotated[str, _pid("simulation_unit_test_set_id")],
         body: m.SimulationUpdateSimulationUnitTestSetRequest,
@@ -801,7 +801,7 @@ def create_app(world: w.World, store: Store | None = None) -> FastAPI:
         return _no_content()
 
     @app.delete(V1 + "/simulation/unit_test_set/{simulation_unit_test_set_id}", status_code=204)
-    def delete_set(
+    async def delete_set(
         user: Annotated[w.User, user_dep(T_WRITE)],
         simulation_unit_test_set_id: Annotated[str, _pid("simulation_unit_test_set_id")],
     ) -> Response:
@@ -818,7 +818,7 @@ def create_app(world: w.World, store: Store | None = None) -> FastAPI:
         V1 + "/simulation/unit_test_set_run/",
         response_model=m.SimulationGetSimulationUnitTestSetRunsResponse,
     )
-    def list_runs(
+    async def list_runs(
         user: Annotated[w.User, user_dep(R_READ)],
         id: IdList = [],  # noqa: B006
         limit: Annotated[int, Query(ge=0, le=50)] = 50,
@@ -878,7 +878,7 @@ def create_app(world: w.World, store: Store | None = None) -> FastAPI:
         status_code=201,
         response_model=m.SimulationCreateSimulationUnitTestSetRunResponse,
     )
-    def create_run(
+    async def create_run(
         user: Annotated[w.User, user_dep("Simulation:CreateSimulationUnitTestSetRun")],
         body: m.SimulationCreateSimulationUnitTestSetRunRequest,
     ) -> Response:
@@ -892,7 +892,7 @@ def create_app(world: w.World, store: Store | None = None) -> FastAPI:
     @app.delete(
         V1 + "/simulation/unit_test_set_run/{simulation_unit_test_set_run_id}/", status_code=204
     )
-    def cancel_run(
+    async def cancel_run(
         user: Annotated[w.User, user_dep("Simulation:CancelSimulationUnitTestSetRun")],
         simulation_unit_test_set_run_id: Annotated[str, _pid("simulation_unit_test_set_run_id")],
     ) -> Response:
@@ -903,7 +903,7 @@ def create_app(world: w.World, store: Store | None = None) -> FastAPI:
         V1 + "/simulation/unit_test_set_run/{simulation_unit_test_set_run_id}/artifacts/",
         response_model=m.SimulationGetSimulationUnitTestSetRunArtifactsResponse,
     )
-    def run_artifacts(
+    async def run_artifacts(
         request: Request,
         user: Annotated[w.User, user_dep(R_READ)],
         simulation_unit_test_set_run_id: Annotated[str, _pid("simulation_unit_test_set_run_id")],
@@ -922,7 +922,7 @@ def create_app(world: w.World, store: Store | None = None) -> FastAPI:
 
     # -- metrics -----------------------------------------------------------------------------
     @app.get(V1 + "/metric/", response_model=m.MetricGetMetricsResponse)
-    def list_metrics(
+    async def list_metrics(
         user: Annotated[w.User, user_dep("Metric:GetMetric")],
         id: IdList = [],  # noqa: B006
         limit: Annotated[int, Query(ge=0, le=50)] = 50,
@@ -965,7 +965,7 @@ def create_app(world: w.World, store: Store | None = None) -> FastAPI:
         V1 + "/metric/metric_evaluation_result",
         response_model=m.MetricGetMetricEvaluationResultsResponse,
     )
-    def list_evaluation_results(
+    async def list_evaluation_results(
         user: Annotated[w.User, user_dep("Metric:GetMetricEvaluationResult")],
         limit: Annotated[int, Query(ge=0, le=500)] = 500,
         continuation_token: Token = 0,
@@ -1015,7 +1015,7 @@ def create_app(world: w.World, store: Store | None = None) -> FastAPI:
 
     # -- tool invocations --------------------------------------------------------------------
     @app.get(V1 + "/tool/invocation", response_model=m.ToolGetToolInvocationsResponse)
-    def list_tool_invocations(
+    async def list_tool_invocations(
         user: Annotated[w.User, user_dep(R_READ)],
         tool_id: IdList = [],  # noqa: B006
         version: StrList = [],  # noqa: B006
