@@ -1,0 +1,1 @@
+"""acme-health's member support agent (the part of it that is plain Python)."""
