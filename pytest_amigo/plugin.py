@@ -216,6 +216,8 @@ class AmigoSession:
         if session.config.option.collectonly:
             return
         self._session = session
+        if not self.is_worker and session.config.pluginmanager.hasplugin("dsession"):
+            self.progress.watch(lambda: self.coordinator.state.read("snapshot.json"))
         selected = list(dict.fromkeys(r.set_id for i in session.items if (r := ref_of(i))))
         if not selected:
             return
@@ -371,6 +373,7 @@ class AmigoSession:
     # ------------------------------------------------------------------ end of session
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        self.progress.stop()
         if self.is_worker or not self.coordinator.records():
             return
         interrupted = exitstatus == ExitCode.INTERRUPTED

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pytest
@@ -47,11 +48,36 @@ class Progress:
         self._last = time.monotonic()
         self._started = time.time()
 
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+
     def _enabled(self) -> bool:
         return not hasattr(self.config, "workerinput") and self.config.get_verbosity() >= 0
 
-    def tick(self, snapshot: Mapping[str, Any]) -> None:
+    def watch(self, snapshot: Callable[[], Mapping[str, Any] | None]) -> None:
+        """Under xdist the waiting happens in workers, whose output nobody sees: the controller
+        reads the shared snapshot in a background thread and prints the progress lines."""
+        if not self._enabled() or self._thread is not None:
+            return
+
+        def loop() -> None:
+            while not self._stop.wait(1.0):
+                current = snapshot()
+                if current and current.get("runs"):
+                    self.tick(current, capture=False)
+
+        self._thread = threading.Thread(target=loop, name="amigo-progress", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=2.0)
+
+    def tick(self, snapshot: Mapping[str, Any], *, capture: bool = True) -> None:
         if not self._enabled():
+            return
+        if not snapshot.get("runs"):
             return
         reporter = self.config.pluginmanager.get_plugin("terminalreporter")
         if reporter is None:
@@ -63,9 +89,9 @@ class Progress:
             return
         self._last = now
         line = describe(snapshot, self._started, time.time())
-        capture = self.config.pluginmanager.get_plugin("capturemanager")
-        if capture is not None:
-            with capture.global_and_fixture_disabled():
+        manager = self.config.pluginmanager.get_plugin("capturemanager") if capture else None
+        if manager is not None:
+            with manager.global_and_fixture_disabled():
                 reporter.write_line(line)
         else:
             reporter.write_line(line)
