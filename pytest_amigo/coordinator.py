@@ -37,7 +37,8 @@ LIST_RUNS = "get-simulation-unit-test-set-runs"
 EVALUATIONS = "get-metric-evaluation-results"
 RUN_IDS_PER_REQUEST = 50
 # amigo-sdk raises its typed errors for HTTP answers but lets transport errors through as httpx's.
-API_ERRORS: tuple[type[BaseException], ...] = (AmigoError, httpx.HTTPError)
+API_ERRORS = (AmigoError, httpx.HTTPError)
+FAILURES = (*API_ERRORS, OSError, RuntimeError)
 
 
 class Api(Protocol):  # what the coordinator needs of SimulationApi
@@ -145,7 +146,7 @@ class Coordinator:
             if missing:
                 try:
                     loaded = load_sets(self.api, missing)
-                except (DefinitionError, *API_ERRORS) as exc:
+                except (DefinitionError, AmigoError, httpx.HTTPError) as exc:
                     message = _describe(exc, "read the unit test set definitions")
                     cache["!errors"] = {**errors, key: message}
                     self.state.write("definitions.json", cache)
@@ -187,12 +188,12 @@ class Coordinator:
     def start(self, set_ids: Sequence[str], attach: Mapping[str, str] | None = None) -> None:
         """Make sure every set has a run: attach the given ones, start the others (once)."""
         for set_id, run_id in (attach or {}).items():
-            self._ensure_record(
-                set_id,
-                lambda s, r=run_id: RunRecord(
-                    s, r, False, f"reporting existing run {r} (--amigo-run)", self.clock()
-                ),
-            )
+
+            def existing(set_id: str, run_id: str = run_id) -> RunRecord:
+                note = f"reporting existing run {run_id} (--amigo-run)"
+                return RunRecord(set_id, run_id, False, note, self.clock())
+
+            self._ensure_record(set_id, existing)
         for set_id in set_ids:
             self._ensure_record(set_id, self._create)
 
@@ -429,7 +430,7 @@ class Coordinator:
                 snap["artifacts"][record.run_id] = {"path": str(path)}
             except BadRequestError:
                 continue  # not retrievable yet; try on the next poll
-            except (*API_ERRORS, OSError, RuntimeError) as exc:
+            except FAILURES as exc:
                 snap["artifacts"][record.run_id] = {
                     "error": _describe(exc, "download the artifacts")
                 }
@@ -499,7 +500,7 @@ class Coordinator:
                 self.api.cancel_run(record.run_id)
             except ConflictError:
                 continue  # already finished
-            except (*API_ERRORS, OSError, RuntimeError):
+            except FAILURES:
                 left.append(record.run_id)
                 continue
             self.mark_cancelled(record.set_id, why)

@@ -123,8 +123,7 @@ def add_options(parser: pytest.Parser) -> None:
     )
 
 
-class SettingsError(pytest.UsageError):
-    pass
+SettingsError = pytest.UsageError
 
 
 def _float(value: object, what: str) -> float | None:

@@ -30,7 +30,7 @@ class SetSummary:
 
     def add(self, report: pytest.TestReport) -> None:
         props = dict(report.user_properties)
-        set_id = props.get("amigo_set_id")
+        set_id = str(props.get("amigo_set_id") or "")
         if not set_id:
             return
         tally = self.sets.setdefault(set_id, SetTally(str(props.get("amigo_set", set_id))))

@@ -319,6 +319,7 @@ class SimulationApi:
         self._counts: Counter[str] = Counter()
         self._status: Counter[int] = Counter()
         self._count_lock = threading.Lock()
+        extra: dict[str, Any] = {} if transport is None else {"transport": transport}
         self._http = _PacedHttpClient(
             config,
             pacer=self._pacer,
@@ -329,7 +330,7 @@ class SimulationApi:
             retry_on_methods={"GET", "DELETE"},
             timeout=timeout,
             event_hooks={"request": [self._on_request], "response": [self._on_response]},
-            **({"transport": transport} if transport is not None else {}),
+            **extra,
         )
 
     # -- plumbing ------------------------------------------------------------------------------
