@@ -182,3 +182,12 @@ def test_cli_serves_until_sigint() -> None:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_documented_example_world_is_valid() -> None:
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "emulator.md").read_text()
+    block = doc.split("## World file", 1)[1].split("```toml\n", 1)[1].split("```", 1)[0]
+    world = World.from_dict(__import__("tomllib").loads(block), source="docs/emulator.md")
+    assert [s.name for s in world.sets] == ["Support smoke"]
+    assert world.sets[0].run_error is not None
+    assert world.unit_tests[1].random is not None
