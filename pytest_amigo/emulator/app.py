@@ -20,7 +20,7 @@ from pydantic import BaseModel, StringConstraints
 
 from pytest_amigo.emulator import world as w
 from pytest_amigo.emulator.artifacts import build_zip
-from pytest_amigo.emulator.store import ApiError, Store
+from pytest_amigo.emulator.store import ApiError, Store, invalid
 
 HEX = r"^[a-f0-9]{24}$"
 HexId = Annotated[str, StringConstraints(pattern=HEX)]
@@ -158,7 +158,7 @@ def create_app(world: w.World, store: Store | None = None) -> FastAPI:
     async def clock(body: Annotated[dict[str, float], Body()]) -> dict[str, Any]:
         advance = body.get("advance", 0.0)
         if advance < 0:
-            raise ApiError(422, "'advance' must not be negative")
+            raise invalid(["body", "advance"], "must not be negative", advance)
         with store.lock:
             now = store.clock.advance(float(advance))
         return {"world_time": now, "speed": store.clock.speed}
@@ -1031,7 +1031,11 @@ def create_app(world: w.World, store: Store | None = None) -> FastAPI:
             raise ApiError(400, "The number of versions must match the number of tool IDs.")
         bad = set(invocation_source_type) - {"regular-conversation", "simulation-conversation"}
         if bad:
-            raise ApiError(422, f"Unknown invocation source type(s): {sorted(bad)}")
+            raise invalid(
+                ["query", "invocation_source_type"],
+                "Input should be 'regular-conversation' or 'simulation-conversation'",
+                sorted(bad),
+            )
         with store.lock:
             items = store.tool_invocations(simulation_unit_test_set_run_id)
 
@@ -1091,7 +1095,9 @@ def _sorted_by(items: list[dict[str, Any]], sort_by: list[str], allowed: set[str
     for spec in reversed(sort_by):
         key = spec.lstrip("+-")
         if key not in allowed:
-            raise ApiError(400, f"Unsupported sort field {key!r}; supported: {sorted(allowed)}")
+            raise invalid(
+                ["query", "sort_by"], f"Unsupported sort field; supported: {sorted(allowed)}", spec
+            )
         out.sort(key=lambda d, k=key: str(d.get(k) or ""), reverse=spec.startswith("-"))
     return out
 
@@ -1105,11 +1111,11 @@ def _versions(items: list[dict[str, Any]], spec: str | None, sort_by: list[str])
             lo = latest if lo_s == "latest" else int(lo_s)
             hi = lo if not dash else (latest if hi_s == "latest" else int(hi_s))
         except ValueError as exc:
-            raise ApiError(422, f"Invalid version specification {spec!r}") from exc
+            raise invalid(["query", "version"], "Invalid version specification", spec) from exc
         out = [v for v in out if lo <= v["version"] <= hi]
     for s in reversed(sort_by):
         if s.lstrip("+-") != "version":
-            raise ApiError(400, "Unsupported sort field; supported: ['version']")
+            raise invalid(["query", "sort_by"], "Unsupported sort field; supported: ['version']", s)
         out.sort(key=lambda v: v["version"], reverse=s.startswith("-"))
     return out
 

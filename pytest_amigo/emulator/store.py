@@ -31,10 +31,15 @@ PERM_GET_UNIT_TEST = "Simulation:GetSimulationUnitTest"
 class ApiError(Exception):
     """An error answer: HTTP status and the ``detail`` of the JSON body."""
 
-    def __init__(self, status: int, detail: str) -> None:
-        super().__init__(detail)
+    def __init__(self, status: int, detail: str | list[dict[str, Any]]) -> None:
+        super().__init__(str(detail))
         self.status = status
         self.detail = detail
+
+
+def invalid(loc: list[str | int], msg: str, value: Any = None) -> ApiError:
+    """A FastAPI-style 422 for a check the route signature cannot express."""
+    return ApiError(422, [{"type": "value_error", "loc": loc, "msg": msg, "input": value}])
 
 
 def iso(dt: datetime) -> str:
@@ -161,7 +166,9 @@ def _sorted(items: list[dict[str, Any]], sort_by: list[str], allowed: set[str]) 
         desc = spec.startswith("-")
         key = spec.lstrip("+-")
         if key not in allowed:
-            raise ApiError(400, f"Unsupported sort field {key!r}; supported: {sorted(allowed)}")
+            raise invalid(
+                ["query", "sort_by"], f"Unsupported sort field; supported: {sorted(allowed)}", spec
+            )
         out.sort(key=lambda d, k=key: d.get(k) or "", reverse=desc)
     return out
 

@@ -99,6 +99,9 @@ def test_unknown_ids_are_404(api: Api) -> None:
         ("/metric/metric_evaluation_result", {"source_type": "telepathy"}),
         ("/tool/invocation", {"limit": 101}),
         ("/tool/invocation", {"succeeded": "perhaps"}),
+        ("/tool/invocation", {"invocation_source_type": "dream"}),
+        ("/simulation/unit_test_set_run/", {"sort_by": "name"}),
+        ("/simulation/unit_test_set/", {"sort_by": "-colour"}),
         ("/simulation/unit_test_set_run/ABCDEF0123456789abcdef01/artifacts/", {}),
     ],
 )
@@ -110,6 +113,10 @@ def test_validation_errors_are_fastapi_style_422(
     detail = resp.json()["detail"]
     assert isinstance(detail, list) and detail
     assert {"loc", "msg", "type"} <= set(detail[0])
+
+
+def test_tool_versions_must_pair_with_tool_ids_400(api: Api) -> None:
+    assert api.get("/tool/invocation", version=">=1").status_code == 400
 
 
 def test_bad_bodies_are_422(api: Api) -> None:
