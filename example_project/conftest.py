@@ -8,9 +8,7 @@ the real Amigo API in CI, or an emulator you started yourself (python -m pytest_
 from __future__ import annotations
 
 import os
-from collections.abc import Generator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -42,22 +40,3 @@ def pytest_configure(config: pytest.Config) -> None:
             os.environ.pop(key, None)
 
     config.add_cleanup(stop)
-
-
-@pytest.hookimpl(wrapper=True, tryfirst=True)
-def pytest_runtest_makereport(
-    item: pytest.Item, call: pytest.CallInfo[None]
-) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-    """Keep the judges' explanation of known failures (xfail) in the JUnit <system-out>.
-
-    An xfailed report only carries the amigo_xfail reason; with this section the CI report
-    still shows why the simulation failed, so a fixed (or newly broken) agent is easy to spot.
-    """
-    report = yield
-    if getattr(report, "wasxfail", None) is not None:
-        amigo: Any = item.config.pluginmanager.get_plugin("amigo-session")
-        result = amigo.result_of(item) if amigo is not None else None
-        if result is not None and result.explanation:
-            # Item sections reach the teardown report, which junitxml writes to <system-out>.
-            item.add_report_section(call.when, "stdout", result.explanation)
-    return report

@@ -334,7 +334,10 @@ class AmigoSession:
     ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
         report = yield
         if call.excinfo is not None and isinstance(call.excinfo.value, AmigoProblem):
-            if not hasattr(report, "wasxfail"):
+            if hasattr(report, "wasxfail"):
+                # An xfail report keeps only the reason: keep the evidence in <system-out>.
+                item.add_report_section(call.when, "stdout", call.excinfo.value.result.explanation)
+            else:
                 report.longrepr = longrepr(call.excinfo.value, item.location)
         secrets = self.secrets()
         if secrets:
