@@ -8,8 +8,11 @@ process, so tests can look at its store (runs created) and its request log direc
 from __future__ import annotations
 
 import os
+import threading
+import time
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -141,15 +144,45 @@ class AmigoProject:
     def clear_requests(self) -> None:
         self.admin.delete("/_emulator/requests").raise_for_status()
 
-    def run(self, *args: str, timeout: float = 120) -> Outcome:
+    def run(self, *args: str, timeout: float = 120, clear: bool = True) -> Outcome:
         junit = self.pytester.path / f"junit-{len(list(self.pytester.path.glob('junit-*')))}.xml"
         before = set(self.emu.store.runs)
-        self.clear_requests()
+        if clear:
+            self.clear_requests()
         result = self.pytester.runpytest_subprocess(
             "-p", "no:cacheprovider", f"--junitxml={junit}", *args, timeout=timeout
         )
         runs = [r for rid, r in list(self.emu.store.runs.items()) if rid not in before]
         return Outcome(result, junit, runs, self.requests())
+
+    @contextmanager
+    def finish_runs_once(self, seen: Callable[[list[dict[str, Any]]], bool]) -> Iterator[None]:
+        """Push the world clock far ahead as soon as ``seen(request log)`` holds.
+
+        Lets a test keep a run unfinished for as long as needed (a conflict) and still have
+        pytest's results quickly once the plugin did what the test watches for.
+        """
+        self.clear_requests()
+        stop = threading.Event()
+        fired = threading.Event()
+
+        def watch() -> None:
+            with self.emu.client(timeout=30) as client:
+                while not stop.is_set():
+                    log = client.get("/_emulator/requests").json()["log"]
+                    if seen(log):
+                        self.emu.advance(10_000_000)
+                        fired.set()
+                        return
+                    time.sleep(0.05)
+
+        thread = threading.Thread(target=watch, daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join(timeout=10)
 
     # -- direct API use (to prepare runs the way another client would) --------------------
     def token(self, user_id: str = "ci-bot") -> str:
