@@ -1,0 +1,127 @@
+"""Interruption, timeouts and xdist economy, black-box over loopback HTTP."""
+
+from __future__ import annotations
+
+import signal
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from .conftest import world
+
+CREATE = "create-simulation-unit-test-set-run"
+CANCEL = "cancel-simulation-unit-test-set-run"
+POLL = "get-simulation-unit-test-set-runs"
+
+
+def outcomes(junit: object) -> dict[str, str]:
+    root = ET.parse(str(junit)).getroot()
+    found = {}
+    for case in root.iter("testcase"):
+        kind = next((c.tag for c in case if c.tag in ("failure", "error", "skipped")), "passed")
+        found[case.get("name") or ""] = kind
+    return found
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_interruption_cancels_started_runs_and_reports_results_already_in(harness_for, sig):
+    h = harness_for(world({"Slow": 120.0, "Quick": 0.5}))
+    slow, quick = h.set_ids("Slow", "Quick")
+    # The slow set's item runs first and waits; the quick set's result arrives meanwhile.
+    session = h.interrupt([slow, quick], after=5.0, sig=sig)
+    assert session.returncode == 2, session.output
+    assert session.count(CREATE) == 2
+    assert session.count(CANCEL) == 1  # only the unfinished (slow) run
+    assert "cancelled run" in session.output
+    assert outcomes(session.junit) == {"Quick unit": "passed"}
+    assert "scale-secret-key-1" not in session.output
+
+
+def test_interruption_under_xdist_cancels_runs(harness_for):
+    h = harness_for(world({"Slow A": 120.0, "Slow B": 120.0}))
+    session = h.interrupt(h.set_ids("Slow A", "Slow B"), "-n", "2", after=8.0, sig=signal.SIGTERM)
+    assert session.returncode == 2, session.output
+    assert session.count(CREATE) == 2
+    assert session.count(CANCEL) == 2, session.output
+    assert session.junit.exists()
+
+
+def test_attached_runs_are_not_cancelled(harness_for):
+    h = harness_for(world({"Slow": 120.0}))
+    (slow,) = h.set_ids("Slow")
+    api = h.emu.client()
+    token = api.post(
+        f"/v1/{h.emu.organization_id}/user/signin_with_api_key",
+        headers={"x-api-key": "scale-secret-key-1", "x-api-key-id": "key-ci", "x-user-id": "ci"},
+    ).json()["id_token"]
+    created = api.post(
+        f"/v1/{h.emu.organization_id}/simulation/unit_test_set_run/",
+        json={"simulation_unit_test_set_id": slow},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert created.status_code == 201
+    session = h.interrupt([slow], after=5.0)
+    assert session.count(CREATE) == 1  # the 409, then attached
+    assert session.count(CANCEL) == 0, session.output
+
+
+def test_amigo_timeout_errors_and_cancels(harness_for):
+    h = harness_for(world({"Slow": 120.0, "Quick": 0.3}))
+    session = h.run(h.set_ids("Slow", "Quick"), "--amigo-timeout=4")
+    assert session.returncode == 1, session.output
+    assert outcomes(session.junit) == {"Slow unit": "error", "Quick unit": "passed"}
+    assert session.count(CANCEL) == 1
+    assert "no result after 4 s" in session.output
+
+
+def test_keep_running_leaves_runs_alone(harness_for):
+    h = harness_for(world({"Slow": 120.0}))
+    session = h.run(h.set_ids("Slow"), "--amigo-timeout=2", "--amigo-keep-running")
+    assert outcomes(session.junit) == {"Slow unit": "error"}
+    assert session.count(CANCEL) == 0
+
+
+def test_pytest_timeout_signal_interrupt_cancels_the_run(harness_for, tmp_path):
+    pytest.importorskip("pytest_timeout")
+    h = harness_for(world({"Slow": 120.0}))
+    (slow,) = h.set_ids("Slow")
+    (tmp_path / "test_marker.py").write_text(
+        "import pytest\n\n"
+        f"@pytest.mark.amigo_set({slow!r})\n"
+        "@pytest.mark.timeout(3, method='signal')\n"
+        "def test_slow(amigo_result):\n"
+        "    pass\n"
+    )
+    session = h.run([], "test_marker.py")
+    assert session.returncode == 1, session.output
+    assert "Timeout" in session.output
+    assert session.count(CANCEL) == 1
+
+
+def test_global_pytest_timeout_does_not_kill_amigo_items(harness_for):
+    pytest.importorskip("pytest_timeout")
+    h = harness_for(world({"Takes four seconds": 4.0}))
+    session = h.run(h.set_ids("Takes four seconds"), "--timeout=1")
+    assert session.returncode == 0, session.output
+    assert outcomes(session.junit) == {"Takes four seconds unit": "passed"}
+
+
+@pytest.mark.parametrize("dist", ["load", "loadscope", "loadgroup"])
+def test_xdist_same_verdicts_and_requests_as_single_process(harness_for, dist):
+    pytest.importorskip("xdist")
+    sets = {f"Set {i}": 2.0 + i for i in range(6)}
+    h = harness_for(world(sets, fail=["Set 2", "Set 4"]))
+    ids = h.set_ids(*sets)
+    single = h.run(ids, "-p", "no:xdist")
+    single_outcomes = outcomes(single.junit)
+    multi = h.run(ids, "-n", "3", f"--dist={dist}")
+    assert outcomes(multi.junit) == single_outcomes
+    assert single_outcomes["Set 2 unit"] == "failure"
+    assert multi.count(CREATE) == single.count(CREATE) == 6
+    assert multi.count("sign-in-with-api-key") == 1
+    assert multi.count("get-simulation-unit-test-sets") == 1
+    total_single, total_multi = single.requests["total"], multi.requests["total"]
+    assert abs(total_multi - total_single) <= max(2, 0.1 * total_single), (
+        single.requests["by_endpoint"],
+        multi.requests["by_endpoint"],
+    )
