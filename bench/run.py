@@ -1,0 +1,577 @@
+"""pytest-amigo benchmarks against the bundled emulator; prints Markdown tables.
+
+    python bench/run.py [--size small|full]
+
+Every figure is a ratio against a baseline measured in the same run (see bench/README.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from pytest_amigo.emulator import Emulator, World, derive_id
+
+PY = sys.executable
+SPEED = 10.0  # world seconds per real second for measurements a and b
+POLL_INI = "amigo_poll_interval=0.2 1"
+POLL_MIN, POLL_MAX = 0.2, 1.0
+LIST_RUNS_PER_MINUTE = 50  # documented limit of get-simulation-unit-test-set-runs
+# The plugin never polls faster than the list endpoint's documented limit allows (coordinator.py);
+# the sequential baseline applies the same floor so both pay the same polling granularity.
+POLL_FLOOR = 60.0 / LIST_RUNS_PER_MINUTE * 1.05
+SETS_PAGE, UNIT_TESTS_PAGE = 20, 500  # largest pages the emulator's list endpoints allow
+MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Size:
+    name: str
+    sets: int  # a, b: sets with known durations
+    col_sets: int  # c: sets ...
+    col_tests: int  # ... of this many unit tests each
+    artifact_mb: int  # d
+
+
+SIZES = {
+    "small": Size("small", sets=4, col_sets=10, col_tests=10, artifact_mb=20),
+    "full": Size("full", sets=20, col_sets=100, col_tests=100, artifact_mb=200),
+}
+
+METRICS = [
+    {"name": "Done", "type": "boolean"},
+    {"name": "Score", "type": "numerical", "lower_bound": 0, "upper_bound": 10},
+]
+CRITERIA = [
+    {"name": "Done", "metric": "Done", "expected": True},
+    {"name": "Score", "metric": "Score", "verb": ">=", "threshold": 5},
+]
+
+
+def durations(n: int) -> list[float]:
+    """n world durations spread evenly over 2..20 seconds."""
+    if n == 1:
+        return [20.0]
+    return [round(2 + 18 * i / (n - 1), 3) for i in range(n)]
+
+
+def timed_world(n: int) -> tuple[World, list[str], list[float]]:
+    """n sets of one unit test (one session) each; set i lasts durations(n)[i] world seconds."""
+    ds = durations(n)
+    data: dict[str, Any] = {
+        "emulator": {"speed": SPEED, "artifacts_delay": 0},
+        "metrics": METRICS,
+        "personas": [{"name": "Bench persona"}],
+        "scenarios": [{"name": "Bench scenario"}],
+        "unit_tests": [
+            {
+                "name": f"timed-{i:02d}",
+                "persona": "Bench persona",
+                "scenario": "Bench scenario",
+                "duration": d,
+                "criteria": CRITERIA,
+                "sessions": [{"duration": d, "values": {"Done": True, "Score": 8}}],
+            }
+            for i, d in enumerate(ds)
+        ],
+        "sets": [
+            {"name": f"timed-set-{i:02d}", "unit_tests": [{"unit_test": f"timed-{i:02d}"}]}
+            for i in range(n)
+        ],
+    }
+    ids = [derive_id("set", f"timed-set-{i:02d}") for i in range(n)]
+    return World.from_dict(data, source="bench:timed"), ids, ds
+
+
+def collection_world(n_sets: int, n_tests: int) -> tuple[World, list[str]]:
+    data: dict[str, Any] = {
+        "metrics": METRICS,
+        "personas": [{"name": "Bench persona"}],
+        "scenarios": [{"name": "Bench scenario"}],
+        "unit_tests": [
+            {
+                "name": f"ut-{s:03d}-{u:03d}",
+                "persona": "Bench persona",
+                "scenario": "Bench scenario",
+                "duration": 1,
+                "criteria": CRITERIA,
+            }
+            for s in range(n_sets)
+            for u in range(n_tests)
+        ],
+        "sets": [
+            {
+                "name": f"col-set-{s:03d}",
+                "unit_tests": [
+                    {"unit_test": f"ut-{s:03d}-{u:03d}", "run_count": 1} for u in range(n_tests)
+                ],
+            }
+            for s in range(n_sets)
+        ],
+    }
+    ids = [derive_id("set", f"col-set-{s:03d}") for s in range(n_sets)]
+    return World.from_dict(data, source="bench:collection"), ids
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+
+@contextmanager
+def project_dir() -> Iterator[Path]:
+    """An empty pytest project (own pytest.ini) so the repository's config is not picked up."""
+    with tempfile.TemporaryDirectory(prefix="amigo-bench-") as d:
+        path = Path(d)
+        (path / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
+        yield path
+
+
+def child_env(emu: Emulator) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AMIGO_", "PYTEST_"))}
+    env.update(emu.env())
+    return env
+
+
+def pytest_cmd(set_ids: list[str], *extra: str) -> list[str]:
+    cmd = [PY, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", POLL_INI]
+    cmd += ["-o", "amigo_artifacts_dir=none"]
+    for s in set_ids:
+        cmd.append(f"--amigo-set={s}")
+    return cmd + list(extra)
+
+
+def run_checked(cmd: list[str], cwd: Path, env: dict[str, str], timeout: float) -> str:
+    proc = subprocess.run(
+        cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(
+            f"{' '.join(cmd[:6])} ... exited {proc.returncode}\n{proc.stdout[-3000:]}\n"
+            f"{proc.stderr[-3000:]}"
+        )
+    return proc.stdout
+
+
+def passed_count(output: str) -> int:
+    found = re.findall(r"(\d+) passed", output)
+    return int(found[-1]) if found else 0  # the last line is the session summary
+
+
+def admin_requests(emu: Emulator) -> dict[str, Any]:
+    with emu.client(timeout=30) as c:
+        return c.get("/_emulator/requests").json()
+
+
+def admin_reset(emu: Emulator) -> None:
+    """Forget the request log and the rate-limit counters (limits stay on)."""
+    with emu.client(timeout=30) as c:
+        c.delete("/_emulator/requests").raise_for_status()
+        c.post("/_emulator/rate_limits", json={}).raise_for_status()
+
+
+def wait_until_free(emu: Emulator) -> None:
+    """Wait until every run of the emulator is complete (the next create must not conflict)."""
+    with emu.client(timeout=30) as c:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            world = c.get("/_emulator/world").json()
+            if not world.get("runs"):
+                return
+            with emu.store.lock:
+                now = emu.store.now()
+                busy = [r for r in emu.store.runs.values() if now < r.end]
+            if not busy:
+                return
+            time.sleep(0.2)
+
+
+@contextmanager
+def api_env(emu: Emulator) -> Iterator[None]:
+    saved = dict(os.environ)
+    os.environ.update(emu.env())
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+# -- a. wall time -----------------------------------------------------------------------------
+
+
+def sequential_baseline(emu: Emulator, set_ids: list[str]) -> float:
+    """Start each set with SimulationApi, poll it until complete, then the next one."""
+    from pytest_amigo.api import SimulationApi
+
+    with api_env(emu), SimulationApi() as api:
+        start = time.perf_counter()
+        for set_id in set_ids:
+            run_id = api.create_run(set_id)
+            interval = POLL_MIN
+            while True:
+                time.sleep(interval)
+                runs = api.list_runs(ids=[run_id])
+                if runs and runs[0].is_completed:
+                    break
+                interval = max(min(interval * 1.5, POLL_MAX), POLL_FLOOR)
+        return time.perf_counter() - start
+
+
+def measure_wall(size: Size) -> dict[str, Any]:
+    world, set_ids, ds = timed_world(size.sets)
+    with Emulator(world) as emu, project_dir() as proj:
+        start = time.perf_counter()
+        out = run_checked(pytest_cmd(set_ids), proj, child_env(emu), timeout=300)
+        amigo = time.perf_counter() - start
+        stats = admin_requests(emu)
+    if passed_count(out) != size.sets:
+        raise RuntimeError(f"expected {size.sets} passed:\n{out[-2000:]}")
+    with Emulator(world) as emu:
+        sequential = sequential_baseline(emu, set_ids)
+    ideal = max(ds) / SPEED + max(POLL_MIN, POLL_FLOOR)
+    return {
+        "amigo": amigo,
+        "sequential": sequential,
+        "ideal": ideal,
+        "rate_limited": stats["rate_limited"],
+        "creates": stats["by_endpoint"].get("create-simulation-unit-test-set-run", 0),
+    }
+
+
+# -- b. requests per endpoint -------------------------------------------------------------------
+
+
+def measure_requests(size: Size) -> dict[str, Any]:
+    world, set_ids, _ = timed_world(size.sets)
+    result: dict[str, Any] = {}
+    with Emulator(world) as emu, project_dir() as proj:
+        for label, workers in (("n0", "0"), ("n4", "4")):
+            wait_until_free(emu)
+            admin_reset(emu)
+            out = run_checked(pytest_cmd(set_ids, "-n", workers), proj, child_env(emu), timeout=300)
+            if passed_count(out) != size.sets:
+                raise RuntimeError(f"-n {workers}: expected {size.sets} passed:\n{out[-2000:]}")
+            result[label] = admin_requests(emu)
+    return result
+
+
+# -- c. collection --------------------------------------------------------------------------------
+
+WRAPPER = textwrap.dedent(
+    """
+    import json, resource, subprocess, sys, time
+    out_path, cwd, cmd = sys.argv[1], sys.argv[2], sys.argv[3:]
+    with open(out_path, "w") as out:
+        start = time.perf_counter()
+        rc = subprocess.run(cmd, cwd=cwd, stdout=out, stderr=subprocess.STDOUT).returncode
+        wall = time.perf_counter() - start
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    print(json.dumps({"rc": rc, "wall": wall, "maxrss_kb": usage.ru_maxrss}))
+    """
+)
+
+
+def wrapped(cmd: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float, str]:
+    """(wall seconds, peak RSS MiB, output) of ``cmd`` run by a fresh wrapper process.
+
+    The wrapper's RUSAGE_CHILDREN covers exactly that one child (Linux: ru_maxrss in KiB).
+    """
+    with tempfile.NamedTemporaryFile("r", suffix=".out") as out:
+        proc = subprocess.run(
+            [PY, "-c", WRAPPER, out.name, str(cwd), *cmd],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=True,
+        )
+        data = json.loads(proc.stdout.strip().splitlines()[-1])
+        text = Path(out.name).read_text(encoding="utf-8", errors="replace")
+    if data["rc"] != 0:
+        raise RuntimeError(f"{' '.join(cmd[:6])} ... exited {data['rc']}:\n{text[-3000:]}")
+    kib = data["maxrss_kb"] if sys.platform != "darwin" else data["maxrss_kb"] / 1024
+    return data["wall"], kib / 1024, text
+
+
+def collected(text: str) -> int:
+    m = re.search(r"(\d+) tests? collected", text)
+    return int(m.group(1)) if m else -1
+
+
+def measure_collection(size: Size) -> dict[str, Any]:
+    n = size.col_sets * size.col_tests
+    world, set_ids = collection_world(size.col_sets, size.col_tests)
+    collect = ["--collect-only"]
+    with project_dir() as proj:
+        (proj / "test_plain.py").write_text(
+            f"import pytest\n\n\n@pytest.mark.parametrize('i', range({n}))\n"
+            "def test_plain(i):\n    pass\n",
+            encoding="utf-8",
+        )
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("AMIGO_", "PYTEST_"))}
+        base_cmd = [PY, "-m", "pytest", "-q", "-p", "no:cacheprovider", *collect]
+        plain_wall, plain_rss, text = wrapped([*base_cmd, "test_plain.py"], proj, env)
+        if collected(text) != n:
+            raise RuntimeError(f"plain: expected {n} collected:\n{text[-2000:]}")
+    with Emulator(world) as emu, project_dir() as proj:
+        amigo_cmd = [*pytest_cmd(set_ids), *collect]
+        amigo_wall, amigo_rss, text = wrapped(amigo_cmd, proj, child_env(emu))
+        if collected(text) != n:
+            raise RuntimeError(f"amigo: expected {n} collected:\n{text[-2000:]}")
+        stats = admin_requests(emu)
+    ids_chunks = math.ceil(size.col_sets / 50)  # the client sends at most 50 ids per request
+    minimum = (
+        1 + max(ids_chunks, math.ceil(size.col_sets / SETS_PAGE)) + math.ceil(n / UNIT_TESTS_PAGE)
+    )
+    return {
+        "n": n,
+        "amigo_wall": amigo_wall,
+        "plain_wall": plain_wall,
+        "amigo_rss": amigo_rss,
+        "plain_rss": plain_rss,
+        "requests": stats["total"],
+        "by_endpoint": stats["by_endpoint"],
+        "rate_limited": stats["rate_limited"],
+        "minimum": minimum,
+    }
+
+
+# -- d. artifact download -----------------------------------------------------------------------
+
+DOWNLOADER = textwrap.dedent(
+    """
+    import json, resource, sys
+    from pathlib import Path
+    from pytest_amigo.api import SimulationApi
+
+    run_id, dest = sys.argv[1], Path(sys.argv[2])
+    with SimulationApi() as api:
+        api.get_artifacts(run_id)  # warm-up: sign-in, SDK models, httpx
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        try:  # Linux: the current RSS (<= the peak so far), so no growth hides under an old peak
+            status = Path("/proc/self/status").read_text()
+            before = min(before, int(status.split("VmRSS:")[1].split()[0]))
+        except (OSError, IndexError, ValueError):
+            pass
+        path = api.download_artifacts(run_id, dest)
+        after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    scale = 1024 if sys.platform == "darwin" else 1
+    print(json.dumps({"before_kb": before / scale, "after_kb": after / scale,
+                      "path": str(path), "size": path.stat().st_size}))
+    """
+)
+
+
+def measure_download(size: Size) -> dict[str, Any]:
+    padding = size.artifact_mb * MB
+    world = World.from_dict(
+        {
+            "emulator": {"artifact_padding_bytes": padding, "artifacts_delay": 1},
+            "metrics": METRICS,
+            "personas": [{"name": "Bench persona"}],
+            "scenarios": [{"name": "Bench scenario"}],
+            "unit_tests": [
+                {
+                    "name": "artifact",
+                    "persona": "Bench persona",
+                    "scenario": "Bench scenario",
+                    "duration": 5,
+                    "criteria": CRITERIA,
+                }
+            ],
+            "sets": [{"name": "artifact-set", "unit_tests": ["artifact"]}],
+        },
+        source="bench:artifact",
+    )
+    from pytest_amigo.api import SimulationApi
+
+    with Emulator(world) as emu, tempfile.TemporaryDirectory(prefix="amigo-dl-") as d:
+        with api_env(emu), SimulationApi() as api:
+            run_id = api.create_run(derive_id("set", "artifact-set"))
+            emu.advance(3600)
+            deadline = time.monotonic() + 30
+            while True:
+                runs = api.list_runs(ids=[run_id])
+                if runs and runs[0].is_completed and runs[0].artifacts_generated:
+                    break
+                if time.monotonic() > deadline:
+                    raise RuntimeError("artifacts were never generated")
+                time.sleep(0.2)
+            # Build the zip server-side before the measured download (the emulator builds lazily).
+            url = api.get_artifacts(run_id).presigned_url
+            with httpx.Client(timeout=120) as c, c.stream("GET", url) as resp:
+                served = int(resp.headers["content-length"])
+        proc = subprocess.run(
+            [PY, "-c", DOWNLOADER, run_id, d],
+            env=child_env(emu),
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+        if proc.returncode != 0:
+            raise RuntimeError(f"download child failed:\n{proc.stdout}\n{proc.stderr[-3000:]}")
+        data = json.loads(proc.stdout.strip().splitlines()[-1])
+    growth = (data["after_kb"] - data["before_kb"]) * 1024
+    return {
+        "padding": padding,
+        "served": served,
+        "size": data["size"],
+        "growth": growth,
+        "before": data["before_kb"] * 1024,
+    }
+
+
+# -- report -------------------------------------------------------------------------------------
+
+
+def ratio(value: float, reference: float) -> str:
+    return f"{value / reference:.3f}" if reference else "nan"
+
+
+def render(size: Size, a: dict, b: dict, c: dict, d: dict, elapsed: float) -> str:
+    n0, n4 = b["n0"], b["n4"]
+    rows = [
+        (
+            "a1",
+            f"wall time, {size.sets} sets: pytest-amigo / sequential SimulationApi",
+            f"{a['amigo']:.2f} s",
+            f"{a['sequential']:.2f} s",
+            ratio(a["amigo"], a["sequential"]),
+        ),
+        (
+            "a2",
+            f"wall time, {size.sets} sets: pytest-amigo / ideal (longest set + one poll)",
+            f"{a['amigo']:.2f} s",
+            f"{a['ideal']:.2f} s",
+            ratio(a["amigo"], a["ideal"]),
+        ),
+        (
+            "b1",
+            f"API requests, {size.sets} sets: -n 4 / -n 0",
+            str(n4["total"]),
+            str(n0["total"]),
+            ratio(n4["total"], n0["total"]),
+        ),
+        (
+            "b2",
+            "HTTP 429 answers (a + b runs) / all requests",
+            str(a["rate_limited"] + n0["rate_limited"] + n4["rate_limited"]),
+            str(n0["total"] + n4["total"]),
+            ratio(
+                a["rate_limited"] + n0["rate_limited"] + n4["rate_limited"],
+                n0["total"] + n4["total"],
+            ),
+        ),
+        (
+            "c1",
+            f"--collect-only time: {size.col_sets}x{size.col_tests} amigo / {c['n']} parametrized",
+            f"{c['amigo_wall']:.2f} s",
+            f"{c['plain_wall']:.2f} s",
+            ratio(c["amigo_wall"], c["plain_wall"]),
+        ),
+        (
+            "c2",
+            "--collect-only peak RSS: amigo / parametrized",
+            f"{c['amigo_rss']:.1f} MiB",
+            f"{c['plain_rss']:.1f} MiB",
+            ratio(c["amigo_rss"], c["plain_rss"]),
+        ),
+        (
+            "c3",
+            "--collect-only API requests / minimum at the emulator's page sizes",
+            str(c["requests"]),
+            str(c["minimum"]),
+            ratio(c["requests"], c["minimum"]),
+        ),
+        (
+            "d1",
+            f"artifact download ({size.artifact_mb} MiB padding): peak RSS growth / file size",
+            f"{d['growth'] / MB:.1f} MiB",
+            f"{d['size'] / MB:.1f} MiB",
+            ratio(d["growth"], d["size"]),
+        ),
+        (
+            "d2",
+            "artifact download: file size / size served",
+            str(d["size"]),
+            str(d["served"]),
+            ratio(d["size"], d["served"]),
+        ),
+    ]
+    lines = [
+        f"## pytest-amigo benchmark (size {size.name})",
+        "",
+        "| id | measurement | value | baseline | ratio |",
+        "|----|-------------|------:|---------:|------:|",
+    ]
+    lines += [f"| {r[0]} | {r[1]} | {r[2]} | {r[3]} | {r[4]} |" for r in rows]
+    lines += [
+        "",
+        "### Requests per endpoint (b)",
+        "",
+        "| endpoint | -n 0 | -n 4 | ratio |",
+        "|----------|-----:|-----:|------:|",
+    ]
+    endpoints = sorted(set(n0["by_endpoint"]) | set(n4["by_endpoint"]))
+    for ep in endpoints:
+        x0, x4 = n0["by_endpoint"].get(ep, 0), n4["by_endpoint"].get(ep, 0)
+        lines.append(f"| {ep} | {x0} | {x4} | {ratio(x4, x0)} |")
+    lines.append(f"| total | {n0['total']} | {n4['total']} | {ratio(n4['total'], n0['total'])} |")
+    lines += [
+        "",
+        "### Collection requests per endpoint (c)",
+        "",
+        "| endpoint | requests |",
+        "|----------|---------:|",
+    ]
+    lines += [f"| {ep} | {k} |" for ep, k in sorted(c["by_endpoint"].items())]
+    lines += [
+        "",
+        f"Runs created by pytest-amigo in a: {a['creates']} for {size.sets} sets; "
+        f"429 answers during collection: {c['rate_limited']}; "
+        f"downloader RSS before download: {d['before'] / MB:.1f} MiB.",
+        f"Poll interval: ini '{POLL_INI.split('=')[1]}', floored at {POLL_FLOOR:.2f} s by the "
+        f"list-runs limit; emulator speed {SPEED:g}; rate limits on.",
+        f"Benchmark runtime: {elapsed:.1f} s.",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", choices=sorted(SIZES), default="full")
+    args = parser.parse_args(argv)
+    size = SIZES[args.size]
+    start = time.perf_counter()
+    steps = (
+        ("a", measure_wall),
+        ("b", measure_requests),
+        ("c", measure_collection),
+        ("d", measure_download),
+    )
+    results: dict[str, Any] = {}
+    for key, fn in steps:
+        t = time.perf_counter()
+        results[key] = fn(size)
+        print(f"[{key}] done in {time.perf_counter() - t:.1f} s", file=sys.stderr, flush=True)
+    print(render(size, **results, elapsed=time.perf_counter() - start))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,64 @@
+"""Smoke test of bench/run.py: the small size runs and prints every row with numeric ratios.
+
+No timing thresholds: the figures are only checked to be printed and to parse as numbers.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("fastapi")
+pytest.importorskip("xdist")
+
+ROOT = Path(__file__).resolve().parents[2]
+ROWS = ("a1", "a2", "b1", "b2", "c1", "c2", "c3", "d1", "d2")
+
+
+def _table_rows(text: str, header: str) -> list[list[str]]:
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(header))
+    rows = []
+    for line in lines[start + 2 :]:
+        if not line.startswith("|"):
+            break
+        rows.append([cell.strip() for cell in line.strip().strip("|").split("|")])
+    return rows
+
+
+@pytest.mark.timeout(240)
+def test_small_benchmark_prints_every_row() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AMIGO_", "PYTEST_"))}
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "run.py"), "--size", "small"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=220,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr[-4000:]
+    out = proc.stdout
+
+    main = _table_rows(out, "| id | measurement")
+    assert [r[0] for r in main] == list(ROWS)
+    for row in main:
+        assert len(row) == 5, row
+        assert math.isfinite(float(row[4])), row
+
+    per_endpoint = _table_rows(out, "| endpoint | -n 0 | -n 4")
+    names = [r[0] for r in per_endpoint]
+    assert "create-simulation-unit-test-set-run" in names
+    assert names[-1] == "total"
+    for row in per_endpoint:
+        int(row[1]), int(row[2])
+        float(row[3])
+
+    collection = _table_rows(out, "| endpoint | requests")
+    assert collection and all(int(r[1]) > 0 for r in collection)
