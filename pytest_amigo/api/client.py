@@ -162,9 +162,9 @@ def _params(**values: Any) -> dict[str, Any]:
     return out
 
 
-def _chunks(ids: Sequence[str]) -> list[list[str]]:
+def _chunks(ids: Sequence[str], size: int = ID_CHUNK) -> list[list[str]]:
     unique = list(dict.fromkeys(ids))
-    return [unique[i : i + ID_CHUNK] for i in range(0, len(unique), ID_CHUNK)]
+    return [unique[i : i + size] for i in range(0, len(unique), size)]
 
 
 def _item_id(item: Any) -> Any:
@@ -493,8 +493,12 @@ class SimulationApi:
         id_key: str = "id",
         ids: Sequence[str] = (),
         limit: int | None = None,
+        id_chunk: int = ID_CHUNK,
     ) -> list[Any]:
-        """Page through results; more than ``ID_CHUNK`` ids -> one paged listing per chunk."""
+        """Page through results; more than ``id_chunk`` ids -> one paged listing per chunk.
+
+        Chunks keep URLs short (~27 bytes per repeated id); where a page holds more items than
+        ``ID_CHUNK`` ids, callers pass a larger chunk so one request answers one chunk."""
         if limit is not None and limit <= 0:
             return []
         base = _params(**params)
@@ -502,7 +506,7 @@ class SimulationApi:
             return self._pages(op_id, model, field, base, page_max=page_max, limit=limit)
         out: list[Any] = []
         seen: set[Any] = set()
-        for chunk in _chunks(ids):
+        for chunk in _chunks(ids, id_chunk):
             remaining = None if limit is None else limit - len(out)
             if remaining is not None and remaining <= 0:
                 break
@@ -608,6 +612,7 @@ class SimulationApi:
             page_max=20,
             ids=ids,
             limit=limit,
+            id_chunk=20,
         )
 
     def search_unit_test_sets(
@@ -673,9 +678,10 @@ class SimulationApi:
                 "tag": tags,
                 "sort_by": sort_by,
             },
-            page_max=50,
+            page_max=500,
             ids=ids,
             limit=limit,
+            id_chunk=200,
         )
 
     def search_unit_tests(

@@ -20,7 +20,7 @@ from pydantic import BaseModel, StringConstraints
 
 from pytest_amigo.emulator import world as w
 from pytest_amigo.emulator.artifacts import build_zip
-from pytest_amigo.emulator.store import ApiError, Store, invalid
+from pytest_amigo.emulator.store import ApiError, Store, invalid, sorted_docs
 
 HEX = r"^[a-f0-9]{24}$"
 HexId = Annotated[str, StringConstraints(pattern=HEX)]
@@ -1090,16 +1090,7 @@ def _underscore_id(doc: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _sorted_by(items: list[dict[str, Any]], sort_by: list[str], allowed: set[str]) -> list[Any]:
-    out = list(items)
-    for spec in reversed(sort_by):
-        key = spec.lstrip("+-")
-        if key not in allowed:
-            raise invalid(
-                ["query", "sort_by"], f"Unsupported sort field; supported: {sorted(allowed)}", spec
-            )
-        out.sort(key=lambda d, k=key: str(d.get(k) or ""), reverse=spec.startswith("-"))
-    return out
+_sorted_by = sorted_docs
 
 
 def _versions(items: list[dict[str, Any]], spec: str | None, sort_by: list[str]) -> list[Any]:

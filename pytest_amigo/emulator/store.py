@@ -160,7 +160,7 @@ def _paged(items: list[Any], limit: int, token: int) -> tuple[list[Any], bool, i
     return chunk, more, (start + limit if more else None)
 
 
-def _sorted(items: list[dict[str, Any]], sort_by: list[str], allowed: set[str]) -> list[Any]:
+def sorted_docs(items: list[dict[str, Any]], sort_by: list[str], allowed: set[str]) -> list[Any]:
     out = list(items)
     for spec in reversed(sort_by):
         desc = spec.startswith("-")
@@ -169,8 +169,15 @@ def _sorted(items: list[dict[str, Any]], sort_by: list[str], allowed: set[str]) 
             raise invalid(
                 ["query", "sort_by"], f"Unsupported sort field; supported: {sorted(allowed)}", spec
             )
-        out.sort(key=lambda d, k=key: d.get(k) or "", reverse=desc)
+        out.sort(key=_sort_key(key), reverse=desc)
     return out
+
+
+def _sort_key(key: str) -> Callable[[dict[str, Any]], Any]:
+    def get(doc: dict[str, Any]) -> Any:
+        return str(doc.get(key) or "")
+
+    return get
 
 
 def _tags_list(tags: dict[str, str | None]) -> list[dict[str, str | None]]:
@@ -269,12 +276,13 @@ class Store:
             )  # fmt: skip
             self.unit_tests[u.id] = doc
             self.behaviours[u.id] = Behaviour(u.duration, u.sessions, u.random)
-        for s in self.world.sets:
-            self.sets[s.id] = self._set_doc(
-                s.id, s.name, s.description, [list(x) for x in s.unit_test_runs], {}, owner
-            )
-            if s.run_error is not None:
-                self.set_run_errors[s.id] = s.run_error
+        for unit_set in self.world.sets:
+            self.sets[unit_set.id] = self._set_doc(
+                unit_set.id, unit_set.name, unit_set.description,
+                [list(x) for x in unit_set.unit_test_runs], {}, owner,
+            )  # fmt: skip
+            if unit_set.run_error is not None:
+                self.set_run_errors[unit_set.id] = unit_set.run_error
 
     def _add_metric(
         self, mid: str, name: str, kind: str, description: str, value: dict[str, Any], owner: str
@@ -450,7 +458,7 @@ class Store:
             if extra is not None and not extra(d):
                 continue
             out.append(d)
-        return _sorted(out, sort_by, {"updated_at"})
+        return sorted_docs(out, sort_by, {"updated_at"})
 
     @staticmethod
     def search(docs: Iterable[dict[str, Any]], query: str, top: int = 50) -> list[dict[str, Any]]:
