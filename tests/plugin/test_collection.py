@@ -190,3 +190,16 @@ def test_no_sets_means_plugin_stays_quiet(amigo: AmigoProject) -> None:
     out = amigo.run()
     out.result.assert_outcomes(passed=1)
     assert out.requests["total"] == 0
+
+
+def test_dot_path_keeps_ini_sets_but_node_id_path_does_not(amigo: AmigoProject) -> None:
+    amigo.ini(f"amigo_sets =\n    {SET['All green']}\n")
+    amigo.pytester.makepyfile(test_plain=PLAIN_TEST)
+    dot = amigo.run(".", "--collect-only", "-q")
+    assert nodeids(dot.result.stdout.str()) == [
+        "test_plain.py::test_plain",
+        "amigo::All green::Greets customer",
+    ]
+    node = amigo.run("test_plain.py::test_plain", "--collect-only", "-q")
+    assert nodeids(node.result.stdout.str()) == ["test_plain.py::test_plain"]
+    assert dot.runs == node.runs == []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import CREATE_RUN, SET, UNIT, AmigoProject
+from conftest import CREATE_RUN, SECRETS, SET, UNIT, AmigoProject
 
 MIXED = SET["Mixed bag"]
 
@@ -238,3 +238,24 @@ def test_set(amigo_result):
     assert out.result.ret == 2
     assert "min_pass_rate must be in (0, 1]" in out.output
     assert out.runs == []
+
+
+def test_api_key_is_scrubbed_from_a_marked_test_report(amigo: AmigoProject) -> None:
+    write(
+        amigo,
+        f"""
+import os
+
+@pytest.mark.amigo_set("{SET["All green"]}")
+def test_set(amigo_result):
+    key = os.environ["AMIGO_API_KEY"]
+    print("stdout has", key)
+    assert not amigo_result.passed, "message has " + key
+""",
+    )
+    out = amigo.run("-rA", "-o", "junit_logging=all")
+    out.result.assert_outcomes(failed=1)
+    everything = out.output + out.junit_text
+    assert SECRETS[0] not in everything
+    assert "message has ***" in everything
+    assert "stdout has ***" in everything

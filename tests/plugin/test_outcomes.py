@@ -7,7 +7,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import CREATE_RUN, SECRETS, SET, UNIT, AmigoProject
+from conftest import CANCEL_RUN, CREATE_RUN, SECRETS, SET, UNIT, AmigoProject
 
 MIXED = SET["Mixed bag"]
 
@@ -223,3 +223,18 @@ def test_no_secret_or_presigned_url_leaks(amigo: AmigoProject) -> None:
         assert path not in everything
         assert Path(path).stem not in everything
     assert not re.search(r"/_presigned/|[?&](sig|signature|expires)=", everything)
+
+
+def test_amigo_run_of_a_running_run_waits_for_it(amigo: AmigoProject) -> None:
+    run_id = amigo.start_run("Slow set")
+
+    def polled(log: list[dict[str, object]]) -> bool:
+        return any(e["operation_id"] == "get-simulation-unit-test-set-runs" for e in log)
+
+    with amigo.finish_runs_once(polled):
+        out = amigo.run(f"--amigo-run={run_id}", clear=False)
+    out.result.assert_outcomes(passed=1)
+    assert out.runs == []
+    assert out.count(CREATE_RUN) == 0
+    assert out.count(CANCEL_RUN) == 0
+    assert out.case("amigo.Slow set", "Takes forever").prop("amigo_run_id") == run_id
