@@ -453,7 +453,7 @@ class Coordinator:
             record = self.records().get(set_id, record)
             snap = self.snapshot()
             run = snap["runs"].get(record.run_id or "")
-            if record.run_id is None:
+            if record.run_id is None or record.error:
                 return Observation(record, None, None, None, False)
             if is_done(run, record) and run is not None:
                 needed = failing_evaluation_ids(run) - snap["evaluations"].keys()

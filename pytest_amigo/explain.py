@@ -39,7 +39,8 @@ _WHAT_TO_DO = {
     "run-cancelled": "This session cancelled the run (interrupt or timeout); start a new run.",
     "run-ended": "The run finished without reporting this unit test; it was probably cancelled "
     "outside this session. Start a new run.",
-    "timeout": "The run may still finish; report it later instead of starting a new one.",
+    "timeout": "The run may still finish: report it later with --amigo-run instead of starting "
+    "a new one, or give it more time with --amigo-timeout.",
     "interrupted": "The run may still finish; report it later instead of starting a new one.",
     "not-in-run": "The run executed a different version of the set; start a new run.",
     "malformed": "The API returned data this plugin cannot read; please report it with the run id.",

@@ -13,6 +13,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Generator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -256,7 +257,7 @@ class AmigoSession:
 
     def _result(self, ref: UnitTestRef, obs: Observation) -> AmigoResult:
         record = obs.record
-        if record.run_id is None:
+        if record.run_id is None or record.error:
             reason = f"set {ref.set.name!r}: {record.error}"
             return AmigoResult(ref, "error", reason, f"{reason}\n", None, None)
         verdict: Verdict
@@ -269,9 +270,14 @@ class AmigoSession:
                 budget_s=self.settings.timeout,
                 occurrence=ref.occurrence,
             )
-            cancelled = self._cancel("the --amigo-timeout budget ran out")
-            if cancelled:
-                verdict = _with_note(verdict, f"cancelled run(s) {', '.join(cancelled)}")
+            self._cancel("the --amigo-timeout budget ran out")
+            record = self.coordinator.records().get(ref.set_id, record)
+            if record.cancelled:
+                verdict = replace(
+                    verdict,
+                    error_kind="run-cancelled",
+                    reason=f"{verdict.reason}; this session cancelled the run",
+                )
         else:
             verdict = judge(
                 ref.unit_test,
@@ -456,12 +462,6 @@ def _reports_for(item: pytest.Item, result: AmigoResult) -> list[pytest.TestRepo
 
 def _sigterm_to_interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt("SIGTERM")
-
-
-def _with_note(verdict: Verdict, note: str) -> Verdict:
-    from dataclasses import replace
-
-    return replace(verdict, reason=f"{verdict.reason}; {note}")
 
 
 def ref_of(item: pytest.Item) -> UnitTestRef | None:

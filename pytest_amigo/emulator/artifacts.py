@@ -7,6 +7,7 @@ Layout (documented in docs/emulator.md)::
     tool_invocations.json                      every tool invocation of the run
     unit_tests/<unit_test_id>/session-<k>/transcript.json
     unit_tests/<unit_test_id>/session-<k>/evaluations.json
+    (a unit test listed twice in a set: its second entry in unit_tests/<unit_test_id>-2/)
     padding.bin                                only with artifact_padding_bytes > 0 (stored)
 """
 
@@ -44,9 +45,16 @@ def build_zip(store: Store, run: Run, directory: Path) -> Path:
 
         put("run.json", _dump(instance))
         put("tool_invocations.json", _dump(invocations))
+        seen: dict[str, int] = {}
         for u in run.unit_tests:
+            seen[u.unit_test_id] = seen.get(u.unit_test_id, 0) + 1
+            folder = (
+                u.unit_test_id
+                if seen[u.unit_test_id] == 1
+                else (f"{u.unit_test_id}-{seen[u.unit_test_id]}")
+            )
             for s in u.sessions:
-                base = f"unit_tests/{u.unit_test_id}/session-{s.index}"
+                base = f"unit_tests/{folder}/session-{s.index}"
                 transcript = {
                     "simulation_unit_test_set_run_id": run.id,
                     "unit_test_id": u.unit_test_id,

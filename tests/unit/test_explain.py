@@ -160,7 +160,7 @@ def test_timeout_explains_what_happened() -> None:
     run["unit_test_run_results"] = [None]
     v = judge_unfinished(UT, 0, run, why="timeout", budget_s=600)
     text = explain(v, None, set_name="S")
-    assert f"no result after 600 s: run {RUN_ID} still running" in text
+    assert f"no result after 600 s (--amigo-timeout): run {RUN_ID} still running" in text
     assert "report it later" in text
 
 

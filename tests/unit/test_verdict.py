@@ -257,6 +257,15 @@ def test_empty_metrics_to_evaluate_is_a_permission_error() -> None:
     assert v.missing_permission == "Simulation:GetSimulationUnitTest"
 
 
+def test_unreadable_definition_and_empty_metrics_is_a_permission_error_not_a_pass() -> None:
+    # Collected without Simulation:GetSimulationUnitTest: the definition has no criteria either.
+    bare = UnitTest(id="ut1", name="ut1", run_count=3)
+    r = run([spec("ut1", 3, [])], [result("ut1", [], [None, None, None])])
+    v = judge(bare, 0, r)
+    assert v.outcome == "error"
+    assert v.missing_permission == "Simulation:GetSimulationUnitTest"
+
+
 def test_empty_evaluation_results_is_a_permission_error() -> None:
     r = run(
         [spec("ut1", 3, [metric("Completion", "m1", COMPLETION)])],
@@ -445,7 +454,7 @@ def test_timeout_names_run_and_missing_sessions() -> None:
     assert v.outcome == "error"
     assert v.error_kind == "timeout"
     assert v.reason == (
-        f"no result after 600 s: run {RUN_ID} still running, "
+        f"no result after 600 s (--amigo-timeout): run {RUN_ID} still running, "
         "unit test 'Test ut1' has no result yet (0/3 sessions reported)"
     )
 
@@ -465,7 +474,7 @@ def test_interrupted_with_partial_result() -> None:
 
 def test_timeout_without_run() -> None:
     v = judge_unfinished(unit(), 0, None, why="timeout", budget_s=30)
-    assert v.reason == "no result after 30 s: no run was started or attached"
+    assert v.reason == "no result after 30 s (--amigo-timeout): no run was started or attached"
 
 
 def test_timeout_with_permission_problem_says_so() -> None:
