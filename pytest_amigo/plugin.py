@@ -260,6 +260,7 @@ class AmigoSession:
         if record.run_id is None or record.error:
             reason = f"set {ref.set.name!r}: {record.error}"
             return AmigoResult(ref, "error", reason, f"{reason}\n", None, None)
+        run_id = record.run_id
         verdict: Verdict
         if obs.timed_out:
             verdict = judge_unfinished(
@@ -287,7 +288,6 @@ class AmigoSession:
                 cancelled_by_us=bool(record.cancelled),
                 occurrence=ref.occurrence,
             )
-        run_id = record.run_id
         text = explain(
             verdict,
             obs.evaluations,

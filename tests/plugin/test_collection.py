@@ -203,3 +203,13 @@ def test_dot_path_keeps_ini_sets_but_node_id_path_does_not(amigo: AmigoProject) 
     node = amigo.run("test_plain.py::test_plain", "--collect-only", "-q")
     assert nodeids(node.result.stdout.str()) == ["test_plain.py::test_plain"]
     assert dot.runs == node.runs == []
+
+
+def test_last_failed_reruns_only_the_failed_unit_tests(amigo: AmigoProject) -> None:
+    # amigo.run() disables the cache; --lf needs it, so drive pytester directly.
+    first = amigo.pytester.runpytest_subprocess("--amigo-set", SET["Mixed bag"])
+    first.assert_outcomes(passed=1, failed=2)
+    amigo.emu.advance(10_000_000)
+    second = amigo.pytester.runpytest_subprocess("--amigo-set", SET["Mixed bag"], "--lf", "-v")
+    second.assert_outcomes(failed=2, deselected=1)
+    assert "Greets customer" not in second.stdout.str()
