@@ -87,7 +87,7 @@ def _to_domain(
             Criterion.from_api(
                 c.name,
                 c.metric_id,
-                c.criterion.model_dump(mode="json"),  # type: ignore[union-attr]
+                c.criterion.model_dump(mode="json"),
             )
             for c in definition.success_criterions
         )
