@@ -186,28 +186,28 @@ class Coordinator:
         return {k: RunRecord.from_json(v) for k, v in data.items()}
 
     def start(self, set_ids: Sequence[str], attach: Mapping[str, str] | None = None) -> None:
-        """Make sure every set has a run: attach the given ones, start the others (once)."""
-        for set_id, run_id in (attach or {}).items():
+        """Make sure every set has a run: attach the given ones, start the others.
 
-            def existing(set_id: str, run_id: str = run_id) -> RunRecord:
-                note = f"reporting existing run {run_id} (--amigo-run)"
-                return RunRecord(set_id, run_id, False, note, self.clock())
+        One process of the session (whoever takes the ``starter`` lock first) creates every
+        run, one after the other, so the 20-a-minute create limit is paced by a single pacer;
+        the others find the records as they appear.
+        """
+        with self.state.locked("starter", timeout=0) as starter:
+            if not starter:
+                return
+            for set_id, run_id in (attach or {}).items():
+                if set_id not in self.records():
+                    note = f"reporting existing run {run_id} (--amigo-run)"
+                    self._put(RunRecord(set_id, run_id, False, note, self.clock()))
+            for set_id in set_ids:
+                if set_id not in self.records():
+                    self._put(self._create(set_id))
 
-            self._ensure_record(set_id, existing)
-        for set_id in set_ids:
-            self._ensure_record(set_id, self._create)
+    def _put(self, record: RunRecord) -> None:
+        self._update_records(lambda runs: {**runs, record.set_id: record.__dict__})
 
-    def _ensure_record(self, set_id: str, make: Callable[[str], RunRecord]) -> RunRecord:
-        existing = self.records().get(set_id)
-        if existing is not None:
-            return existing
-        with self.state.locked("runs"):
-            self.state._cache.pop("runs.json", None)
-            runs = dict(self.state.read("runs.json", {}))
-            if set_id not in runs:
-                runs[set_id] = make(set_id).__dict__
-                self.state.write("runs.json", runs)
-            return RunRecord.from_json(runs[set_id])
+    def _update_records(self, change: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
+        self.state.update("runs.json", change, {})
 
     def _create(self, set_id: str) -> RunRecord:
         now = self.clock()
@@ -293,19 +293,20 @@ class Coordinator:
             "is_completed": False,
             "sort_by": ["-created_at"],
         }
-        if self.user_id:
-            kwargs["creators"] = [f"{self.api.organization_id},{self.user_id}"]
+        user_id = self.user_id or getattr(self.api, "user_id", None)
+        if not user_id:
+            return None  # never take another user's run for ours
+        kwargs["creators"] = [f"{self.api.organization_id},{user_id}"]
         runs = [_dump(r) for r in self.api.list_runs(**kwargs)]
         return str(runs[0]["id"]) if runs else None
 
     def mark_cancelled(self, set_id: str, why: str) -> None:
         def change(runs: dict[str, Any]) -> dict[str, Any]:
-            runs = dict(runs)
-            if set_id in runs:
-                runs[set_id] = {**runs[set_id], "cancelled": why}
-            return runs
+            if set_id not in runs:
+                return runs
+            return {**runs, set_id: {**runs[set_id], "cancelled": why}}
 
-        self.state.update("runs.json", change, {})
+        self._update_records(change)
 
     # ------------------------------------------------------------------ snapshot
     def snapshot(self) -> dict[str, Any]:
@@ -365,7 +366,6 @@ class Coordinator:
                     changed = True
         snap["polls"] += 1
         self._fetch_evaluations(snap, now)
-        self._download_artifacts(snap)
         interval = (
             self.settings.poll_min
             if changed
@@ -377,33 +377,38 @@ class Coordinator:
         snap["next_poll"] = now + snap["interval"]
         snap["polled_at"] = now
         self.state.write("snapshot.json", snap)
+        if self._download_artifacts(snap):  # after the results are out: downloads take time
+            self.state.write("snapshot.json", snap)
 
     def _fetch_evaluations(self, snap: dict[str, Any], now: float) -> None:
-        """Justifications for failures not yet explained: one request for all such runs."""
-        needing = []
+        """Justifications for failures not explained yet: one request covers every such run.
+
+        A failed check's evaluation id is asked for once; a run is fetched again only when new
+        failures appear in it (or after an error). Fetches stay within the endpoint's
+        10-a-minute limit, shared by every process through the snapshot.
+        """
+        tried = set(snap["evaluations_tried"])
+        wanted: dict[str, set[str]] = {}
         for run_id, run in snap["runs"].items():
-            if run_id in snap["evaluation_errors"]:
-                continue
-            if failing_evaluation_ids(run) - snap["evaluations"].keys():
-                fetched_at = snap["evaluations_at"].get(run_id, -1.0)
-                if fetched_at < snap["changed_at"].get(run_id, 0.0):
-                    needing.append(run_id)
-        if not needing:
+            missing = failing_evaluation_ids(run) - snap["evaluations"].keys() - tried
+            if missing:
+                wanted[run_id] = missing
+        if not wanted:
             return
         sent: list[float] = [t for t in snap["evaluation_requests"] if now - t < 60.0]
+        snap["evaluation_requests"] = sent
         if len(sent) >= ENDPOINTS[EVALUATIONS].per_minute - 1:
-            snap["evaluation_requests"] = sent
-            return  # budget spent for this minute; the next poll tries again
+            return  # this minute's budget is spent; a later poll tries again
+        before = self._count(EVALUATIONS)
         try:
-            results = self.api.list_metric_evaluation_results(run_ids=needing)
+            results = self.api.list_metric_evaluation_results(run_ids=sorted(wanted))
         except API_ERRORS as exc:
             message = _describe(exc, "fetch the judges' justifications")
-            for run_id in needing:
+            for run_id in wanted:
                 snap["evaluation_errors"][run_id] = message
             return
         finally:
-            sent.append(now)
-            snap["evaluation_requests"] = sent
+            sent.extend([now] * max(1, self._count(EVALUATIONS) - before))
         for model in results:
             evaluation = _dump(model)
             snap["evaluations"][evaluation["id"]] = {
@@ -412,13 +417,21 @@ class Coordinator:
                 "metric_id": evaluation.get("metric_id"),
                 "source": evaluation.get("source"),
             }
-        for run_id in needing:
-            snap["evaluations_at"][run_id] = now
+        for run_id, missing in wanted.items():
+            snap["evaluation_errors"].pop(run_id, None)
+            tried.update(missing)
+        snap["evaluations_tried"] = sorted(tried)
 
-    def _download_artifacts(self, snap: dict[str, Any]) -> None:
+    def _count(self, operation_id: str) -> int:
+        counts = getattr(self.api, "request_counts", None)
+        return int(counts().get(operation_id, 0)) if counts is not None else 0
+
+    def _download_artifacts(self, snap: dict[str, Any]) -> bool:
+        """Download the artifacts of runs that have them; True if the snapshot changed."""
         target = self.settings.artifacts_dir
         if target is None:
-            return
+            return False
+        changed = False
         for record in self.records().values():
             run = snap["runs"].get(record.run_id or "")
             if not run or not run["artifacts_generated"] or record.run_id in snap["artifacts"]:
@@ -434,34 +447,38 @@ class Coordinator:
                 snap["artifacts"][record.run_id] = {
                     "error": _describe(exc, "download the artifacts")
                 }
+            changed = True
+        return changed
 
     # ------------------------------------------------------------------ waiting
     def wait(
         self,
         set_id: str,
-        is_done: Callable[[dict[str, Any] | None, RunRecord], bool],
+        judge: Callable[[dict[str, Any] | None, RunRecord], set[str] | None],
         *,
         on_tick: Callable[[dict[str, Any]], None] | None = None,
     ) -> Observation:
-        """Block until ``is_done(run)`` and the justifications it needs are in, or time is up."""
-        record = self.records().get(set_id)
-        if record is None:
-            self.start([set_id])
-            record = self.records()[set_id]
+        """Block until ``judge(run, record)`` is final and its justifications are in, or time is up.
+
+        ``judge`` returns None while the item's verdict is pending, else the evaluation ids its
+        explanation needs (empty for a pass).
+        """
+        while (record := self.records().get(set_id)) is None:
+            self.start([set_id])  # nobody started it yet (or the starter is still busy)
+            if (record := self.records().get(set_id)) is None:
+                self.sleep(0.2)
         deadline = record.started_at + self.settings.timeout
         while True:
             record = self.records().get(set_id, record)
             snap = self.snapshot()
-            run = snap["runs"].get(record.run_id or "")
             if record.run_id is None or record.error:
                 return Observation(record, None, None, None, False)
-            if is_done(run, record) and run is not None:
-                needed = failing_evaluation_ids(run) - snap["evaluations"].keys()
+            run = snap["runs"].get(record.run_id)
+            needed = judge(run, record)
+            if needed is not None:
                 error = snap["evaluation_errors"].get(record.run_id)
-                fetched = snap["evaluations_at"].get(record.run_id, -1.0) >= snap["changed_at"].get(
-                    record.run_id, 0.0
-                )
-                if not needed or error or fetched:
+                missing = needed - snap["evaluations"].keys() - set(snap["evaluations_tried"])
+                if not missing or error:
                     return Observation(record, run, snap["evaluations"], error, False)
             if self.clock() >= deadline:
                 return Observation(record, run, snap["evaluations"], None, True)
@@ -540,8 +557,8 @@ def _empty_snapshot() -> dict[str, Any]:
         "runs": {},
         "changed_at": {},
         "evaluations": {},
-        "evaluations_at": {},
         "evaluation_errors": {},
+        "evaluations_tried": [],
         "evaluation_requests": [],
         "artifacts": {},
         "next_poll": 0.0,

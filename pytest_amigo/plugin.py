@@ -7,11 +7,13 @@ The work itself lives elsewhere: ``coordinator`` runs the runs, ``verdict`` judg
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import signal
 import sys
 import tempfile
 import time
+import warnings
 from collections.abc import Generator
 from dataclasses import replace
 from pathlib import Path
@@ -27,7 +29,14 @@ from .coordinator import Coordinator, Observation, artifacts_path
 from .domain import UnitTestSet
 from .explain import explain
 from .fixtures import amigo_emulator, amigo_emulator_factory
-from .outcome import AmigoError, AmigoProblem, AmigoResult, UnitTestRef, longrepr
+from .outcome import (
+    AmigoError,
+    AmigoFailure,
+    AmigoProblem,
+    AmigoResult,
+    UnitTestRef,
+    longrepr,
+)
 from .progress import Progress
 from .shared import SharedState, SharedTokenCache
 from .summary import SetSummary
@@ -70,7 +79,8 @@ class AmigoSession:
             state_dir = Path(workerinput[STATE_DIR_KEY])
             self._owns_state = False
         else:
-            state_dir = Path(tempfile.mkdtemp(prefix="pytest-amigo-"))
+            # Named now (workers need the path), created only when Amigo work starts.
+            state_dir = Path(tempfile.gettempdir()) / f"pytest-amigo-{secrets.token_hex(8)}"
             self._owns_state = True
         self.coordinator = Coordinator(
             SharedState(state_dir),
@@ -85,7 +95,14 @@ class AmigoSession:
         self._cleaned = False
         self._reported: set[str] = set()
         self._previous_sigterm: Any = None
-        if not self.is_worker and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        self._ended_normally = False
+
+    def _handle_sigterm(self) -> None:
+        """A cancelled CI job sends SIGTERM: treat it as Ctrl-C so this session's runs are
+        cancelled and the reports written. Only once Amigo items run, and only over the default."""
+        if self.is_worker or self._previous_sigterm is not None:
+            return
+        if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
             try:
                 self._previous_sigterm = signal.signal(signal.SIGTERM, _sigterm_to_interrupt)
             except ValueError:  # not the main thread
@@ -193,42 +210,79 @@ class AmigoSession:
             FIXTURE_PARAM, [r for _, r in refs], ids=[n for n, _ in refs], indirect=True
         )
 
+    @pytest.hookimpl(tryfirst=True)  # before -k/-m deselection, to see every collected item
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
-        timeout = pytest.mark.timeout(self.settings.timeout + TIMEOUT_MARGIN)
-        for item in items:
-            ref = ref_of(item)
-            if ref is None:
-                continue
+        amigo_items = [(item, ref) for item in items if (ref := ref_of(item)) is not None]
+        if not amigo_items:
+            return
+        # pytest-timeout: Amigo items follow the Amigo budget, not a global --timeout.
+        has_timeout = self.config.pluginmanager.hasplugin("timeout")
+        timeout = (
+            pytest.mark.timeout(self.settings.timeout + TIMEOUT_MARGIN) if has_timeout else None
+        )
+        matched: set[str] = set()
+        for item, ref in amigo_items:
             item.add_marker(pytest.mark.amigo)
-            item.add_marker(timeout)  # pytest-timeout: Amigo items follow the Amigo budget
-            reason = self._xfail_reason(item, ref)
+            if timeout is not None:
+                item.add_marker(timeout)
+            reason = self._xfail_reason(item, ref, matched)
             if reason is not None:
-                item.add_marker(pytest.mark.xfail(reason=reason, strict=False))
+                # Only verdict failures are expected: errors (timeouts, permissions,
+                # errored runs) still report as errors.
+                item.add_marker(pytest.mark.xfail(reason=reason, strict=False, raises=AmigoFailure))
+        first_worker = getattr(self.config, "workerinput", {}).get("workerid", "gw0") == "gw0"
+        for line in self.settings.xfail_lines:
+            if line not in matched and first_worker:
+                warnings.warn(
+                    pytest.PytestConfigWarning(
+                        f"amigo_xfail entry matches no collected unit test: {line!r}"
+                    ),
+                    stacklevel=1,
+                )
 
-    def _xfail_reason(self, item: pytest.Item, ref: UnitTestRef) -> str | None:
-        for key in (ref.unit_test.id, ref.unit_test.name, item.name, item.nodeid):
-            if key in self.settings.xfail:
-                return self.settings.xfail[key]
+    def _xfail_reason(self, item: pytest.Item, ref: UnitTestRef, matched: set[str]) -> str | None:
+        """``amigo_xfail`` lines are ``KEY: reason``; KEY (a unit test name or id, or the item's
+        name or node id) may itself contain colons, so every colon is tried as the split."""
+        keys = {ref.unit_test.id, ref.unit_test.name, item.name, item.nodeid}
+        for line in self.settings.xfail_lines:
+            for index, char in enumerate(line):
+                if char == ":" and line[:index].strip() in keys:
+                    matched.add(line)
+                    return line[index + 1 :].strip() or "listed in amigo_xfail"
+            if line.strip() in keys:
+                matched.add(line)
+                return "listed in amigo_xfail"
         return None
 
     # ------------------------------------------------------------------ running
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session: pytest.Session) -> None:
-        if session.config.option.collectonly:
+        config = session.config
+        if config.option.collectonly:
             return
+        if session.testsfailed and not config.option.continue_on_collection_errors:
+            return  # pytest is about to stop on collection errors: start nothing
         self._session = session
-        if not self.is_worker and session.config.pluginmanager.hasplugin("dsession"):
+        if not self.is_worker and config.pluginmanager.hasplugin("dsession"):
             self.progress.watch(lambda: self.coordinator.state.read("snapshot.json"))
+            return
         selected = list(dict.fromkeys(r.set_id for i in session.items if (r := ref_of(i))))
         if not selected:
             return
+        self._handle_sigterm()
+        self.coordinator.state.write("active.json", True)  # tells the xdist controller
         attach = {s: r for s, r in self.attached_runs().items() if s in selected}
         self.coordinator.start([s for s in selected if s not in attach], attach)
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        if self.coordinator.state.read("active.json"):
+            self._handle_sigterm()
 
     def resolve(self, item: pytest.Item, ref: UnitTestRef) -> AmigoResult:
         """Wait for the unit test's result and judge it; stored on the item for reporting."""
 
-        def is_done(run: dict[str, Any] | None, record: Any) -> bool:
+        def needs(run: dict[str, Any] | None, record: Any) -> set[str] | None:
             verdict = judge(
                 ref.unit_test,
                 ref.position,
@@ -237,10 +291,10 @@ class AmigoSession:
                 cancelled_by_us=bool(record.cancelled),
                 occurrence=ref.occurrence,
             )
-            return verdict.outcome != "pending"
+            return None if verdict.outcome == "pending" else set(verdict.failing_evaluation_ids())
 
         try:
-            observation = self.coordinator.wait(ref.set_id, is_done, on_tick=self.progress.tick)
+            observation = self.coordinator.wait(ref.set_id, needs, on_tick=self.progress.tick)
         except BaseException as exc:  # Ctrl-C, pytest-timeout's Failed, internal errors
             why = "interrupted" if isinstance(exc, KeyboardInterrupt) else "the test timed out"
             self._cancel(why, set_ids=[ref.set_id])
@@ -248,7 +302,12 @@ class AmigoSession:
         result = self._result(ref, observation)
         self.results[item.nodeid] = result
         item.user_properties.extend(result.properties())
-        if result.artifacts is not None and not self.coordinator.records()[ref.set_id].cancelled:
+        run = observation.run or {}
+        if (
+            result.artifacts is not None
+            and not observation.record.cancelled
+            and not run.get("errored")
+        ):
             sys.stdout.write(f"[[ATTACHMENT|{result.artifacts}]]\n")
         return result
 
@@ -271,7 +330,7 @@ class AmigoSession:
                 budget_s=self.settings.timeout,
                 occurrence=ref.occurrence,
             )
-            self._cancel("the --amigo-timeout budget ran out")
+            self._cancel("the --amigo-timeout budget ran out", set_ids=[ref.set_id])
             record = self.coordinator.records().get(ref.set_id, record)
             if record.cancelled:
                 verdict = replace(
@@ -329,8 +388,6 @@ class AmigoSession:
             and result.ref.enforce_verdict
             and result.outcome == "failed"
         ):
-            from .outcome import AmigoFailure
-
             raise AmigoFailure(result)
         return outcome
 
@@ -345,9 +402,8 @@ class AmigoSession:
                 item.add_report_section(call.when, "stdout", call.excinfo.value.result.explanation)
             else:
                 report.longrepr = longrepr(call.excinfo.value, item.location)
-        secrets = self.secrets()
-        if secrets:
-            _scrub(report, secrets)
+        if ref_of(item) is not None and (found := self.secrets()):
+            _scrub(report, found)
         return report
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -385,15 +441,18 @@ class AmigoSession:
         self.progress.stop()
         if self.is_worker or not self.coordinator.records():
             return
-        interrupted = exitstatus == ExitCode.INTERRUPTED
-        why = "interrupted" if interrupted else "the session ended before its results were in"
-        self._cancel(why)
-        if not interrupted:
-            self.coordinator.finish_artifacts()
+        self.coordinator.poll_if_due(force=True)  # decide on fresh data, not the last poll's
+        if exitstatus == ExitCode.INTERRUPTED:
+            self._cancel("interrupted")
+            return
+        if session.shouldfail or session.shouldstop:
+            # -x / --maxfail: the remaining items will not be reported; nobody needs the runs.
+            self._cancel("the session stopped early (-x / --maxfail)")
+        self._ended_normally = True
+        self.coordinator.finish_artifacts()
 
     def _cancel(self, why: str, *, set_ids: list[str] | None = None) -> list[str]:
         cancelled, left = self.coordinator.cancel_started(why, set_ids=set_ids)
-        self.summary.cancelled += cancelled
         self.summary.left_running += [r for r in left if r not in self.summary.left_running]
         return cancelled
 
@@ -408,7 +467,7 @@ class AmigoSession:
             return
         self._cleaned = True
         try:
-            if not self.is_worker and self.coordinator.records():
+            if not self.is_worker and not self._ended_normally and self.coordinator.records():
                 cancelled, left = self.coordinator.cancel_started("interrupted", time_cap=15.0)
                 if cancelled or left:
                     lines = [f"pytest-amigo: cancelled run {r}" for r in cancelled]
@@ -432,8 +491,6 @@ def _reports_for(item: pytest.Item, result: AmigoResult) -> list[pytest.TestRepo
     if result.outcome == "error":
         problem = AmigoError(result)
     elif result.outcome == "failed":
-        from .outcome import AmigoFailure
-
         problem = AmigoFailure(result)
     failed_when = "setup" if result.outcome == "error" else "call"
     props = result.properties()
@@ -475,18 +532,20 @@ def ref_of(item: pytest.Item) -> UnitTestRef | None:
     return None
 
 
-def _scrub(report: pytest.TestReport, secrets: set[str]) -> None:
+def _scrub(report: pytest.TestReport, values: set[str]) -> None:
     def clean(text: str) -> str:
-        for secret in secrets:
-            text = text.replace(secret, "***")
+        for value in values:
+            text = text.replace(value, "***")
         return text
 
     if report.longrepr is not None:
         text = str(report.longrepr)
-        if any(s in text for s in secrets):
+        if any(v in text for v in values):
             report.longrepr = clean(text)
     report.sections = [(title, clean(body)) for title, body in report.sections]
-    report.user_properties = [(k, clean(str(v))) for k, v in report.user_properties]
+    report.user_properties = [
+        (k, clean(v) if isinstance(v, str) else v) for k, v in report.user_properties
+    ]
 
 
 @pytest.fixture

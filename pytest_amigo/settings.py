@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -28,7 +28,7 @@ class Settings:
     poll_min: float = 2.0
     poll_max: float = 30.0
     progress_interval: float = 30.0
-    xfail: dict[str, str] = field(default_factory=dict)
+    xfail_lines: tuple[str, ...] = ()
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -144,7 +144,9 @@ def load(config: pytest.Config) -> Settings:
         raise SettingsError(f"the minimum pass rate must be in (0, 1], got {rate:g}")
     timeout = _float(opt.amigo_timeout, "--amigo-timeout")
     if timeout is None:
-        timeout = _float(config.getini("amigo_timeout"), "ini amigo_timeout") or DEFAULT_TIMEOUT
+        timeout = _float(config.getini("amigo_timeout"), "ini amigo_timeout")
+    if timeout is None:
+        timeout = DEFAULT_TIMEOUT
     if timeout <= 0:
         raise SettingsError(f"--amigo-timeout must be positive, got {timeout:g}")
     conflict = opt.amigo_on_conflict or str(config.getini("amigo_on_conflict")).strip()
@@ -164,11 +166,6 @@ def load(config: pytest.Config) -> Settings:
     progress = _float(opt.amigo_progress_interval, "--amigo-progress-interval")
     if progress is None:
         progress = _float(config.getini("amigo_progress_interval"), "amigo_progress_interval")
-    xfail: dict[str, str] = {}
-    for line in config.getini("amigo_xfail"):
-        key, _, reason = str(line).partition(":")
-        if key.strip():
-            xfail[key.strip()] = reason.strip() or "listed in amigo_xfail"
     return Settings(
         set_ids=tuple(s.strip() for s in opt.amigo_set if s.strip()),
         ini_set_ids=tuple(s.strip() for s in config.getini("amigo_sets") if s.strip()),
@@ -182,5 +179,5 @@ def load(config: pytest.Config) -> Settings:
         poll_min=max(0.2, poll_min),
         poll_max=max(poll_min, poll_max),
         progress_interval=progress if progress is not None else 30.0,
-        xfail=xfail,
+        xfail_lines=tuple(str(x).strip() for x in config.getini("amigo_xfail") if str(x).strip()),
     )

@@ -21,9 +21,11 @@ from filelock import FileLock, Timeout
 
 class SharedState:
     def __init__(self, root: Path) -> None:
-        self.root = root
-        root.mkdir(parents=True, exist_ok=True)
+        self.root = root  # created on the first write, private to this user (0700)
         self._cache: dict[str, tuple[tuple[int, int], Any]] = {}
+
+    def _ensure(self) -> None:
+        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
 
     def path(self, name: str) -> Path:
         return self.root / name
@@ -31,6 +33,7 @@ class SharedState:
     @contextmanager
     def locked(self, name: str, *, timeout: float = -1) -> Iterator[bool]:
         """Hold the lock ``name``; yields False instead of waiting when ``timeout`` is 0."""
+        self._ensure()
         lock = FileLock(str(self.path(name + ".lock")))
         try:
             lock.acquire(timeout=timeout)
@@ -58,6 +61,7 @@ class SharedState:
         return data
 
     def write(self, name: str, data: Any) -> None:
+        self._ensure()
         path = self.path(name)
         fd, tmp = tempfile.mkstemp(dir=self.root, prefix=f".{name}.", suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -99,6 +103,7 @@ class SharedTokenCache:
             return None
 
     def store(self, token: Any) -> None:
+        self.state._ensure()
         path = self.state.path(self.name)
         fd = os.open(path.with_suffix(".tmp"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:

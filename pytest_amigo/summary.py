@@ -25,7 +25,6 @@ class SetTally:
 @dataclass
 class SetSummary:
     sets: dict[str, SetTally] = field(default_factory=dict)
-    cancelled: list[str] = field(default_factory=list)
     left_running: list[str] = field(default_factory=list)
 
     def add(self, report: pytest.TestReport) -> None:
@@ -50,9 +49,10 @@ class SetSummary:
         tally.outcomes[report.nodeid] = outcome
 
     def write(self, reporter: Any, coordinator: Coordinator) -> None:
-        if not self.sets and not self.cancelled and not self.left_running:
-            return
         records = {r.set_id: r for r in coordinator.records().values()}
+        cancelled = [r.run_id for r in records.values() if r.cancelled and r.started_here]
+        if not self.sets and not cancelled and not self.left_running:
+            return
         snap = coordinator.snapshot()
         reporter.write_sep("=", "Amigo simulation sets")
         for set_id, tally in self.sets.items():
@@ -82,7 +82,7 @@ class SetSummary:
                 reporter.write_line(f"    artifacts: {artifact['path']}")
             elif artifact and "error" in artifact:
                 reporter.write_line(f"    artifacts: {artifact['error']}")
-        for run_id in self.cancelled:
+        for run_id in cancelled:
             reporter.write_line(f"cancelled run {run_id} (started by this session)")
         for run_id in self.left_running:
             reporter.write_line(

@@ -345,6 +345,11 @@ class SimulationApi:
         return self._cfg.organization_id
 
     @property
+    def user_id(self) -> str:
+        """The user the API key signs in as (runs it creates have this creator)."""
+        return self._cfg.user_id
+
+    @property
     def base_url(self) -> str:
         return self._cfg.base_url
 
