@@ -1,0 +1,184 @@
+"""The coordinator against a fake Amigo API (plain Python, no HTTP): starting, conflicts,
+cancellation and the justification budget."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from amigo_sdk.errors import ConflictError
+
+from pytest_amigo.coordinator import Coordinator
+from pytest_amigo.settings import Settings
+from pytest_amigo.shared import SharedState
+
+SET_A, SET_B = "a" * 24, "b" * 24
+
+
+class FakeApi:
+    """Just enough of the Amigo API: runs per set, one unfinished run per user per set."""
+
+    organization_id = "org"
+    user_id = "me"
+
+    def __init__(self) -> None:
+        self.runs: dict[str, dict[str, Any]] = {}
+        self.calls: list[tuple[str, Any]] = []
+        self.evaluations: list[dict[str, Any]] = []
+
+    def create_run(self, set_id: str) -> str:
+        self.calls.append(("create", set_id))
+        if any(
+            r["set"] == set_id and not r["done"] and r["by"] == "me" for r in self.runs.values()
+        ):
+            raise ConflictError("unfinished run", status_code=409)
+        run_id = f"{len(self.runs) + 1:024x}"
+        self.runs[run_id] = {"set": set_id, "done": False, "by": "me"}
+        return run_id
+
+    def cancel_run(self, run_id: str) -> None:
+        self.calls.append(("cancel", run_id))
+        if self.runs[run_id]["done"]:
+            raise ConflictError("not in progress", status_code=409)
+        self.runs[run_id]["done"] = True
+
+    def list_runs(self, **kwargs: Any) -> list[dict[str, Any]]:
+        self.calls.append(("list", kwargs))
+        found = []
+        for run_id, run in self.runs.items():
+            if "ids" in kwargs and run_id not in kwargs["ids"]:
+                continue
+            if "set_ids" in kwargs and run["set"] not in kwargs["set_ids"]:
+                continue
+            if kwargs.get("is_completed") is False and run["done"]:
+                continue
+            if "creators" in kwargs and f"org,{run['by']}" not in kwargs["creators"]:
+                continue
+            found.append(
+                {
+                    "id": run_id,
+                    "simulation_unit_test_set_id": run["set"],
+                    "is_completed": run["done"],
+                    "errored": False,
+                    "artifacts_generated": False,
+                    "failed_metrics": False,
+                    "unit_test_run_specs": [],
+                    "unit_test_run_results": [None],
+                }
+            )
+        return found
+
+    def list_metric_evaluation_results(self, **kwargs: Any) -> list[dict[str, Any]]:
+        self.calls.append(("evaluations", kwargs))
+        return self.evaluations
+
+    def request_counts(self) -> dict[str, int]:
+        return {
+            "get-metric-evaluation-results": sum(1 for c in self.calls if c[0] == "evaluations")
+        }
+
+
+def make(tmp_path: Path, api: FakeApi, **settings: Any) -> Coordinator:
+    return Coordinator(
+        SharedState(tmp_path / "state"),
+        Settings(artifacts_dir=None, **settings),
+        lambda: api,
+        sleep=lambda s: None,
+    )
+
+
+def test_two_processes_start_each_set_once(tmp_path: Path) -> None:
+    api = FakeApi()
+    first, second = make(tmp_path, api), make(tmp_path, api)
+    first.start([SET_A, SET_B])
+    second.start([SET_A, SET_B])
+    assert [c for c in api.calls if c[0] == "create"] == [("create", SET_A), ("create", SET_B)]
+    assert {r.set_id for r in second.records().values()} == {SET_A, SET_B}
+    assert all(r.started_here for r in second.records().values())
+
+
+@pytest.mark.parametrize("policy", ["attach", "cancel", "fail"])
+def test_conflict_policies(tmp_path: Path, policy: str) -> None:
+    api = FakeApi()
+    mine = api.create_run(SET_A)
+    api.runs["f" * 24] = {"set": SET_A, "done": False, "by": "someone else"}
+    coordinator = make(tmp_path, api, on_conflict=policy)
+    coordinator.start([SET_A])
+    record = coordinator.records()[SET_A]
+    if policy == "attach":
+        assert (record.run_id, record.started_here, record.error) == (mine, False, None)
+        assert f"attached to your unfinished run {mine}" in record.note
+    elif policy == "cancel":
+        assert api.runs[mine]["done"] and record.started_here and record.run_id != mine
+        assert not api.runs["f" * 24]["done"]  # never another user's run
+    else:
+        assert record.error and mine in record.error and "--amigo-on-conflict" in record.error
+
+
+def test_without_a_known_user_no_run_is_taken_for_ours(tmp_path: Path) -> None:
+    api = FakeApi()
+    api.create_run(SET_A)
+    api.user_id = ""  # type: ignore[misc]
+    coordinator = make(tmp_path, api)
+    coordinator.start([SET_A])
+    assert coordinator.records()[SET_A].error
+
+
+def test_cancel_only_the_given_sets_and_only_runs_started_here(tmp_path: Path) -> None:
+    api = FakeApi()
+    coordinator = make(tmp_path, api)
+    coordinator.start([SET_A, SET_B], attach={})
+    runs = {r.set_id: r.run_id for r in coordinator.records().values()}
+    cancelled, left = coordinator.cancel_started("timeout", set_ids=[SET_A])
+    assert (cancelled, left) == ([runs[SET_A]], [])
+    assert not api.runs[runs[SET_B]]["done"]
+    assert coordinator.records()[SET_A].cancelled == "timeout"
+    # An attached run is never cancelled.
+    other = make(tmp_path / "other", api)
+    other.start([], attach={SET_B: runs[SET_B]})
+    assert other.cancel_started("interrupted") == ([], [])
+
+
+def test_keep_running_cancels_nothing(tmp_path: Path) -> None:
+    api = FakeApi()
+    coordinator = make(tmp_path, api, keep_running=True)
+    coordinator.start([SET_A])
+    assert coordinator.cancel_started("interrupted") == ([], [])
+
+
+def test_justifications_fetched_once_per_failure_within_the_budget(tmp_path: Path) -> None:
+    api = FakeApi()
+    coordinator = make(tmp_path, api)
+    snap = coordinator.snapshot()
+    failing = {
+        "unit_test_run_results": [
+            {
+                "metric_evaluation_results": [
+                    {
+                        "metric_id": "m",
+                        "metric_version": 1,
+                        "results": [["e1", True], ["e2", False]],
+                    }
+                ]
+            }
+        ]
+    }
+    snap["runs"] = {"r1": failing}
+    api.evaluations = [
+        {"id": "e2", "result": False, "justification": "no", "metric_id": "m", "source": {}}
+    ]
+    for second in range(5):
+        coordinator._fetch_evaluations(snap, now=float(second))
+    fetches = [c for c in api.calls if c[0] == "evaluations"]
+    assert len(fetches) == 1
+    assert snap["evaluations"]["e2"]["justification"] == "no"
+    # A new failure in the run is fetched once more; a spent budget waits for the next minute.
+    failing["unit_test_run_results"][0]["metric_evaluation_results"][0]["results"].append(
+        ["e3", False]
+    )
+    snap["evaluation_requests"] = [10.0] * 9
+    coordinator._fetch_evaluations(snap, now=11.0)
+    assert len([c for c in api.calls if c[0] == "evaluations"]) == 1
+    coordinator._fetch_evaluations(snap, now=75.0)
+    assert len([c for c in api.calls if c[0] == "evaluations"]) == 2
