@@ -299,6 +299,8 @@ class AmigoSession:
             why = "interrupted" if isinstance(exc, KeyboardInterrupt) else "the test timed out"
             self._cancel(why, set_ids=[ref.set_id])
             raise
+        finally:
+            self.progress.done()
         result = self._result(ref, observation)
         self.results[item.nodeid] = result
         item.user_properties.extend(result.properties())

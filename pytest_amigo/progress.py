@@ -11,7 +11,41 @@ import pytest
 
 from .settings import Settings
 
-TTY_INTERVAL = 5.0
+TTY_INTERVAL = 1.0
+
+
+class StatusLine:
+    """One line below pytest's output, rewritten in place, removed when the wait ends.
+
+    Writes to the terminal writer's file directly, so pytest's own idea of its current line
+    (which it uses to place the ``[ 50%]`` column) stays true; on removal the cursor goes back
+    to the end of pytest's line with relative moves, which survive scrolling.
+    """
+
+    def __init__(self, writer: Any) -> None:
+        self.writer = writer
+        self._column: int | None = None
+
+    @property
+    def shown(self) -> bool:
+        return self._column is not None
+
+    def show(self, text: str) -> None:
+        file = self.writer._file
+        if self._column is None:
+            self._column = int(self.writer.width_of_current_line)
+            file.write("\n")
+        width = max(20, int(self.writer.fullwidth) - 1)
+        file.write("\r" + text[:width] + "\x1b[K")
+        file.flush()
+
+    def clear(self) -> None:
+        if self._column is None:
+            return
+        back = f"\x1b[{self._column}C" if self._column else ""
+        self.writer._file.write("\r\x1b[K\x1b[1A" + back)
+        self.writer._file.flush()
+        self._column = None
 
 
 def describe(snapshot: Mapping[str, Any], started_at: float | None, now: float) -> str:
@@ -50,6 +84,7 @@ class Progress:
 
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
+        self._status: StatusLine | None = None
 
     def _enabled(self) -> bool:
         return not hasattr(self.config, "workerinput") and self.config.get_verbosity() >= 0
@@ -82,7 +117,10 @@ class Progress:
         reporter = self.config.pluginmanager.get_plugin("terminalreporter")
         if reporter is None:
             return
-        tty = bool(getattr(reporter, "isatty", False))
+        tty = bool(getattr(reporter, "isatty", False)) and capture
+        writer = getattr(reporter, "_tw", None)
+        if tty and not hasattr(writer, "_file"):
+            tty = False  # a terminal writer without the attributes the status line needs
         interval = TTY_INTERVAL if tty else self.settings.progress_interval
         now = time.monotonic()
         if interval <= 0 or now - self._last < interval:
@@ -92,6 +130,25 @@ class Progress:
         manager = self.config.pluginmanager.get_plugin("capturemanager") if capture else None
         if manager is not None:
             with manager.global_and_fixture_disabled():
-                reporter.write_line(line)
+                self._emit(reporter, line, status=tty)
+        else:
+            self._emit(reporter, line, status=tty)
+
+    def _emit(self, reporter: Any, line: str, *, status: bool) -> None:
+        if status:
+            if self._status is None:
+                self._status = StatusLine(reporter._tw)
+            self._status.show(line)
         else:
             reporter.write_line(line)
+
+    def done(self) -> None:
+        """The wait is over: remove the status line (on a terminal) before pytest writes on."""
+        if self._status is None or not self._status.shown:
+            return
+        manager = self.config.pluginmanager.get_plugin("capturemanager")
+        if manager is not None:
+            with manager.global_and_fixture_disabled():
+                self._status.clear()
+        else:
+            self._status.clear()

@@ -125,3 +125,16 @@ def test_xdist_same_verdicts_and_requests_as_single_process(harness_for, dist):
         single.requests["by_endpoint"],
         multi.requests["by_endpoint"],
     )
+
+
+def test_progress_lines_without_a_terminal_and_none_with_quiet(harness_for):
+    h = harness_for(world({"Four seconds": 4.0}))
+    ids = h.set_ids("Four seconds")
+    plain = h.run(ids, "--amigo-progress-interval=1")
+    lines = [line for line in plain.output.splitlines() if line.startswith("amigo: ")]
+    assert 2 <= len(lines) <= 6, plain.output
+    assert "0/1 sets complete, 0/1 sessions done" in lines[0]
+    quiet = h.run(ids, "--amigo-progress-interval=1", "-q")
+    assert "sessions done" not in quiet.output
+    parallel = h.run(ids, "--amigo-progress-interval=1", "-n", "2")
+    assert "sessions done" in parallel.output
