@@ -67,6 +67,11 @@ class RunRecord:
     def from_json(cls, data: Mapping[str, Any]) -> RunRecord:
         return cls(**data)
 
+    @classmethod
+    def refused(cls, set_id: str, at: float, error: str, run_id: str | None = None) -> RunRecord:
+        """No run for this set in this session, and why (its items report the error)."""
+        return cls(set_id, run_id, False, "", at, error=error)
+
 
 @dataclass(frozen=True)
 class Observation:
@@ -217,7 +222,7 @@ class Coordinator:
         except ConflictError:
             pass
         except API_ERRORS as exc:
-            return RunRecord(set_id, None, False, "", now, error=_describe(exc, "start a run"))
+            return RunRecord.refused(set_id, now, _describe(exc, "start a run"))
         return self._resolve_conflict(set_id, now)
 
     def _resolve_conflict(self, set_id: str, now: float) -> RunRecord:
@@ -226,18 +231,16 @@ class Coordinator:
         try:
             existing = self._unfinished_run(set_id)
         except API_ERRORS as exc:
-            return RunRecord(set_id, None, False, "", now, error=_describe(exc, "find the run"))
+            return RunRecord.refused(set_id, now, _describe(exc, "find the run"))
         if policy == "fail" or existing is None:
             which = f" {existing}" if existing else ""
-            return RunRecord(
+            return RunRecord.refused(
                 set_id,
-                existing,
-                False,
-                "",
                 now,
-                error=f"you already have an unfinished run{which} of this set {hint}; wait for "
+                f"you already have an unfinished run{which} of this set {hint}; wait for "
                 "it, cancel it, or use --amigo-on-conflict=attach (report it) or "
                 "--amigo-on-conflict=cancel (cancel it and start anew).",
+                run_id=existing,
             )
         if policy == "attach":
             return RunRecord(
@@ -252,13 +255,8 @@ class Coordinator:
         except ConflictError:
             pass  # finished meanwhile
         except API_ERRORS as exc:
-            return RunRecord(
-                set_id,
-                None,
-                False,
-                "",
-                now,
-                error=_describe(exc, f"cancel the unfinished run {existing}"),
+            return RunRecord.refused(
+                set_id, now, _describe(exc, f"cancel the unfinished run {existing}")
             )
         delay = 1.0
         for _ in range(6):
@@ -269,7 +267,7 @@ class Coordinator:
                 delay = min(delay * 2, 15.0)
                 continue
             except API_ERRORS as exc:
-                return RunRecord(set_id, None, False, "", now, error=_describe(exc, "start a run"))
+                return RunRecord.refused(set_id, now, _describe(exc, "start a run"))
             return RunRecord(
                 set_id,
                 run_id,
@@ -277,13 +275,10 @@ class Coordinator:
                 f"cancelled your unfinished run {existing} and started run {run_id}",
                 now,
             )
-        return RunRecord(
+        return RunRecord.refused(
             set_id,
-            None,
-            False,
-            "",
             now,
-            error=f"cancelled your unfinished run {existing} but the platform still reports it "
+            f"cancelled your unfinished run {existing} but the platform still reports it "
             "unfinished; try again shortly.",
         )
 
