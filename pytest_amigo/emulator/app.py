@@ -1118,7 +1118,12 @@ def build_asgi(world: w.World) -> tuple[Any, FastAPI]:
         from pytest_amigo.emulator.traffic import TrafficMiddleware, TrafficPolicy
     except ImportError:  # pragma: no cover - traffic layer not installed
         return app, app
+    from pytest_amigo.emulator.traffic import parse_fault_plan
+
     policy = TrafficPolicy(
         rate_limits=world.options.rate_limits, window=world.options.rate_limit_window
     )
-    return TrafficMiddleware(app, policy), app
+    middleware = TrafficMiddleware(app, policy)
+    if world.faults:
+        middleware.faults = parse_fault_plan(world.faults)
+    return middleware, app

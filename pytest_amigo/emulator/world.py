@@ -167,6 +167,8 @@ class World:
     unit_tests: tuple[UnitTest, ...] = ()
     sets: tuple[UnitTestSet, ...] = ()
     source: str = "<dict>"
+    faults: dict[str, Any] = field(default_factory=dict)
+    """``[faults]``: the fault plan in force from the start (see traffic.FaultPlan)."""
 
     @classmethod
     def from_toml(cls, path: str | Path) -> World:
@@ -269,7 +271,16 @@ class _Parser:
     def world(self, data: dict[str, Any]) -> World:
         self._check_keys(
             self._table(data, "top level"),
-            {"emulator", "users", "metrics", "personas", "scenarios", "unit_tests", "sets"},
+            {
+                "emulator",
+                "users",
+                "metrics",
+                "personas",
+                "scenarios",
+                "unit_tests",
+                "sets",
+                "faults",
+            },
             "top level",
         )
         options = self.options(self._table(data.get("emulator", {}), "[emulator]"))
@@ -314,7 +325,17 @@ class _Parser:
             for i, t in enumerate(self._tables(data, "sets"))
         )
         self._unique("sets", [(s.id, s.name) for s in sets])
-        return World(options, users, metrics, personas, scenarios, unit_tests, sets, self.source)
+        faults = dict(self._table(data.get("faults", {}), "[faults]"))
+        if faults:
+            from pytest_amigo.emulator.traffic import FaultPlanError, parse_fault_plan
+
+            try:
+                parse_fault_plan(faults)
+            except FaultPlanError as exc:
+                raise self.fail("[faults]", str(exc)) from None
+        return World(
+            options, users, metrics, personas, scenarios, unit_tests, sets, self.source, faults
+        )
 
     def _unique(self, kind: str, pairs: list[tuple[str, str]], check_names: bool = True) -> None:
         ids = [p[0] for p in pairs]

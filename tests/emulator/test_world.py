@@ -191,3 +191,32 @@ def test_documented_example_world_is_valid() -> None:
     assert [s.name for s in world.sets] == ["Support smoke"]
     assert world.sets[0].run_error is not None
     assert world.unit_tests[1].random is not None
+
+
+def test_faults_from_the_world_are_in_force_from_the_start() -> None:
+    world = World.from_dict(
+        _minimal(faults={"error_rate": 1.0, "only": ["get-simulation-unit-test-sets"]})
+    )
+    with Emulator(world) as emu, emu.client() as client:
+        c = emu.credentials
+        token = client.post(
+            f"/v1/{emu.organization_id}/user/signin_with_api_key",
+            headers={
+                "x-api-key": c["api_key"],
+                "x-api-key-id": c["api_key_id"],
+                "x-user-id": c["user_id"],
+            },
+        ).json()["id_token"]
+        auth = {"Authorization": f"Bearer {token}"}
+        sets = client.get(f"/v1/{emu.organization_id}/simulation/unit_test_set/", headers=auth)
+        assert sets.status_code in (500, 502, 503)
+        tests = client.get(f"/v1/{emu.organization_id}/simulation/unit_test/", headers=auth)
+        assert tests.status_code == 200
+        assert client.get("/_emulator/faults").json()["error_rate"] == 1.0
+
+
+def test_bad_faults_in_the_world_are_world_errors() -> None:
+    with pytest.raises(WorldError, match=r"\[faults\].*error_rate"):
+        World.from_dict(_minimal(faults={"error_rate": 2}))
+    with pytest.raises(WorldError, match=r"\[faults\].*unknown field"):
+        World.from_dict(_minimal(faults={"eror_rate": 0.5}))

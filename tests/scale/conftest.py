@@ -23,6 +23,7 @@ def world(
     speed: float = 1.0,
     rate_limits: bool = True,
     fail: Sequence[str] = (),
+    faults: dict[str, Any] | None = None,
 ) -> World:
     """One unit test per set, one session of the given duration (real seconds at speed 1)."""
     unit_tests: list[dict[str, Any]] = []
@@ -60,6 +61,7 @@ def world(
                 {"name": name, "unit_tests": [{"unit_test": f"{name} unit", "run_count": 1}]}
                 for name in sets
             ],
+            "faults": faults or {},
         }
     )
 

@@ -138,3 +138,25 @@ def test_progress_lines_without_a_terminal_and_none_with_quiet(harness_for):
     assert "sessions done" not in quiet.output
     parallel = h.run(ids, "--amigo-progress-interval=1", "-n", "2")
     assert "sessions done" in parallel.output
+
+
+def test_flaky_service_gives_the_same_verdicts(harness_for):
+    # 5xx answers, dropped connections and latency on every read the plugin makes: the
+    # client's retries absorb them and the verdicts are those of a healthy service.
+    reads = [
+        "get-simulation-unit-test-sets",
+        "get-simulation-unit-tests",
+        "get-simulation-unit-test-set-runs",
+        "get-metric-evaluation-results",
+    ]
+    sets = {"Good": 1.0, "Bad": 1.5, "Also good": 2.0}
+    faults = {"error_rate": 0.2, "drop_rate": 0.05, "latency": 0.05, "seed": 3, "only": reads}
+    h = harness_for(world(sets, fail=["Bad"], faults=faults))
+    session = h.run(h.set_ids(*sets), "-rA")
+    assert outcomes(session.junit) == {
+        "Good unit": "passed",
+        "Bad unit": "failure",
+        "Also good unit": "passed",
+    }
+    assert "Bad: the agent gave up." in session.output  # the justification survived
+    assert sum(v for k, v in session.requests["status_counts"].items() if k >= "500") > 0
