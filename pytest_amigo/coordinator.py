@@ -43,6 +43,7 @@ FAILURES = (*API_ERRORS, OSError, RuntimeError)
 
 class Api(Protocol):  # what the coordinator needs of SimulationApi
     organization_id: str
+    user_id: str
 
     def create_run(self, set_id: str) -> str: ...
     def cancel_run(self, run_id: str) -> None: ...
@@ -88,17 +89,19 @@ def _dump(model: Any) -> dict[str, Any]:
     return model.model_dump(mode="json") if hasattr(model, "model_dump") else dict(model)
 
 
+def result_failures(result: Mapping[str, Any] | None) -> set[str]:
+    """Evaluation ids of the failed checks in one unit test's result (None: no result yet)."""
+    return {
+        str(pair[0])
+        for metric in (result or {}).get("metric_evaluation_results") or ()
+        for pair in metric.get("results") or ()
+        if len(pair) == 2 and pair[1] is False
+    }
+
+
 def failing_evaluation_ids(run: Mapping[str, Any]) -> set[str]:
     """Evaluation ids of every failed check in a run: what justifications are needed for."""
-    ids: set[str] = set()
-    for result in run.get("unit_test_run_results") or ():
-        if not result:
-            continue
-        for metric in result.get("metric_evaluation_results") or ():
-            for pair in metric.get("results") or ():
-                if len(pair) == 2 and pair[1] is False:
-                    ids.add(str(pair[0]))
-    return ids
+    return set().union(*(result_failures(r) for r in run.get("unit_test_run_results") or ()))
 
 
 class Coordinator:
@@ -108,7 +111,6 @@ class Coordinator:
         settings: Settings,
         api_factory: Callable[[], Api],
         *,
-        user_id: str | None = None,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -116,7 +118,6 @@ class Coordinator:
         self.settings = settings
         self._api_factory = api_factory
         self._api: Api | None = None
-        self.user_id = user_id
         self.clock = clock
         self.sleep = sleep
 
@@ -126,10 +127,6 @@ class Coordinator:
         if self._api is None:
             self._api = self._api_factory()
         return self._api
-
-    @property
-    def has_api(self) -> bool:
-        return self._api is not None
 
     def close(self) -> None:
         api, self._api = self._api, None
@@ -141,46 +138,44 @@ class Coordinator:
     def definitions(self, set_ids: Iterable[str], *, origin: str) -> dict[str, UnitTestSet]:
         """Set definitions, fetched once per session across all processes."""
         wanted = [check_object_id(s, f"unit test set id (from {origin})") for s in set_ids]
-        key = ",".join(sorted(set(wanted)))
-        with self.state.locked("definitions"):
-            cache: dict[str, Any] = dict(self.state.read("definitions.json", {}))
-            errors: dict[str, str] = dict(cache.get("!errors", {}))
-            if key in errors:
-                raise DefinitionError(errors[key])
+        key = "!error:" + ",".join(sorted(set(wanted)))
+
+        def fetch_missing(cache: dict[str, Any]) -> dict[str, Any]:
             missing = [s for s in wanted if s not in cache]
-            if missing:
-                try:
-                    loaded = load_sets(self.api, missing)
-                except (DefinitionError, AmigoError, httpx.HTTPError) as exc:
-                    message = _describe(exc, "read the unit test set definitions")
-                    cache["!errors"] = {**errors, key: message}
-                    self.state.write("definitions.json", cache)
-                    raise DefinitionError(message) from None
-                cache.update({k: set_to_json(v) for k, v in loaded.items()})
-                self.state.write("definitions.json", cache)
+            if key in cache or not missing:
+                return cache
+            try:
+                loaded = load_sets(self.api, missing)
+            except (DefinitionError, *API_ERRORS) as exc:
+                return {**cache, key: _describe(exc, "read the unit test set definitions")}
+            return {**cache, **{k: set_to_json(v) for k, v in loaded.items()}}
+
+        cache = self.state.update("definitions.json", fetch_missing, {})
+        if key in cache:
+            raise DefinitionError(cache[key])
         return {s: set_from_json(cache[s]) for s in wanted}
 
     def set_of_run(self, run_id: str) -> str:
         """The set an existing run belongs to (for ``--amigo-run``), read once per session."""
         run_id = check_object_id(run_id, "run id (from --amigo-run)")
         key = f"!run:{run_id}"
-        with self.state.locked("definitions"):
-            cache: dict[str, Any] = dict(self.state.read("definitions.json", {}))
-            if key not in cache:
-                try:
-                    runs = self.api.list_runs(ids=[run_id])
-                except API_ERRORS as exc:
-                    cache[key] = {"error": _describe(exc, f"read run {run_id}")}
-                else:
-                    if runs:
-                        cache[key] = {"set_id": _dump(runs[0])["simulation_unit_test_set_id"]}
-                    else:
-                        cache[key] = {
-                            "error": f"run {run_id} (from --amigo-run) not found in organization "
-                            f"{self.api.organization_id!r}: check the id and AMIGO_ORGANIZATION_ID."
-                        }
-                self.state.write("definitions.json", cache)
-        entry = cache[key]
+
+        def fetch_missing(cache: dict[str, Any]) -> dict[str, Any]:
+            if key in cache:
+                return cache
+            try:
+                runs = self.api.list_runs(ids=[run_id])
+            except API_ERRORS as exc:
+                return {**cache, key: {"error": _describe(exc, f"read run {run_id}")}}
+            if not runs:
+                error = (
+                    f"run {run_id} (from --amigo-run) not found in organization "
+                    f"{self.api.organization_id!r}: check the id and AMIGO_ORGANIZATION_ID."
+                )
+                return {**cache, key: {"error": error}}
+            return {**cache, key: {"set_id": _dump(runs[0])["simulation_unit_test_set_id"]}}
+
+        entry = self.state.update("definitions.json", fetch_missing, {})[key]
         if "error" in entry:
             raise DefinitionError(entry["error"])
         return str(entry["set_id"])
@@ -288,7 +283,7 @@ class Coordinator:
             "is_completed": False,
             "sort_by": ["-created_at"],
         }
-        user_id = self.user_id or getattr(self.api, "user_id", None)
+        user_id = self.api.user_id  # from the SDK config: environment or .env
         if not user_id:
             return None  # never take another user's run for ours
         kwargs["creators"] = [f"{self.api.organization_id},{user_id}"]
@@ -314,8 +309,7 @@ class Coordinator:
         with self.state.locked("poll", timeout=0 if not force else -1) as acquired:
             if not acquired:
                 return False
-            self.state._cache.pop("snapshot.json", None)
-            snap = self.snapshot()
+            snap = self.state.read("snapshot.json", None, fresh=True) or _empty_snapshot()
             now = self.clock()
             if not force and now < snap["next_poll"]:
                 return False

@@ -25,7 +25,7 @@ from _pytest.config import ExitCode
 from . import settings as settings_mod
 from .catalog import DefinitionError
 from .collect import ROOT_NAME, AmigoItem, AmigoRoot, refs_for
-from .coordinator import Coordinator, Observation, artifacts_path
+from .coordinator import Coordinator, Observation, RunRecord, artifacts_path
 from .domain import UnitTestSet
 from .explain import explain
 from .fixtures import amigo_emulator, amigo_emulator_factory
@@ -82,16 +82,11 @@ class AmigoSession:
             # Named now (workers need the path), created only when Amigo work starts.
             state_dir = Path(tempfile.gettempdir()) / f"pytest-amigo-{secrets.token_hex(8)}"
             self._owns_state = True
-        self.coordinator = Coordinator(
-            SharedState(state_dir),
-            self.settings,
-            self._make_api,
-            user_id=os.environ.get("AMIGO_USER_ID"),
-        )
+        self.coordinator = Coordinator(SharedState(state_dir), self.settings, self._make_api)
         self.results: dict[str, AmigoResult] = {}
         self.summary = SetSummary()
         self.progress = Progress(config, self.settings)
-        self._secrets: set[str] = {v for k in ("AMIGO_API_KEY",) if (v := os.environ.get(k))}
+        self._secrets = {os.environ.get("AMIGO_API_KEY", "")}
         self._cleaned = False
         self._reported: set[str] = set()
         self._previous_sigterm: Any = None
@@ -117,8 +112,6 @@ class AmigoSession:
         except ConfigurationError as exc:
             raise DefinitionError(str(exc)) from None
         self._api_for_secrets = api
-        if self.coordinator.user_id is None:
-            self.coordinator.user_id = getattr(api, "user_id", None)
         return api
 
     def secrets(self) -> set[str]:
@@ -282,15 +275,8 @@ class AmigoSession:
     def resolve(self, item: pytest.Item, ref: UnitTestRef) -> AmigoResult:
         """Wait for the unit test's result and judge it; stored on the item for reporting."""
 
-        def needs(run: dict[str, Any] | None, record: Any) -> set[str] | None:
-            verdict = judge(
-                ref.unit_test,
-                ref.position,
-                run,
-                min_pass_rate=ref.min_pass_rate,
-                cancelled_by_us=bool(record.cancelled),
-                occurrence=ref.occurrence,
-            )
+        def needs(run: dict[str, Any] | None, record: RunRecord) -> set[str] | None:
+            verdict = _judge(ref, run, record)
             return None if verdict.outcome == "pending" else set(verdict.failing_evaluation_ids())
 
         try:
@@ -341,14 +327,7 @@ class AmigoSession:
                     reason=f"{verdict.reason}; this session cancelled the run",
                 )
         else:
-            verdict = judge(
-                ref.unit_test,
-                ref.position,
-                obs.run,
-                min_pass_rate=ref.min_pass_rate,
-                cancelled_by_us=bool(record.cancelled),
-                occurrence=ref.occurrence,
-            )
+            verdict = _judge(ref, obs.run, record)
         text = explain(
             verdict,
             obs.evaluations,
@@ -485,6 +464,17 @@ class AmigoSession:
                 signal.signal(signal.SIGTERM, self._previous_sigterm)
             if self._owns_state:
                 shutil.rmtree(self.coordinator.state.root, ignore_errors=True)
+
+
+def _judge(ref: UnitTestRef, run: dict[str, Any] | None, record: RunRecord) -> Verdict:
+    return judge(
+        ref.unit_test,
+        ref.position,
+        run,
+        min_pass_rate=ref.min_pass_rate,
+        cancelled_by_us=bool(record.cancelled),
+        occurrence=ref.occurrence,
+    )
 
 
 def _reports_for(item: pytest.Item, result: AmigoResult) -> list[pytest.TestReport]:

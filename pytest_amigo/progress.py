@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from .coordinator import result_failures
 from .settings import Settings
 
 TTY_INTERVAL = 1.0
@@ -61,12 +62,7 @@ def describe(snapshot: Mapping[str, Any], started_at: float | None, now: float) 
             result = results[index] if index < len(results) else None
             if result:
                 done += count
-                if any(
-                    pair[1] is False
-                    for metric in result.get("metric_evaluation_results") or ()
-                    for pair in metric.get("results") or ()
-                ):
-                    failing += 1
+                failing += bool(result_failures(result))
     complete = sum(1 for r in runs if r.get("is_completed"))
     elapsed = f"{now - started_at:.0f}s" if started_at else "-"
     return (

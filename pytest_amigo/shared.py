@@ -45,7 +45,10 @@ class SharedState:
         finally:
             lock.release()
 
-    def read(self, name: str, default: Any = None) -> Any:
+    def read(self, name: str, default: Any = None, *, fresh: bool = False) -> Any:
+        """The document ``name`` (``default`` if absent); ``fresh`` skips the parsed copy."""
+        if fresh:
+            self._cache.pop(name, None)
         path = self.path(name)
         try:
             stat = path.stat()
@@ -71,8 +74,7 @@ class SharedState:
     def update(self, name: str, change: Callable[[Any], Any], default: Any = None) -> Any:
         """Read-modify-write ``name`` under its lock; returns the new value."""
         with self.locked(name):
-            self._cache.pop(name, None)
-            value = change(self.read(name, default))
+            value = change(self.read(name, default, fresh=True))
             self.write(name, value)
             return value
 
