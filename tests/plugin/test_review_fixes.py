@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 from conftest import CREATE_RUN, SET, AmigoProject
@@ -51,8 +50,11 @@ def test_collection_errors_start_no_run(amigo: AmigoProject) -> None:
     assert out.count(CREATE_RUN) == 0
 
 
-def test_plugin_without_sets_leaves_no_trace(amigo: AmigoProject) -> None:
-    before = {p.name for p in Path(tempfile.gettempdir()).glob("pytest-amigo-*")}
+def test_plugin_without_sets_leaves_no_trace(amigo: AmigoProject, tmp_path: Path) -> None:
+    # A private TMPDIR: other tests running in parallel create state directories of their own.
+    private_tmp = tmp_path / "tmp"
+    private_tmp.mkdir()
+    amigo.mp.setenv("TMPDIR", str(private_tmp))
     amigo.pytester.makepyfile(
         test_plain="import signal\n\n"
         "def test_sigterm_untouched():\n"
@@ -61,8 +63,11 @@ def test_plugin_without_sets_leaves_no_trace(amigo: AmigoProject) -> None:
     out = amigo.run("test_plain.py")
     out.result.assert_outcomes(passed=1)
     assert out.requests["total"] == 0
-    after = {p.name for p in Path(tempfile.gettempdir()).glob("pytest-amigo-*")}
-    assert after - before == set()
+    assert list(private_tmp.glob("pytest-amigo-*")) == []
+    # With a set, its state directory is removed at the end: nothing is left behind either.
+    with_set = amigo.run("--amigo-set", SET["All green"], "-m", "amigo")
+    with_set.result.assert_outcomes(passed=1, deselected=1)
+    assert list(private_tmp.glob("pytest-amigo-*")) == []
 
 
 def test_conflict_attach_uses_the_user_from_a_dotenv_file(amigo: AmigoProject) -> None:
