@@ -20,6 +20,7 @@ from pytest_amigo.verdict import (
     CriterionTally,
     SessionResult,
     Verdict,
+    printable,
     summarize_tallies,
 )
 
@@ -44,6 +45,10 @@ _WHAT_TO_DO = {
     "interrupted": "The run may still finish; report it later instead of starting a new one.",
     "not-in-run": "The run executed a different version of the set; start a new run.",
     "malformed": "The API returned data this plugin cannot read; please report it with the run id.",
+    "missing-results": "The run ended without every session's results, so this unit test was "
+    "not judged; start a new run (report it to Amigo if it happens again).",
+    "too-few-valid": "Too many sessions errored for the pass rate to mean anything; fix what "
+    "makes sessions error, or lower amigo_min_valid_sessions.",
 }
 
 
@@ -141,7 +146,7 @@ def _failing_session_lines(
             lines.append(head + f"{format_value(value)}, needs {criterion.requirement()}")
         justification = found.get("justification")
         if isinstance(justification, str) and justification.strip():
-            lines.extend(_wrap_quoted(justification, indent + INDENT))
+            lines.extend(_wrap_quoted(printable(justification), indent + INDENT))
     return lines
 
 
@@ -208,6 +213,15 @@ def explain(
         lines.extend(_wrapped(_WHAT_TO_DO[verdict.error_kind]))
     if verdict.sessions:
         lines.append(INDENT + _session_counts(verdict))
+    if verdict.assumed_placements:
+        lines.extend(
+            _wrapped(
+                f"note: {verdict.assumed_placements} failed check(s) could not be placed on their "
+                "session (the metric evaluation results with their run_index were unavailable); "
+                "assumed failures of different criteria fall on different sessions, the fewest "
+                "passing sessions the data allows. Session numbers of those checks are assumed."
+            )
+        )
     lines.extend(_criteria_lines(verdict, evaluations))
     lines.extend(_error_lines(verdict))
     if rerun_hint:

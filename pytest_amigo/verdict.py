@@ -26,6 +26,8 @@ ErrorKind = Literal[
     "permission",
     "not-in-run",
     "malformed",
+    "missing-results",
+    "too-few-valid",
 ]
 
 MET = "✔"
@@ -90,6 +92,7 @@ class Verdict:
     sessions_required: int = 0
     missing_permission: str | None = None
     min_pass_rate: float | None = None
+    assumed_placements: int = 0  # failed checks placed on a session without its run index
 
     def failing_evaluation_ids(self) -> list[str]:
         """Evaluation ids of the checks that failed on valid sessions (criterion, then session)."""
@@ -185,7 +188,15 @@ def _locate(
             "(the set changed after the run started?)",
             "not-in-run",
         )
-    if occurrence is not None and 0 <= occurrence < len(matches):
+    if occurrence is not None and occurrence >= len(matches):
+        raise _Problem(
+            "error",
+            f"unit test {unit_test.id} is listed {occurrence + 1} times in the set but "
+            f"{len(matches)} time(s) in this run: occurrence #{occurrence + 1} is not part of "
+            "this run (the set changed after the run started?)",
+            "not-in-run",
+        )
+    if occurrence is not None and 0 <= occurrence:
         index = matches[occurrence]
     elif position in matches:
         index = position
@@ -264,25 +275,102 @@ def _match(
     return matched
 
 
+@dataclass(frozen=True)
+class _Evidence:
+    """The sessions of one unit test result, with what is missing and what was assumed."""
+
+    sessions: tuple[SessionResult, ...]
+    missing: tuple[int, ...]  # per criterion: valid sessions without a result
+    assumed: int  # failed checks placed on a session without knowing its run index
+
+
+def run_index_of(
+    evaluations: Mapping[str, Mapping[str, Any]] | None, evaluation_id: str, unit_test_id: str
+) -> int | None:
+    """The session an evaluation belongs to (``source.run_index``), if the evaluations say so."""
+    if evaluations is None:
+        return None
+    found = evaluations.get(evaluation_id)
+    source = found.get("source") if isinstance(found, Mapping) else None
+    if not isinstance(source, Mapping) or source.get("type", "simulation") != "simulation":
+        return None
+    if source.get("unit_test_id") not in (None, unit_test_id):
+        return None
+    index = source.get("run_index")
+    return index if isinstance(index, int) and not isinstance(index, bool) else None
+
+
 def _sessions(
-    run_count: int, errors: list[str | None], per_criterion: list[list[tuple[str, bool]] | None]
-) -> tuple[SessionResult, ...]:
+    criteria: Sequence[Criterion],
+    errors: list[str | None],
+    per_criterion: list[list[tuple[str, bool]] | None],
+    evaluations: Mapping[str, Mapping[str, Any]] | None,
+    unit_test_id: str,
+) -> _Evidence:
+    """Place every ``[evaluation_id, passed]`` pair on its session.
+
+    The pairs carry no session index: a failed check goes to the session its evaluation's
+    ``source.run_index`` names. Without it (evaluations unavailable), failures of different
+    criteria are assumed to fall on different sessions: the fewest passing sessions the data
+    allows. Passed checks fill the remaining valid sessions.
+    """
+    run_count = len(errors)
     valid = [i for i in range(run_count) if errors[i] is None]
-    checks: list[list[bool | None]] = [[None] * len(per_criterion) for _ in range(run_count)]
-    eval_ids: list[list[str | None]] = [[None] * len(per_criterion) for _ in range(run_count)]
+    width = len(per_criterion)
+    checks: list[list[bool | None]] = [[None] * width for _ in range(run_count)]
+    eval_ids: list[list[str | None]] = [[None] * width for _ in range(run_count)]
+    missing = [len(valid)] * width
+    unplaced: list[tuple[int, int, str]] = []  # (criterion, position in pairs, evaluation id)
     for c, pairs in enumerate(per_criterion):
         if pairs is None:
             continue
-        targets = list(range(run_count)) if len(pairs) == run_count else valid
-        for session, (evaluation_id, passed) in zip(targets, pairs, strict=False):
-            checks[session][c] = passed
+        name = criteria[c].name
+        if len(pairs) > len(valid):
+            raise _malformed(
+                f"criterion {name!r} has {len(pairs)} results for {len(valid)} sessions "
+                "that did not error"
+            )
+        if len({evaluation_id for evaluation_id, _ in pairs}) != len(pairs):
+            raise _malformed(f"criterion {name!r} lists an evaluation id twice")
+        missing[c] = len(valid) - len(pairs)
+        for position, (evaluation_id, passed) in enumerate(pairs):
+            if passed:
+                continue
+            index = run_index_of(evaluations, evaluation_id, unit_test_id)
+            if index is None:
+                unplaced.append((c, position, evaluation_id))
+                continue
+            if not 0 <= index < run_count or errors[index] is not None:
+                raise _malformed(
+                    f"evaluation {evaluation_id} of criterion {name!r} names session "
+                    f"{index + 1}, which is not a session of this unit test that did not error"
+                )
+            if checks[index][c] is False:
+                raise _malformed(
+                    f"two failed checks of criterion {name!r} name session {index + 1}"
+                )
+            checks[index][c] = False
+            eval_ids[index][c] = evaluation_id
+    for c, position, evaluation_id in unplaced:
+        free = [s for s in valid if checks[s][c] is None]
+        clean = [s for s in free if False not in checks[s]]
+        nearest = valid[position] if position < len(valid) else None
+        target = nearest if nearest in clean else (clean or free)[0]
+        checks[target][c] = False
+        eval_ids[target][c] = evaluation_id
+    for c, pairs in enumerate(per_criterion):
+        free = [s for s in valid if checks[s][c] is None]
+        passes = [evaluation_id for evaluation_id, passed in pairs or () if passed]
+        for session, evaluation_id in zip(free, passes, strict=False):
+            checks[session][c] = True
             eval_ids[session][c] = evaluation_id
-    return tuple(
+    sessions = tuple(
         SessionResult(
             index=i, error=errors[i], checks=tuple(checks[i]), evaluation_ids=tuple(eval_ids[i])
         )
         for i in range(run_count)
     )
+    return _Evidence(sessions, tuple(missing), len(unplaced))
 
 
 def _errors(result: Mapping[str, Any], run_count: int) -> list[str | None]:
@@ -297,7 +385,7 @@ def _errors(result: Mapping[str, Any], run_count: int) -> list[str | None]:
         if value is None:
             errors.append(None)
         else:
-            errors.append(str(value).strip() or "unspecified error")
+            errors.append(printable(str(value)).strip() or "unspecified error")
     return errors
 
 
@@ -372,6 +460,90 @@ def _rate(min_pass_rate: float) -> str:
     return f"{min_pass_rate * 100:.4g}%"
 
 
+def printable(text: str) -> str:
+    """Text from the service, safe for a terminal and XML: control characters escaped."""
+    if text.isprintable():
+        return text
+    return "".join(
+        ch if ch.isprintable() or ch in "\n\t" else ch.encode("unicode_escape").decode("ascii")
+        for ch in text
+    )
+
+
+def required_valid(total: int, min_valid: float | None) -> int:
+    """Sessions that must not error for a pass rate to mean anything: a count (int) or a share."""
+    if min_valid is None:
+        return 0
+    if isinstance(min_valid, int) and not isinstance(min_valid, bool):
+        return min_valid
+    return max(1, math.ceil(min_valid * total - 1e-9))
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """One unit test's part of a run, read and checked, before any rule is applied."""
+
+    executed: UnitTest
+    run_count: int
+    tallies: tuple[CriterionTally, ...]
+    evidence: _Evidence
+
+
+def _read(
+    unit_test: UnitTest,
+    found: _Found,
+    evaluations: Mapping[str, Mapping[str, Any]] | None,
+    *,
+    ended: bool,
+) -> _Reading:
+    """The result of ``found`` as sessions and tallies; raises a problem when it can't be read."""
+    result = found.result
+    assert result is not None
+    pairs_of_criteria = _criteria(found.spec)
+    listed = _list(result, "metric_evaluation_results", "a unit test result")
+    if not pairs_of_criteria:
+        # Every unit test has at least one success criterion (the API refuses to create one
+        # without): no metrics to evaluate means the caller may not read them.
+        if listed:
+            raise _malformed("evaluation results for a unit test whose spec lists no metrics")
+        raise _Problem(
+            "error",
+            "the API returned no metrics/evaluation results for this unit test; "
+            f"the API key's user lacks {PERMISSION_UNIT_TEST}",
+            "permission",
+            PERMISSION_UNIT_TEST,
+        )
+    if not listed:  # the permission would have emptied the spec's metrics too
+        if not ended:
+            raise _Problem("pending", "the run lists no evaluation results for this unit test yet")
+        raise _Problem(
+            "error",
+            "the run ended without evaluation results for this unit test "
+            "(its result lists no metric evaluation results)",
+            "missing-results",
+        )
+    run_count = _run_count(found.spec)
+    criteria = [c for c, _ in pairs_of_criteria]
+    executed = replace(unit_test, run_count=run_count, criteria=tuple(criteria))
+    matched = _match(pairs_of_criteria, listed)
+    per_criterion = [None if m is None else _pairs(m) for m in matched]
+    evidence = _sessions(
+        criteria, _errors(result, run_count), per_criterion, evaluations, unit_test.id
+    )
+    return _Reading(executed, run_count, _tallies(criteria, evidence.sessions), evidence)
+
+
+def _end_of_run(run: Mapping[str, Any], cancelled_by_us: bool) -> tuple[str, ErrorKind] | None:
+    """What ended the run (None while it runs)."""
+    if run.get("errored") is True:
+        return "the run errored", "run-errored"
+    if run.get("is_completed") is not True:
+        return None
+    if cancelled_by_us:
+        return "this session cancelled the run", "run-cancelled"
+    return "the run completed", "missing-results"
+
+
 # --------------------------------------------------------------------------------------------
 # public entry points
 
@@ -384,11 +556,16 @@ def judge(
     min_pass_rate: float | None = None,
     cancelled_by_us: bool = False,
     occurrence: int | None = None,
+    evaluations: Mapping[str, Mapping[str, Any]] | None = None,
+    min_valid: float | None = None,
 ) -> Verdict:
     """The verdict for the unit test at ``position`` of the set, from one run instance dict.
 
-    ``occurrence`` (0-based) disambiguates a unit test listed several times in the set when the
-    spec at ``position`` is not it; without it the matching spec nearest ``position`` is used.
+    ``occurrence`` (0-based) disambiguates a unit test listed several times in the set.
+    ``evaluations`` (evaluation id -> metric evaluation result JSON) place failed checks on
+    their sessions by ``source.run_index``; without them the placement is assumed (and said).
+    ``min_valid`` (with a minimum pass rate): sessions that must not error, as a count (int)
+    or a share of the run count (float).
     """
     if min_pass_rate is not None:
         required_sessions(0, min_pass_rate)  # validate early: a bad rate is a caller bug
@@ -400,7 +577,10 @@ def judge(
             "error", unit_test, None, "malformed run data: not an object", error_kind="malformed"
         )
     try:
-        return _judge(unit_test, position, run, run_id, min_pass_rate, cancelled_by_us, occurrence)
+        found = _locate(unit_test, position, run, occurrence)
+        return _judge(
+            unit_test, found, run, run_id, min_pass_rate, cancelled_by_us, evaluations, min_valid
+        )
     except _Problem as problem:
         return Verdict(
             problem.outcome,
@@ -415,72 +595,46 @@ def judge(
 
 def _judge(
     unit_test: UnitTest,
-    position: int,
+    found: _Found,
     run: Mapping[str, Any],
     run_id: str | None,
     min_pass_rate: float | None,
     cancelled_by_us: bool,
-    occurrence: int | None,
+    evaluations: Mapping[str, Mapping[str, Any]] | None,
+    min_valid: float | None,
 ) -> Verdict:
-    found = _locate(unit_test, position, run, occurrence)
+    end = _end_of_run(run, cancelled_by_us)
     if found.result is None:
-        if run.get("errored") is True:
+        if end is None:
+            raise _Problem("pending", "the run has no result for this unit test yet")
+        if end[1] == "run-errored":
+            raise _Problem(
+                "error", "the run errored before this unit test produced a result", "run-errored"
+            )
+        if end[1] == "run-cancelled":
             raise _Problem(
                 "error",
-                "the run errored before this unit test produced a result",
-                "run-errored",
+                "the run was cancelled by this session before this unit test had a result",
+                "run-cancelled",
             )
-        if run.get("is_completed") is True:
-            if cancelled_by_us:
-                raise _Problem(
-                    "error",
-                    "the run was cancelled by this session before this unit test had a result",
-                    "run-cancelled",
-                )
-            raise _Problem(
-                "error",
-                "the run finished without a result for this unit test "
-                "(cancelled outside this session?)",
-                "run-ended",
-            )
-        raise _Problem("pending", "the run has no result for this unit test yet")
-
-    result = found.result
-    pairs_of_criteria = _criteria(found.spec)
-    evaluations = _list(result, "metric_evaluation_results", "a unit test result")
-    # Every unit test has at least one success criterion (the API refuses to create one
-    # without), so an empty list here means the caller may not read them, never "no criteria".
-    if not pairs_of_criteria or not evaluations:
         raise _Problem(
             "error",
-            "the API returned no metrics/evaluation results for this unit test; "
-            f"the API key's user lacks {PERMISSION_UNIT_TEST}",
-            "permission",
-            PERMISSION_UNIT_TEST,
+            "the run finished without a result for this unit test "
+            "(cancelled outside this session?)",
+            "run-ended",
         )
-    run_count = _run_count(found.spec)
-    criteria = [c for c, _ in pairs_of_criteria]
-    executed = replace(unit_test, run_count=run_count, criteria=tuple(criteria))
-    matched = _match(pairs_of_criteria, evaluations)
-    per_criterion = [None if m is None else _pairs(m) for m in matched]
-    sessions = _sessions(run_count, _errors(result, run_count), per_criterion)
-    tallies = _tallies(criteria, sessions)
 
+    reading = _read(unit_test, found, evaluations, ended=end is not None)
+    sessions, tallies, run_count = reading.evidence.sessions, reading.tallies, reading.run_count
     errored = [s for s in sessions if s.error is not None]
     valid = run_count - len(errored)
     passed = sum(1 for s in sessions if s.passed)
-    if run.get("is_completed") is not True and any(
-        c is None for s in sessions if s.error is None for c in s.checks
-    ):
-        raise _Problem(
-            "pending",
-            f"the run is still reporting this unit test: {summarize_tallies(tallies)}",
-        )
+    required = run_count
 
     def verdict(outcome: Outcome, reason: str, kind: ErrorKind | None = None) -> Verdict:
         return Verdict(
             outcome,
-            executed,
+            reading.executed,
             run_id,
             reason,
             error_kind=kind,
@@ -491,29 +645,53 @@ def _judge(
             sessions_passed=passed,
             sessions_required=required,
             min_pass_rate=min_pass_rate,
+            assumed_placements=reading.evidence.assumed,
         )
+
+    if any(reading.evidence.missing):
+        gaps = ", ".join(
+            f"{t.criterion.name} ({valid - gap} of {valid} sessions)"
+            for t, gap in zip(tallies, reading.evidence.missing, strict=True)
+            if gap
+        )
+        if end is None:
+            raise _Problem("pending", f"the run is still reporting this unit test: {gaps}")
+        what, kind = end
+        return verdict("error", f"{what} without results for {gaps}; not judged", kind)
+
+    ended_note = ""
+    if end is not None and end[1] in ("run-errored", "run-cancelled"):
+        ended_note = f" ({end[0]}; this unit test's results are complete)"
 
     failing = summarize_tallies(tallies, failing_only=True)
     if min_pass_rate is None:
-        required = run_count
         if passed == run_count:
-            return verdict("passed", f"{passed}/{run_count} sessions met all criteria")
+            return verdict("passed", f"{passed}/{run_count} sessions met all criteria{ended_note}")
         if errored and passed == valid:
             return verdict("error", _error_summary(errored, run_count), "session-error")
         reason = f"{failing} — {passed}/{run_count} sessions passed, needs {required}/{run_count}"
         if errored:
             reason += f"; {_plural(len(errored), 'session')} errored"
-        return verdict("failed", reason)
+        return verdict("failed", reason + ended_note)
 
     required = required_sessions(valid, min_pass_rate)
     if valid == 0:
         return verdict("error", _error_summary(errored, run_count), "session-error")
+    needed_valid = required_valid(run_count, min_valid)
+    if valid < needed_valid:
+        return verdict(
+            "error",
+            f"too few valid sessions to judge: {valid} of {run_count} did not error, needs at "
+            f"least {needed_valid} (amigo_min_valid_sessions); "
+            + _error_summary(errored, run_count),
+            "too-few-valid",
+        )
     counts = f"{passed}/{valid} sessions passed, needs {required}/{valid} ({_rate(min_pass_rate)})"
     if errored:
         counts += f"; {_plural(len(errored), 'errored session')} left out"
     if passed >= required:
-        return verdict("passed", f"{counts}; {failing}" if failing else counts)
-    return verdict("failed", f"{failing} — {counts}")
+        return verdict("passed", (f"{counts}; {failing}" if failing else counts) + ended_note)
+    return verdict("failed", f"{failing} — {counts}{ended_note}")
 
 
 def judge_unfinished(
@@ -524,6 +702,7 @@ def judge_unfinished(
     why: Literal["timeout", "interrupted"],
     budget_s: float | None = None,
     occurrence: int | None = None,
+    evaluations: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Verdict:
     """An error verdict for a unit test whose run did not finish in time (or was interrupted)."""
     run_id = _run_id(run)
@@ -550,19 +729,19 @@ def judge_unfinished(
         found = _locate(unit_test, position, run, occurrence) if isinstance(run, Mapping) else None
         if found is not None:
             expected = _run_count(found.spec)
-            pairs_of_criteria = _criteria(found.spec)
-            criteria = [c for c, _ in pairs_of_criteria]
+            criteria = [c for c, _ in _criteria(found.spec)]
             if criteria:
                 executed = replace(unit_test, run_count=expected, criteria=tuple(criteria))
             detail = (
                 f"unit test {unit_test.name!r} has no result yet (0/{expected} sessions reported)"
             )
             if found.result is not None:
-                evaluations = _list(found.result, "metric_evaluation_results", "a result")
-                matched = _match(pairs_of_criteria, evaluations)
-                per_criterion = [None if m is None else _pairs(m) for m in matched]
-                sessions = _sessions(expected, _errors(found.result, expected), per_criterion)
-                tallies = _tallies(criteria, sessions)
+                reading = _read(unit_test, found, evaluations, ended=False)
+                executed, sessions, tallies = (
+                    reading.executed,
+                    reading.evidence.sessions,
+                    reading.tallies,
+                )
                 reported = sum(
                     1
                     for s in sessions

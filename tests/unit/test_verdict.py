@@ -170,11 +170,11 @@ def test_failure_plus_error_is_failed_and_mentions_error() -> None:
     assert v.reason.endswith("; 1 session errored")
 
 
-def test_results_for_every_session_including_errored_align_by_index() -> None:
-    v = one({"m1": [True, False, True]}, [None, "boom", None])
-    assert v.outcome == "error"  # the ✘ belongs to the errored session
-    assert v.tallies[0].marks == "✔!✔"
-    assert v.failing_evaluation_ids() == []
+def test_more_results_than_valid_sessions_is_malformed_never_dropped() -> None:
+    # Issue 7.2: zip(strict=False) used to drop the failing pair and pass.
+    v = one({"m1": [True, True, False]}, [None, "boom", None], min_pass_rate=0.5)
+    assert (v.outcome, v.error_kind) == ("error", "malformed")
+    assert "3 results for 2 sessions" in v.reason
 
 
 def test_all_sessions_errored_default_is_session_error() -> None:
@@ -266,14 +266,19 @@ def test_unreadable_definition_and_empty_metrics_is_a_permission_error_not_a_pas
     assert v.missing_permission == "Simulation:GetSimulationUnitTest"
 
 
-def test_empty_evaluation_results_is_a_permission_error() -> None:
+def test_empty_evaluation_results_with_metrics_listed_is_not_a_permission_problem() -> None:
+    # Issue 7.4: the permission empties both fields; only the results empty is something else.
     r = run(
         [spec("ut1", 3, [metric("Completion", "m1", COMPLETION)])],
         [result("ut1", [], [None, None, None])],
+        completed=False,
     )
+    assert judge(unit(), 0, r).outcome == "pending"
+    r["is_completed"] = True
     v = judge(unit(), 0, r)
-    assert v.outcome == "error"
-    assert v.missing_permission == "Simulation:GetSimulationUnitTest"
+    assert (v.outcome, v.error_kind) == ("error", "missing-results")
+    assert v.missing_permission is None
+    assert "ended without evaluation results" in v.reason
 
 
 # --- null results ------------------------------------------------------------------------------
@@ -383,12 +388,13 @@ def test_results_only_for_valid_sessions() -> None:
     assert v.sessions[2].evaluation_ids == ("ev-m1-1",)
 
 
-def test_fewer_results_than_sessions_count_as_not_met() -> None:
+def test_fewer_results_than_sessions_on_a_completed_run_is_an_error_not_a_failure() -> None:
+    # Issue 7.2: missing results used to count as "not met" and fail the unit test.
     v = one({"m1": [True]})
-    assert v.outcome == "failed"
+    assert (v.outcome, v.error_kind) == ("error", "missing-results")
     assert v.tallies[0].marks == "✔··"
-    assert (v.tallies[0].passed, v.tallies[0].evaluated) == (1, 1)
-    assert "Completion ✔·· 1/3" in v.reason
+    assert "the run completed without results for Completion (1 of 3 sessions)" in v.reason
+    assert one({"m1": [True]}, min_pass_rate=0.3).outcome == "error"
 
 
 def test_results_matched_by_metric_id_when_order_differs() -> None:
@@ -404,8 +410,9 @@ def test_missing_evaluation_for_a_criterion_marks_no_result() -> None:
     metrics = [metric("Completion", "m1", COMPLETION), metric("Empathy", "m2", EMPATHY)]
     r = run([spec("ut1", 1, metrics)], [result("ut1", [evaluation("m1", [True])], [None])])
     v = judge(unit("ut1", 1), 0, r)
-    assert v.outcome == "failed"
+    assert (v.outcome, v.error_kind) == ("error", "missing-results")
     assert [t.marks for t in v.tallies] == ["✔", "·"]
+    assert "without results for Empathy (0 of 1 sessions)" in v.reason
 
 
 @pytest.mark.parametrize(
