@@ -20,7 +20,7 @@ from pydantic import BaseModel, StringConstraints
 
 from pytest_amigo.emulator import world as w
 from pytest_amigo.emulator.artifacts import build_zip
-from pytest_amigo.emulator.store import ApiError, Store, invalid, sorted_docs
+from pytest_amigo.emulator.store import ApiError, EvaluationRef, Store, invalid, sorted_docs
 
 HEX = r"^[a-f0-9]{24}$"
 HexId = Annotated[str, StringConstraints(pattern=HEX)]
@@ -703,7 +703,8 @@ def create_app(world: w.World, store: Store | None = None) -> FastAPI:
         sort_by: StrList = [],  # noqa: B006
     ) -> Response:
         docs = store.list_docs(
-            store.sets.values(), ids=id, is_deleted=is_deleted, creator=creator, tag=tag,
+            [] if "sets" in user.hidden else store.sets.values(), ids=id,
+            is_deleted=is_deleted, creator=creator, tag=tag,
             sort_by=sort_by, extra=_set_filter(unit_test_id),
         )  # fmt: skip
         chunk, more, nxt = store.page(docs, limit, continuation_token)
@@ -736,7 +737,8 @@ def create_app(world: w.World, store: Store | None = None) -> FastAPI:
         unit_test_id: IdList = [],  # noqa: B006
     ) -> Response:
         docs = store.list_docs(
-            store.search(store.sets.values(), query, top=10_000), ids=[], is_deleted=None,
+            store.search([] if "sets" in user.hidden else store.sets.values(), query, top=10_000),
+            ids=[], is_deleted=None,
             creator=creator, tag=tag, sort_by=[], extra=_set_filter(unit_test_id),
         )[:50]  # fmt: skip
         body = {"simulation_unit_test_sets": [_underscore_id(store.public(d)) for d in docs]}
@@ -818,7 +820,7 @@ def create_app(world: w.World, store: Store | None = None) -> FastAPI:
         V1 + "/simulation/unit_test_set_run/",
         response_model=m.SimulationGetSimulationUnitTestSetRunsResponse,
     )
-    async def list_runs(
+    def list_runs(
         user: Annotated[w.User, user_dep(R_READ)],
         id: IdList = [],  # noqa: B006
         limit: Annotated[int, Query(ge=0, le=50)] = 50,
@@ -834,7 +836,7 @@ def create_app(world: w.World, store: Store | None = None) -> FastAPI:
     ) -> Response:
         with store.lock:
             instances = []
-            for run in store.runs.values():
+            for run in [] if "runs" in user.hidden else store.runs.values():
                 if id and run.id not in id:
                     continue
                 if simulation_unit_test_set_id and run.set_id not in simulation_unit_test_set_id:
@@ -878,7 +880,7 @@ def create_app(world: w.World, store: Store | None = None) -> FastAPI:
         status_code=201,
         response_model=m.SimulationCreateSimulationUnitTestSetRunResponse,
     )
-    async def create_run(
+    def create_run(
         user: Annotated[w.User, user_dep("Simulation:CreateSimulationUnitTestSetRun")],
         body: m.SimulationCreateSimulationUnitTestSetRunRequest,
     ) -> Response:
@@ -903,7 +905,7 @@ def create_app(world: w.World, store: Store | None = None) -> FastAPI:
         V1 + "/simulation/unit_test_set_run/{simulation_unit_test_set_run_id}/artifacts/",
         response_model=m.SimulationGetSimulationUnitTestSetRunArtifactsResponse,
     )
-    async def run_artifacts(
+    def run_artifacts(
         request: Request,
         user: Annotated[w.User, user_dep(R_READ)],
         simulation_unit_test_set_run_id: Annotated[str, _pid("simulation_unit_test_set_run_id")],
@@ -965,7 +967,7 @@ def create_app(world: w.World, store: Store | None = None) -> FastAPI:
         V1 + "/metric/metric_evaluation_result",
         response_model=m.MetricGetMetricEvaluationResultsResponse,
     )
-    async def list_evaluation_results(
+    def list_evaluation_results(
         user: Annotated[w.User, user_dep("Metric:GetMetricEvaluationResult")],
         limit: Annotated[int, Query(ge=0, le=500)] = 500,
         continuation_token: Token = 0,
@@ -978,33 +980,46 @@ def create_app(world: w.World, store: Store | None = None) -> FastAPI:
         simulation_unit_test_set_run_id: IdList = [],  # noqa: B006
         sort_by: StrList = [],  # noqa: B006
     ) -> Response:
-        with store.lock:
-            items = store.evaluation_results(simulation_unit_test_set_run_id)
         sources = {s.value for s in source_type}
         wanted_versions = [x.partition("-") for x in metric_id_and_version]
+        after = None if timestamp_after is None else store.clock.seconds(timestamp_after)
+        before = None if timestamp_before is None else store.clock.seconds(timestamp_before)
 
-        def keep(e: dict[str, Any]) -> bool:
+        def keep(e: EvaluationRef) -> bool:
             if sources and "simulation" not in sources:
                 return False
             if conversation_id:
                 return False  # simulation results carry no conversation id
-            if metric_id and e["metric_id"] not in metric_id:
+            if metric_id and e.metric_id not in metric_id:
                 return False
             if wanted_versions and not any(
-                e["metric_id"] == mid and (not ver or str(e["metric_version"]) == ver)
+                e.metric_id == mid and (not ver or str(e.metric_version) == ver)
                 for mid, _, ver in wanted_versions
             ):
                 return False
-            at = store.clock.seconds(datetime.fromisoformat(e["created_at"]))
-            if timestamp_after is not None and at < store.clock.seconds(timestamp_after):
+            # created_at is serialized to the microsecond: compare what the caller sees
+            if after is None and before is None:
+                return True
+            at = store.clock.seconds(store.clock.at(e.at))
+            if after is not None and at < after:
                 return False
-            return timestamp_before is None or at <= store.clock.seconds(timestamp_before)
+            return before is None or at <= before
 
-        items = _sorted_by([e for e in items if keep(e)], sort_by, {"created_at"})
-        chunk, more, nxt = store.page(items, limit, continuation_token)
+        with store.lock:
+            refs = [e for e in store.evaluation_refs(simulation_unit_test_set_run_id) if keep(e)]
+            for spec in reversed(sort_by):
+                if spec.lstrip("+-") != "created_at":
+                    raise invalid(
+                        ["query", "sort_by"],
+                        "Unsupported sort field; supported: ['created_at']",
+                        spec,
+                    )
+                refs.sort(key=lambda e: e.at, reverse=spec.startswith("-"))
+            chunk_refs, more, nxt = store.page(refs, limit, continuation_token)
+            chunk = [store.evaluation_doc(e) for e in chunk_refs]
         filters = None
         if continuation_token == 0:
-            filters = {"metric_ids": sorted({e["metric_id"] for e in items})}
+            filters = {"metric_ids": sorted({e.metric_id for e in refs})}
         body = {
             "metric_evaluation_results": chunk,
             "has_more": more,
@@ -1015,7 +1030,7 @@ def create_app(world: w.World, store: Store | None = None) -> FastAPI:
 
     # -- tool invocations --------------------------------------------------------------------
     @app.get(V1 + "/tool/invocation", response_model=m.ToolGetToolInvocationsResponse)
-    async def list_tool_invocations(
+    def list_tool_invocations(
         user: Annotated[w.User, user_dep(R_READ)],
         tool_id: IdList = [],  # noqa: B006
         version: StrList = [],  # noqa: B006

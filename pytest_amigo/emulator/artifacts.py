@@ -53,6 +53,11 @@ def build_zip(store: Store, run: Run, directory: Path) -> Path:
                 if seen[u.unit_test_id] == 1
                 else (f"{u.unit_test_id}-{seen[u.unit_test_id]}")
             )
+            by_session: dict[int, list[dict[str, Any]]] = {}
+            for e in evaluations:
+                if e["source"]["unit_test_id"] == u.unit_test_id:
+                    by_session.setdefault(e["source"]["run_index"], []).append(e)
+            now = store.now()
             for s in u.sessions:
                 base = f"unit_tests/{folder}/session-{s.index}"
                 transcript = {
@@ -60,17 +65,11 @@ def build_zip(store: Store, run: Run, directory: Path) -> Path:
                     "unit_test_id": u.unit_test_id,
                     "run_index": s.index,
                     "error": s.error,
-                    "finished": run.finished(s, store.now()),
+                    "finished": run.finished(s, now),
                     "messages": s.messages,
                 }
                 put(f"{base}/transcript.json", _dump(transcript))
-                mine = [
-                    e
-                    for e in evaluations
-                    if e["source"]["unit_test_id"] == u.unit_test_id
-                    and e["source"]["run_index"] == s.index
-                ]
-                put(f"{base}/evaluations.json", _dump(mine))
+                put(f"{base}/evaluations.json", _dump(by_session.get(s.index, [])))
         padding = store.options.artifact_padding_bytes
         if padding > 0:
             info = zipfile.ZipInfo("padding.bin")

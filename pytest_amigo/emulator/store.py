@@ -1,9 +1,10 @@
 """In-memory state of the emulated organization, and runs that execute on a world clock.
 
 Everything the API returns is computed from here. Documents are kept in their API ("instance")
-shape so list endpoints return them as they are. A run is planned completely when it is created
-(durations, metric values, errors, tool calls, evaluation ids); what a caller sees at world
-time ``t`` is derived from that plan, so advancing the clock is all it takes to make progress.
+shape so list endpoints return them as they are. A run is planned when it is created (see
+``plan``: per unit test, a few variants and how session ``k`` picks one; nothing per session);
+what a caller sees at world time ``t`` is derived from that plan, so advancing the clock is all
+it takes to make progress.
 """
 
 from __future__ import annotations
@@ -17,12 +18,23 @@ import secrets
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from pytest_amigo.domain import Criterion, MetricValue, format_value
 from pytest_amigo.emulator import world as w
+from pytest_amigo.emulator.plan import (
+    EAGER_LIMIT,
+    Fixed,
+    PlannedSession,
+    PlannedUnitTest,
+    RandomDraws,
+    Run,
+    Variant,
+)
+
+__all__ = ["ApiError", "EvaluationRef", "PlannedSession", "PlannedUnitTest", "Run", "Store"]
 
 PERM_GET_SET = "Simulation:GetSimulationUnitTestSet"
 PERM_GET_UNIT_TEST = "Simulation:GetSimulationUnitTest"
@@ -78,6 +90,19 @@ class Token:
     """Epoch seconds (real time)."""
 
 
+class EvaluationRef(NamedTuple):
+    """One metric evaluation, before its document is built."""
+
+    at: float
+    """World seconds: when its session finished (the evaluation's ``created_at``)."""
+    metric_id: str
+    metric_version: int
+    run: Run
+    unit_test: PlannedUnitTest
+    k: int
+    j: int
+
+
 @dataclass
 class Behaviour:
     """How sessions of a unit test behave (world spec, or defaults for API-created tests)."""
@@ -85,72 +110,6 @@ class Behaviour:
     duration: float = 60.0
     sessions: tuple[w.Session, ...] = ()
     random: w.RandomSessions | None = None
-
-
-@dataclass
-class PlannedSession:
-    index: int
-    duration: float
-    error: str | None
-    values: list[MetricValue]
-    passed: list[bool]
-    justifications: list[str]
-    evaluation_ids: list[str]
-    message_ids: list[str]
-    messages: list[dict[str, Any]]
-    tools: list[tuple[str, w.ToolCall]]
-    """(invocation id, call)."""
-
-
-@dataclass
-class PlannedUnitTest:
-    unit_test_id: str
-    run_count: int
-    criteria: list[Criterion]
-    metric_versions: list[int]
-    spec: dict[str, Any]
-    """The full-permission UnitTestRunSpec."""
-    sessions: list[PlannedSession]
-
-
-@dataclass
-class Run:
-    id: str
-    set_id: str
-    user_id: str
-    created: float
-    """World seconds."""
-    unit_tests: list[PlannedUnitTest]
-    run_error: w.RunError | None = None
-    cancelled_at: float | None = None
-    artifact_token: str = field(default_factory=lambda: secrets.token_hex(16))
-
-    @property
-    def natural_end(self) -> float:
-        longest = max((s.duration for u in self.unit_tests for s in u.sessions), default=0.0)
-        return self.created + longest
-
-    @property
-    def error_at(self) -> float | None:
-        return None if self.run_error is None else self.created + self.run_error.after
-
-    @property
-    def end(self) -> float:
-        candidates = [self.natural_end]
-        if self.error_at is not None:
-            candidates.append(self.error_at)
-        if self.cancelled_at is not None:
-            candidates.append(self.cancelled_at)
-        return min(candidates)
-
-    def errored_at(self, t: float) -> bool:
-        return self.error_at is not None and self.end == self.error_at and t >= self.end
-
-    def finished(self, s: PlannedSession, t: float) -> bool:
-        return self.created + s.duration <= min(t, self.end)
-
-    def unit_test_done(self, u: PlannedUnitTest, t: float) -> bool:
-        return all(self.finished(s, t) for s in u.sessions)
 
 
 def _paged(items: list[Any], limit: int, token: int) -> tuple[list[Any], bool, int | None]:
@@ -239,6 +198,7 @@ class Store:
         self.behaviours: dict[str, Behaviour] = {}
         self.sets: dict[str, dict[str, Any]] = {}
         self.set_run_errors: dict[str, w.RunError] = {}
+        self.sets_without_artifacts: set[str] = set()
         self.runs: dict[str, Run] = {}
         self.artifact_tokens: dict[str, str] = {}
         self._seed()
@@ -283,6 +243,8 @@ class Store:
             )  # fmt: skip
             if unit_set.run_error is not None:
                 self.set_run_errors[unit_set.id] = unit_set.run_error
+            if not unit_set.artifacts:
+                self.sets_without_artifacts.add(unit_set.id)
 
     def _add_metric(
         self, mid: str, name: str, kind: str, description: str, value: dict[str, Any], owner: str
@@ -483,17 +445,34 @@ class Store:
                         "The user already has an unfinished run for this simulation unit test set",
                     )
             rid = self.new_id()
+            items = doc["unit_test_runs"]
+            random_sessions = sum(
+                item["run_count"]
+                for item in items
+                if self.behaviours.get(item["unit_test_id"], Behaviour()).random is not None
+            )
+            eager = random_sessions <= EAGER_LIMIT
             planned = [
-                self._plan_unit_test(item["unit_test_id"], item["run_count"], rid)
-                for item in doc["unit_test_runs"]
+                self._plan_unit_test(item["unit_test_id"], item["run_count"], rid, n, eager)
+                for n, item in enumerate(items)
             ]
-            run = Run(rid, set_id, user.user_id, t, planned, self.set_run_errors.get(set_id))
+            run = Run(
+                rid,
+                set_id,
+                user.user_id,
+                t,
+                planned,
+                self.set_run_errors.get(set_id),
+                artifacts=set_id not in self.sets_without_artifacts,
+            )
             self.runs[rid] = run
             self.artifact_tokens[run.artifact_token] = rid
             doc["last_triggered_run_id"] = rid
             return rid
 
-    def _plan_unit_test(self, uid: str, run_count: int, rid: str) -> PlannedUnitTest:
+    def _plan_unit_test(
+        self, uid: str, run_count: int, rid: str, position: int, eager: bool
+    ) -> PlannedUnitTest:
         doc = self.unit_tests[uid]
         criteria = [
             Criterion.from_api(c["name"], c["metric_id"], c["criterion"])
@@ -523,36 +502,50 @@ class Store:
                 for c in doc["success_criterions"]
             ],
         }
-        versions = [1 for _ in criteria]
-        sessions = [self._plan_session(doc, criteria, behaviour, k) for k in range(run_count)]
-        return PlannedUnitTest(uid, run_count, criteria, versions, spec, sessions)
-
-    def _plan_session(
-        self, doc: dict[str, Any], criteria: list[Criterion], b: Behaviour, k: int
-    ) -> PlannedSession:
-        error: str | None = None
-        values: list[MetricValue]
-        justifications: dict[str, str] = {}
-        tools: tuple[w.ToolCall, ...] = ()
-        if b.random is not None:
-            lo, hi = b.random.duration
-            duration = self.rng.uniform(lo, hi)
-            if self.rng.random() < b.random.error_rate:
-                error = "The simulated session failed: the simulator stopped responding."
-            values = [meeting_value(c) for c in criteria]
-            if self.rng.random() >= b.random.pass_rate and criteria:
-                j = self.rng.randrange(len(criteria))
-                values[j] = failing_value(criteria[j], self.metrics.get(criteria[j].metric_id))
-        elif b.sessions:
-            spec = b.sessions[k % len(b.sessions)]
-            duration = spec.duration
-            error = spec.error
-            values = [spec.values.get(c.name, meeting_value(c)) for c in criteria]
-            justifications = spec.justifications
-            tools = spec.tools
+        fixed: tuple[Fixed, ...] = ()
+        draws: RandomDraws | None = None
+        if behaviour.random is not None:
+            meeting = [meeting_value(c) for c in criteria]
+            variants = [self._variant(criteria, meeting, {}, ())]
+            for j, c in enumerate(criteria):
+                values = list(meeting)
+                values[j] = failing_value(c, self.metrics.get(c.metric_id))
+                variants.append(self._variant(criteria, values, {}, ()))
+            draws = RandomDraws(behaviour.random, len(criteria), run_count, self.rng, eager)
+        elif behaviour.sessions:
+            variants = [
+                self._variant(
+                    criteria,
+                    [s.values.get(c.name, meeting_value(c)) for c in criteria],
+                    s.justifications,
+                    s.tools,
+                )
+                for s in behaviour.sessions
+            ]
+            fixed = tuple(Fixed(float(s.duration), s.error) for s in behaviour.sessions)
         else:
-            duration = b.duration
-            values = [meeting_value(c) for c in criteria]
+            variants = [self._variant(criteria, [meeting_value(c) for c in criteria], {}, ())]
+            fixed = (Fixed(float(behaviour.duration), None),)
+        return PlannedUnitTest(
+            run_id=rid,
+            position=position,
+            unit_test_id=uid,
+            run_count=run_count,
+            criteria=criteria,
+            spec=spec,
+            variants=variants,
+            fixed=fixed,
+            draws=draws,
+            lines=self._transcript_lines(doc),
+        )
+
+    def _variant(
+        self,
+        criteria: list[Criterion],
+        values: list[MetricValue],
+        justifications: dict[str, str],
+        tools: tuple[w.ToolCall, ...],
+    ) -> Variant:
         passed = [c.is_met(v) for c, v in zip(criteria, values, strict=True)]
         texts = []
         for c, v, ok in zip(criteria, values, passed, strict=True):
@@ -563,21 +556,9 @@ class Store:
                 f"criterion '{c.name}' ({c.requirement()})."
             )
             texts.append(justifications.get(c.name, default))
-        messages, message_ids = self._transcript(doc, k)
-        return PlannedSession(
-            index=k,
-            duration=float(duration),
-            error=error,
-            values=values,
-            passed=passed,
-            justifications=texts,
-            evaluation_ids=[self.new_id() for _ in criteria] if error is None else [],
-            message_ids=message_ids,
-            messages=messages,
-            tools=[(self.new_id(), call) for call in tools],
-        )
+        return Variant(tuple(values), tuple(passed), tuple(texts), tuple(tools))
 
-    def _transcript(self, doc: dict[str, Any], k: int) -> tuple[list[dict[str, Any]], list[str]]:
+    def _transcript_lines(self, doc: dict[str, Any]) -> tuple[tuple[str, str], ...]:
         persona = self.personas.get(doc["persona_id"], {"name": "Simulated user", "role": "user"})
         scenario_versions = self.scenario_versions.get(doc["scenario_id"]) or [{}]
         scenario = scenario_versions[-1]
@@ -591,13 +572,7 @@ class Store:
             ("user", str(scenario.get("instructions", "Thanks."))),
             ("agent", "All done. Is there anything else I can help you with?"),
         ]
-        lines = lines[: max(2, 2 * doc["max_interactions"])]
-        ids = [self.new_id() for _ in lines]
-        messages = [
-            {"id": mid, "interaction_index": n // 2, "sender": sender, "message": text}
-            for n, (mid, (sender, text)) in enumerate(zip(ids, lines, strict=True))
-        ]
-        return messages, ids
+        return tuple(lines[: max(2, 2 * doc["max_interactions"])])
 
     def get_run(self, rid: str) -> Run:
         run = self.runs.get(rid)
@@ -617,53 +592,82 @@ class Store:
         return run.end
 
     def artifacts_ready(self, run: Run, t: float) -> bool:
-        return t >= run.end + self.options.artifacts_delay
+        return run.artifacts and t >= run.end + self.options.artifacts_delay
+
+    def failed_metrics(self, run: Run, t: float) -> bool:
+        cutoff = run.cutoff(t)
+        return any(
+            u.first_failure is not None and run.created + u.first_failure <= cutoff
+            for u in run.unit_tests
+        )
+
+    def unit_test_result(
+        self, run: Run, u: PlannedUnitTest, t: float, denied: frozenset[str] = frozenset()
+    ) -> dict[str, Any] | None:
+        """``unit_test_run_results[i]`` at world time t (None while it is not in)."""
+        cutoff = run.cutoff(t)
+        created = run.created
+        if not run.unit_test_done(u, t):
+            partial = (
+                self.options.partial_results and t >= run.end and created + u.min_duration <= cutoff
+            )
+            if not partial:
+                return None
+        errors: list[str | None] = []
+        valid: list[int] = []
+        kinds: list[int] = []
+        for k, d, error, v in u.iter_draws():
+            if created + d <= cutoff:
+                errors.append(error)
+                if error is None:
+                    valid.append(k)
+                    kinds.append(v)
+            else:
+                errors.append(None)
+        evaluations = []
+        if PERM_GET_UNIT_TEST not in denied:
+            rotated = self.options.pair_order == "rotated"
+            variants = u.variants
+            for j, c in enumerate(u.criteria):
+                pairs = [
+                    [u.evaluation_id(k, j), variants[v].passed[j]]
+                    for k, v in zip(valid, kinds, strict=True)
+                ]
+                if rotated and pairs:
+                    shift = j % len(pairs)
+                    pairs = pairs[shift:] + pairs[:shift]
+                evaluations.append(
+                    {
+                        "metric_id": c.metric_id,
+                        "metric_version": u.metric_versions[j],
+                        "results": pairs,
+                    }
+                )
+        return {
+            "unit_test_id": u.unit_test_id,
+            "metric_evaluation_results": evaluations,
+            "run_errors": errors,
+        }
 
     def run_instance(self, run: Run, denied: frozenset[str] = frozenset()) -> dict[str, Any]:
         t = self.now()
         specs: list[dict[str, Any]] = []
         results: list[dict[str, Any] | None] = []
-        failed = False
-        for u in run.unit_tests:
-            for s in u.sessions:
-                if s.error is None and run.finished(s, t) and not all(s.passed):
-                    failed = True
-            if PERM_GET_SET in denied:
-                continue
-            spec = dict(u.spec)
-            if PERM_GET_UNIT_TEST in denied:
-                spec["scenario_version_info"] = None
-                spec["persona_version_info"] = None
-                spec["metrics_to_evaluate"] = []
-            specs.append(spec)
-            if not run.unit_test_done(u, t):
-                results.append(None)
-                continue
-            evaluations = [
-                {
-                    "metric_id": c.metric_id,
-                    "metric_version": u.metric_versions[j],
-                    "results": [
-                        [s.evaluation_ids[j], s.passed[j]] for s in u.sessions if s.error is None
-                    ],
-                }
-                for j, c in enumerate(u.criteria)
-            ]
-            results.append(
-                {
-                    "unit_test_id": u.unit_test_id,
-                    "metric_evaluation_results": []
-                    if PERM_GET_UNIT_TEST in denied
-                    else evaluations,
-                    "run_errors": [s.error for s in u.sessions],
-                }
-            )
+        if PERM_GET_SET not in denied:
+            for u in run.unit_tests:
+                spec = dict(u.spec)
+                if PERM_GET_UNIT_TEST in denied:
+                    spec["scenario_version_info"] = None
+                    spec["persona_version_info"] = None
+                    spec["metrics_to_evaluate"] = []
+                specs.append(spec)
+                results.append(self.unit_test_result(run, u, t, denied))
         return {
             "org_id": self.org,
             "id": run.id,
             "is_completed": t >= run.end,
             "simulation_unit_test_set_id": run.set_id,
-            "failed_metrics": failed,
+            "failed_metrics": self.failed_metrics(run, t),
             "errored": run.errored_at(t),
             "artifacts_generated": self.artifacts_ready(run, t),
             "unit_test_run_specs": specs,
@@ -673,38 +677,50 @@ class Store:
         }
 
     # -- evaluation results and tool invocations -------------------------------------------
-    def evaluation_results(self, run_ids: list[str]) -> list[dict[str, Any]]:
+    def evaluation_refs(self, run_ids: list[str]) -> list[EvaluationRef]:
+        """Every evaluation of finished non-errored sessions, in creation order (cheap refs)."""
         t = self.now()
-        out = []
+        out: list[EvaluationRef] = []
         for run in self.runs.values():
             if run_ids and run.id not in run_ids:
                 continue
+            cutoff = run.cutoff(t)
             for u in run.unit_tests:
-                for s in u.sessions:
-                    if s.error is not None or not run.finished(s, t):
+                criteria = list(enumerate(u.criteria))
+                for k, d, error, _ in u.iter_draws():
+                    at = run.created + d
+                    if error is not None or at > cutoff:
                         continue
-                    at = iso(self.clock.at(run.created + s.duration))
-                    for j, c in enumerate(u.criteria):
+                    for j, c in criteria:
                         out.append(
-                            {
-                                "id": s.evaluation_ids[j],
-                                "org_id": self.org,
-                                "created_at": at,
-                                "updated_at": at,
-                                "metric_id": c.metric_id,
-                                "metric_version": u.metric_versions[j],
-                                "result": s.values[j],
-                                "justification": s.justifications[j],
-                                "source": {
-                                    "type": "simulation",
-                                    "simulation_unit_test_set_run_id": run.id,
-                                    "unit_test_id": u.unit_test_id,
-                                    "run_index": s.index,
-                                    "references": list(s.message_ids),
-                                },
-                            }
+                            EvaluationRef(at, c.metric_id, u.metric_versions[j], run, u, k, j)
                         )
         return out
+
+    def evaluation_doc(self, ref: EvaluationRef) -> dict[str, Any]:
+        u, k, j = ref.unit_test, ref.k, ref.j
+        s = u.session(k)
+        at = iso(self.clock.at(ref.at))
+        return {
+            "id": u.evaluation_id(k, j),
+            "org_id": self.org,
+            "created_at": at,
+            "updated_at": at,
+            "metric_id": ref.metric_id,
+            "metric_version": ref.metric_version,
+            "result": s.values[j],
+            "justification": s.justifications[j],
+            "source": {
+                "type": "simulation",
+                "simulation_unit_test_set_run_id": ref.run.id,
+                "unit_test_id": u.unit_test_id,
+                "run_index": k,
+                "references": list(s.message_ids),
+            },
+        }
+
+    def evaluation_results(self, run_ids: list[str]) -> list[dict[str, Any]]:
+        return [self.evaluation_doc(ref) for ref in self.evaluation_refs(run_ids)]
 
     def tool_invocations(self, run_ids: list[str]) -> list[dict[str, Any]]:
         t = self.now()
@@ -712,11 +728,15 @@ class Store:
         for run in self.runs.values():
             if run_ids and run.id not in run_ids:
                 continue
+            cutoff = run.cutoff(t)
             for u in run.unit_tests:
+                if not u.has_tools:
+                    continue
                 machine = u.spec["service_hierarchical_state_machine_version_info"]
-                for s in u.sessions:
-                    if not run.finished(s, t):
+                for k, d, _, v in u.iter_draws():
+                    if run.created + d > cutoff or not u.variants[v].tools:
                         continue
+                    s = u.session(k)
                     for n, (iid, call) in enumerate(s.tools):
                         at = iso(
                             self.clock.at(run.created + s.duration * (n + 1) / (len(s.tools) + 1))
@@ -747,7 +767,7 @@ class Store:
                                     "type": "simulation-conversation",
                                     "simulation_unit_test_set_run_id": run.id,
                                     "unit_test_id": u.unit_test_id,
-                                    "run_index": s.index,
+                                    "run_index": k,
                                     "invocation_metadata": {
                                         "type": "tool-call-state",
                                         "current_state_machine_and_version": list(machine),

@@ -42,6 +42,14 @@ class Options:
     seed: int = 0
     rate_limits: bool = True
     rate_limit_window: float = 60.0
+    partial_results: bool = False
+    """A run that ends early reports the finished sessions of unfinished unit tests."""
+    pair_order: str = "session"
+    """``session`` or ``rotated``: the order of the (evaluation id, passed) pairs."""
+
+
+PAIR_ORDERS = ("session", "rotated")
+HIDDEN_KINDS = ("runs", "sets")
 
 
 @dataclass(frozen=True)
@@ -50,6 +58,8 @@ class User:
     api_key_id: str
     api_key: str
     denied_permissions: frozenset[str] = frozenset()
+    hidden: frozenset[str] = frozenset()
+    """``runs`` and/or ``sets``: what the lists silently leave out for this user."""
 
     def credentials(self) -> dict[str, str]:
         return {"api_key": self.api_key, "api_key_id": self.api_key_id, "user_id": self.user_id}
@@ -155,6 +165,8 @@ class UnitTestSet:
     description: str | None
     unit_test_runs: tuple[tuple[str, int], ...]
     run_error: RunError | None = None
+    artifacts: bool = True
+    """False: runs of this set never get ``artifacts_generated``."""
 
 
 @dataclass(frozen=True)
@@ -364,6 +376,12 @@ class _Parser:
             raise self.fail(where, "'artifact_padding_bytes' must be a non-negative integer")
         if not isinstance(seed, int) or isinstance(seed, bool):
             raise self.fail(where, "'seed' must be an integer")
+        partial = t.get("partial_results", d.partial_results)
+        if not isinstance(partial, bool):
+            raise self.fail(where, "'partial_results' must be true or false")
+        pair_order = t.get("pair_order", d.pair_order)
+        if pair_order not in PAIR_ORDERS:
+            raise self.fail(where, f"'pair_order' must be one of {list(PAIR_ORDERS)}")
         return Options(
             organization=self._str(t, "organization", where, d.organization),
             speed=speed,
@@ -374,20 +392,28 @@ class _Parser:
             seed=seed,
             rate_limits=rate_limits,
             rate_limit_window=self._num(t, "rate_limit_window", where, d.rate_limit_window),
+            partial_results=partial,
+            pair_order=pair_order,
         )
 
     def user(self, t: dict[str, Any], where: str) -> User:
-        self._check_keys(t, {"user_id", "api_key_id", "api_key", "denied_permissions"}, where)
+        self._check_keys(
+            t, {"user_id", "api_key_id", "api_key", "denied_permissions", "hidden"}, where
+        )
         denied = t.get("denied_permissions", [])
         if not isinstance(denied, list) or not all(isinstance(p, str) for p in denied):
             raise self.fail(
                 where, f"'denied_permissions' must be a list of strings, {PERMISSIONS_HINT}"
             )
+        hidden = t.get("hidden", [])
+        if not isinstance(hidden, list) or not all(h in HIDDEN_KINDS for h in hidden):
+            raise self.fail(where, f"'hidden' must be a list of {list(HIDDEN_KINDS)}")
         return User(
             self._str(t, "user_id", where),
             self._str(t, "api_key_id", where),
             self._str(t, "api_key", where),
             frozenset(denied),
+            frozenset(hidden),
         )
 
     def metric(self, t: dict[str, Any], where: str) -> Metric:
@@ -590,7 +616,9 @@ class _Parser:
     def unit_test_set(
         self, t: dict[str, Any], where: str, unit_tests: tuple[UnitTest, ...]
     ) -> UnitTestSet:
-        self._check_keys(t, {"id", "name", "description", "unit_tests", "run_error"}, where)
+        self._check_keys(
+            t, {"id", "name", "description", "unit_tests", "run_error", "artifacts"}, where
+        )
         name = self._str(t, "name", where)
         raw = t.get("unit_tests")
         if not isinstance(raw, list) or not raw:
@@ -618,6 +646,9 @@ class _Parser:
                 self._num(r, "after", f"{where}.run_error", 0.0),
                 self._str(r, "message", f"{where}.run_error", "Internal simulation error"),
             )
+        artifacts = t.get("artifacts", True)
+        if not isinstance(artifacts, bool):
+            raise self.fail(where, "'artifacts' must be true or false")
         description = t.get("description")
         return UnitTestSet(
             self._id(t, "set", name, where),
@@ -625,4 +656,5 @@ class _Parser:
             str(description) if description is not None else None,
             tuple(runs),
             run_error,
+            artifacts,
         )
