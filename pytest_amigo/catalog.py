@@ -13,8 +13,8 @@ from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 from amigo_sdk.errors import ForbiddenError
-from amigo_sdk.generated.model import SimulationUnitTestInstance, SimulationUnitTestSetInstance
 
+from .api.shapes import SuccessCriterion, UnitTestDefinition, UnitTestSetDefinition
 from .domain import Criterion, UnitTest, UnitTestSet
 
 OBJECT_ID = re.compile(r"^[a-f0-9]{24}$")
@@ -25,13 +25,15 @@ class DefinitionError(Exception):
 
 
 class CatalogApi(Protocol):
-    organization_id: str
+    """What collection needs of the API (``SimulationApi`` reads these answers leniently:
+    fields collection doesn't use never block it)."""
 
-    def list_unit_test_sets(
-        self, *, ids: Sequence[str] = ...
-    ) -> list[SimulationUnitTestSetInstance]: ...
+    @property
+    def organization_id(self) -> str: ...
 
-    def list_unit_tests(self, *, ids: Sequence[str] = ...) -> list[SimulationUnitTestInstance]: ...
+    def list_unit_test_sets(self, *, ids: Sequence[str] = ...) -> list[UnitTestSetDefinition]: ...
+
+    def list_unit_tests(self, *, ids: Sequence[str] = ...) -> list[UnitTestDefinition]: ...
 
 
 def check_object_id(value: str, what: str) -> str:
@@ -50,16 +52,19 @@ def load_sets(api: CatalogApi, set_ids: Iterable[str]) -> dict[str, UnitTestSet]
     if not wanted:
         return {}
     found = {s.id: s for s in api.list_unit_test_sets(ids=wanted)}
-    missing = [i for i in wanted if i not in found or found[i].is_deleted]
-    if missing:
+    deleted = [i for i in wanted if i in found and found[i].is_deleted]
+    if deleted:
         raise DefinitionError(
-            f"unit test set(s) {', '.join(missing)} not found in organization "
-            f"{api.organization_id!r}: check --amigo-set / amigo_sets and AMIGO_ORGANIZATION_ID."
+            f"unit test set(s) {', '.join(deleted)} of organization {api.organization_id!r} "
+            "are deleted: remove them from --amigo-set / amigo_sets."
         )
+    missing = [i for i in wanted if i not in found]
+    if missing:
+        raise DefinitionError(_not_visible(missing, api.organization_id))
     unit_test_ids = list(
         dict.fromkeys(u.unit_test_id for i in wanted for u in found[i].unit_test_runs)
     )
-    unit_tests: dict[str, SimulationUnitTestInstance] = {}
+    unit_tests: dict[str, UnitTestDefinition] = {}
     if unit_test_ids:
         try:
             unit_tests = {u.id: u for u in api.list_unit_tests(ids=unit_test_ids)}
@@ -68,8 +73,32 @@ def load_sets(api: CatalogApi, set_ids: Iterable[str]) -> dict[str, UnitTestSet]
     return {i: _to_domain(found[i], unit_tests) for i in wanted}
 
 
+def _not_visible(missing: Sequence[str], organization_id: str) -> str:
+    """The list answers only what the caller may read, so "absent" has three causes."""
+    plural = len(missing) > 1
+    return (
+        f"unit test set{'s' if plural else ''} {', '.join(missing)} not found: the API did "
+        f"not return {'them' if plural else 'it'} for organization {organization_id!r}. "
+        "Either (1) the id is wrong: check --amigo-set / amigo_sets; or "
+        f"(2) the set belongs to another organization: AMIGO_ORGANIZATION_ID is "
+        f"{organization_id!r}; or (3) the API key's user lacks the permission "
+        "Simulation:GetSimulationUnitTestSet: the set list silently leaves out sets the caller "
+        "may not read."
+    )
+
+
+def _criterion(described: SuccessCriterion) -> Criterion | None:
+    """The definition's criterion, or None when this version of pytest-amigo cannot read it
+    (e.g. a new criterion type). Display only: the verdict judges by the criteria the run
+    carries in its own specs, never by these."""
+    try:
+        return Criterion.from_api(described.name, described.metric_id, described.criterion)
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
 def _to_domain(
-    instance: SimulationUnitTestSetInstance, unit_tests: dict[str, SimulationUnitTestInstance]
+    instance: UnitTestSetDefinition, unit_tests: dict[str, UnitTestDefinition]
 ) -> UnitTestSet:
     members = []
     for descriptor in instance.unit_test_runs:
@@ -84,12 +113,9 @@ def _to_domain(
             )
             continue
         criteria = tuple(
-            Criterion.from_api(
-                c.name,
-                c.metric_id,
-                c.criterion.model_dump(mode="json"),
-            )
+            criterion
             for c in definition.success_criterions
+            if (criterion := _criterion(c)) is not None
         )
         members.append(
             UnitTest(

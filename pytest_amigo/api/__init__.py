@@ -19,6 +19,13 @@ from amigo_sdk.errors import (
 from pytest_amigo.api.client import ConfigurationError, SimulationApi
 from pytest_amigo.api.download import DownloadError, fetch_presigned
 from pytest_amigo.api.pacing import Pacer
+from pytest_amigo.api.shapes import (
+    ResponseShapeError,
+    SuccessCriterion,
+    UnitTestDefinition,
+    UnitTestRunCount,
+    UnitTestSetDefinition,
+)
 
 __all__ = [
     "AmigoError",
@@ -31,10 +38,15 @@ __all__ = [
     "NotFoundError",
     "Pacer",
     "RateLimitError",
+    "ResponseShapeError",
     "SDKInternalError",
     "ServerError",
     "ServiceUnavailableError",
     "SimulationApi",
+    "SuccessCriterion",
+    "UnitTestDefinition",
+    "UnitTestRunCount",
+    "UnitTestSetDefinition",
     "ValidationError",
     "fetch_presigned",
 ]

@@ -31,8 +31,6 @@ from amigo_sdk.auth import sign_in_with_api_key
 from amigo_sdk.config import AmigoConfig
 from amigo_sdk.errors import AuthenticationError, SDKInternalError
 from amigo_sdk.generated.model import (
-    MetricEvaluationResultInstance,
-    MetricGetMetricEvaluationResultsResponse,
     MetricGetMetricsResponse,
     MetricInstance,
     SimulationCreateSimulationPersonaResponse,
@@ -47,9 +45,6 @@ from amigo_sdk.generated.model import (
     SimulationGetSimulationScenariosResponse,
     SimulationGetSimulationScenarioVersionsResponse,
     SimulationGetSimulationUnitTestSetRunArtifactsResponse,
-    SimulationGetSimulationUnitTestSetRunsResponse,
-    SimulationGetSimulationUnitTestSetsResponse,
-    SimulationGetSimulationUnitTestsResponse,
     SimulationPersonaInstance,
     SimulationPersonaVersion,
     SimulationScenarioInstance,
@@ -59,10 +54,7 @@ from amigo_sdk.generated.model import (
     SimulationSearchSimulationUnitTestSetResponse,
     SimulationSearchSimulationUnitTestsResponse,
     SimulationUnitTest,
-    SimulationUnitTestInstance,
     SimulationUnitTestSet,
-    SimulationUnitTestSetInstance,
-    SimulationUnitTestSetRunInstance,
     ToolGetToolInvocationsResponse,
     ToolInvocationInstance,
     UserSignInWithApiKeyResponse,
@@ -73,6 +65,16 @@ from pydantic_core import to_jsonable_python
 from pytest_amigo.api.download import fetch_presigned
 from pytest_amigo.api.endpoints import ENDPOINTS
 from pytest_amigo.api.pacing import Pacer, parse_retry_after
+from pytest_amigo.api.shapes import (
+    EvaluationResultShape,
+    Lenient,
+    PageShape,
+    ResponseShapeError,
+    RunShape,
+    UnitTestDefinition,
+    UnitTestSetDefinition,
+    validate_shape,
+)
 
 __all__ = ["ConfigurationError", "SimulationApi"]
 
@@ -89,6 +91,10 @@ _ENV_NAMES = {
 }
 
 M = TypeVar("M", bound=pydantic.BaseModel)
+_RUNS = Lenient(RunShape, as_sent=True)
+_EVALUATIONS = Lenient(EvaluationResultShape, as_sent=True)
+_SETS = Lenient(UnitTestSetDefinition)
+_UNIT_TESTS = Lenient(UnitTestDefinition)
 Body = pydantic.BaseModel | Mapping[str, Any]
 
 
@@ -168,6 +174,9 @@ def _chunks(ids: Sequence[str], size: int = ID_CHUNK) -> list[list[str]]:
 
 
 def _item_id(item: Any) -> Any:
+    if isinstance(item, Mapping):
+        value = item.get("id")
+        return value if isinstance(value, str) else id(item)
     value = getattr(item, "id", None) or getattr(item, "field_id", None)
     value = getattr(value, "root", value)  # generated RootModel string types
     return value if isinstance(value, str) else id(item)
@@ -457,10 +466,43 @@ class SimulationApi:
                 status_code=resp.status_code,
             ) from None
 
+    def _lenient_page(
+        self,
+        op_id: str,
+        field: str,
+        shape: Lenient,
+        *,
+        path: Mapping[str, str] | None,
+        params: Mapping[str, Any],
+    ) -> tuple[list[Any], bool, Any]:
+        """One page read leniently: items (as sent, or as ``shape.item``), has_more, token."""
+        resp = self._send(op_id, path=path, params=params)
+        status = resp.status_code
+        try:
+            data = resp.json()
+        except ValueError:
+            raise ResponseShapeError(op_id, status, "<root>", "not a JSON document") from None
+        page = validate_shape(PageShape, data, operation=op_id, status_code=status)
+        items = data.get(field)
+        if not isinstance(items, list):
+            problem = "required field missing" if field not in data else "not a list"
+            raise ResponseShapeError(op_id, status, field, problem)
+        if page.has_more and page.continuation_token is None:
+            raise ResponseShapeError(
+                op_id, status, "continuation_token", "null while has_more is true"
+            )
+        out: list[Any] = []
+        for index, item in enumerate(items):
+            checked = validate_shape(
+                shape.item, item, operation=op_id, status_code=status, prefix=(field, index)
+            )
+            out.append(item if shape.as_sent else checked)
+        return out, page.has_more, page.continuation_token
+
     def _pages(
         self,
         op_id: str,
-        model: type[pydantic.BaseModel],
+        model: type[pydantic.BaseModel] | Lenient,
         field: str,
         params: Mapping[str, Any],
         *,
@@ -478,10 +520,17 @@ class SimulationApi:
             query = {**params, "limit": page_size}
             if token is not None:
                 query["continuation_token"] = token
-            page = self._get(op_id, model, path=path, params=query)
-            out.extend(getattr(page, field))
-            token = getattr(page, "continuation_token", None)
-            if not getattr(page, "has_more", False) or token is None:
+            if isinstance(model, Lenient):
+                items, has_more, token = self._lenient_page(
+                    op_id, field, model, path=path, params=query
+                )
+            else:
+                page = self._get(op_id, model, path=path, params=query)
+                items = getattr(page, field)
+                has_more = bool(getattr(page, "has_more", False))
+                token = getattr(page, "continuation_token", None)
+            out.extend(items)
+            if not has_more or token is None:
                 return out if limit is None else out[:limit]
             if str(token) in seen:
                 raise SDKInternalError(f"{op_id}: continuation_token {token!r} repeated")
@@ -490,7 +539,7 @@ class SimulationApi:
     def _list(
         self,
         op_id: str,
-        model: type[pydantic.BaseModel],
+        model: type[pydantic.BaseModel] | Lenient,
         field: str,
         params: Mapping[str, Any],
         *,
@@ -548,10 +597,16 @@ class SimulationApi:
         created_before: dt.datetime | None = None,
         sort_by: Sequence[str] = (),
         limit: int | None = None,
-    ) -> list[SimulationUnitTestSetRunInstance]:
+    ) -> list[dict[str, Any]]:
+        """Runs as the JSON objects sent (unknown fields kept, nothing added).
+
+        Only what pytest-amigo reads is checked (:class:`~pytest_amigo.api.shapes.RunShape`:
+        ids, ``is_completed``, ``errored``, ``artifacts_generated``, the spec and result lists);
+        a missing or mistyped one raises :class:`ResponseShapeError` (not transient). The inner
+        structure of specs and results is left to the verdict, which reports it per unit test."""
         return self._list(
             "get-simulation-unit-test-set-runs",
-            SimulationGetSimulationUnitTestSetRunsResponse,
+            _RUNS,
             "simulation_unit_test_set_runs",
             {
                 "simulation_unit_test_set_id": set_ids,
@@ -602,10 +657,13 @@ class SimulationApi:
         tags: Sequence[str] = (),
         sort_by: Sequence[str] = (),
         limit: int | None = None,
-    ) -> list[SimulationUnitTestSetInstance]:
+    ) -> list[UnitTestSetDefinition]:
+        """Set definitions, read leniently: only id, name, description, is_deleted and
+        ``unit_test_runs[{unit_test_id, run_count}]`` are checked; other fields are kept in
+        ``model_extra`` unchecked. The API leaves out sets the caller may not read."""
         return self._list(
             "get-simulation-unit-test-sets",
-            SimulationGetSimulationUnitTestSetsResponse,
+            _SETS,
             "simulation_unit_test_sets",
             {
                 "is_deleted": is_deleted,
@@ -668,10 +726,13 @@ class SimulationApi:
         tags: Sequence[str] = (),
         sort_by: Sequence[str] = (),
         limit: int | None = None,
-    ) -> list[SimulationUnitTestInstance]:
+    ) -> list[UnitTestDefinition]:
+        """Unit test definitions, read leniently: only id, name, description and
+        ``success_criterions[{name, metric_id, criterion}]`` are checked; other fields are kept
+        in ``model_extra`` unchecked."""
         return self._list(
             "get-simulation-unit-tests",
-            SimulationGetSimulationUnitTestsResponse,
+            _UNIT_TESTS,
             "simulation_unit_tests",
             {
                 "is_deleted": is_deleted,
@@ -919,17 +980,27 @@ class SimulationApi:
         run_ids: Sequence[str] = (),
         source_types: Sequence[str] | None = None,
         metric_ids: Sequence[str] = (),
+        timestamp_after: dt.datetime | None = None,
         limit_per_page: int = 500,
-    ) -> list[MetricEvaluationResultInstance]:
-        """Evaluation results; ``source_types`` defaults to ``("simulation",)`` when ``run_ids``
-        are given, else no filter. Endpoint limit is 10/min: prefer few, large pages."""
+    ) -> list[dict[str, Any]]:
+        """Evaluation results as the JSON objects sent; only ``id`` (a string) is checked,
+        ``result``, ``justification``, ``metric_id``, ``source``, ``created_at`` are optional.
+
+        ``source_types`` defaults to ``("simulation",)`` when ``run_ids`` are given, else no
+        filter. ``timestamp_after`` keeps results evaluated at or after it (inclusive, per the
+        contract), so a caller can fetch only what is new. Endpoint limit is 10/min: prefer
+        few, large pages."""
         if source_types is None:
             source_types = ("simulation",) if run_ids else ()
         return self._list(
             "get-metric-evaluation-results",
-            MetricGetMetricEvaluationResultsResponse,
+            _EVALUATIONS,
             "metric_evaluation_results",
-            {"source_type": source_types, "metric_id": metric_ids},
+            {
+                "source_type": source_types,
+                "metric_id": metric_ids,
+                "timestamp_after": _when(timestamp_after),
+            },
             page_max=max(1, min(500, limit_per_page)),
             id_key="simulation_unit_test_set_run_id",
             ids=run_ids,

@@ -126,7 +126,7 @@ def test_list_runs_query_encoding_and_paging(make_api: Any) -> None:
         created_after=dt.datetime(2026, 1, 2, tzinfo=dt.UTC),
         sort_by=["-created_at"],
     )
-    assert [r.id for r in runs] == [f"{i:024x}" for i in range(3)]
+    assert [r["id"] for r in runs] == [f"{i:024x}" for i in range(3)]
     first = seen[0].url
     assert first.path == f"/v1/{ORG}/simulation/unit_test_set_run/"
     assert first.params.get_list("simulation_unit_test_set_id") == ["b" * 24, "c" * 24]

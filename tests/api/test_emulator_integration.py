@@ -185,8 +185,8 @@ def test_unit_tests_crud(api: SimulationApi) -> None:
         {
             "name": "Created unit test",
             "description": "tmp",
-            "service_id": existing.service_id,
-            "service_version_set_name": existing.service_version_set_name,
+            "service_id": existing.model_extra["service_id"],
+            "service_version_set_name": existing.model_extra["service_version_set_name"],
             "persona_id": PERSONA_ID,
             "scenario_id": SCENARIO_ID,
             "max_interactions": 5,
@@ -221,20 +221,20 @@ def test_run_lifecycle(api: SimulationApi, emu: Any, tmp_path: Path) -> None:
     with pytest.raises(ConflictError):
         api.create_run(SET_ID)
     (run,) = api.list_runs(ids=[run_id])
-    assert not run.is_completed
-    assert run_id in {r.id for r in api.list_runs(set_ids=[SET_ID], is_completed=False)}
+    assert run["is_completed"] is False
+    assert run_id in {r["id"] for r in api.list_runs(set_ids=[SET_ID], is_completed=False)}
     with pytest.raises(BadRequestError):
         api.get_artifacts(run_id)
 
     emu.advance(3600)
     (run,) = api.list_runs(ids=[run_id], is_completed=True)
-    assert run.failed_metrics  # the second session fails both criteria
+    assert run["failed_metrics"] is True  # the second session fails both criteria
     assert api.list_runs(ids=[run_id], is_completed=False) == []
 
     # more than 50 ids: one request per 50 ids, same answer
     before = api.request_counts()["get-simulation-unit-test-set-runs"]
     many = [run_id] + [f"{i:024x}" for i in range(1, 75)]
-    assert [r.id for r in api.list_runs(ids=many)] == [run_id]
+    assert [r["id"] for r in api.list_runs(ids=many)] == [run_id]
     assert api.request_counts()["get-simulation-unit-test-set-runs"] == before + 2
 
     artifacts = api.get_artifacts(run_id)
@@ -244,7 +244,7 @@ def test_run_lifecycle(api: SimulationApi, emu: Any, tmp_path: Path) -> None:
     assert not dest.with_suffix(".part").exists()
 
     results = api.list_metric_evaluation_results(run_ids=[run_id])
-    assert results and {r.metric_id for r in results} <= {RESOLVED, EMPATHY}
+    assert results and {r["metric_id"] for r in results} <= {RESOLVED, EMPATHY}
     invocations = api.list_tool_invocations(run_ids=[run_id])
     assert invocations
     failed = api.list_tool_invocations(run_ids=[run_id], succeeded=False)
