@@ -11,12 +11,34 @@ from typing import Any
 
 import httpx
 import uvicorn
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from pytest_amigo.emulator.app import build_asgi
 from pytest_amigo.emulator.store import Store
 from pytest_amigo.emulator.world import World
 
 _START_TIMEOUT = 15.0
+
+
+def _protocol(registry: dict[tuple[str, int], Any]) -> type[H11Protocol]:
+    """uvicorn's h11 protocol, recording each connection's transport by client address.
+
+    The traffic middleware uses it to close a connection without any answer
+    (``processed_drops``): ASGI itself has no way to say "hang up".
+    """
+
+    class Protocol(H11Protocol):
+        def connection_made(self, transport: Any) -> None:
+            super().connection_made(transport)
+            if self.client is not None:
+                registry[(self.client[0], self.client[1])] = transport
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            if self.client is not None:
+                registry.pop((self.client[0], self.client[1]), None)
+            super().connection_lost(exc)
+
+    return Protocol
 
 
 class Emulator:
@@ -36,7 +58,18 @@ class Emulator:
         self.asgi, self.app = build_asgi(world)
         self.store: Store = self.app.state.store
         self.middleware = self.asgi if self.asgi is not self.app else None
-        config = uvicorn.Config(self.asgi, host="127.0.0.1", port=port, log_level="warning")
+        transports: dict[tuple[str, int], Any] = {}
+        if self.middleware is not None:
+            self.middleware.transport_for = lambda scope: transports.get(
+                tuple(scope.get("client") or ())
+            )
+        config = uvicorn.Config(
+            self.asgi,
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            http=_protocol(transports),
+        )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name="amigo-emulator", daemon=True)
         self._thread.start()

@@ -142,6 +142,18 @@ class FaultPlan:
     """Operation ids the faults apply to; empty means every documented endpoint."""
     seed: int = 0
     """Seed of the random draws (error_rate, drop_rate)."""
+    processed_errors: int = 0
+    """The next N requests are processed by the app, then answered 503."""
+    processed_drops: int = 0
+    """The next N requests are processed by the app, then the connection is closed unanswered."""
+    drop_fields: list[str] = field(default_factory=list)
+    """Keys removed at any depth from JSON answers (response-shape drift)."""
+    add_fields: dict[str, Any] = field(default_factory=dict)
+    """Keys added to every JSON object of JSON answers (fields a newer API might add)."""
+
+    @property
+    def drifts(self) -> bool:
+        return bool(self.drop_fields or self.add_fields)
 
     def applies_to(self, endpoint: Endpoint) -> bool:
         return not self.only or endpoint.operation_id in self.only
@@ -226,12 +238,30 @@ def parse_fault_plan(data: Any) -> FaultPlan:
             else:
                 kwargs[name] = float(value)
 
-    if "burst_429" in data:
-        value = data["burst_429"]
-        if not _is_int(value) or value < 0:
-            errors.append(_error("burst_429", f"expected an integer >= 0, got {value!r}"))
+    for name in ("burst_429", "processed_errors", "processed_drops"):
+        if name in data:
+            value = data[name]
+            if not _is_int(value) or value < 0:
+                errors.append(_error(name, f"expected an integer >= 0, got {value!r}"))
+            else:
+                kwargs[name] = value
+
+    if "drop_fields" in data:
+        value = data["drop_fields"]
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            errors.append(_error("drop_fields", "expected a list of field names"))
         else:
-            kwargs["burst_429"] = value
+            kwargs["drop_fields"] = list(value)
+
+    if "add_fields" in data:
+        value = data["add_fields"]
+        if not isinstance(value, dict) or not all(isinstance(k, str) and k for k in value):
+            errors.append(_error("add_fields", "expected an object {field name: value}"))
+        else:
+            try:
+                kwargs["add_fields"] = json.loads(json.dumps(value))
+            except (TypeError, ValueError):
+                errors.append(_error("add_fields", "values must be JSON values"))
 
     if "only" in data:
         value = data["only"]
@@ -340,6 +370,21 @@ class TrafficMiddleware:
         self._windows: dict[tuple[str, str], _Window] = {}
         self._faults = FaultPlan()
         self._rng = random.Random(0)
+        self.transport_for: Callable[[Scope], Any] | None = None
+        """The server's hook to find a request's transport (to close it unanswered)."""
+
+    async def _hang_up(self, scope: Scope, send: Send) -> None:
+        """Close the connection without sending any answer."""
+        transport = self.transport_for(scope) if self.transport_for is not None else None
+        if transport is not None:
+            transport.abort()
+            for _ in range(3):  # let the server see the connection gone before we return
+                await asyncio.sleep(0)
+            return
+        # No transport at hand (another server): a head promising a body that never comes.
+        start = {"type": "http.response.start", "status": 503, "headers": []}
+        await send(_truncating_start(start, 1024))
+        await send({"type": "http.response.body", "body": b"", "more_body": True})
 
     # -- faults -----------------------------------------------------------------------------
 
@@ -438,15 +483,24 @@ class TrafficMiddleware:
                 if not allowed:
                     fault, status, retry_after = "rate_limit", 429, end - now
             error = drop = False
+            processed: str | None = None
             if fault is None and faulty:
-                if plan.error_rate > 0 and self._rng.random() < plan.error_rate:
-                    error = True
-                    status = self._rng.choice(sorted(_ERROR_DETAILS))
-                    fault = "error"
-                if not error and plan.drop_rate > 0 and self._rng.random() < plan.drop_rate:
-                    drop = True
-                    fault = "drop"
+                if plan.processed_errors > 0:
+                    plan.processed_errors -= 1
+                    processed = fault = "processed_error"
+                elif plan.processed_drops > 0:
+                    plan.processed_drops -= 1
+                    processed = fault = "processed_drop"
+                else:
+                    if plan.error_rate > 0 and self._rng.random() < plan.error_rate:
+                        error = True
+                        status = self._rng.choice(sorted(_ERROR_DETAILS))
+                        fault = "error"
+                    if not error and plan.drop_rate > 0 and self._rng.random() < plan.drop_rate:
+                        drop = True
+                        fault = "drop"
             latency = plan.latency if faulty else 0.0
+            drift = plan if faulty and plan.drifts else None
 
         if fault in ("maintenance", "burst_429", "rate_limit"):
             assert retry_after is not None
@@ -461,8 +515,16 @@ class TrafficMiddleware:
                 await asyncio.sleep(latency)
             if error:
                 await _send_json(send, status, {"detail": _ERROR_DETAILS[status]}, headers)
+            elif processed is not None:
+                # The app does the work (state changes happen); its answer never reaches the client.
+                status = await self._forward(scope, receive, _discard, [], drop=False)
+                if processed == "processed_error":
+                    status = 503
+                    await _send_json(send, status, {"detail": _ERROR_DETAILS[503]}, headers)
+                else:
+                    await self._hang_up(scope, send)
             else:
-                status = await self._forward(scope, receive, send, headers, drop=drop)
+                status = await self._forward(scope, receive, send, headers, drop=drop, drift=drift)
         self.log.record(LogEntry(self.clock(), method, path, endpoint.operation_id, status, fault))
 
     async def _forward(
@@ -473,6 +535,7 @@ class TrafficMiddleware:
         extra: list[tuple[bytes, bytes]],
         *,
         drop: bool,
+        drift: FaultPlan | None = None,
     ) -> int:
         """Call the app, adding ``extra`` headers (unless the app set them); returns the status."""
         status = 500
@@ -514,7 +577,8 @@ class TrafficMiddleware:
             else:
                 await send(message)
 
-        await self.app(scope, receive, wrapped)
+        app = self.app if drift is None else _Drift(self.app, drift)
+        await app(scope, receive, wrapped)
         if drop and not dropped and held is not None:
             # The app sent no body message at all: cut the connection after the head.
             await send(_truncating_start(held, 1024))
@@ -609,6 +673,62 @@ class TrafficMiddleware:
             self.policy.window = float(window)
             self.policy.limits = dict(limits)
             self._windows.clear()
+
+
+async def _discard(message: Message) -> None:
+    return None
+
+
+class _Drift:
+    """Wraps the app: JSON answers lose ``drop_fields`` and gain ``add_fields`` at every depth."""
+
+    def __init__(self, app: ASGIApp, plan: FaultPlan) -> None:
+        self.app = app
+        self.drop = frozenset(plan.drop_fields)
+        self.add = dict(plan.add_fields)
+
+    def reshape(self, value: Any) -> Any:
+        if isinstance(value, dict):
+            out = {k: self.reshape(v) for k, v in value.items() if k not in self.drop}
+            for k, v in self.add.items():
+                out.setdefault(k, json.loads(json.dumps(v)))
+            return out
+        if isinstance(value, list):
+            return [self.reshape(v) for v in value]
+        return value
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        start: Message | None = None
+        chunks: list[bytes] = []
+
+        async def reshaping(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                found = {bytes(k).lower(): bytes(v) for k, v in message.get("headers", [])}
+                if found.get(b"content-type", b"").startswith(b"application/json"):
+                    start = message
+                    return
+            elif message["type"] == "http.response.body" and start is not None:
+                chunks.append(message.get("body", b""))
+                if message.get("more_body", False):
+                    return
+                raw = b"".join(chunks)
+                try:
+                    body = json.dumps(self.reshape(json.loads(raw))).encode()
+                except ValueError:
+                    body = raw
+                headers = [
+                    (k, v)
+                    for k, v in start.get("headers", [])
+                    if bytes(k).lower() != b"content-length"
+                ]
+                headers.append((b"content-length", str(len(body)).encode()))
+                await send({**start, "headers": headers})
+                await send({"type": "http.response.body", "body": body})
+                return
+            await send(message)
+
+        await self.app(scope, receive, reshaping)
 
 
 def _truncating_start(start: Message, length: int) -> Message:

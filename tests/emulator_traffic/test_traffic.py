@@ -361,7 +361,14 @@ async def test_faults_admin_roundtrip() -> None:
     }
     r = await client.post("/_emulator/faults", json=plan)
     assert r.status_code == 200
-    assert r.json() == {**plan, "maintenance_for": 0.0}
+    assert r.json() == {
+        **plan,
+        "maintenance_for": 0.0,
+        "processed_errors": 0,
+        "processed_drops": 0,
+        "drop_fields": [],
+        "add_fields": {},
+    }
     assert mw.faults.error_rate == 0.25
     assert mw.faults.maintenance == [(1.0, 2.0)]
     assert (await client.get("/_emulator/faults")).json() == r.json()
