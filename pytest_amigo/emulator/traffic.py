@@ -36,6 +36,15 @@ Faults (:class:`FaultPlan`)
        socket the client sees an incomplete read (``httpx.RemoteProtocolError``). A body-less
        status (1xx, 204, 304) is sent as ``200`` so that the truncation is visible.
 
+    ``processed_errors`` / ``processed_drops`` (counted down per matching request, before the
+    random draws of 4 and 6): the request reaches the app (its state changes happen), then the
+    answer is replaced by ``503 {"detail": "Service Unavailable"}``, or the connection is
+    aborted before any byte of an answer (through ``transport_for``, set by the server; without
+    it, a head promising a body that never comes).
+
+    ``drop_fields`` / ``add_fields`` (response-shape drift): JSON answers of the app lose those
+    keys at any depth and gain those keys in every object.
+
     Random draws come from ``random.Random(seed)``, re-seeded whenever a plan is installed
     (``middleware.faults = plan`` or ``POST /_emulator/faults``), so runs are reproducible.
 
@@ -43,8 +52,9 @@ Request log (:class:`RequestLog`)
     Every request except ``/_emulator/...`` is recorded as
     ``{"t", "method", "path", "operation_id", "status", "fault"}`` (``operation_id`` is null for
     undocumented paths; ``fault`` is null or one of ``maintenance``, ``burst_429``,
-    ``rate_limit``, ``error``, ``drop``), with a total, counts per operation id, counts per
-    status and the number of ``429`` answers (real or injected).
+    ``rate_limit``, ``error``, ``drop``, ``processed_error``, ``processed_drop``), with a total,
+    counts per operation id, counts per status and the number of ``429`` answers (real or
+    injected).
 
 Admin endpoints (answered by the middleware itself, JSON; never logged, limited nor faulted)
     ``GET /_emulator/requests``
@@ -55,7 +65,8 @@ Admin endpoints (answered by the middleware itself, JSON; never logged, limited 
     ``GET /_emulator/faults``
         The current plan: ``{"maintenance": [[start, end]], "maintenance_for": 0.0,
         "error_rate": 0.0, "latency": 0.0, "drop_rate": 0.0, "burst_429": 0, "only": [],
-        "seed": 0}`` (``burst_429`` is what is left of the burst).
+        "seed": 0, "processed_errors": 0, "processed_drops": 0, "drop_fields": [],
+        "add_fields": {}}`` (the counts are what is left).
     ``POST /_emulator/faults``
         Body: a JSON object with any of the fields above; it replaces the whole plan (missing
         fields take their defaults) and answers the new plan. Unknown fields, wrong types, rates
