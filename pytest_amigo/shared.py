@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
@@ -82,32 +83,59 @@ class SharedState:
 class SharedTokenCache:
     """The session's Amigo id token, shared by its processes (sign-in allows 5 a minute).
 
-    Lives in the session's private state directory (created 0700 by ``mkdtemp``), written 0600,
-    removed with the directory at the end of the session.
+    One JSON document: the token (``id_token``, ``expires_at``, ``obtained_at``: when it was
+    obtained, which gives its life and so when to refresh it) and ``sign_ins``, the epoch times
+    of the session's recent sign-ins by any process, so the sign-in budget is paced across
+    processes. Lives in the session's private state directory (created 0700 by ``mkdtemp``),
+    written 0600, removed with the directory at the end of the session.
     """
+
+    HISTORY = 120.0
+    """Seconds of sign-in history kept (two rate-limit windows)."""
 
     def __init__(self, state: SharedState, name: str = "token.json") -> None:
         self.state = state
         self.name = name
 
-    def hold(self) -> AbstractContextManager[bool]:
-        return self.state.locked(self.name)
+    def hold(self, timeout: float = -1) -> AbstractContextManager[bool]:
+        """The cache's lock; with ``timeout=0`` yields False instead of waiting."""
+        return self.state.locked(self.name, timeout=timeout)
+
+    def _document(self) -> dict[str, Any]:
+        try:
+            data = self.state.read(self.name, fresh=True)
+        except ValueError:  # unreadable: as if absent
+            return {}
+        return data if isinstance(data, dict) else {}
 
     def load(self) -> Any:
-        from amigo_sdk.generated.model import UserSignInWithApiKeyResponse
+        """The cached token (a ``SessionToken``), or None."""
+        from pytest_amigo.api.tokens import SessionToken
 
-        data = self.state.read(self.name)
-        if not data:
+        data = self._document()
+        if not data.get("id_token"):
             return None
         try:
-            return UserSignInWithApiKeyResponse.model_validate(data)
+            return SessionToken.model_validate(data)
         except ValueError:
             return None
 
+    def sign_ins(self) -> list[float]:
+        """Epoch times of the session's recent sign-ins (every process)."""
+        values = self._document().get("sign_ins")
+        if not isinstance(values, list):
+            return []
+        return [float(v) for v in values if isinstance(v, int | float)]
+
     def store(self, token: Any) -> None:
+        """Store a freshly obtained token (call under :meth:`hold`); records the sign-in."""
+        obtained = getattr(token, "obtained_at", None)
+        when = obtained.timestamp() if obtained is not None else time.time()
+        history = [t for t in self.sign_ins() if t > when - self.HISTORY]
+        data = {**token.model_dump(mode="json"), "sign_ins": [*history, when]}
         self.state._ensure()
         path = self.state.path(self.name)
         fd = os.open(path.with_suffix(".tmp"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(token.model_dump(mode="json"), handle)
+            json.dump(data, handle)
         os.replace(path.with_suffix(".tmp"), path)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
@@ -75,6 +76,7 @@ from pytest_amigo.api.shapes import (
     UnitTestSetDefinition,
     validate_shape,
 )
+from pytest_amigo.api.tokens import SessionToken, is_due, is_usable, sign_in_delay, stamped
 
 __all__ = ["ConfigurationError", "SimulationApi"]
 
@@ -182,19 +184,22 @@ def _item_id(item: Any) -> Any:
     return value if isinstance(value, str) else id(item)
 
 
-def _should_refresh(token: UserSignInWithApiKeyResponse | None) -> bool:
-    if token is None:
-        return True
-    return dt.datetime.now(dt.UTC) > token.expires_at - dt.timedelta(minutes=5)
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
 
 
 # -- the paced SDK client ----------------------------------------------------------------------
 
 
 class TokenCache(Protocol):
-    """Where processes of one session share a sign-in (sign-in is limited to 5/min/org)."""
+    """Where processes of one session share a sign-in (sign-in is limited to 5/min/org).
 
-    def hold(self) -> AbstractContextManager[Any]: ...
+    ``hold(timeout=0)`` yields False instead of waiting when another process holds the cache.
+    Optionally ``sign_ins()`` returns the epoch times of the session's recent sign-ins (every
+    process), so the sign-in budget is paced across processes, not per process.
+    """
+
+    def hold(self, timeout: float = -1) -> AbstractContextManager[bool]: ...
 
     def load(self) -> UserSignInWithApiKeyResponse | None: ...
 
@@ -202,13 +207,20 @@ class TokenCache(Protocol):
 
 
 class _PacedHttpClient(AmigoHttpClient):
-    """AmigoHttpClient whose lazy sign-in is paced and retried on 429/503.
+    """AmigoHttpClient whose lazy sign-in is paced, retried on 429/503 and refreshed in time.
 
     The SDK signs in through ``amigo_sdk.auth.sign_in_with_api_key`` with its own fresh
     ``httpx.Client`` (no retries, no hooks, 5 s default timeout) and turns *any* failure into
-    ``AuthenticationError("API-key exchange failed")``. This override keeps the SDK's lock and
-    refresh rule but paces sign-in (documented limit: 5/min), honours ``Retry-After`` on 429/503,
-    retries transport errors (bounded) and reports 401/404 clearly without any secret.
+    ``AuthenticationError("API-key exchange failed")``; it refreshes 5 minutes before expiry, so
+    a shorter-lived token means a sign-in before every request. This override keeps the SDK's
+    lock and its sign-in-again on a 401, and:
+
+    * refreshes ``min(5 min, half the token's life)`` before expiry (:mod:`.tokens`);
+    * paces sign-in (documented limit: 5/min, shared by every process of a session through the
+      token cache), and never waits for that budget while the token in hand is still usable:
+      a refresh that is merely early is skipped, not waited for;
+    * honours ``Retry-After`` on 429/503, retries transport errors (bounded) and reports
+      401/404 clearly without any secret.
     """
 
     def __init__(
@@ -226,6 +238,8 @@ class _PacedHttpClient(AmigoHttpClient):
         self._pacer = pacer
         self._on_send = on_send
         self._sign_in_attempts = max(1, sign_in_attempts)
+        self._issued: str | None = None  # the id token last handed out (the SDK drops it on 401)
+        self._recheck_at = 0.0  # monotonic: a due refresh was put off until then
 
     @property
     def current_token(self) -> str | None:
@@ -233,19 +247,60 @@ class _PacedHttpClient(AmigoHttpClient):
 
     def _ensure_token(self) -> str:
         with self._token_lock:
-            if _should_refresh(self._token) and self._token_cache is not None:
-                with self._token_cache.hold():  # one sign-in for all processes of a session
-                    self._token = self._token_cache.load()
-                    if _should_refresh(self._token):
-                        self._token = self._sign_in()
-                        self._token_cache.store(self._token)
-            elif _should_refresh(self._token):
-                self._token = self._sign_in()
-            token = self._token
-        assert token is not None
+            now = _utcnow()
+            # The SDK sets _token to None after a 401: the token we handed out was refused.
+            rejected = self._issued if self._token is None else None
+            token = stamped(self._token, now)
+            if token is not None and (
+                not is_due(token, now)
+                or (is_usable(token, now) and time.monotonic() < self._recheck_at)
+            ):
+                return self._use(token)
+            return self._use(self._refresh(token, rejected, now))
+
+    def _use(self, token: SessionToken) -> str:
+        self._token = token
+        self._issued = token.id_token
         return token.id_token
 
-    def _sign_in(self) -> UserSignInWithApiKeyResponse:
+    def _refresh(
+        self, in_hand: SessionToken | None, rejected: str | None, now: dt.datetime
+    ) -> SessionToken:
+        cache = self._token_cache
+        if cache is None:
+            return self._renew(in_hand, now, ())
+        usable = is_usable(in_hand, now)
+        with cache.hold(timeout=0 if usable else -1) as held:
+            if not held and in_hand is not None:  # another process is signing in right now
+                self._recheck_at = time.monotonic() + 0.5
+                return in_hand
+            cached = stamped(cache.load(), now)
+            if cached is not None and cached.id_token != rejected:
+                if not is_due(cached, now):
+                    return cached  # another process refreshed it
+                if in_hand is None or cached.expires_at > in_hand.expires_at:
+                    in_hand = cached
+            sign_ins = getattr(cache, "sign_ins", None)
+            fresh = self._renew(in_hand, now, sign_ins() if callable(sign_ins) else ())
+            if fresh is not in_hand:
+                cache.store(fresh)
+            return fresh
+
+    def _renew(
+        self, in_hand: SessionToken | None, now: dt.datetime, history: Iterable[float]
+    ) -> SessionToken:
+        """A new token, unless the sign-in budget is spent and ``in_hand`` is still usable."""
+        limit = self._pacer.limit(SIGN_IN) or ENDPOINTS[SIGN_IN].per_minute
+        window = self._pacer.window + self._pacer.margin
+        shared = sign_in_delay(history, now=time.time(), limit=limit, window=window)
+        wait = max(self._pacer.delay(SIGN_IN), shared)
+        if wait > 0 and in_hand is not None and is_usable(in_hand, now):
+            self._recheck_at = time.monotonic() + wait
+            return in_hand
+        self._pacer.hold(SIGN_IN, shared)  # other processes' sign-ins count too
+        return self._sign_in()
+
+    def _sign_in(self) -> SessionToken:
         cfg = self._cfg
         org = cfg.organization_id
         for attempt in range(1, self._sign_in_attempts + 1):
@@ -253,8 +308,12 @@ class _PacedHttpClient(AmigoHttpClient):
             backoff = min(30.0, 1.0 * 2 ** (attempt - 1))
             self._pacer.acquire(SIGN_IN)
             self._on_send(SIGN_IN)
+            started = _utcnow()
             try:
-                return sign_in_with_api_key(cfg)
+                answer = sign_in_with_api_key(cfg)
+                return SessionToken(
+                    id_token=answer.id_token, expires_at=answer.expires_at, obtained_at=started
+                )
             except AuthenticationError as exc:
                 cause = exc.__cause__
                 if not isinstance(cause, httpx.HTTPStatusError):
