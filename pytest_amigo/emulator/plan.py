@@ -191,6 +191,11 @@ class PlannedUnitTest:
     def evaluation_id(self, k: int, j: int) -> str:
         return f"{self._prefix}{_EVALUATION}{k * len(self.criteria) + j:010x}"
 
+    def evaluation_ids(self, ks: list[int], j: int) -> list[str]:
+        """``evaluation_id(k, j)`` for every k of ``ks`` (the hot loop of a run listing)."""
+        prefix, c = self._prefix + _EVALUATION, len(self.criteria)
+        return [f"{prefix}{k * c + j:010x}" for k in ks]
+
     def _evaluation_ids(self, k: int) -> list[str]:
         return [self.evaluation_id(k, j) for j in range(len(self.criteria))]
 

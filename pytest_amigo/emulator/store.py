@@ -629,9 +629,10 @@ class Store:
             rotated = self.options.pair_order == "rotated"
             variants = u.variants
             for j, c in enumerate(u.criteria):
+                verdicts = [variant.passed[j] for variant in variants]
                 pairs = [
-                    [u.evaluation_id(k, j), variants[v].passed[j]]
-                    for k, v in zip(valid, kinds, strict=True)
+                    [eid, verdicts[v]]
+                    for eid, v in zip(u.evaluation_ids(valid, j), kinds, strict=True)
                 ]
                 if rotated and pairs:
                     shift = j % len(pairs)
