@@ -15,6 +15,7 @@ covers every active run, so the request count does not grow with the number of w
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -23,7 +24,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import httpx
-from amigo_sdk.errors import AmigoError, BadRequestError, ConflictError
+from amigo_sdk.errors import AmigoError, BadRequestError, ConflictError, SDKInternalError
 
 from .api.endpoints import ENDPOINTS
 from .catalog import DefinitionError, check_object_id, load_sets
@@ -36,6 +37,20 @@ log = logging.getLogger("pytest_amigo")
 LIST_RUNS = "get-simulation-unit-test-set-runs"
 EVALUATIONS = "get-metric-evaluation-results"
 RUN_IDS_PER_REQUEST = 50
+CREATE_ATTEMPTS = 4
+# A poll failing for a non-transient reason ends the affected items after this many polls in a
+# row, or this long, whichever comes first (never the whole --amigo-timeout).
+FATAL_POLLS = 3
+FATAL_AFTER_S = 120.0
+# A run this session created or attached that the runs list leaves out this many polls in a row
+# (and at least this long) is invisible to the caller: a missing permission, not a slow service.
+UNSEEN_POLLS = 4
+UNSEEN_AFTER_S = 10.0
+PERMISSION_RUN = "Simulation:GetSimulationUnitTestSetRun"
+# Justifications of a run still running are fetched at most this often (10 requests a minute
+# for the whole organization); rows already read are not read again (timestamp_after).
+EVALUATION_SPACING_S = 10.0
+EVALUATION_OVERLAP_S = 120.0
 # amigo-sdk raises its typed errors for HTTP answers but lets transport errors through as httpx's.
 API_ERRORS = (AmigoError, httpx.HTTPError)
 FAILURES = (*API_ERRORS, OSError, RuntimeError)
@@ -63,6 +78,7 @@ class RunRecord:
     started_at: float
     error: str | None = None
     cancelled: str | None = None  # why this session cancelled it
+    finished: bool = False  # a cancel found it finished (409): never send another
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> RunRecord:
@@ -83,6 +99,7 @@ class Observation:
     evaluations: dict[str, dict[str, Any]] | None
     evaluation_error: str | None
     timed_out: bool
+    failure: str | None = None  # the run could not be read (non-transient) or is invisible
 
 
 def _dump(model: Any) -> dict[str, Any]:
@@ -170,7 +187,9 @@ class Coordinator:
             if not runs:
                 error = (
                     f"run {run_id} (from --amigo-run) not found in organization "
-                    f"{self.api.organization_id!r}: check the id and AMIGO_ORGANIZATION_ID."
+                    f"{self.api.organization_id!r}: check the id and AMIGO_ORGANIZATION_ID; "
+                    f"the runs list also leaves out runs the API key's user may not read "
+                    f"({PERMISSION_RUN})."
                 )
                 return {**cache, key: {"error": error}}
             return {**cache, key: {"set_id": _dump(runs[0])["simulation_unit_test_set_id"]}}
@@ -210,15 +229,50 @@ class Coordinator:
         self.state.update("runs.json", change, {})
 
     def _create(self, set_id: str) -> RunRecord:
+        """Start a run; retried when the answer is lost (5xx, dropped connection).
+
+        Creating is safe to retry: the service refuses a second unfinished run of the set by
+        the same user (409), and after a lost answer that run is ours: find it and report it,
+        so there is exactly one run per set whatever the faults.
+        """
         now = self.clock()
+        lost: str | None = None
+        delay = 1.0
+        for attempt in range(1, CREATE_ATTEMPTS + 1):
+            try:
+                run_id = self.api.create_run(set_id)
+                return RunRecord(set_id, run_id, True, f"started run {run_id}", now)
+            except ConflictError:
+                if lost is None:
+                    return self._resolve_conflict(set_id, now)
+                return self._recover_lost_create(set_id, now, lost)
+            except API_ERRORS as exc:
+                if not transient(exc) or attempt == CREATE_ATTEMPTS:
+                    if lost is not None:  # the earlier attempt may have created it after all
+                        recovered = self._recover_lost_create(set_id, now, lost)
+                        if recovered.run_id is not None and recovered.error is None:
+                            return recovered
+                    return RunRecord.refused(set_id, now, _describe(exc, "start a run"))
+                lost = _describe(exc, "start a run")
+                log.warning("pytest-amigo: %s; retrying", lost)
+                self.sleep(delay)
+                delay = min(delay * 2, 8.0)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _recover_lost_create(self, set_id: str, now: float, lost: str) -> RunRecord:
         try:
-            run_id = self.api.create_run(set_id)
-            return RunRecord(set_id, run_id, True, f"started run {run_id}", now)
-        except ConflictError:
-            pass
+            existing = self._unfinished_run(set_id)
         except API_ERRORS as exc:
-            return RunRecord.refused(set_id, now, _describe(exc, "start a run"))
-        return self._resolve_conflict(set_id, now)
+            return RunRecord.refused(set_id, now, _describe(exc, "find the run just created"))
+        if existing is None:
+            return RunRecord.refused(
+                set_id,
+                now,
+                f"{lost}; a retry was refused (HTTP 409) but no unfinished run of yours is "
+                f"visible: check {PERMISSION_RUN}",
+            )
+        note = f"started run {existing} (its create answer was lost: {lost}; found it by creator)"
+        return RunRecord(set_id, existing, True, note, now)
 
     def _resolve_conflict(self, set_id: str, now: float) -> RunRecord:
         policy = self.settings.on_conflict
@@ -291,10 +345,13 @@ class Coordinator:
         return str(runs[0]["id"]) if runs else None
 
     def mark_cancelled(self, set_id: str, why: str) -> None:
+        self._mark(set_id, cancelled=why)
+
+    def _mark(self, set_id: str, **fields: Any) -> None:
         def change(runs: dict[str, Any]) -> dict[str, Any]:
             if set_id not in runs:
                 return runs
-            return {**runs, set_id: {**runs[set_id], "cancelled": why}}
+            return {**runs, set_id: {**runs[set_id], **fields}}
 
         self._update_records(change)
 
@@ -319,7 +376,7 @@ class Coordinator:
     def _active_run_ids(self, snap: Mapping[str, Any]) -> list[str]:
         active = []
         for record in self.records().values():
-            if record.run_id is None:
+            if record.run_id is None or record.run_id in snap["poll_fatal"]:
                 continue
             run = snap["runs"].get(record.run_id)
             artifacts_pending = (
@@ -340,25 +397,30 @@ class Coordinator:
         for start in range(0, len(active), RUN_IDS_PER_REQUEST):
             chunk = active[start : start + RUN_IDS_PER_REQUEST]
             try:
-                fetched = self.api.list_runs(ids=chunk)
+                fetched = [_dump(model) for model in self.api.list_runs(ids=chunk)]
             except API_ERRORS as exc:
                 snap["poll_error"] = _describe(exc, "poll the runs")
                 log.warning("pytest-amigo: %s", snap["poll_error"])
+                self._poll_failed(snap, chunk, exc, now)
                 break
             requests += 1
             snap.pop("poll_error", None)
-            for model in fetched:
-                run = _dump(model)
+            seen = set()
+            for run in fetched:
+                seen.add(run["id"])
+                snap["poll_failures"].pop(run["id"], None)
+                snap["unseen"].pop(run["id"], None)
                 if snap["runs"].get(run["id"]) != run:
                     snap["runs"][run["id"]] = run
                     snap["changed_at"][run["id"]] = now
                     changed = True
+            self._missing_from_list(snap, [r for r in chunk if r not in seen], now)
         snap["polls"] += 1
         self._fetch_evaluations(snap, now)
         interval = (
             self.settings.poll_min
             if changed
-            else min(snap["interval"] * 1.5, self.settings.poll_max)
+            else min(snap["interval"] * 1.5, self.settings.poll_max, self._expected_gap(snap, now))
         )
         # Never faster than the documented limit of the list endpoint allows.
         floor = 60.0 / ENDPOINTS[LIST_RUNS].per_minute * max(1, requests) * 1.05
@@ -369,18 +431,71 @@ class Coordinator:
         if self._download_artifacts(snap):  # after the results are out: downloads take time
             self.state.write("snapshot.json", snap)
 
-    def _fetch_evaluations(self, snap: dict[str, Any], now: float) -> None:
-        """Justifications for failures not explained yet: one request covers every such run.
+    def _expected_gap(self, snap: Mapping[str, Any], now: float) -> float:
+        """How soon the next result is due, from each running run's progress so far.
 
-        A failed check's evaluation id is asked for once; a run is fetched again only when new
-        failures appear in it (or after an error). Fetches stay within the endpoint's
-        10-a-minute limit, shared by every process through the snapshot.
+        Back-off stops there: while a run keeps producing results, polls keep up with them."""
+        gaps = [self.settings.poll_max]
+        for record in self.records().values():
+            run = snap["runs"].get(record.run_id or "")
+            if not run or run.get("is_completed"):
+                continue
+            results = run.get("unit_test_run_results") or []
+            done = sum(1 for r in results if r is not None)
+            if 0 < done < len(run.get("unit_test_run_specs") or ()):
+                gaps.append((now - record.started_at) / done)
+        return max(self.settings.poll_min, min(gaps))
+
+    def _poll_failed(
+        self, snap: dict[str, Any], run_ids: Sequence[str], exc: BaseException, now: float
+    ) -> None:
+        """Count failures; a non-transient one that persists ends the runs' items."""
+        message = _describe(exc, "read the runs")
+        for run_id in run_ids:
+            failures = snap["poll_failures"].get(run_id)
+            if failures is None or transient(exc):
+                failures = {"count": 0, "since": now}
+            if transient(exc):
+                snap["poll_failures"][run_id] = failures
+                continue
+            failures = {**failures, "count": failures["count"] + 1}
+            snap["poll_failures"][run_id] = failures
+            if failures["count"] >= FATAL_POLLS or now - failures["since"] >= FATAL_AFTER_S:
+                snap["poll_fatal"][run_id] = (
+                    f"{message} ({failures['count']} polls in a row failed for a reason that "
+                    "is not transient)"
+                )
+
+    def _missing_from_list(self, snap: dict[str, Any], run_ids: Sequence[str], now: float) -> None:
+        """Runs asked for by id but left out of the answer: invisible to this user."""
+        for run_id in run_ids:
+            unseen = snap["unseen"].get(run_id) or {"count": 0, "since": now}
+            unseen = {**unseen, "count": unseen["count"] + 1}
+            snap["unseen"][run_id] = unseen
+            if unseen["count"] >= UNSEEN_POLLS and now - unseen["since"] >= UNSEEN_AFTER_S:
+                snap["poll_fatal"][run_id] = (
+                    f"run {run_id} exists (it was created or named for this session) but the "
+                    f"runs list has left it out {unseen['count']} polls in a row: lists leave "
+                    "out what the caller may not read, so the API key's user probably lacks "
+                    f"{PERMISSION_RUN}. Grant it, then report the run with "
+                    f"pytest --amigo-run={run_id}"
+                )
+
+    def _fetch_evaluations(self, snap: dict[str, Any], now: float) -> None:
+        """Justifications (and run indexes) of failed checks not fetched yet.
+
+        One request covers every run that needs them. Only rows newer than those already read
+        are asked for (``timestamp_after``, with an overlap), a running run is fetched at most
+        every EVALUATION_SPACING_S, and a finished one once more: about two requests per run.
+        Fetches stay within the endpoint's 10-a-minute limit, shared through the snapshot.
         """
         tried = set(snap["evaluations_tried"])
         wanted: dict[str, set[str]] = {}
         for run_id, run in snap["runs"].items():
             missing = failing_evaluation_ids(run) - snap["evaluations"].keys() - tried
-            if missing:
+            last = snap["evaluation_fetched"].get(run_id)
+            spaced = last is None or now - last >= EVALUATION_SPACING_S
+            if missing and (spaced or run.get("is_completed")):
                 wanted[run_id] = missing
         if not wanted:
             return
@@ -388,9 +503,18 @@ class Coordinator:
         snap["evaluation_requests"] = sent
         if len(sent) >= ENDPOINTS[EVALUATIONS].per_minute - 1:
             return  # this minute's budget is spent; a later poll tries again
+        cursors = [snap["evaluation_cursor"].get(r) for r in wanted]
+        after = None
+        if all(cursors):
+            after = min(_parse_time(c) for c in cursors if c) - dt.timedelta(
+                seconds=EVALUATION_OVERLAP_S
+            )
+        kwargs: dict[str, Any] = {"run_ids": sorted(wanted)}
+        if after is not None:
+            kwargs["timestamp_after"] = after
         before = self._count(EVALUATIONS)
         try:
-            results = self.api.list_metric_evaluation_results(run_ids=sorted(wanted))
+            results = self.api.list_metric_evaluation_results(**kwargs)
         except API_ERRORS as exc:
             message = _describe(exc, "fetch the judges' justifications")
             for run_id in wanted:
@@ -406,9 +530,24 @@ class Coordinator:
                 "metric_id": evaluation.get("metric_id"),
                 "source": evaluation.get("source"),
             }
+            source = evaluation.get("source")
+            run_id = (
+                source.get("simulation_unit_test_set_run_id") if isinstance(source, dict) else None
+            )
+            created = evaluation.get("created_at")
+            if run_id in wanted and isinstance(created, str) and _parse_time(created):
+                current = snap["evaluation_cursor"].get(run_id)
+                if current is None or _parse_time(created) > _parse_time(current):
+                    snap["evaluation_cursor"][run_id] = created
+        misses = snap["evaluation_misses"]
         for run_id, missing in wanted.items():
             snap["evaluation_errors"].pop(run_id, None)
-            tried.update(missing)
+            snap["evaluation_fetched"][run_id] = now
+            finished = bool(snap["runs"][run_id].get("is_completed"))
+            for evaluation_id in missing - snap["evaluations"].keys():
+                misses[evaluation_id] = misses.get(evaluation_id, 0) + 1
+                if finished or misses[evaluation_id] >= 2:
+                    tried.add(evaluation_id)  # not coming: explain without it
         snap["evaluations_tried"] = sorted(tried)
 
     def _count(self, operation_id: str) -> int:
@@ -462,6 +601,10 @@ class Coordinator:
             snap = self.snapshot()
             if record.run_id is None or record.error:
                 return Observation(record, None, None, None, False)
+            if record.run_id in snap["poll_fatal"]:
+                run = snap["runs"].get(record.run_id)
+                failure = snap["poll_fatal"][record.run_id]
+                return Observation(record, run, snap["evaluations"], None, False, failure)
             run = snap["runs"].get(record.run_id)
             needed = judge(run, record)
             if needed is not None:
@@ -489,13 +632,18 @@ class Coordinator:
         left: list[str] = []
         start = self.clock()
         for record in self.records().values():
-            if not record.started_here or record.run_id is None or record.cancelled:
+            if (
+                not record.started_here
+                or record.run_id is None
+                or record.cancelled
+                or record.finished
+            ):
                 continue
             if only is not None and record.set_id not in only:
                 continue
             run = snap["runs"].get(record.run_id)
-            if run is not None and run["is_completed"]:
-                continue
+            if run is not None and (run["is_completed"] or run.get("errored")):
+                continue  # the last poll saw it finished: a cancel would only spend the limit
             if (
                 self.clock() - start > time_cap
                 or len(cancelled) >= ENDPOINTS["cancel-simulation-unit-test-set-run"].per_minute
@@ -505,7 +653,8 @@ class Coordinator:
             try:
                 self.api.cancel_run(record.run_id)
             except ConflictError:
-                continue  # already finished
+                self._mark(record.set_id, finished=True)  # finished meanwhile: never again
+                continue
             except FAILURES:
                 left.append(record.run_id)
                 continue
@@ -550,11 +699,37 @@ def _empty_snapshot() -> dict[str, Any]:
         "evaluations_tried": [],
         "evaluation_requests": [],
         "artifacts": {},
+        "poll_failures": {},
+        "poll_fatal": {},
+        "unseen": {},
+        "evaluation_cursor": {},
+        "evaluation_fetched": {},
+        "evaluation_misses": {},
         "next_poll": 0.0,
         "interval": 0.0,
         "polls": 0,
         "polled_at": None,
     }
+
+
+def transient(exc: BaseException) -> bool:
+    """Worth retrying: transport errors, 408, 429 and 5xx. Not: other 4xx, unreadable answers."""
+    if isinstance(exc, httpx.TransportError):
+        return True
+    status = getattr(exc, "status_code", None)
+    if isinstance(exc, SDKInternalError) and (status is None or status < 300):
+        return False  # an answer we could not read: the same answer will come again
+    if status is None:
+        return True
+    return status in (408, 429) or status >= 500
+
+
+def _parse_time(value: str) -> dt.datetime:
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return dt.datetime.min.replace(tzinfo=dt.UTC)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
 def _describe(exc: BaseException, doing: str) -> str:

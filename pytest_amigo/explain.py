@@ -47,6 +47,8 @@ _WHAT_TO_DO = {
     "malformed": "The API returned data this plugin cannot read; please report it with the run id.",
     "missing-results": "The run ended without every session's results, so this unit test was "
     "not judged; start a new run (report it to Amigo if it happens again).",
+    "unreadable": "The run could not be read (see above); this is not a verdict on the agent. "
+    "Fix the cause, then report the run again with --amigo-run.",
     "too-few-valid": "Too many sessions errored for the pass rate to mean anything; fix what "
     "makes sessions error, or lower amigo_min_valid_sessions.",
 }

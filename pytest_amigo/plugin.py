@@ -40,7 +40,7 @@ from .outcome import (
 from .progress import Progress
 from .shared import SharedState, SharedTokenCache
 from .summary import SetSummary
-from .verdict import Verdict, judge, judge_unfinished
+from .verdict import Verdict, judge, judge_unfinished, printable
 
 __all__ = ["amigo_emulator", "amigo_emulator_factory", "amigo_result", "amigo_unit_test"]
 
@@ -276,7 +276,7 @@ class AmigoSession:
         """Wait for the unit test's result and judge it; stored on the item for reporting."""
 
         def needs(run: dict[str, Any] | None, record: RunRecord) -> set[str] | None:
-            verdict = _judge(ref, run, record)
+            verdict = _judge(ref, run, record, None, self.settings.min_valid_sessions)
             return None if verdict.outcome == "pending" else set(verdict.failing_evaluation_ids())
 
         try:
@@ -305,7 +305,7 @@ class AmigoSession:
     def _result(self, ref: UnitTestRef, obs: Observation) -> AmigoResult:
         record = obs.record
         if record.run_id is None or record.error:
-            reason = f"set {ref.set.name!r}: {record.error}"
+            reason = printable(f"set {ref.set.name!r}: {record.error}")
             return AmigoResult(ref, "error", reason, f"{reason}\n", None, None)
         run_id = record.run_id
         verdict: Verdict
@@ -326,8 +326,12 @@ class AmigoSession:
                     error_kind="run-cancelled",
                     reason=f"{verdict.reason}; this session cancelled the run",
                 )
+        elif obs.failure is not None:
+            verdict = Verdict("error", ref.unit_test, run_id, obs.failure, error_kind="unreadable")
         else:
-            verdict = _judge(ref, obs.run, record)
+            verdict = _judge(
+                ref, obs.run, record, obs.evaluations, self.settings.min_valid_sessions
+            )
         text = explain(
             verdict,
             obs.evaluations,
@@ -341,6 +345,7 @@ class AmigoSession:
             notes.append(f"justifications unavailable: {obs.evaluation_error}")
         if notes:
             text = text.rstrip("\n") + "\n" + "\n".join(notes) + "\n"
+        text = printable(text)  # service text never reaches the terminal or XML raw
         artifacts = (
             artifacts_path(self.settings.artifacts_dir, run_id)
             if self.settings.artifacts_dir is not None
@@ -350,7 +355,7 @@ class AmigoSession:
         return AmigoResult(
             ref,
             outcome,
-            verdict.reason,
+            printable(verdict.reason),
             text,
             run_id,
             verdict,
@@ -466,7 +471,13 @@ class AmigoSession:
                 shutil.rmtree(self.coordinator.state.root, ignore_errors=True)
 
 
-def _judge(ref: UnitTestRef, run: dict[str, Any] | None, record: RunRecord) -> Verdict:
+def _judge(
+    ref: UnitTestRef,
+    run: dict[str, Any] | None,
+    record: RunRecord,
+    evaluations: dict[str, dict[str, Any]] | None,
+    min_valid: float,
+) -> Verdict:
     return judge(
         ref.unit_test,
         ref.position,
@@ -474,6 +485,8 @@ def _judge(ref: UnitTestRef, run: dict[str, Any] | None, record: RunRecord) -> V
         min_pass_rate=ref.min_pass_rate,
         cancelled_by_us=bool(record.cancelled),
         occurrence=ref.occurrence,
+        evaluations=evaluations,
+        min_valid=min_valid,
     )
 
 

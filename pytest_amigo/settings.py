@@ -29,6 +29,7 @@ class Settings:
     poll_max: float = 30.0
     progress_interval: float = 30.0
     xfail_lines: tuple[str, ...] = ()
+    min_valid_sessions: float = 0.5  # a count (int) or a share of the run count (float)
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -117,6 +118,11 @@ def add_options(parser: pytest.Parser) -> None:
     )
     parser.addini("amigo_progress_interval", "seconds between progress lines in CI", default="30")
     parser.addini(
+        "amigo_min_valid_sessions",
+        "with a minimum pass rate: sessions that must not error, a count (3) or a share (0.5)",
+        default="0.5",
+    )
+    parser.addini(
         "amigo_xfail",
         "known-failing unit tests: lines 'UNIT TEST NAME OR ID: reason'",
         type="linelist",
@@ -133,6 +139,29 @@ def _float(value: object, what: str) -> float | None:
         return float(str(value))
     except ValueError:
         raise SettingsError(f"{what} must be a number, got {value!r}") from None
+
+
+def parse_min_valid(value: str) -> float:
+    """``3`` -> at least 3 sessions; ``0.5`` / ``50%`` -> at least half of the run count."""
+    text = value.strip()
+    try:
+        if text.endswith("%"):
+            share = float(text[:-1]) / 100
+        elif text.isdigit():
+            count = int(text)
+            if count >= 1:
+                return count
+            raise ValueError
+        else:
+            share = float(text)
+        if not 0 < share <= 1:
+            raise ValueError
+    except ValueError:
+        raise SettingsError(
+            "amigo_min_valid_sessions must be a count of sessions (e.g. 3) or a share of the "
+            f"run count in (0, 1] (e.g. 0.5 or 50%), got {value!r}"
+        ) from None
+    return share
 
 
 def load(config: pytest.Config) -> Settings:
@@ -180,4 +209,5 @@ def load(config: pytest.Config) -> Settings:
         poll_max=max(poll_min, poll_max),
         progress_interval=progress if progress is not None else 30.0,
         xfail_lines=tuple(str(x).strip() for x in config.getini("amigo_xfail") if str(x).strip()),
+        min_valid_sessions=parse_min_valid(str(config.getini("amigo_min_valid_sessions"))),
     )

@@ -28,6 +28,7 @@ ErrorKind = Literal[
     "malformed",
     "missing-results",
     "too-few-valid",
+    "unreadable",
 ]
 
 MET = "✔"
