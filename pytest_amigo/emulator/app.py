@@ -16,10 +16,11 @@ from typing import Annotated, Any, Literal
 from amigo_sdk.generated import model as m
 from fastapi import Body, Depends, FastAPI, Header, Path, Query, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
-from pydantic import BaseModel, StringConstraints
+from pydantic import BaseModel, BeforeValidator, Field, StringConstraints
 
 from pytest_amigo.emulator import world as w
 from pytest_amigo.emulator.artifacts import build_zip
+from pytest_amigo.emulator.contract_enums import LANGUAGES, TIME_ZONES
 from pytest_amigo.emulator.store import ApiError, EvaluationRef, Store, invalid, sorted_docs
 
 HEX = r"^[a-f0-9]{24}$"
@@ -38,17 +39,38 @@ NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)
 TagKey = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, pattern=r"^[\w\s]+$")
 ]
-Tags = dict[TagKey, TagKey | None]
+MAX_PROPERTIES = 20
+"""The contract's ``maxProperties`` of tags and user variables."""
+Tags = Annotated[dict[TagKey, TagKey | None], Field(max_length=MAX_PROPERTIES)]
 VarName = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z_][a-z0-9_]+$")]
+Variables = Annotated[dict[VarName, str], Field(max_length=MAX_PROPERTIES)]
+
+
+def _one_of(allowed: frozenset[str], what: str) -> Callable[[Any], Any]:
+    """A before-validator: ``{}`` (the contract's ``_NotSet``) means unset; strings must be in
+    ``allowed``."""
+
+    def check(value: Any) -> Any:
+        if isinstance(value, dict) and not value:
+            return None
+        if isinstance(value, str) and value not in allowed:
+            raise ValueError(f"Input should be {what}")
+        return value
+
+    return check
 
 
 class PersonaVersionIn(BaseModel):
     background: NonEmpty
-    preferred_language: str | None = None
-    timezone: str | None = None
+    preferred_language: Annotated[
+        str | None, BeforeValidator(_one_of(LANGUAGES, "an ISO 639-3 language code"))
+    ] = None
+    timezone: Annotated[
+        str | None, BeforeValidator(_one_of(TIME_ZONES, "an IANA time zone name"))
+    ] = None
     user_models: list[NonEmpty]
-    nonsensitive_user_variables: dict[VarName, str]
-    sensitive_user_variables: dict[VarName, str]
+    nonsensitive_user_variables: Variables
+    sensitive_user_variables: Variables
 
 
 class PersonaIn(BaseModel):
