@@ -256,9 +256,18 @@ class _PacedHttpClient(AmigoHttpClient):
             self._recheck_at = time.monotonic() + wait
             return in_hand
         self._pacer.hold(SIGN_IN, shared)  # other processes' sign-ins count too
-        return self._sign_in()
+        return self._sign_in(in_hand)
 
-    def _sign_in(self) -> SessionToken:
+    def _put_off(self, in_hand: SessionToken | None, seconds: float) -> SessionToken | None:
+        """``in_hand`` if it is still usable (the refresh is retried ``seconds`` later)."""
+        if in_hand is None or not is_usable(in_hand, _utcnow()):
+            return None
+        self._recheck_at = time.monotonic() + max(1.0, seconds)
+        return in_hand
+
+    def _sign_in(self, in_hand: SessionToken | None = None) -> SessionToken:
+        """Sign in, paced; a 429/503 or transport error is retried, unless ``in_hand`` is still
+        usable: then it is kept and the refresh tried again later."""
         cfg = self._cfg
         org = cfg.organization_id
         for attempt in range(1, self._sign_in_attempts + 1):
@@ -281,14 +290,21 @@ class _PacedHttpClient(AmigoHttpClient):
                     ) from None
                 status = cause.response.status_code
                 self._pacer.observe(SIGN_IN, cause.response.headers)
-                if status in (429, 503) and not last:
+                if status in (429, 503):
                     wait = parse_retry_after(cause.response.headers.get("retry-after"))
                     self._pacer.hold(SIGN_IN, backoff if wait is None else wait)
-                    continue
+                    kept = self._put_off(in_hand, backoff if wait is None else wait)
+                    if kept is not None:
+                        return kept
+                    if not last:
+                        continue
                 raise AuthenticationError(
                     _sign_in_message(status, org), status_code=status
                 ) from None
             except httpx.TransportError as exc:
+                kept = self._put_off(in_hand, backoff)
+                if kept is not None:
+                    return kept
                 if not last:
                     self._pacer.hold(SIGN_IN, backoff)
                     continue

@@ -345,3 +345,46 @@ def test_configuration_error_lists_missing_names_only(
         assert name in message
     assert "AMIGO_API_KEY," not in message and KEY not in message
     assert info.value.__cause__ is None
+
+
+def test_early_refresh_refused_keeps_the_usable_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A due refresh answered 429 does not stall the request while the token in hand is valid:
+    the request goes out with it and the refresh is tried again later."""
+    t = FakeTime()
+    start = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC)
+    clock = {"now": start}
+    monkeypatch.setattr(core_module, "_utcnow", lambda: clock["now"])
+    answers: list[Any] = [
+        UserSignInWithApiKeyResponse(id_token="first", expires_at=start + dt.timedelta(minutes=10)),
+        _status_error(429, {"Retry-After": "30"}),
+    ]
+
+    def fake(cfg: Any) -> UserSignInWithApiKeyResponse:
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    monkeypatch.setattr(core_module, "sign_in_with_api_key", fake)
+    sent: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(request.headers["authorization"])
+        return httpx.Response(204)
+
+    with SimulationApi(
+        pacer=Pacer(clock=t.clock, sleep=t.sleep),
+        transport=httpx.MockTransport(handler),
+        api_key=KEY,
+        api_key_id="kid",
+        user_id="u",
+        organization_id=ORG,
+        base_url="https://x",
+    ) as api:
+        api.delete_scenario("a" * 24)
+        clock["now"] = start + dt.timedelta(minutes=6)  # refresh due (5 min before expiry)
+        api.delete_scenario("a" * 24)
+        api.delete_scenario("a" * 24)  # put off: no new attempt yet
+        assert api.request_counts()["sign-in-with-api-key"] == 2
+    assert sent == ["Bearer first"] * 3
+    assert t.sleeps == []  # nothing waited for Retry-After
