@@ -24,6 +24,15 @@ from typing import Any, NamedTuple
 
 from pytest_amigo.domain import Criterion, MetricValue, format_value
 from pytest_amigo.emulator import world as w
+from pytest_amigo.emulator.errors import (
+    ApiError,
+    BadRequest,
+    Conflict,
+    Forbidden,
+    NotFound,
+    Unauthorized,
+    invalid,
+)
 from pytest_amigo.emulator.plan import (
     EAGER_LIMIT,
     Fixed,
@@ -40,18 +49,8 @@ PERM_GET_SET = "Simulation:GetSimulationUnitTestSet"
 PERM_GET_UNIT_TEST = "Simulation:GetSimulationUnitTest"
 
 
-class ApiError(Exception):
-    """An error answer: HTTP status and the ``detail`` of the JSON body."""
-
-    def __init__(self, status: int, detail: str | list[dict[str, Any]]) -> None:
-        super().__init__(str(detail))
-        self.status = status
-        self.detail = detail
-
-
-def invalid(loc: list[str | int], msg: str, value: Any = None) -> ApiError:
-    """A FastAPI-style 422 for a check the route signature cannot express."""
-    return ApiError(422, [{"type": "value_error", "loc": loc, "msg": msg, "input": value}])
+def _aware(dt: datetime) -> datetime:
+    return dt if dt.tzinfo is not None else dt.replace(tzinfo=UTC)
 
 
 def iso(dt: datetime) -> str:
@@ -370,15 +369,15 @@ class Store:
     # -- auth -----------------------------------------------------------------------------
     def sign_in(self, org: str, api_key: str, api_key_id: str, user_id: str) -> tuple[str, str]:
         if org != self.org:
-            raise ApiError(404, "Organization not found.")
+            raise NotFound("Organization not found.")
         user = self.users.get(api_key_id)
         if (
             user is None
             or not hmac.compare_digest(user.api_key, api_key)
             or user.user_id != user_id
         ):
-            raise ApiError(
-                401, "API key not found, is incorrect, or the requested user is not found."
+            raise Unauthorized(
+                "API key not found, is incorrect, or the requested user is not found."
             )
         token = secrets.token_urlsafe(32)
         expires = time.time() + self.options.token_ttl
@@ -389,9 +388,9 @@ class Store:
     def authenticate(self, token: str) -> w.User:
         found = self.tokens.get(token)
         if found is None:
-            raise ApiError(401, "Invalid authorization token.")
+            raise Unauthorized("Invalid authorization token.")
         if time.time() >= found.expires_at:
-            raise ApiError(401, "The authorization token has expired.")
+            raise Unauthorized("The authorization token has expired.")
         return found.user
 
     # -- generic listing helpers ------------------------------------------------------------
@@ -436,12 +435,11 @@ class Store:
         with self.lock:
             doc = self.sets.get(set_id)
             if doc is None or doc["is_deleted"]:
-                raise ApiError(404, "Simulation unit test set not found.")
+                raise NotFound("Simulation unit test set not found.")
             t = self.now()
             for run in self.runs.values():
                 if run.set_id == set_id and run.user_id == user.user_id and t < run.end:
-                    raise ApiError(
-                        409,
+                    raise Conflict(
                         "The user already has an unfinished run for this simulation unit test set",
                     )
             rid = self.new_id()
@@ -577,7 +575,7 @@ class Store:
     def get_run(self, rid: str) -> Run:
         run = self.runs.get(rid)
         if run is None:
-            raise ApiError(404, "Simulation unit test set run not found.")
+            raise NotFound("Simulation unit test set run not found.")
         return run
 
     def cancel_run(self, rid: str) -> None:
@@ -585,7 +583,7 @@ class Store:
             run = self.get_run(rid)
             t = self.now()
             if t >= run.end:
-                raise ApiError(409, "The simulation unit test set run is not in progress.")
+                raise Conflict("The simulation unit test set run is not in progress.")
             run.cancelled_at = t
 
     def completed_at(self, run: Run) -> float:
@@ -724,6 +722,10 @@ class Store:
         return [self.evaluation_doc(ref) for ref in self.evaluation_refs(run_ids)]
 
     def tool_invocations(self, run_ids: list[str]) -> list[dict[str, Any]]:
+        with self.lock:
+            return self._tool_invocations(run_ids)
+
+    def _tool_invocations(self, run_ids: list[str]) -> list[dict[str, Any]]:
         t = self.now()
         out = []
         for run in self.runs.values():
@@ -782,6 +784,328 @@ class Store:
                             }
                         )
         return out
+
+    # -- service rules: what the routes call (each takes the lock itself) ------------------------
+    def user_for(self, token: str, organization: str) -> w.User:
+        """The signed-in user of ``token`` on the path's organization."""
+        user = self.authenticate(token)
+        if organization != self.org:
+            raise NotFound("Organization not found.")
+        return user
+
+    @staticmethod
+    def require(user: w.User, permission: str) -> None:
+        if permission in user.denied_permissions:
+            raise Forbidden(
+                f"The user is missing permission {permission} to perform this operation."
+            )
+
+    def advance(self, seconds: float) -> float:
+        if seconds < 0:
+            raise invalid(["body", "advance"], "must not be negative", seconds)
+        with self.lock:
+            return self.clock.advance(float(seconds))
+
+    def _touch(self, doc: dict[str, Any], user: w.User) -> None:
+        doc["updated_at"] = self.stamp()
+        doc["updated_by"] = self._who(user.user_id)
+
+    @staticmethod
+    def _name_taken(docs: Iterable[dict[str, Any]], name: str, but: Any = None) -> bool:
+        return any(d["name"] == name and not d["is_deleted"] and d is not but for d in docs)
+
+    # personas
+    def persona(self, pid: str) -> dict[str, Any]:
+        doc = self.personas.get(pid)
+        if doc is None:
+            raise NotFound("Simulation persona not found.")
+        return doc
+
+    def create_persona(self, data: dict[str, Any], user: w.User) -> str:
+        with self.lock:
+            name = data["name"].strip()
+            if self._name_taken(self.personas.values(), name):
+                raise Conflict("A simulation persona with this name already exists.")
+            pid = self.new_id()
+            self._add_persona(
+                pid, name, data["role"].strip(), data["tags"], data["initial_version"], user.user_id
+            )
+            return pid
+
+    def update_persona(self, pid: str, tags: dict[str, Any] | None, user: w.User) -> None:
+        with self.lock:
+            doc = self.persona(pid)
+            if tags is not None:
+                doc["tags"] = tags
+            self._touch(doc, user)
+
+    def delete_persona(self, pid: str, user: w.User) -> None:
+        with self.lock:
+            doc = self.persona(pid)
+            if any(
+                u["persona_id"] == pid and not u["is_deleted"] for u in self.unit_tests.values()
+            ):
+                raise BadRequest("The simulation persona is used by a simulation unit test.")
+            doc["is_deleted"] = True
+            self._touch(doc, user)
+
+    def create_persona_version(
+        self, pid: str, data: dict[str, Any], version: int | None, user: w.User
+    ) -> int:
+        with self.lock:
+            self.persona(pid)
+            expected = len(self.persona_versions[pid]) + 1
+            if version is not None and version != expected:
+                raise BadRequest(f"The next version of this simulation persona is {expected}.")
+            return self.add_persona_version(pid, data, user.user_id)
+
+    def persona_version_list(self, pid: str) -> list[dict[str, Any]]:
+        self.persona(pid)
+        return self.persona_versions[pid]
+
+    # scenarios
+    def scenario(self, sid: str) -> dict[str, Any]:
+        doc = self.scenarios.get(sid)
+        if doc is None:
+            raise NotFound("Simulation scenario not found.")
+        return doc
+
+    def create_scenario(self, data: dict[str, Any], user: w.User) -> str:
+        with self.lock:
+            name = data["name"].strip()
+            if self._name_taken(self.scenarios.values(), name):
+                raise Conflict("A simulation scenario with this name already exists.")
+            sid = self.new_id()
+            self._add_scenario(sid, name, data["tags"], data["initial_version"], user.user_id)
+            return sid
+
+    def update_scenario(self, sid: str, tags: dict[str, Any] | None, user: w.User) -> None:
+        with self.lock:
+            doc = self.scenario(sid)
+            if tags is not None:
+                doc["tags"] = tags
+            self._touch(doc, user)
+
+    def delete_scenario(self, sid: str, user: w.User) -> None:
+        with self.lock:
+            doc = self.scenario(sid)
+            if any(
+                u["scenario_id"] == sid and not u["is_deleted"] for u in self.unit_tests.values()
+            ):
+                raise BadRequest("The simulation scenario is used by a simulation unit test.")
+            doc["is_deleted"] = True
+            self._touch(doc, user)
+
+    def create_scenario_version(
+        self, sid: str, data: dict[str, Any], version: int | None, user: w.User
+    ) -> int:
+        with self.lock:
+            self.scenario(sid)
+            expected = len(self.scenario_versions[sid]) + 1
+            if version is not None and version != expected:
+                raise BadRequest(f"The next version of this simulation scenario is {expected}.")
+            return self.add_scenario_version(sid, data, user.user_id)
+
+    def scenario_version_list(self, sid: str) -> list[dict[str, Any]]:
+        self.scenario(sid)
+        return self.scenario_versions[sid]
+
+    # unit tests
+    def unit_test(self, uid: str) -> dict[str, Any]:
+        doc = self.unit_tests.get(uid)
+        if doc is None:
+            raise NotFound("Simulation unit test not found.")
+        return doc
+
+    def _check_unit_test_refs(self, data: dict[str, Any]) -> None:
+        if data.get("persona_id") is not None:
+            p = self.personas.get(data["persona_id"])
+            if p is None or p["is_deleted"]:
+                raise NotFound("Simulation persona not found.")
+        if data.get("scenario_id") is not None:
+            s = self.scenarios.get(data["scenario_id"])
+            if s is None or s["is_deleted"]:
+                raise NotFound("Simulation scenario not found.")
+        for c in data.get("success_criterions") or []:
+            metric = self.metrics.get(c["metric_id"])
+            if metric is None or metric["is_deleted"]:
+                raise NotFound(f"Metric {c['metric_id']} not found.")
+            if metric["metric_value_type"] != c["criterion"]["type"]:
+                raise BadRequest(
+                    f"The success criterion {c['name']!r} is {c['criterion']['type']} but metric "
+                    f"{c['metric_id']} is {metric['metric_value_type']}."
+                )
+
+    def create_unit_test(self, data: dict[str, Any], user: w.User) -> str:
+        with self.lock:
+            self._check_unit_test_refs(data)
+            name = data["name"].strip()
+            if self._name_taken(self.unit_tests.values(), name):
+                raise Conflict("A simulation unit test with this name already exists.")
+            uid = self.new_id()
+            self.unit_tests[uid] = self._unit_test_doc(
+                uid, name, data["description"], data["service_id"],
+                data["service_version_set_name"], data["persona_id"], data["scenario_id"],
+                data["max_interactions"], data["success_criterions"], data["tags"], user.user_id,
+            )  # fmt: skip
+            return uid
+
+    def update_unit_test(self, uid: str, data: dict[str, Any], user: w.User) -> None:
+        """``data``: the fields sent (not null)."""
+        with self.lock:
+            doc = self.unit_test(uid)
+            self._check_unit_test_refs(data)
+            for key in (
+                "description", "service_id", "service_version_set_name", "persona_id",
+                "scenario_id", "max_interactions", "success_criterions",
+            ):  # fmt: skip
+                if key in data:
+                    doc[key] = data[key]
+            if "tags" in data:
+                doc["_tags"] = data["tags"]
+                doc["tags"] = _tags_list(data["tags"])
+            if "run_count" in data:
+                doc["_run_count"] = data["run_count"]
+            self._touch(doc, user)
+
+    def delete_unit_test(self, uid: str, user: w.User) -> None:
+        with self.lock:
+            doc = self.unit_test(uid)
+            if any(
+                r["unit_test_id"] == uid and not s["is_deleted"]
+                for s in self.sets.values()
+                for r in s["unit_test_runs"]
+            ):
+                raise BadRequest("The simulation unit test is used by a unit test set.")
+            doc["is_deleted"] = True
+            self._touch(doc, user)
+
+    # unit test sets
+    def unit_test_set(self, sid: str) -> dict[str, Any]:
+        doc = self.sets.get(sid)
+        if doc is None:
+            raise NotFound("Simulation unit test set not found.")
+        return doc
+
+    def _check_set_runs(self, runs: list[dict[str, Any]]) -> None:
+        for r in runs:
+            doc = self.unit_tests.get(r["unit_test_id"])
+            if doc is None or doc["is_deleted"]:
+                raise NotFound(f"Simulation unit test {r['unit_test_id']} not found.")
+
+    def create_set(self, data: dict[str, Any], user: w.User) -> str:
+        with self.lock:
+            self._check_set_runs(data["unit_test_runs"])
+            name = data["name"].strip()
+            if self._name_taken(self.sets.values(), name):
+                raise Conflict("A simulation unit test set with this name already exists.")
+            sid = self.new_id()
+            runs = [[r["unit_test_id"], r["run_count"]] for r in data["unit_test_runs"]]
+            self.sets[sid] = self._set_doc(
+                sid, name, data["description"], runs, data["tags"], user.user_id
+            )
+            return sid
+
+    def update_set(self, sid: str, changes: dict[str, Any], user: w.User) -> None:
+        """``changes``: any of ``name``, ``description``, ``unit_test_runs``, ``tags``."""
+        with self.lock:
+            doc = self.unit_test_set(sid)
+            if "name" in changes:
+                name = changes["name"].strip()
+                if self._name_taken(self.sets.values(), name, but=doc):
+                    raise Conflict("A simulation unit test set with this name already exists.")
+                doc["name"] = name
+            if "description" in changes:
+                description = changes["description"]
+                doc["description"] = description if isinstance(description, str) else None
+            if "unit_test_runs" in changes:
+                runs = changes["unit_test_runs"]
+                self._check_set_runs(runs)
+                doc["unit_test_runs"] = [
+                    {"unit_test_id": r["unit_test_id"], "run_count": r["run_count"]} for r in runs
+                ]
+            if "tags" in changes:
+                doc["_tags"] = changes["tags"]
+                doc["tags"] = _tags_list(changes["tags"])
+            self._touch(doc, user)
+
+    def delete_set(self, sid: str, user: w.User) -> None:
+        with self.lock:
+            doc = self.unit_test_set(sid)
+            doc["is_deleted"] = True
+            self._touch(doc, user)
+
+    # runs
+    def list_runs(
+        self,
+        user: w.User,
+        *,
+        ids: list[str],
+        set_ids: list[str],
+        creators: list[str],
+        created_after: datetime | None,
+        created_before: datetime | None,
+        is_completed: bool | None,
+        failed_metrics: bool | None,
+        errored: bool | None,
+    ) -> list[dict[str, Any]]:
+        """Run instances as ``user`` sees them, in creation order."""
+        with self.lock:
+            instances = []
+            for run in [] if "runs" in user.hidden else self.runs.values():
+                if ids and run.id not in ids:
+                    continue
+                if set_ids and run.set_id not in set_ids:
+                    continue
+                if creators and f"{self.org},{run.user_id}" not in creators:
+                    continue
+                created = self.clock.at(run.created)
+                if created_after is not None and created < _aware(created_after):
+                    continue
+                if created_before is not None and created > _aware(created_before):
+                    continue
+                inst = self.run_instance(run, user.denied_permissions)
+                if is_completed is not None and inst["is_completed"] != is_completed:
+                    continue
+                if failed_metrics is not None and inst["failed_metrics"] != failed_metrics:
+                    continue
+                if errored is not None and inst["errored"] != errored:
+                    continue
+                instances.append(inst)
+            return instances
+
+    def artifacts_link(self, rid: str) -> tuple[str, str]:
+        """(presigned path, expiry) of a run's artifacts."""
+        with self.lock:
+            run = self.get_run(rid)
+            if not self.artifacts_ready(run, self.now()):
+                raise BadRequest(
+                    "The artifacts for the unit test set run are not yet available for retrieval"
+                )
+            return self.presign(run)
+
+    def evaluation_page(
+        self,
+        run_ids: list[str],
+        keep: Callable[[EvaluationRef], bool],
+        sort_by: list[str],
+        limit: int,
+        token: int,
+    ) -> tuple[list[dict[str, Any]], bool, int | None, list[str]]:
+        """(documents of the page, has_more, next token, metric ids of every match)."""
+        with self.lock:
+            refs = [e for e in self.evaluation_refs(run_ids) if keep(e)]
+            for spec in reversed(sort_by):
+                if spec.lstrip("+-") != "created_at":
+                    raise invalid(
+                        ["query", "sort_by"],
+                        "Unsupported sort field; supported: ['created_at']",
+                        spec,
+                    )
+                refs.sort(key=lambda e: e.at, reverse=spec.startswith("-"))
+            chunk, more, nxt = _paged(refs, limit, token)
+            docs = [self.evaluation_doc(e) for e in chunk]
+        return docs, more, nxt, sorted({e.metric_id for e in refs})
 
     # -- presigned URLs ----------------------------------------------------------------------
     def sign(self, token: str, expires: int) -> str:
