@@ -206,6 +206,8 @@ class World:
         unknown = set(overrides) - set(Options.__dataclass_fields__)
         if unknown:
             raise WorldError(f"{self.source}: unknown emulator option(s) {sorted(unknown)}")
+        if overrides.get("pair_order", PAIR_ORDERS[0]) not in PAIR_ORDERS:
+            raise WorldError(f"{self.source}: 'pair_order' must be one of {list(PAIR_ORDERS)}")
         return replace(self, options=replace(self.options, **overrides))
 
     def metric(self, metric_id: str) -> Metric:

@@ -86,6 +86,17 @@ def test_bundled_demo_world_loads() -> None:
             lambda d: d["unit_tests"][0].update(random={"pass_rate": 2}),
             "within 0..1",
         ),
+        (lambda d: d.update(emulator={"partial_results": "yes"}), "'partial_results' must be"),
+        (lambda d: d.update(emulator={"pair_order": "random"}), "'pair_order' must be one of"),
+        (
+            lambda d: d.update(
+                users=[{"user_id": "u", "api_key_id": "k", "api_key": "s", "hidden": ["metrics"]}]
+            ),
+            "'hidden' must be a list of ['runs', 'sets']",
+        ),
+        (lambda d: d["sets"][0].update(artifacts="no"), "'artifacts' must be true or false"),
+        (lambda d: d.update(faults={"drop_fields": "metric_version"}), "drop_fields"),
+        (lambda d: d.update(faults={"processed_errors": 1.5}), "processed_errors"),
     ],
 )
 def test_bad_worlds_say_what_is_wrong(mutate: Any, message: str) -> None:
@@ -220,3 +231,23 @@ def test_bad_faults_in_the_world_are_world_errors() -> None:
         World.from_dict(_minimal(faults={"error_rate": 2}))
     with pytest.raises(WorldError, match=r"\[faults\].*unknown field"):
         World.from_dict(_minimal(faults={"eror_rate": 0.5}))
+
+
+def test_misbehaviour_keys_are_read() -> None:
+    data = _minimal()
+    data["emulator"] = {"partial_results": True, "pair_order": "rotated"}
+    data["users"] = [
+        {"user_id": "u", "api_key_id": "k", "api_key": "s", "hidden": ["runs", "sets"]}
+    ]
+    data["sets"][0]["artifacts"] = False
+    data["faults"] = {"add_fields": {"new": 1}, "processed_drops": 2}
+    world = World.from_dict(data)
+    assert (world.options.partial_results, world.options.pair_order) == (True, "rotated")
+    assert world.users[0].hidden == frozenset({"runs", "sets"})
+    assert world.sets[0].artifacts is False
+    assert world.faults == {"add_fields": {"new": 1}, "processed_drops": 2}
+    defaults = World.from_dict(_minimal())
+    assert (defaults.options.partial_results, defaults.options.pair_order) == (False, "session")
+    assert defaults.users[0].hidden == frozenset() and defaults.sets[0].artifacts is True
+    with pytest.raises(WorldError, match="pair_order"):
+        defaults.with_options(pair_order="sideways")
