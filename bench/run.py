@@ -225,7 +225,7 @@ def sequential_baseline(emu: Emulator, set_ids: list[str]) -> float:
             while True:
                 time.sleep(interval)
                 runs = api.list_runs(ids=[run_id])
-                if runs and runs[0].is_completed:
+                if runs and runs[0]["is_completed"]:
                     break
                 interval = max(min(interval * 1.5, POLL_MAX), POLL_FLOOR)
         return time.perf_counter() - start
@@ -406,7 +406,7 @@ def measure_download(size: Size) -> dict[str, Any]:
             deadline = time.monotonic() + 30
             while True:
                 runs = api.list_runs(ids=[run_id])
-                if runs and runs[0].is_completed and runs[0].artifacts_generated:
+                if runs and runs[0]["is_completed"] and runs[0]["artifacts_generated"]:
                     break
                 if time.monotonic() > deadline:
                     raise RuntimeError("artifacts were never generated")

@@ -355,6 +355,15 @@ class Coordinator:
 
         self._update_records(change)
 
+    # ------------------------------------------------------------------ items (xdist)
+    def publish_items(self, items: Mapping[str, Mapping[str, Any]]) -> None:
+        """Workers' Amigo items (node id -> set id, position, ...), for the controller to report
+        those still waiting when the session is interrupted."""
+        self.state.update("items.json", lambda known: {**known, **items}, {})
+
+    def published_items(self) -> dict[str, dict[str, Any]]:
+        return dict(self.state.read("items.json", {}, fresh=True))
+
     # ------------------------------------------------------------------ snapshot
     def snapshot(self) -> dict[str, Any]:
         return self.state.read("snapshot.json", None) or _empty_snapshot()

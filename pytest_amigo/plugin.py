@@ -17,7 +17,7 @@ import warnings
 from collections.abc import Generator
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from _pytest.config import ExitCode
@@ -65,6 +65,8 @@ def pytest_configure(config: pytest.Config) -> None:
     session = AmigoSession(config)
     config.pluginmanager.register(session, "amigo-session")
     config.add_cleanup(session.cleanup)
+    if session.settings.set_ids or session.settings.ini_set_ids or session.settings.run_ids:
+        session._handle_sigterm()  # a cancelled CI job may come at any moment from now on
 
 
 class AmigoSession:
@@ -91,17 +93,35 @@ class AmigoSession:
         self._reported: set[str] = set()
         self._previous_sigterm: Any = None
         self._ended_normally = False
+        self._sigterm_deliverable = False  # pytest can handle KeyboardInterrupt from now on
+        self._sigterm_pending = False
 
     def _handle_sigterm(self) -> None:
         """A cancelled CI job sends SIGTERM: treat it as Ctrl-C so this session's runs are
-        cancelled and the reports written. Only once Amigo items run, and only over the default."""
+        cancelled and the reports written. Installed on the controller (or single process) as
+        soon as Amigo work is known, and only over the default handler."""
         if self.is_worker or self._previous_sigterm is not None:
             return
         if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
             try:
-                self._previous_sigterm = signal.signal(signal.SIGTERM, _sigterm_to_interrupt)
+                self._previous_sigterm = signal.signal(signal.SIGTERM, self._on_sigterm)
             except ValueError:  # not the main thread
                 self._previous_sigterm = None
+
+    def _on_sigterm(self, signum: int, frame: Any) -> None:
+        # Before the session proper starts (xdist starting its workers), a KeyboardInterrupt
+        # would skip pytest's end of session (no JUnit, workers left running): hold it until
+        # collection starts.
+        if self._sigterm_deliverable:
+            raise KeyboardInterrupt("SIGTERM")
+        self._sigterm_pending = True
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_collection(self, session: pytest.Session) -> None:
+        self._session = session
+        self._sigterm_deliverable = True
+        if self._sigterm_pending:
+            raise KeyboardInterrupt("SIGTERM")
 
     # ------------------------------------------------------------------ API
     def _make_api(self) -> Any:
@@ -208,6 +228,20 @@ class AmigoSession:
         amigo_items = [(item, ref) for item in items if (ref := ref_of(item)) is not None]
         if not amigo_items:
             return
+        self._handle_sigterm()  # no-op on workers
+        if self.is_worker:  # the controller reports what is left when it is interrupted
+            self.coordinator.publish_items(
+                {
+                    item.nodeid: {
+                        "set_id": ref.set_id,
+                        "position": ref.position,
+                        "min_pass_rate": ref.min_pass_rate,
+                        "enforce_verdict": ref.enforce_verdict,
+                        "location": list(item.location),
+                    }
+                    for item, ref in amigo_items
+                }
+            )
         # pytest-timeout: Amigo items follow the Amigo budget, not a global --timeout.
         has_timeout = self.config.pluginmanager.hasplugin("timeout")
         timeout = (
@@ -302,7 +336,9 @@ class AmigoSession:
     def result_of(self, item: pytest.Item) -> AmigoResult | None:
         return self.results.get(item.nodeid)
 
-    def _result(self, ref: UnitTestRef, obs: Observation) -> AmigoResult:
+    def _result(
+        self, ref: UnitTestRef, obs: Observation, *, interrupted: bool = False
+    ) -> AmigoResult:
         record = obs.record
         if record.run_id is None or record.error:
             reason = printable(f"set {ref.set.name!r}: {record.error}")
@@ -332,6 +368,23 @@ class AmigoSession:
             verdict = _judge(
                 ref, obs.run, record, obs.evaluations, self.settings.min_valid_sessions
             )
+        if interrupted and verdict.outcome == "pending":
+            verdict = judge_unfinished(
+                ref.unit_test,
+                ref.position,
+                obs.run,
+                why="interrupted",
+                occurrence=ref.occurrence,
+                evaluations=obs.evaluations,
+            )
+            if record.cancelled:
+                verdict = replace(verdict, reason=f"{verdict.reason}; run {run_id} cancelled")
+            else:
+                verdict = replace(
+                    verdict,
+                    reason=f"{verdict.reason}; run {run_id} left running: report it later "
+                    f"with pytest --amigo-run={run_id}",
+                )
         text = explain(
             verdict,
             obs.evaluations,
@@ -397,24 +450,56 @@ class AmigoSession:
         self.summary.add(report)
 
     def pytest_keyboard_interrupt(self) -> None:
-        """Report the items whose results were already in when the session was interrupted."""
+        """Ctrl-C or SIGTERM: cancel this session's runs, then report every Amigo item not yet
+        reported: its verdict if its result was in, else an error saying what became of its run.
+        """
         session = getattr(self, "_session", None)
-        if session is None or self.is_worker:
+        if session is None or self.is_worker or not self.coordinator.records():
             return
+        self.coordinator.poll_if_due(force=True)  # report what is in, cancel only what runs
+        self._cancel("interrupted")
         snap = self.coordinator.snapshot()
         records = self.coordinator.records()
-        for item in session.items:
-            ref = ref_of(item)
-            record = records.get(ref.set_id) if ref else None
-            if ref is None or record is None or item.nodeid in self._reported:
+        for nodeid, location, keywords, ref in self._interrupted_items(session):
+            record = records.get(ref.set_id)
+            if record is None or nodeid in self._reported:
                 continue
             run = snap["runs"].get(record.run_id or "")
-            observation = Observation(record, run, snap["evaluations"], None, False)
-            result = self._result(ref, observation)
-            if result.verdict is None or result.verdict.outcome == "pending":
-                continue
-            for report in _reports_for(item, result):
+            failure = snap["poll_fatal"].get(record.run_id or "")
+            observation = Observation(record, run, snap["evaluations"], None, False, failure)
+            result = self._result(ref, observation, interrupted=True)
+            for report in _reports_for(nodeid, location, keywords, result):
                 self.config.hook.pytest_runtest_logreport(report=report)
+
+    def _interrupted_items(
+        self, session: pytest.Session
+    ) -> list[tuple[str, tuple[str, int | None, str], dict[str, Literal[1]], UnitTestRef]]:
+        """The Amigo items of the session: collected here, or (xdist) published by workers."""
+        found: list[
+            tuple[str, tuple[str, int | None, str], dict[str, Literal[1]], UnitTestRef]
+        ] = []
+        for item in getattr(session, "items", None) or []:
+            if (ref := ref_of(item)) is not None:
+                keywords: dict[str, Literal[1]] = dict.fromkeys(item.keywords, 1)
+                found.append((item.nodeid, item.location, keywords, ref))
+        if found:
+            return found
+        refs: dict[tuple[str, float | None, bool], list[UnitTestRef]] = {}
+        for nodeid, entry in self.coordinator.published_items().items():
+            key = (entry["set_id"], entry["min_pass_rate"], entry["enforce_verdict"])
+            if key not in refs:
+                try:
+                    unit_set = self.coordinator.definitions([key[0]], origin="the workers")[key[0]]
+                except DefinitionError:
+                    continue
+                refs[key] = [
+                    r for _, r in refs_for(unit_set, min_pass_rate=key[1], enforce_verdict=key[2])
+                ]
+            if entry["position"] < len(refs[key]):
+                path, line, name = entry["location"]
+                marks: dict[str, Literal[1]] = {"amigo": 1, nodeid.split("::")[-1]: 1}
+                found.append((nodeid, (path, line, name), marks, refs[key][entry["position"]]))
+        return found
 
     # ------------------------------------------------------------------ xdist
     @pytest.hookimpl(optionalhook=True)
@@ -490,7 +575,12 @@ def _judge(
     )
 
 
-def _reports_for(item: pytest.Item, result: AmigoResult) -> list[pytest.TestReport]:
+def _reports_for(
+    nodeid: str,
+    location: tuple[str, int | None, str],
+    keywords: dict[str, Literal[1]],
+    result: AmigoResult,
+) -> list[pytest.TestReport]:
     """Setup, call and teardown reports for an item judged without being run (interruption)."""
     problem: AmigoProblem | None = None
     if result.outcome == "error":
@@ -507,11 +597,11 @@ def _reports_for(item: pytest.Item, result: AmigoResult) -> list[pytest.TestRepo
         bad = problem is not None and when == failed_when
         reports.append(
             pytest.TestReport(
-                item.nodeid,
-                item.location,
-                dict.fromkeys(item.keywords, 1),
+                nodeid,
+                location,
+                keywords,
                 "failed" if bad else "passed",
-                longrepr(problem, item.location) if bad and problem else None,
+                longrepr(problem, location) if bad and problem else None,
                 when,
                 user_properties=props,
                 start=now,
@@ -520,10 +610,6 @@ def _reports_for(item: pytest.Item, result: AmigoResult) -> list[pytest.TestRepo
             )
         )
     return reports
-
-
-def _sigterm_to_interrupt(signum: int, frame: Any) -> None:
-    raise KeyboardInterrupt("SIGTERM")
 
 
 def ref_of(item: pytest.Item) -> UnitTestRef | None:

@@ -136,7 +136,7 @@ class Harness:
         sig: int = signal.SIGINT,
         ready: str | None = None,
     ) -> Session:
-        """Start pytest, send ``sig`` after ``after`` seconds (or once ``ready`` is logged)."""
+        """Start pytest, send ``sig`` ``after`` seconds (after ``ready`` is logged, if given)."""
         self.reset_log()
         proc = subprocess.Popen(
             self.command(sets, *args),
@@ -146,6 +146,12 @@ class Harness:
             stderr=subprocess.STDOUT,
             text=True,
         )
+        if ready is not None:  # wait (bounded) for the emulator to see that request first
+            give_up = time.monotonic() + 120
+            while time.monotonic() < give_up and proc.poll() is None:
+                if any(e["operation_id"] == ready for e in self.requests()["log"]):
+                    break
+                time.sleep(0.05)
         deadline = time.monotonic() + after
         while time.monotonic() < deadline:
             time.sleep(0.1)

@@ -14,6 +14,14 @@ CANCEL = "cancel-simulation-unit-test-set-run"
 POLL = "get-simulation-unit-test-set-runs"
 
 
+def messages(junit: object) -> dict[str, str]:
+    root = ET.parse(str(junit)).getroot()
+    return {
+        case.get("name") or "": " ".join((c.get("message") or "") + (c.text or "") for c in case)
+        for case in root.iter("testcase")
+    }
+
+
 def outcomes(junit: object) -> dict[str, str]:
     root = ET.parse(str(junit)).getroot()
     found = {}
@@ -28,22 +36,47 @@ def test_interruption_cancels_started_runs_and_reports_results_already_in(harnes
     h = harness_for(world({"Slow": 120.0, "Quick": 0.5}))
     slow, quick = h.set_ids("Slow", "Quick")
     # The slow set's item runs first and waits; the quick set's result arrives meanwhile.
-    session = h.interrupt([slow, quick], after=5.0, sig=sig)
+    session = h.interrupt([slow, quick], after=2.0, sig=sig, ready=CREATE)
     assert session.returncode == 2, session.output
     assert session.count(CREATE) == 2
     assert session.count(CANCEL) == 1  # only the unfinished (slow) run
     assert "cancelled run" in session.output
-    assert outcomes(session.junit) == {"Quick unit": "passed"}
+    # Issue 7.14: the item still waiting is in the JUnit too, as an error saying what happened.
+    assert outcomes(session.junit) == {"Quick unit": "passed", "Slow unit": "error"}
+    assert "cancelled" in messages(session.junit)["Slow unit"]
     assert "scale-secret-key-1" not in session.output
 
 
 def test_interruption_under_xdist_cancels_runs(harness_for):
     h = harness_for(world({"Slow A": 120.0, "Slow B": 120.0}))
-    session = h.interrupt(h.set_ids("Slow A", "Slow B"), "-n", "2", after=8.0, sig=signal.SIGTERM)
+    session = h.interrupt(
+        h.set_ids("Slow A", "Slow B"), "-n", "2", after=3.0, sig=signal.SIGTERM, ready=CREATE
+    )
     assert session.returncode == 2, session.output
     assert session.count(CREATE) == 2
     assert session.count(CANCEL) == 2, session.output
-    assert session.junit.exists()
+    # Issue 7.14: the controller reports the workers' waiting items (JUnit used to say "no tests").
+    assert outcomes(session.junit) == {"Slow A unit": "error", "Slow B unit": "error"}
+    assert all("cancelled" in m for m in messages(session.junit).values())
+
+
+def test_sigterm_while_xdist_workers_start_still_writes_junit(harness_for):
+    # Issue 7.14: a SIGTERM while xdist started its workers killed pytest outright (no JUnit,
+    # workers left running). The signal is sent from within the controller's session start,
+    # where xdist brings its workers up, so the moment is exact.
+    h = harness_for(world({"Slow A": 120.0}))
+    (h.tmp / "conftest.py").write_text(
+        "import os, signal, pytest\n"
+        "@pytest.hookimpl(trylast=True)\n"
+        "def pytest_sessionstart(session):\n"
+        "    if not hasattr(session.config, 'workerinput'):\n"
+        "        os.kill(os.getpid(), signal.SIGTERM)\n"
+    )
+    session = h.run(h.set_ids("Slow A"), "-n", "2", timeout=120)
+    assert session.returncode == 2, session.output
+    assert session.junit.exists(), session.output
+    # the workers may have started the run meanwhile: then it was cancelled, not left running
+    assert session.count(CANCEL) == session.count(CREATE), session.output
 
 
 def test_attached_runs_are_not_cancelled(harness_for):
@@ -60,7 +93,7 @@ def test_attached_runs_are_not_cancelled(harness_for):
         headers={"Authorization": f"Bearer {token}"},
     )
     assert created.status_code == 201
-    session = h.interrupt([slow], after=5.0)
+    session = h.interrupt([slow], after=2.0, ready=CREATE)
     assert session.count(CREATE) == 1  # the 409, then attached
     assert session.count(CANCEL) == 0, session.output
 
