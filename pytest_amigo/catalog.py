@@ -131,4 +131,5 @@ def _to_domain(
         name=instance.name,
         unit_tests=tuple(members),
         description=instance.description or "",
+        last_run_id=instance.last_triggered_run_id,
     )

@@ -257,7 +257,44 @@ class Coordinator:
                 log.warning("pytest-amigo: %s; retrying", lost)
                 self.sleep(delay)
                 delay = min(delay * 2, 8.0)
+                found = self._run_created_since_collection(set_id)
+                if found is not None:  # the lost create was processed (and may be done by now)
+                    note = f"started run {found} (its create answer was lost: {lost})"
+                    return RunRecord(set_id, found, True, note, now)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _run_created_since_collection(self, set_id: str) -> str | None:
+        """This user's run of the set created after collection read the set, if any.
+
+        The set's ``last_triggered_run_id`` as collection read it is the baseline: a run of
+        ours newer than that one can only come from this session's create."""
+        user_id = self.api.user_id
+        cached = self.state.read("definitions.json", {}).get(set_id)
+        if not user_id or not isinstance(cached, dict):
+            return None
+        try:
+            mine = self.api.list_runs(
+                set_ids=[set_id],
+                creators=[f"{self.api.organization_id},{user_id}"],
+                sort_by=["-created_at"],
+                limit=1,
+            )
+            if not mine:
+                return None
+            newest = _dump(mine[0])
+            baseline = cached.get("last_run_id")
+            if baseline is None:
+                return str(newest["id"])
+            if newest["id"] == baseline:
+                return None
+            before = self.api.list_runs(ids=[baseline])
+        except API_ERRORS:
+            return None
+        if not before:
+            return None
+        created = str(newest.get("created_at") or "")
+        previous = str(_dump(before[0]).get("created_at") or "")
+        return str(newest["id"]) if _parse_time(created) > _parse_time(previous) else None
 
     def _recover_lost_create(self, set_id: str, now: float, lost: str) -> RunRecord:
         try:
@@ -672,6 +709,40 @@ class Coordinator:
         return cancelled, left
 
     # ------------------------------------------------------------------ end of session
+    def missing_artifacts(self) -> dict[str, str]:
+        """Artifact paths reported for runs whose file is not there, with the reason."""
+        if self.settings.artifacts_dir is None:
+            return {}
+        snap = self.snapshot()
+        missing: dict[str, str] = {}
+        for record in self.records().values():
+            if record.run_id is None:
+                continue
+            path = artifacts_path(self.settings.artifacts_dir, record.run_id)
+            if path.exists():
+                continue
+            run = snap["runs"].get(record.run_id) or {}
+            entry = snap["artifacts"].get(record.run_id) or {}
+            if "error" in entry:
+                reason = str(entry["error"])
+            elif record.run_id in snap["poll_fatal"]:
+                reason = "the run could not be read, so its artifacts could not be fetched"
+            elif record.cancelled:
+                reason = f"this session cancelled the run ({record.cancelled})"
+            elif run.get("errored"):
+                reason = "the run errored and no artifacts were generated"
+            elif not run.get("is_completed"):
+                reason = "the run had not finished when the session ended"
+            elif not run.get("artifacts_generated"):
+                reason = (
+                    "the run's artifacts were not generated within amigo_artifacts_wait "
+                    f"({self.settings.artifacts_wait:g} s)"
+                )
+            else:
+                reason = "the artifacts were not downloaded"
+            missing[str(path)] = reason
+        return missing
+
     def finish_artifacts(self) -> None:
         """Wait (bounded) for the artifacts of completed runs and download them."""
         if self.settings.artifacts_dir is None or self.settings.artifacts_wait <= 0:

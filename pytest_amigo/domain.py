@@ -123,6 +123,7 @@ class UnitTestSet:
     name: str
     unit_tests: tuple[UnitTest, ...] = field(default_factory=tuple)
     description: str = ""
+    last_run_id: str | None = None  # the set's newest run when it was read (anyone's)
 
 
 def set_to_json(s: UnitTestSet) -> dict[str, Any]:
@@ -130,6 +131,7 @@ def set_to_json(s: UnitTestSet) -> dict[str, Any]:
         "id": s.id,
         "name": s.name,
         "description": s.description,
+        "last_run_id": s.last_run_id,
         "unit_tests": [
             {
                 "id": u.id,
@@ -151,6 +153,7 @@ def set_from_json(data: dict[str, Any]) -> UnitTestSet:
         id=data["id"],
         name=data["name"],
         description=data.get("description") or "",
+        last_run_id=data.get("last_run_id"),
         unit_tests=tuple(
             UnitTest(
                 id=u["id"],

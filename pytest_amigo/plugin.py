@@ -14,6 +14,7 @@ import sys
 import tempfile
 import time
 import warnings
+import xml.etree.ElementTree as ET
 from collections.abc import Generator
 from dataclasses import replace
 from pathlib import Path
@@ -29,6 +30,7 @@ from .coordinator import Coordinator, Observation, RunRecord, artifacts_path
 from .domain import UnitTestSet
 from .explain import explain
 from .fixtures import amigo_emulator, amigo_emulator_factory
+from .junit_artifacts import settle
 from .outcome import (
     AmigoError,
     AmigoFailure,
@@ -93,6 +95,8 @@ class AmigoSession:
         self._reported: set[str] = set()
         self._previous_sigterm: Any = None
         self._ended_normally = False
+        xmlpath = getattr(config.option, "xmlpath", None)  # as junitxml resolves it, now
+        self._xmlpath = Path(os.path.abspath(xmlpath)) if xmlpath else None
         self._sigterm_deliverable = False  # pytest can handle KeyboardInterrupt from now on
         self._sigterm_pending = False
 
@@ -526,6 +530,16 @@ class AmigoSession:
         cancelled, left = self.coordinator.cancel_started(why, set_ids=set_ids)
         self.summary.left_running += [r for r in left if r not in self.summary.left_running]
         return cancelled
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        """JUnit is written by now: drop references to artifacts that never arrived."""
+        xmlpath = self._xmlpath
+        if self.is_worker or xmlpath is None or not self.coordinator.state.root.exists():
+            return
+        try:
+            settle(xmlpath, self.coordinator.missing_artifacts())
+        except (OSError, ET.ParseError) as exc:
+            sys.stderr.write(f"pytest-amigo: could not update {xmlpath}: {exc}\n")
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self.is_worker:

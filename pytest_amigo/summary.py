@@ -54,6 +54,7 @@ class SetSummary:
         if not self.sets and not cancelled and not self.left_running:
             return
         snap = coordinator.snapshot()
+        missing = coordinator.missing_artifacts()
         reporter.write_sep("=", "Amigo simulation sets")
         for set_id, tally in self.sets.items():
             total = len(tally.outcomes)
@@ -77,11 +78,19 @@ class SetSummary:
             )
             if record is not None and record.note and not record.started_here:
                 reporter.write_line(f"    {record.note}")
+            run = snap["runs"].get(tally.run_id or "") or {}
+            if run.get("errored"):
+                reporter.write_line(
+                    "    the run errored: only unit tests whose results were complete were judged"
+                )
             artifact = snap["artifacts"].get(tally.run_id)
+            gone = [
+                reason for path, reason in missing.items() if tally.run_id and tally.run_id in path
+            ]
             if artifact and "path" in artifact:
                 reporter.write_line(f"    artifacts: {artifact['path']}")
-            elif artifact and "error" in artifact:
-                reporter.write_line(f"    artifacts: {artifact['error']}")
+            elif gone:
+                reporter.write_line(f"    no artifacts: {gone[0]}")
         for run_id in cancelled:
             reporter.write_line(f"cancelled run {run_id} (started by this session)")
         for run_id in self.left_running:

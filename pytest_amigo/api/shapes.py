@@ -97,6 +97,7 @@ class UnitTestSetDefinition(_Lenient):
     description: str | None = None
     is_deleted: bool
     unit_test_runs: list[UnitTestRunCount]
+    last_triggered_run_id: str | None = None
 
 
 class SuccessCriterion(_Lenient):
