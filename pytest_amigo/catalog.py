@@ -8,20 +8,15 @@ matters (on the items) instead of as "no tests".
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 from amigo_sdk.errors import ForbiddenError
 
 from .api.shapes import SuccessCriterion, UnitTestDefinition, UnitTestSetDefinition
+from .contract import PERMISSION_SET
 from .domain import Criterion, UnitTest, UnitTestSet
-
-OBJECT_ID = re.compile(r"^[a-f0-9]{24}$")
-
-
-class DefinitionError(Exception):
-    """A set or run named by the user cannot be read; the message says what to do."""
+from .errors import DefinitionError
 
 
 class CatalogApi(Protocol):
@@ -34,16 +29,6 @@ class CatalogApi(Protocol):
     def list_unit_test_sets(self, *, ids: Sequence[str] = ...) -> list[UnitTestSetDefinition]: ...
 
     def list_unit_tests(self, *, ids: Sequence[str] = ...) -> list[UnitTestDefinition]: ...
-
-
-def check_object_id(value: str, what: str) -> str:
-    value = value.strip()
-    if not OBJECT_ID.match(value):
-        raise DefinitionError(
-            f"{what} {value!r} is not an Amigo id (24 lowercase hex characters, "
-            "e.g. 66aa00000000000000000001). Copy the id from the Amigo dashboard or API."
-        )
-    return value
 
 
 def load_sets(api: CatalogApi, set_ids: Iterable[str]) -> dict[str, UnitTestSet]:
@@ -82,7 +67,7 @@ def _not_visible(missing: Sequence[str], organization_id: str) -> str:
         "Either (1) the id is wrong: check --amigo-set / amigo_sets; or "
         f"(2) the set belongs to another organization: AMIGO_ORGANIZATION_ID is "
         f"{organization_id!r}; or (3) the API key's user lacks the permission "
-        "Simulation:GetSimulationUnitTestSet: the set list silently leaves out sets the caller "
+        f"{PERMISSION_SET}: the set list silently leaves out sets the caller "
         "may not read."
     )
 

@@ -1,25 +1,37 @@
-"""The collection tree: ``amigo`` (under the session) -> one node per set -> one item per unit test.
+"""Collection: the tree of sets and unit tests, the amigo_set marker, marks on Amigo items.
 
-Node ids are readable and stable: ``amigo::<set name>::<unit test name>``. A name never contains
-``::``; duplicate names get the unit test id as a parameter-like suffix (``name[<id>]``), and the
-same unit test listed twice in a set gets ``#2``.
+The tree: ``amigo`` (under the session) -> one node per set -> one item per unit test. Node ids
+are readable and stable: ``amigo::<set name>::<unit test name>``. A name never contains ``::``;
+duplicate names get the unit test id as a parameter-like suffix (``name[<id>]``), and the same
+unit test listed twice in a set gets ``#2``. Items depend on a ``Resolver`` (the item runner),
+never on the plugin objects that collect them.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any
+import warnings
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from typing import Any, Protocol
 
 import pytest
 
+from .context import Context
 from .domain import UnitTestSet
-from .outcome import AmigoError, AmigoFailure, UnitTestRef
-
-if TYPE_CHECKING:
-    from .plugin import AmigoSession
+from .errors import DefinitionError
+from .outcome import AmigoError, AmigoFailure, AmigoResult, UnitTestRef
 
 ROOT_NAME = "amigo"
+FIXTURE_PARAM = "amigo_unit_test"
+TIMEOUT_MARGIN = 120.0
+
+
+class Resolver(Protocol):
+    """What an item needs: its result, waited for and judged (the item runner)."""
+
+    def resolve(self, item: pytest.Item, ref: UnitTestRef) -> AmigoResult: ...
+
+    def result_of(self, item: pytest.Item) -> AmigoResult | None: ...
 
 
 def clean_name(name: str) -> str:
@@ -65,12 +77,21 @@ def refs_for(
 class AmigoRoot(pytest.Collector):
     """Session-level collector of the sets named by options, ini and --amigo-run."""
 
-    def __init__(self, *, amigo: AmigoSession, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        load: Callable[[], Sequence[UnitTestSet]],
+        resolver: Resolver,
+        min_pass_rate: float | None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
-        self.amigo = amigo
+        self.load = load  # read when collected: a bad id is a collection error, not a crash
+        self.resolver = resolver
+        self.min_pass_rate = min_pass_rate
 
     def collect(self) -> Iterator[pytest.Collector]:
-        sets = self.amigo.collected_sets()
+        sets = self.load()
         names = unique_names((s.name, s.id) for s in sets)
         for name, unit_set in zip(names, sets, strict=True):
             yield AmigoSetNode.from_parent(self, name=name, unit_set=unit_set)
@@ -83,8 +104,8 @@ class AmigoSetNode(pytest.Collector):
         self.add_marker(pytest.mark.amigo)
 
     def collect(self) -> Iterator[pytest.Item]:
-        amigo: AmigoSession = self.parent.amigo  # type: ignore[union-attr]
-        for name, ref in refs_for(self.unit_set, min_pass_rate=amigo.settings.min_pass_rate):
+        root: AmigoRoot = self.parent  # type: ignore[assignment]
+        for name, ref in refs_for(self.unit_set, min_pass_rate=root.min_pass_rate):
             yield AmigoItem.from_parent(self, name=name, ref=ref)
 
 
@@ -97,18 +118,206 @@ class AmigoItem(pytest.Item):
         self.add_marker(pytest.mark.amigo)
 
     @property
-    def amigo(self) -> AmigoSession:
-        return self.parent.parent.amigo  # type: ignore[union-attr]
+    def resolver(self) -> Resolver:
+        return self.parent.parent.resolver  # type: ignore[union-attr]
 
     def setup(self) -> None:
-        result = self.amigo.resolve(self, self.ref)
+        result = self.resolver.resolve(self, self.ref)
         if result.outcome == "error":
             raise AmigoError(result)
 
     def runtest(self) -> None:
-        result = self.amigo.result_of(self)
+        result = self.resolver.result_of(self)
         if result is not None and result.outcome == "failed":
             raise AmigoFailure(result)
 
     def reportinfo(self) -> tuple[Any, int | None, str]:
         return self.path, None, f"amigo: {self.ref.set.name} :: {self.ref.unit_test.name}"
+
+
+def ref_of(item: pytest.Item) -> UnitTestRef | None:
+    """The unit test an item reports: an Amigo item's, or a marker-parametrized test's."""
+    if isinstance(item, AmigoItem):
+        return item.ref
+    callspec = getattr(item, "callspec", None)
+    if callspec is not None:
+        value = callspec.params.get(FIXTURE_PARAM)
+        if isinstance(value, UnitTestRef):
+            return value
+    return None
+
+
+def xfail_reason(lines: Iterable[str], keys: set[str]) -> tuple[str, str] | None:
+    """The ``amigo_xfail`` line matching one of ``keys`` and its reason, if any.
+
+    Lines are ``KEY: reason``; KEY (a unit test name or id, or the item's name or node id) may
+    itself contain colons, so every colon is tried as the split."""
+    for line in lines:
+        for index, char in enumerate(line):
+            if char == ":" and line[:index].strip() in keys:
+                return line, line[index + 1 :].strip() or "listed in amigo_xfail"
+        if line.strip() in keys:
+            return line, "listed in amigo_xfail"
+    return None
+
+
+class Collection:
+    """Collection hooks: the Amigo tree, the amigo_set marker, marks and xfail on Amigo items."""
+
+    def __init__(self, ctx: Context, resolver: Resolver) -> None:
+        self.ctx = ctx
+        self.resolver = resolver
+
+    # -- which sets -------------------------------------------------------------------------
+    def _ini_sets_apply(self) -> bool:
+        """Sets from ini follow path selection: only when the run covers the project root."""
+        config = self.ctx.config
+        if config.args_source != pytest.Config.ArgsSource.ARGS:
+            return True
+        root = config.rootpath.resolve()
+        for arg in config.args:
+            path = (config.invocation_params.dir / arg.split("::")[0]).resolve()
+            if path == root or root.is_relative_to(path):
+                return True
+        return False
+
+    def wanted_set_ids(self) -> list[str]:
+        ids = list(self.ctx.settings.set_ids)
+        if self._ini_sets_apply():
+            ids += self.ctx.settings.ini_set_ids
+        return list(dict.fromkeys(ids))
+
+    def attached_runs(self) -> dict[str, str]:
+        """``--amigo-run``: set id -> run id."""
+        return {self.ctx.coordinator.set_of_run(r): r for r in self.ctx.settings.run_ids}
+
+    def collected_sets(self) -> list[UnitTestSet]:
+        try:
+            attach = self.attached_runs()
+            ids = self.wanted_set_ids() + [s for s in attach if s not in self.wanted_set_ids()]
+            if not ids:
+                return []
+            origin = "--amigo-set / amigo_sets / --amigo-run"
+            return list(self.ctx.coordinator.definitions(ids, origin=origin).values())
+        except DefinitionError as exc:
+            pytest.fail(f"pytest-amigo: {exc}", pytrace=False)
+
+    # -- hooks ------------------------------------------------------------------------------
+    @pytest.hookimpl(wrapper=True)
+    def pytest_make_collect_report(self, collector: pytest.Collector) -> Generator[None, Any, Any]:
+        report = yield
+        if (
+            isinstance(collector, pytest.Session)
+            and report.passed
+            and (self.wanted_set_ids() or self.ctx.settings.run_ids)
+        ):
+            root = AmigoRoot.from_parent(
+                collector,
+                name=ROOT_NAME,
+                nodeid=ROOT_NAME,
+                load=self.collected_sets,
+                resolver=self.resolver,
+                min_pass_rate=self.ctx.settings.min_pass_rate,
+            )
+            report.result.append(root)
+        return report
+
+    def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
+        marker = metafunc.definition.get_closest_marker("amigo_set")
+        if marker is None:
+            return
+        where = metafunc.definition.nodeid
+        if FIXTURE_PARAM not in metafunc.fixturenames:
+            pytest.fail(
+                f"{where}: a test marked amigo_set must request the "
+                "amigo_result fixture (def test_x(amigo_result): ...).",
+                pytrace=False,
+            )
+        if not marker.args:
+            pytest.fail(
+                f'{where}: amigo_set needs a set id: @pytest.mark.amigo_set("<24-hex set id>")',
+                pytrace=False,
+            )
+        rate = marker.kwargs.get("min_pass_rate", self.ctx.settings.min_pass_rate)
+        if rate is not None and not 0 < float(rate) <= 1:
+            pytest.fail(f"{where}: min_pass_rate must be in (0, 1]", pytrace=False)
+        try:
+            sets = self.ctx.coordinator.definitions(
+                [str(marker.args[0])], origin=f"amigo_set marker of {where}"
+            )
+        except DefinitionError as exc:
+            pytest.fail(f"pytest-amigo: {exc}", pytrace=False)
+        refs = refs_for(
+            next(iter(sets.values())),
+            min_pass_rate=None if rate is None else float(rate),
+            enforce_verdict=bool(marker.kwargs.get("enforce_verdict", True)),
+        )
+        metafunc.parametrize(
+            FIXTURE_PARAM, [r for _, r in refs], ids=[n for n, _ in refs], indirect=True
+        )
+
+    @pytest.hookimpl(tryfirst=True)  # before -k/-m deselection, to see every collected item
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        amigo_items = [(item, ref) for item in items if (ref := ref_of(item)) is not None]
+        if not amigo_items:
+            return
+        settings = self.ctx.settings
+        # pytest-timeout: Amigo items follow the Amigo budget, not a global --timeout.
+        timeout = None
+        if self.ctx.config.pluginmanager.hasplugin("timeout"):
+            timeout = pytest.mark.timeout(settings.timeout + TIMEOUT_MARGIN)
+        matched: set[str] = set()
+        for item, ref in amigo_items:
+            item.add_marker(pytest.mark.amigo)
+            if timeout is not None:
+                item.add_marker(timeout)
+            keys = {ref.unit_test.id, ref.unit_test.name, item.name, item.nodeid}
+            found = xfail_reason(settings.xfail_lines, keys)
+            if found is not None:
+                matched.add(found[0])
+                # Only verdict failures are expected: errors (timeouts, permissions,
+                # errored runs) still report as errors.
+                item.add_marker(
+                    pytest.mark.xfail(reason=found[1], strict=False, raises=AmigoFailure)
+                )
+        if self.ctx.is_worker:  # the controller reports what is left when it is interrupted
+            self.ctx.coordinator.publish_items(
+                {
+                    item.nodeid: {
+                        "set_id": ref.set_id,
+                        "position": ref.position,
+                        "min_pass_rate": ref.min_pass_rate,
+                        "enforce_verdict": ref.enforce_verdict,
+                        "location": list(item.location),
+                    }
+                    for item, ref in amigo_items
+                }
+            )
+        first_worker = getattr(self.ctx.config, "workerinput", {}).get("workerid", "gw0") == "gw0"
+        for line in settings.xfail_lines:
+            if line not in matched and first_worker:
+                warnings.warn(
+                    pytest.PytestConfigWarning(
+                        f"amigo_xfail entry matches no collected unit test: {line!r}"
+                    ),
+                    stacklevel=1,
+                )
+
+
+def published_refs(ctx: Context) -> list[tuple[str, tuple[str, int | None, str], UnitTestRef]]:
+    """The workers' Amigo items, as the xdist controller (which never collects) can know them."""
+    found = []
+    refs: dict[tuple[str, float | None, bool], list[UnitTestRef]] = {}
+    for nodeid, entry in ctx.coordinator.published_items().items():
+        key = (entry["set_id"], entry["min_pass_rate"], entry["enforce_verdict"])
+        if key not in refs:
+            try:
+                unit_set = ctx.coordinator.definitions([key[0]], origin="the workers")[key[0]]
+            except DefinitionError:
+                continue
+            pairs = refs_for(unit_set, min_pass_rate=key[1], enforce_verdict=key[2])
+            refs[key] = [r for _, r in pairs]
+        if entry["position"] < len(refs[key]):
+            path, line, name = entry["location"]
+            found.append((nodeid, (path, line, name), refs[key][entry["position"]]))
+    return found

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from .coordinator import result_failures
 from .settings import Settings
+from .snapshot import Snapshot
+from .verdict import result_failures
 
 TTY_INTERVAL = 1.0
 
@@ -49,9 +50,9 @@ class StatusLine:
         self._column = None
 
 
-def describe(snapshot: Mapping[str, Any], started_at: float | None, now: float) -> str:
+def describe(snapshot: Snapshot, started_at: float | None, now: float) -> str:
     """One status line: sets done, sessions done / total, failing so far, elapsed."""
-    runs = list(snapshot.get("runs", {}).values())
+    runs = list(snapshot.runs.values())
     total = done = failing = 0
     for run in runs:
         specs = run.get("unit_test_run_specs") or []
@@ -85,7 +86,7 @@ class Progress:
     def _enabled(self) -> bool:
         return not hasattr(self.config, "workerinput") and self.config.get_verbosity() >= 0
 
-    def watch(self, snapshot: Callable[[], Mapping[str, Any] | None]) -> None:
+    def watch(self, snapshot: Callable[[], Snapshot]) -> None:
         """Under xdist the waiting happens in workers, whose output nobody sees: the controller
         reads the shared snapshot in a background thread and prints the progress lines."""
         if not self._enabled() or self._thread is not None:
@@ -94,7 +95,7 @@ class Progress:
         def loop() -> None:
             while not self._stop.wait(1.0):
                 current = snapshot()
-                if current and current.get("runs"):
+                if current.runs:
                     self.tick(current, capture=False)
 
         self._thread = threading.Thread(target=loop, name="amigo-progress", daemon=True)
@@ -105,10 +106,10 @@ class Progress:
         if self._thread is not None:
             self._thread.join(timeout=2.0)
 
-    def tick(self, snapshot: Mapping[str, Any], *, capture: bool = True) -> None:
+    def tick(self, snapshot: Snapshot, *, capture: bool = True) -> None:
         if not self._enabled():
             return
-        if not snapshot.get("runs"):
+        if not snapshot.runs:
             return
         reporter = self.config.pluginmanager.get_plugin("terminalreporter")
         if reporter is None:

@@ -78,12 +78,12 @@ class SetSummary:
             )
             if record is not None and record.note and not record.started_here:
                 reporter.write_line(f"    {record.note}")
-            run = snap["runs"].get(tally.run_id or "") or {}
+            run = snap.run(tally.run_id) or {}
             if run.get("errored"):
                 reporter.write_line(
                     "    the run errored: only unit tests whose results were complete were judged"
                 )
-            artifact = snap["artifacts"].get(tally.run_id)
+            artifact = snap.artifacts.get(tally.run_id or "")
             gone = [
                 reason for path, reason in missing.items() if tally.run_id and tally.run_id in path
             ]

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
+from pytest_amigo.contract import PERMISSION_SET, PERMISSION_UNIT_TEST
 from pytest_amigo.domain import Criterion, UnitTest
 
 Outcome = Literal["passed", "failed", "error", "pending"]
@@ -35,9 +36,6 @@ MET = "✔"
 NOT_MET = "✘"
 ERRORED = "!"
 NO_RESULT = "·"
-
-PERMISSION_SET = "Simulation:GetSimulationUnitTestSet"
-PERMISSION_UNIT_TEST = "Simulation:GetSimulationUnitTest"
 
 
 @dataclass(frozen=True)
@@ -110,6 +108,24 @@ class Verdict:
     @property
     def errored_sessions(self) -> tuple[SessionResult, ...]:
         return tuple(s for s in self.sessions if s.error is not None)
+
+
+def result_failures(result: Any) -> set[str]:
+    """Evaluation ids of the failed checks in one unit test's result (None: no result yet)."""
+    if not isinstance(result, dict):
+        return set()
+    return {
+        str(pair[0])
+        for metric in result.get("metric_evaluation_results") or ()
+        if isinstance(metric, dict)
+        for pair in metric.get("results") or ()
+        if isinstance(pair, list | tuple) and len(pair) == 2 and pair[1] is False
+    }
+
+
+def failing_evaluation_ids(run: Mapping[str, Any]) -> set[str]:
+    """Evaluation ids of every failed check in a run: what justifications are needed for."""
+    return set().union(*(result_failures(r) for r in run.get("unit_test_run_results") or ()))
 
 
 class _Problem(Exception):

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
+from pytest_amigo.contract import PERMISSION_SET, PERMISSION_UNIT_TEST
 from pytest_amigo.domain import Criterion, MetricValue, format_value
 from pytest_amigo.emulator import world as w
 from pytest_amigo.emulator.errors import (
@@ -45,8 +46,8 @@ from pytest_amigo.emulator.plan import (
 
 __all__ = ["ApiError", "EvaluationRef", "PlannedSession", "PlannedUnitTest", "Run", "Store"]
 
-PERM_GET_SET = "Simulation:GetSimulationUnitTestSet"
-PERM_GET_UNIT_TEST = "Simulation:GetSimulationUnitTest"
+PERM_GET_SET = PERMISSION_SET
+PERM_GET_UNIT_TEST = PERMISSION_UNIT_TEST
 
 
 def _aware(dt: datetime) -> datetime:

@@ -9,15 +9,15 @@ otherwise the id is a deterministic 24-hex string derived from its kind and name
 from __future__ import annotations
 
 import hashlib
-import re
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from pytest_amigo.contract import OBJECT_ID
 from pytest_amigo.domain import Criterion, MetricValue
 
-_HEX24 = re.compile(r"^[a-f0-9]{24}$")
+_HEX24 = OBJECT_ID
 _VERBS = ("==", "!=", "<=", "<", ">=", ">")
 PERMISSIONS_HINT = "e.g. 'Simulation:GetSimulationUnitTest'"
 

@@ -3,6 +3,7 @@ cancellation and the justification budget."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from amigo_sdk.errors import ConflictError
 from pytest_amigo.coordinator import Coordinator
 from pytest_amigo.settings import Settings
 from pytest_amigo.shared import SharedState
+from pytest_amigo.snapshot import Snapshot
 
 SET_A, SET_B = "a" * 24, "b" * 24
 
@@ -150,7 +152,6 @@ def test_keep_running_cancels_nothing(tmp_path: Path) -> None:
 def test_justifications_fetched_once_per_failure_within_the_budget(tmp_path: Path) -> None:
     api = FakeApi()
     coordinator = make(tmp_path, api)
-    snap = coordinator.snapshot()
     failing = {
         "unit_test_run_results": [
             {
@@ -164,21 +165,85 @@ def test_justifications_fetched_once_per_failure_within_the_budget(tmp_path: Pat
             }
         ]
     }
-    snap["runs"] = {"r1": failing}
+    snap = Snapshot(runs={"r1": failing})
     api.evaluations = [
         {"id": "e2", "result": False, "justification": "no", "metric_id": "m", "source": {}}
     ]
     for second in range(5):
-        coordinator._fetch_evaluations(snap, now=float(second))
+        snap = coordinator.poller._fetch_evaluations(snap, now=float(second))
     fetches = [c for c in api.calls if c[0] == "evaluations"]
     assert len(fetches) == 1
-    assert snap["evaluations"]["e2"]["justification"] == "no"
+    assert snap.evaluations["e2"]["justification"] == "no"
     # A new failure in the run is fetched once more; a spent budget waits for the next minute.
     failing["unit_test_run_results"][0]["metric_evaluation_results"][0]["results"].append(
         ["e3", False]
     )
-    snap["evaluation_requests"] = [10.0] * 9
-    coordinator._fetch_evaluations(snap, now=11.0)
+    snap = replace(snap, evaluation_requests=[10.0] * 9)
+    snap = coordinator.poller._fetch_evaluations(snap, now=11.0)
     assert len([c for c in api.calls if c[0] == "evaluations"]) == 1
-    coordinator._fetch_evaluations(snap, now=75.0)
+    snap = coordinator.poller._fetch_evaluations(snap, now=75.0)
     assert len([c for c in api.calls if c[0] == "evaluations"]) == 2
+
+
+def test_a_run_found_finished_by_a_cancel_gets_no_second_cancel(tmp_path: Path) -> None:
+    # Issue 7.11: each timed-out item cancelled again and spent the 10-a-minute limit on 409s.
+    api = FakeApi()
+    coordinator = make(tmp_path, api)
+    coordinator.start([SET_A])
+    (run_id,) = api.runs
+    api.runs[run_id]["done"] = True  # finished after the last poll
+    for _ in range(3):
+        assert coordinator.cancel_started("timeout", set_ids=[SET_A]) == ([], [])
+    assert [c for c in api.calls if c[0] == "cancel"] == [("cancel", run_id)]
+
+
+def test_a_run_the_last_poll_saw_finished_gets_no_cancel(tmp_path: Path) -> None:
+    api = FakeApi()
+    coordinator = make(tmp_path, api)
+    coordinator.start([SET_A])
+    (run_id,) = api.runs
+    api.runs[run_id]["done"] = True
+    coordinator.poll_if_due(force=True)
+    assert coordinator.cancel_started("interrupted") == ([], [])
+    assert [c for c in api.calls if c[0] == "cancel"] == []
+
+
+def test_polls_keep_up_with_a_run_that_keeps_producing_results(tmp_path: Path) -> None:
+    # Issue 7.15: back off only while nothing changes, and never beyond what the run's pace
+    # suggests: with a result every 10 s, plain back-off (2, 3, 4.5, 6.75 s) saw each ~6 s late.
+    api = FakeApi()
+    clock = [0.0]
+    coordinator = Coordinator(
+        SharedState(tmp_path / "state"),
+        Settings(artifacts_dir=None, poll_min=2.0, poll_max=30.0),
+        lambda: api,
+        clock=lambda: clock[0],
+        sleep=lambda s: None,
+    )
+    coordinator.start([SET_A])
+    (run_id,) = api.runs
+    arrivals = [10.0 * k for k in range(1, 9)]
+
+    def listing(**kwargs: Any) -> list[dict[str, Any]]:
+        results = [{"run_errors": [None]} if clock[0] >= t else None for t in arrivals]
+        return [
+            {
+                "id": run_id,
+                "simulation_unit_test_set_id": SET_A,
+                "is_completed": False,
+                "errored": False,
+                "artifacts_generated": False,
+                "unit_test_run_specs": [{"run_count": 1}] * (len(arrivals) + 1),
+                "unit_test_run_results": [*results, None],
+            }
+        ]
+
+    api.list_runs = listing  # type: ignore[method-assign]
+    polls = []
+    while clock[0] < arrivals[-1] + 5:
+        coordinator.poll_if_due()
+        polls.append(clock[0])
+        clock[0] = coordinator.snapshot().next_poll
+    delays = [min(p for p in polls if p >= t) - t for t in arrivals]
+    assert max(delays[2:]) <= 3.0, delays
+    assert len(polls) < (arrivals[-1] + 5) / 2.0  # still backing off between results

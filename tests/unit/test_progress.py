@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 from pytest_amigo.progress import StatusLine, describe
+from pytest_amigo.snapshot import Snapshot
 
 
 class Writer:
@@ -23,7 +24,7 @@ def test_describe_counts_sessions_of_finished_unit_tests_and_failures() -> None:
             None,
         ],
     }
-    line = describe({"runs": {"r": run}}, started_at=100.0, now=112.0)
+    line = describe(Snapshot(runs={"r": run}), started_at=100.0, now=112.0)
     assert line == (
         "amigo: 0/1 sets complete, 2/5 sessions done, 1 unit test(s) failing so far, 12s elapsed"
     )

@@ -13,6 +13,7 @@ from fastapi import Depends, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, BeforeValidator, Field, StringConstraints
 
+from pytest_amigo.contract import OBJECT_ID_PATTERN
 from pytest_amigo.emulator import world as w
 from pytest_amigo.emulator.contract_enums import LANGUAGES, TIME_ZONES
 from pytest_amigo.emulator.errors import Unauthorized, invalid
@@ -20,7 +21,7 @@ from pytest_amigo.emulator.store import Store
 
 V1 = "/v1/{organization}"
 
-HEX = r"^[a-f0-9]{24}$"
+HEX = OBJECT_ID_PATTERN
 HexId = Annotated[str, StringConstraints(pattern=HEX)]
 IdList = Annotated[list[HexId], Query()]
 StrList = Annotated[list[str], Query()]

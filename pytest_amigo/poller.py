@@ -1,0 +1,299 @@
+"""Polling the runs of a session: one request for every active run, on a shared cadence.
+
+Polling is cooperative: a process that waits for a result polls when the shared cadence says a
+poll is due and it wins the ``poll`` lock; everybody else reads the snapshot. One list request
+covers every active run (50 ids a page), so the request count does not grow with the number of
+workers. A poll also fetches the justifications failures need (within the evaluation results'
+10-a-minute limit, shared through the snapshot) and downloads artifacts once generated.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from typing import Any
+
+from amigo_sdk.errors import BadRequestError
+
+from .api.endpoints import ENDPOINTS
+from .contract import PERMISSION_RUN
+from .failures import API_ERRORS, FAILURES, describe, dump, parse_time, transient
+from .records import Api, RunRecord, artifacts_path
+from .settings import Settings
+from .shared import SharedState
+from .snapshot import Snapshot
+from .verdict import failing_evaluation_ids
+
+log = logging.getLogger("pytest_amigo")
+
+SNAPSHOT = "snapshot.json"
+LIST_RUNS = "get-simulation-unit-test-set-runs"
+EVALUATIONS = "get-metric-evaluation-results"
+RUN_IDS_PER_REQUEST = 50
+# A poll failing for a non-transient reason ends the affected items after this many polls in a
+# row, or this long, whichever comes first (never the whole --amigo-timeout).
+FATAL_POLLS = 3
+FATAL_AFTER_S = 120.0
+# A run this session created or attached that the runs list leaves out this many polls in a row
+# (and at least this long) is invisible to the caller: a missing permission, not a slow service.
+UNSEEN_POLLS = 4
+UNSEEN_AFTER_S = 10.0
+# Justifications of a run still running are fetched at most this often (10 requests a minute
+# for the whole organization); rows already read are not read again (timestamp_after).
+EVALUATION_SPACING_S = 10.0
+EVALUATION_OVERLAP_S = 120.0
+
+
+class Poller:
+    """Owns the snapshot: polls, fetches justifications, downloads artifacts."""
+
+    def __init__(
+        self,
+        state: SharedState,
+        settings: Settings,
+        api: Callable[[], Api],
+        records: Callable[[], dict[str, RunRecord]],
+        clock: Callable[[], float],
+    ) -> None:
+        self.state = state
+        self.settings = settings
+        self.api = api
+        self.records = records
+        self.clock = clock
+
+    def snapshot(self, *, fresh: bool = False) -> Snapshot:
+        return Snapshot.from_json(self.state.read(SNAPSHOT, None, fresh=fresh))
+
+    def publish(self, snap: Snapshot) -> None:
+        self.state.write(SNAPSHOT, snap.to_json())
+
+    def poll_if_due(self, *, force: bool = False) -> bool:
+        """Poll the active runs if the shared cadence says so and nobody else is; True if polled."""
+        if not force and self.clock() < self.snapshot().next_poll:
+            return False
+        with self.state.locked("poll", timeout=0 if not force else -1) as acquired:
+            if not acquired:
+                return False
+            snap = self.snapshot(fresh=True)
+            now = self.clock()
+            if not force and now < snap.next_poll:
+                return False
+            self._poll(snap, now)
+            return True
+
+    def _active_run_ids(self, snap: Snapshot) -> list[str]:
+        active = []
+        for record in self.records().values():
+            if record.run_id is None or record.run_id in snap.poll_fatal:
+                continue
+            run = snap.runs.get(record.run_id)
+            artifacts_pending = (
+                self.settings.artifacts_dir is not None and record.run_id not in snap.artifacts
+            )
+            if (
+                run is None
+                or not run["is_completed"]
+                or (artifacts_pending and not run["artifacts_generated"])
+            ):
+                active.append(record.run_id)
+        return sorted(set(active))
+
+    def _poll(self, snap: Snapshot, now: float) -> None:
+        poll_error: str | None = None
+        active = self._active_run_ids(snap)
+        changed = False
+        requests = 0
+        for start in range(0, len(active), RUN_IDS_PER_REQUEST):
+            chunk = active[start : start + RUN_IDS_PER_REQUEST]
+            try:
+                fetched = [dump(model) for model in self.api().list_runs(ids=chunk)]
+            except API_ERRORS as exc:
+                poll_error = describe(exc, "poll the runs")
+                log.warning("pytest-amigo: %s", poll_error)
+                self._poll_failed(snap, chunk, exc, now)
+                break
+            requests += 1
+            seen = set()
+            for run in fetched:
+                seen.add(run["id"])
+                snap.poll_failures.pop(run["id"], None)
+                snap.unseen.pop(run["id"], None)
+                if snap.runs.get(run["id"]) != run:
+                    snap.runs[run["id"]] = run
+                    snap.changed_at[run["id"]] = now
+                    changed = True
+            self._missing_from_list(snap, [r for r in chunk if r not in seen], now)
+        snap = self._fetch_evaluations(snap, now)
+        interval = (
+            self.settings.poll_min
+            if changed
+            else min(snap.interval * 1.5, self.settings.poll_max, self._expected_gap(snap, now))
+        )
+        # Never faster than the documented limit of the list endpoint allows.
+        floor = 60.0 / ENDPOINTS[LIST_RUNS].per_minute * max(1, requests) * 1.05
+        interval = max(interval, floor, self.settings.poll_min)
+        snap = replace(
+            snap,
+            poll_error=poll_error,
+            polls=snap.polls + 1,
+            interval=interval,
+            next_poll=now + interval,
+            polled_at=now,
+        )
+        self.publish(snap)
+        if self._download_artifacts(snap):  # after the results are out: downloads take time
+            self.publish(snap)
+
+    def _expected_gap(self, snap: Snapshot, now: float) -> float:
+        """How long until the next result is due, from each running run's pace so far.
+
+        Back-off stops there: while a run keeps producing results, polls keep up with them.
+        A result overdue is polled for again soon (a quarter of the pace), not at once."""
+        gaps = [self.settings.poll_max]
+        for record in self.records().values():
+            run = snap.runs.get(record.run_id or "")
+            if not run or run.get("is_completed") or record.run_id is None:
+                continue
+            results = run.get("unit_test_run_results") or []
+            done = sum(1 for r in results if r is not None)
+            if not 0 < done < len(run.get("unit_test_run_specs") or ()):
+                continue
+            last_change = snap.changed_at.get(record.run_id, now)
+            pace = max(0.0, last_change - record.started_at) / done
+            due = last_change + pace - now
+            gaps.append(due if due > 0 else pace / 4)
+        return max(self.settings.poll_min, min(gaps))
+
+    def _poll_failed(
+        self, snap: Snapshot, run_ids: Sequence[str], exc: BaseException, now: float
+    ) -> None:
+        """Count failures; a non-transient one that persists ends the runs' items."""
+        message = describe(exc, "read the runs")
+        for run_id in run_ids:
+            failures = snap.poll_failures.get(run_id)
+            if failures is None or transient(exc):
+                failures = {"count": 0, "since": now}
+            if transient(exc):
+                snap.poll_failures[run_id] = failures
+                continue
+            failures = {**failures, "count": failures["count"] + 1}
+            snap.poll_failures[run_id] = failures
+            if failures["count"] >= FATAL_POLLS or now - failures["since"] >= FATAL_AFTER_S:
+                snap.poll_fatal[run_id] = (
+                    f"{message} ({failures['count']} polls in a row failed for a reason that "
+                    "is not transient)"
+                )
+
+    def _missing_from_list(self, snap: Snapshot, run_ids: Sequence[str], now: float) -> None:
+        """Runs asked for by id but left out of the answer: invisible to this user."""
+        for run_id in run_ids:
+            unseen = snap.unseen.get(run_id) or {"count": 0, "since": now}
+            unseen = {**unseen, "count": unseen["count"] + 1}
+            snap.unseen[run_id] = unseen
+            if unseen["count"] >= UNSEEN_POLLS and now - unseen["since"] >= UNSEEN_AFTER_S:
+                snap.poll_fatal[run_id] = (
+                    f"run {run_id} exists (it was created or named for this session) but the "
+                    f"runs list has left it out {unseen['count']} polls in a row: lists leave "
+                    "out what the caller may not read, so the API key's user probably lacks "
+                    f"{PERMISSION_RUN}. Grant it, then report the run with "
+                    f"pytest --amigo-run={run_id}"
+                )
+
+    def _fetch_evaluations(self, snap: Snapshot, now: float) -> Snapshot:
+        """Justifications (and run indexes) of failed checks not fetched yet.
+
+        One request covers every run that needs them. Only rows newer than those already read
+        are asked for (``timestamp_after``, with an overlap), a running run is fetched at most
+        every EVALUATION_SPACING_S, and a finished one once more: about two requests per run.
+        Fetches stay within the endpoint's 10-a-minute limit, shared through the snapshot.
+        """
+        tried = set(snap.evaluations_tried)
+        wanted: dict[str, set[str]] = {}
+        for run_id, run in snap.runs.items():
+            missing = failing_evaluation_ids(run) - snap.evaluations.keys() - tried
+            last = snap.evaluation_fetched.get(run_id)
+            spaced = last is None or now - last >= EVALUATION_SPACING_S
+            if missing and (spaced or run.get("is_completed")):
+                wanted[run_id] = missing
+        if not wanted:
+            return snap
+        sent: list[float] = [t for t in snap.evaluation_requests if now - t < 60.0]
+        snap = replace(snap, evaluation_requests=sent)
+        if len(sent) >= ENDPOINTS[EVALUATIONS].per_minute - 1:
+            return snap  # this minute's budget is spent; a later poll tries again
+        cursors = [snap.evaluation_cursor.get(r) for r in wanted]
+        after = None
+        if all(cursors):
+            after = min(parse_time(c) for c in cursors if c) - dt.timedelta(
+                seconds=EVALUATION_OVERLAP_S
+            )
+        kwargs: dict[str, Any] = {"run_ids": sorted(wanted)}
+        if after is not None:
+            kwargs["timestamp_after"] = after
+        before = self._count(EVALUATIONS)
+        try:
+            results = self.api().list_metric_evaluation_results(**kwargs)
+        except API_ERRORS as exc:
+            message = describe(exc, "fetch the judges' justifications")
+            for run_id in wanted:
+                snap.evaluation_errors[run_id] = message
+            return snap
+        finally:
+            sent.extend([now] * max(1, self._count(EVALUATIONS) - before))
+        for model in results:
+            evaluation = dump(model)
+            snap.evaluations[evaluation["id"]] = {
+                "result": evaluation.get("result"),
+                "justification": evaluation.get("justification"),
+                "metric_id": evaluation.get("metric_id"),
+                "source": evaluation.get("source"),
+            }
+            source = evaluation.get("source")
+            source_run = (
+                source.get("simulation_unit_test_set_source_run")
+                if isinstance(source, dict)
+                else None
+            )
+            created = evaluation.get("created_at")
+            if isinstance(source_run, str) and source_run in wanted and isinstance(created, str):
+                current = snap.evaluation_cursor.get(source_run)
+                if current is None or parse_time(created) > parse_time(current):
+                    snap.evaluation_cursor[source_run] = created
+        misses = snap.evaluation_misses
+        for run_id, missing in wanted.items():
+            snap.evaluation_errors.pop(run_id, None)
+            snap.evaluation_fetched[run_id] = now
+            finished = bool(snap.runs[run_id].get("is_completed"))
+            for evaluation_id in missing - snap.evaluations.keys():
+                misses[evaluation_id] = misses.get(evaluation_id, 0) + 1
+                if finished or misses[evaluation_id] >= 2:
+                    tried.add(evaluation_id)  # not coming: explain without it
+        return replace(snap, evaluations_tried=sorted(tried))
+
+    def _count(self, operation_id: str) -> int:
+        counts = getattr(self.api(), "request_counts", None)
+        return int(counts().get(operation_id, 0)) if counts is not None else 0
+
+    def _download_artifacts(self, snap: Snapshot) -> bool:
+        """Download the artifacts of runs that have them; True if the snapshot changed."""
+        target = self.settings.artifacts_dir
+        if target is None:
+            return False
+        changed = False
+        for record in self.records().values():
+            run = snap.runs.get(record.run_id or "")
+            if not run or not run["artifacts_generated"] or record.run_id in snap.artifacts:
+                continue
+            assert record.run_id is not None
+            path = artifacts_path(target, record.run_id)
+            try:
+                self.api().download_artifacts(record.run_id, path)
+                snap.artifacts[record.run_id] = {"path": str(path)}
+            except BadRequestError:
+                continue  # not retrievable yet; try on the next poll
+            except FAILURES as exc:
+                snap.artifacts[record.run_id] = {"error": describe(exc, "download the artifacts")}
+            changed = True
+        return changed

@@ -1,0 +1,59 @@
+"""The records every process shares about a session's runs, and what the coordinator needs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+
+class Api(Protocol):  # what the coordinator needs of SimulationApi
+    organization_id: str
+    user_id: str
+
+    def create_run(self, set_id: str) -> str: ...
+    def cancel_run(self, run_id: str) -> None: ...
+    def list_runs(self, **kwargs: Any) -> list[Any]: ...
+    def list_metric_evaluation_results(self, **kwargs: Any) -> list[Any]: ...
+    def download_artifacts(self, run_id: str, dest: Path) -> Path: ...
+    def list_unit_test_sets(self, **kwargs: Any) -> list[Any]: ...
+    def list_unit_tests(self, **kwargs: Any) -> list[Any]: ...
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    set_id: str
+    run_id: str | None
+    started_here: bool
+    note: str
+    started_at: float
+    error: str | None = None
+    cancelled: str | None = None  # why this session cancelled it
+    finished: bool = False  # a cancel found it finished (409): never send another
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> RunRecord:
+        return cls(**data)
+
+    @classmethod
+    def refused(cls, set_id: str, at: float, error: str, run_id: str | None = None) -> RunRecord:
+        """No run for this set in this session, and why (its items report the error)."""
+        return cls(set_id, run_id, False, "", at, error=error)
+
+
+@dataclass(frozen=True)
+class Observation:
+    """What a waiting item learned: its run, the evaluations fetched, and why it stopped."""
+
+    record: RunRecord
+    run: dict[str, Any] | None
+    evaluations: dict[str, dict[str, Any]] | None
+    evaluation_error: str | None
+    timed_out: bool
+    failure: str | None = None  # the run could not be read (non-transient) or is invisible
+
+
+def artifacts_path(directory: Path, run_id: str) -> Path:
+    """Where a run's artifacts are downloaded."""
+    return directory / f"run-{run_id}.zip"

@@ -1,0 +1,127 @@
+"""The item runner: every process that runs Amigo items starts their runs, waits and judges.
+
+Registered in the single process and on xdist workers (on the xdist controller it is inert: the
+controller never collects). It waits in an item's setup for the unit test's result, builds the
+result (``results``), and rewrites the item's reports: the explanation as the failure text, the
+evidence of xfailed items kept, secrets scrubbed.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Generator
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from .collect import AmigoItem, ref_of
+from .context import Context
+from .outcome import AmigoFailure, AmigoProblem, AmigoResult, UnitTestRef, longrepr
+from .records import RunRecord
+from .results import build_result, judge_ref
+
+
+class ItemRunner:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.results: dict[str, AmigoResult] = {}
+
+    # -- starting the runs ------------------------------------------------------------------
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session: pytest.Session) -> None:
+        config = session.config
+        if config.option.collectonly:
+            return
+        if session.testsfailed and not config.option.continue_on_collection_errors:
+            return  # pytest is about to stop on collection errors: start nothing
+        selected = list(dict.fromkeys(r.set_id for i in session.items if (r := ref_of(i))))
+        if not selected:
+            return
+        coordinator = self.ctx.coordinator
+        coordinator.mark_active()  # tells the xdist controller
+        attach = {
+            coordinator.set_of_run(r): r for r in self.ctx.settings.run_ids
+        }  # read once per session (cached)
+        attach = {s: r for s, r in attach.items() if s in selected}
+        coordinator.start([s for s in selected if s not in attach], attach)
+
+    # -- waiting and judging ----------------------------------------------------------------
+    def resolve(self, item: pytest.Item, ref: UnitTestRef) -> AmigoResult:
+        """Wait for the unit test's result and judge it; stored on the item for reporting."""
+        settings, coordinator, progress = self.ctx.settings, self.ctx.coordinator, self.ctx.progress
+
+        def needs(run: dict[str, Any] | None, record: RunRecord) -> set[str] | None:
+            verdict = judge_ref(ref, run, record, None, settings)
+            return None if verdict.outcome == "pending" else set(verdict.failing_evaluation_ids())
+
+        try:
+            observation = coordinator.wait(ref.set_id, needs, on_tick=progress.tick)
+        except BaseException as exc:  # Ctrl-C, pytest-timeout's Failed, internal errors
+            why = "interrupted" if isinstance(exc, KeyboardInterrupt) else "the test timed out"
+            self.ctx.cancel(why, set_ids=[ref.set_id])
+            raise
+        finally:
+            progress.done()
+        if observation.timed_out:
+            self.ctx.cancel("the --amigo-timeout budget ran out", set_ids=[ref.set_id])
+            record = coordinator.records().get(ref.set_id, observation.record)
+            observation = replace(observation, record=record)
+        result = build_result(ref, observation, settings)
+        self.results[item.nodeid] = result
+        item.user_properties.extend(result.properties())
+        if result.artifacts is not None:
+            # Settled at the end: a file that never arrives is replaced by the reason.
+            sys.stdout.write(f"[[ATTACHMENT|{result.artifacts}]]\n")
+        return result
+
+    def result_of(self, item: pytest.Item) -> AmigoResult | None:
+        return self.results.get(item.nodeid)
+
+    # -- reports ----------------------------------------------------------------------------
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, Any, Any]:
+        outcome = yield
+        result = self.results.get(item.nodeid)
+        # A marker-parametrized test: a failed verdict fails it after its own assertions.
+        if (
+            result is not None
+            and not isinstance(item, AmigoItem)
+            and result.ref.enforce_verdict
+            and result.outcome == "failed"
+        ):
+            raise AmigoFailure(result)
+        return outcome
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        report = yield
+        if call.excinfo is not None and isinstance(call.excinfo.value, AmigoProblem):
+            if hasattr(report, "wasxfail"):
+                # An xfail report keeps only the reason: keep the evidence in <system-out>.
+                item.add_report_section(call.when, "stdout", call.excinfo.value.result.explanation)
+            else:
+                report.longrepr = longrepr(call.excinfo.value, item.location)
+        if ref_of(item) is not None and (found := self.ctx.secrets()):
+            scrub(report, found)
+        return report
+
+
+def scrub(report: pytest.TestReport, values: set[str]) -> None:
+    """Last resort: no secret in a report's text, sections or properties."""
+
+    def clean(text: str) -> str:
+        for value in values:
+            text = text.replace(value, "***")
+        return text
+
+    if report.longrepr is not None:
+        text = str(report.longrepr)
+        if any(v in text for v in values):
+            report.longrepr = clean(text)
+    report.sections = [(title, clean(body)) for title, body in report.sections]
+    report.user_properties = [
+        (k, clean(v) if isinstance(v, str) else v) for k, v in report.user_properties
+    ]
