@@ -12,6 +12,7 @@ import json
 import math
 import os
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -439,11 +440,30 @@ def measure_download(size: Size) -> dict[str, Any]:
 # -- report -------------------------------------------------------------------------------------
 
 
+def measure_startup(size: Size) -> dict[str, Any]:
+    """pytest start-up on a trivial test: with the plugin installed vs ``-p no:amigo``.
+
+    Alternating runs, median of each; no AMIGO_* variable and no set configured, i.e. what a
+    project that installs pytest-amigo pays when it does not use it."""
+    runs = 5 if size.name == "small" else 15
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AMIGO_", "PYTEST_"))}
+    times: dict[str, list[float]] = {"amigo": [], "plain": []}
+    with project_dir() as path:
+        (path / "test_trivial.py").write_text("def test_ok():\n    pass\n", encoding="utf-8")
+        base = [PY, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_trivial.py"]
+        for _ in range(runs):
+            for key, extra in (("amigo", []), ("plain", ["-p", "no:amigo"])):
+                t = time.perf_counter()
+                run_checked(base + extra, path, env, timeout=120)
+                times[key].append(time.perf_counter() - t)
+    return {k: statistics.median(v) for k, v in times.items()} | {"runs": runs}
+
+
 def ratio(value: float, reference: float) -> str:
     return f"{value / reference:.3f}" if reference else "nan"
 
 
-def render(size: Size, a: dict, b: dict, c: dict, d: dict, elapsed: float) -> str:
+def render(size: Size, a: dict, b: dict, c: dict, d: dict, e: dict, elapsed: float) -> str:
     n0, n4 = b["n0"], b["n4"]
     rows = [
         (
@@ -512,6 +532,13 @@ def render(size: Size, a: dict, b: dict, c: dict, d: dict, elapsed: float) -> st
             str(d["served"]),
             ratio(d["size"], d["served"]),
         ),
+        (
+            "e1",
+            f"pytest start-up, trivial test (median of {e['runs']}): installed / -p no:amigo",
+            f"{e['amigo']:.3f} s",
+            f"{e['plain']:.3f} s",
+            ratio(e["amigo"], e["plain"]),
+        ),
     ]
     lines = [
         f"## pytest-amigo benchmark (size {size.name})",
@@ -563,6 +590,7 @@ def main(argv: list[str] | None = None) -> int:
         ("b", measure_requests),
         ("c", measure_collection),
         ("d", measure_download),
+        ("e", measure_startup),
     )
     results: dict[str, Any] = {}
     for key, fn in steps:

@@ -25,17 +25,19 @@ from .catalog import load_sets
 from .contract import PERMISSION_RUN
 from .domain import UnitTestSet, set_from_json, set_to_json
 from .errors import DefinitionError, check_object_id
-from .failures import API_ERRORS, FAILURES, describe, dump, parse_time, transient
+from .failures import API_ERRORS, FAILURES, describe, dump
 from .poller import Poller
 from .records import Api, Observation, RunRecord, artifacts_path
 from .settings import Settings
 from .shared import SharedState
 from .snapshot import Snapshot
+from .starter import RunStarter
 
 log = logging.getLogger("pytest_amigo")
 
-CREATE_ATTEMPTS = 4
 ACTIVE = "active.json"
+DEFINITIONS = "definitions.json"
+RUNS = "runs.json"
 ITEMS = "items.json"
 
 
@@ -56,6 +58,9 @@ class Coordinator:
         self.clock = clock
         self.sleep = sleep
         self.poller = Poller(state, settings, lambda: self.api, self.records, clock)
+        self.starter = RunStarter(
+            settings, lambda: self.api, self._cached_definition, clock=clock, sleep=sleep
+        )
 
     # ------------------------------------------------------------------ API access
     @property
@@ -86,10 +91,14 @@ class Coordinator:
                 return {**cache, key: describe(exc, "read the unit test set definitions")}
             return {**cache, **{k: set_to_json(v) for k, v in loaded.items()}}
 
-        cache = self.state.update("definitions.json", fetch_missing, {})
+        cache = self.state.update(DEFINITIONS, fetch_missing, {})
         if key in cache:
             raise DefinitionError(cache[key])
         return {s: set_from_json(cache[s]) for s in wanted}
+
+    def _cached_definition(self, set_id: str) -> dict[str, Any] | None:
+        found = self.state.read(DEFINITIONS, {}).get(set_id)
+        return found if isinstance(found, dict) else None
 
     def set_of_run(self, run_id: str) -> str:
         """The set an existing run belongs to (for ``--amigo-run``), read once per session."""
@@ -113,14 +122,14 @@ class Coordinator:
                 return {**cache, key: {"error": error}}
             return {**cache, key: {"set_id": dump(runs[0])["simulation_unit_test_set_id"]}}
 
-        entry = self.state.update("definitions.json", fetch_missing, {})[key]
+        entry = self.state.update(DEFINITIONS, fetch_missing, {})[key]
         if "error" in entry:
             raise DefinitionError(entry["error"])
         return str(entry["set_id"])
 
     # ------------------------------------------------------------------ runs
     def records(self) -> dict[str, RunRecord]:
-        data = self.state.read("runs.json", {})
+        data = self.state.read(RUNS, {})
         return {k: RunRecord.from_json(v) for k, v in data.items()}
 
     def start(self, set_ids: Sequence[str], attach: Mapping[str, str] | None = None) -> None:
@@ -139,175 +148,13 @@ class Coordinator:
                     self._put(RunRecord(set_id, run_id, False, note, self.clock()))
             for set_id in set_ids:
                 if set_id not in self.records():
-                    self._put(self._create(set_id))
+                    self._put(self.starter.create(set_id))
 
     def _put(self, record: RunRecord) -> None:
         self._update_records(lambda runs: {**runs, record.set_id: record.__dict__})
 
     def _update_records(self, change: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
-        self.state.update("runs.json", change, {})
-
-    def _create(self, set_id: str) -> RunRecord:
-        """Start a run; retried when the answer is lost (5xx, dropped connection).
-
-        Creating is safe to retry: the service refuses a second unfinished run of the set by
-        the same user (409), and after a lost answer that run is ours: find it and report it,
-        so there is exactly one run per set whatever the faults.
-        """
-        now = self.clock()
-        lost: str | None = None
-        delay = 1.0
-        for attempt in range(1, CREATE_ATTEMPTS + 1):
-            try:
-                run_id = self.api.create_run(set_id)
-                return RunRecord(set_id, run_id, True, f"started run {run_id}", now)
-            except ConflictError:
-                if lost is None:
-                    return self._resolve_conflict(set_id, now)
-                return self._recover_lost_create(set_id, now, lost)
-            except API_ERRORS as exc:
-                if not transient(exc) or attempt == CREATE_ATTEMPTS:
-                    if lost is not None:  # the earlier attempt may have created it after all
-                        recovered = self._recover_lost_create(set_id, now, lost)
-                        if recovered.run_id is not None and recovered.error is None:
-                            return recovered
-                    return RunRecord.refused(set_id, now, describe(exc, "start a run"))
-                lost = describe(exc, "start a run")
-                log.warning("pytest-amigo: %s; retrying", lost)
-                self.sleep(delay)
-                delay = min(delay * 2, 8.0)
-                found = self._run_created_since_collection(set_id)
-                if found is not None:  # the lost create was processed (and may be done by now)
-                    note = f"started run {found} (its create answer was lost: {lost})"
-                    return RunRecord(set_id, found, True, note, now)
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    def _run_created_since_collection(self, set_id: str) -> str | None:
-        """This user's run of the set created after collection read the set, if any.
-
-        The set's ``last_triggered_run_id`` as collection read it is the baseline: a run of
-        ours newer than that one can only come from this session's create."""
-        user_id = self.api.user_id
-        cached = self.state.read("definitions.json", {}).get(set_id)
-        if not user_id or not isinstance(cached, dict):
-            return None
-        try:
-            mine = self.api.list_runs(
-                set_ids=[set_id],
-                creators=[f"{self.api.organization_id},{user_id}"],
-                sort_by=["-created_at"],
-                limit=1,
-            )
-            if not mine:
-                return None
-            newest = dump(mine[0])
-            baseline = cached.get("last_run_id")
-            if baseline is None:
-                return str(newest["id"])
-            if newest["id"] == baseline:
-                return None
-            before = self.api.list_runs(ids=[baseline])
-        except API_ERRORS:
-            return None
-        if not before:
-            return None
-        created = str(newest.get("created_at") or "")
-        previous = str(dump(before[0]).get("created_at") or "")
-        return str(newest["id"]) if parse_time(created) > parse_time(previous) else None
-
-    def _recover_lost_create(self, set_id: str, now: float, lost: str) -> RunRecord:
-        try:
-            existing = self._unfinished_run(set_id)
-        except API_ERRORS as exc:
-            return RunRecord.refused(set_id, now, describe(exc, "find the run just created"))
-        if existing is None:
-            return RunRecord.refused(
-                set_id,
-                now,
-                f"{lost}; a retry was refused (HTTP 409) but no unfinished run of yours is "
-                f"visible: check {PERMISSION_RUN}",
-            )
-        note = f"started run {existing} (its create answer was lost: {lost}; found it by creator)"
-        return RunRecord(set_id, existing, True, note, now)
-
-    def _resolve_conflict(self, set_id: str, now: float) -> RunRecord:
-        policy = self.settings.on_conflict
-        hint = "(HTTP 409: one unfinished run per user per set)"
-        try:
-            existing = self._unfinished_run(set_id)
-        except API_ERRORS as exc:
-            return RunRecord.refused(set_id, now, describe(exc, "find the run"))
-        if existing is None and policy != "fail":
-            # The unfinished run finished meanwhile (or is invisible): one more create tells.
-            try:
-                run_id = self.api.create_run(set_id)
-                return RunRecord(set_id, run_id, True, f"started run {run_id}", now)
-            except ConflictError:
-                pass
-            except API_ERRORS as exc:
-                return RunRecord.refused(set_id, now, describe(exc, "start a run"))
-        if policy == "fail" or existing is None:
-            which = f" {existing}" if existing else ""
-            return RunRecord.refused(
-                set_id,
-                now,
-                f"you already have an unfinished run{which} of this set {hint}; wait for "
-                "it, cancel it, or use --amigo-on-conflict=attach (report it) or "
-                "--amigo-on-conflict=cancel (cancel it and start anew).",
-                run_id=existing,
-            )
-        if policy == "attach":
-            return RunRecord(
-                set_id,
-                existing,
-                False,
-                f"attached to your unfinished run {existing} {hint}; --amigo-on-conflict=attach",
-                now,
-            )
-        try:
-            self.api.cancel_run(existing)
-        except ConflictError:
-            pass  # finished meanwhile
-        except API_ERRORS as exc:
-            return RunRecord.refused(
-                set_id, now, describe(exc, f"cancel the unfinished run {existing}")
-            )
-        delay = 1.0
-        for _ in range(6):
-            try:
-                run_id = self.api.create_run(set_id)
-            except ConflictError:
-                self.sleep(delay)
-                delay = min(delay * 2, 15.0)
-                continue
-            except API_ERRORS as exc:
-                return RunRecord.refused(set_id, now, describe(exc, "start a run"))
-            return RunRecord(
-                set_id,
-                run_id,
-                True,
-                f"cancelled your unfinished run {existing} and started run {run_id}",
-                now,
-            )
-        return RunRecord.refused(
-            set_id,
-            now,
-            f"cancelled your unfinished run {existing} but the platform still reports it "
-            "unfinished; try again shortly.",
-        )
-
-    def _unfinished_run(self, set_id: str) -> str | None:
-        kwargs: dict[str, Any] = {
-            "set_ids": [set_id],
-            "is_completed": False,
-            "sort_by": ["-created_at"],
-        }
-        user_id = self.api.user_id  # from the SDK config: environment or .env
-        if not user_id:
-            return None  # never take another user's run for ours
-        kwargs["creators"] = [f"{self.api.organization_id},{user_id}"]
-        runs = [dump(r) for r in self.api.list_runs(**kwargs)]
-        return str(runs[0]["id"]) if runs else None
+        self.state.update(RUNS, change, {})
 
     def mark_cancelled(self, set_id: str, why: str) -> None:
         self._mark(set_id, cancelled=why)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from _pytest._code.code import ReprExceptionInfo, ReprFileLocation, ReprTracebackNative
 
 from .domain import UnitTest, UnitTestSet
-from .verdict import Verdict
+from .verdict import CriterionTally, SessionResult, Verdict
+
+ResultOutcome = Literal["passed", "failed", "error"]
 
 
 @dataclass(frozen=True)
@@ -37,7 +39,7 @@ class AmigoResult:
     """
 
     ref: UnitTestRef
-    outcome: str
+    outcome: ResultOutcome
     reason: str
     explanation: str
     run_id: str | None
@@ -51,11 +53,11 @@ class AmigoResult:
         return self.outcome == "passed"
 
     @property
-    def sessions(self) -> tuple[Any, ...]:
+    def sessions(self) -> tuple[SessionResult, ...]:
         return self.verdict.sessions if self.verdict else ()
 
     @property
-    def tallies(self) -> tuple[Any, ...]:
+    def tallies(self) -> tuple[CriterionTally, ...]:
         return self.verdict.tallies if self.verdict else ()
 
     def justifications(self) -> list[str]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -209,29 +209,18 @@ class Poller:
         every EVALUATION_SPACING_S, and a finished one once more: about two requests per run.
         Fetches stay within the endpoint's 10-a-minute limit, shared through the snapshot.
         """
-        tried = set(snap.evaluations_tried)
-        wanted: dict[str, set[str]] = {}
-        for run_id, run in snap.runs.items():
-            missing = failing_evaluation_ids(run) - snap.evaluations.keys() - tried
-            last = snap.evaluation_fetched.get(run_id)
-            spaced = last is None or now - last >= EVALUATION_SPACING_S
-            if missing and (spaced or run.get("is_completed")):
-                wanted[run_id] = missing
+        wanted = self._wanted_evaluations(snap, now)
         if not wanted:
             return snap
         sent: list[float] = [t for t in snap.evaluation_requests if now - t < 60.0]
         snap = replace(snap, evaluation_requests=sent)
         if len(sent) >= ENDPOINTS[EVALUATIONS].per_minute - 1:
             return snap  # this minute's budget is spent; a later poll tries again
-        cursors = [snap.evaluation_cursor.get(r) for r in wanted]
-        after = None
-        if all(cursors):
-            after = min(parse_time(c) for c in cursors if c) - dt.timedelta(
-                seconds=EVALUATION_OVERLAP_S
-            )
         kwargs: dict[str, Any] = {"run_ids": sorted(wanted)}
-        if after is not None:
-            kwargs["timestamp_after"] = after
+        cursors = [snap.evaluation_cursor.get(r) for r in wanted]
+        if all(cursors):
+            overlap = dt.timedelta(seconds=EVALUATION_OVERLAP_S)
+            kwargs["timestamp_after"] = min(parse_time(c) for c in cursors if c) - overlap
         before = self._count(EVALUATIONS)
         try:
             results = self.api().list_metric_evaluation_results(**kwargs)
@@ -243,34 +232,30 @@ class Poller:
         finally:
             sent.extend([now] * max(1, self._count(EVALUATIONS) - before))
         for model in results:
-            evaluation = dump(model)
-            snap.evaluations[evaluation["id"]] = {
-                "result": evaluation.get("result"),
-                "justification": evaluation.get("justification"),
-                "metric_id": evaluation.get("metric_id"),
-                "source": evaluation.get("source"),
-            }
-            source = evaluation.get("source")
-            source_run = (
-                source.get("simulation_unit_test_set_source_run")
-                if isinstance(source, dict)
-                else None
-            )
-            created = evaluation.get("created_at")
-            if isinstance(source_run, str) and source_run in wanted and isinstance(created, str):
-                current = snap.evaluation_cursor.get(source_run)
-                if current is None or parse_time(created) > parse_time(current):
-                    snap.evaluation_cursor[source_run] = created
-        misses = snap.evaluation_misses
+            _record_evaluation(snap, dump(model), wanted)
+        tried = set(snap.evaluations_tried)
         for run_id, missing in wanted.items():
             snap.evaluation_errors.pop(run_id, None)
             snap.evaluation_fetched[run_id] = now
             finished = bool(snap.runs[run_id].get("is_completed"))
             for evaluation_id in missing - snap.evaluations.keys():
-                misses[evaluation_id] = misses.get(evaluation_id, 0) + 1
-                if finished or misses[evaluation_id] >= 2:
+                misses = snap.evaluation_misses.get(evaluation_id, 0) + 1
+                snap.evaluation_misses[evaluation_id] = misses
+                if finished or misses >= 2:
                     tried.add(evaluation_id)  # not coming: explain without it
         return replace(snap, evaluations_tried=sorted(tried))
+
+    def _wanted_evaluations(self, snap: Snapshot, now: float) -> dict[str, set[str]]:
+        """Run id -> failed checks whose evaluation is not in yet, for runs due a fetch."""
+        tried = set(snap.evaluations_tried)
+        wanted: dict[str, set[str]] = {}
+        for run_id, run in snap.runs.items():
+            missing = failing_evaluation_ids(run) - snap.evaluations.keys() - tried
+            last = snap.evaluation_fetched.get(run_id)
+            spaced = last is None or now - last >= EVALUATION_SPACING_S
+            if missing and (spaced or run.get("is_completed")):
+                wanted[run_id] = missing
+        return wanted
 
     def _count(self, operation_id: str) -> int:
         counts = getattr(self.api(), "request_counts", None)
@@ -297,3 +282,22 @@ class Poller:
                 snap.artifacts[record.run_id] = {"error": describe(exc, "download the artifacts")}
             changed = True
         return changed
+
+
+def _record_evaluation(
+    snap: Snapshot, evaluation: dict[str, Any], wanted: Mapping[str, Any]
+) -> None:
+    """Keep what explanations need of one evaluation, and move its run's cursor."""
+    source = evaluation.get("source")
+    snap.evaluations[str(evaluation["id"])] = {
+        "result": evaluation.get("result"),
+        "justification": evaluation.get("justification"),
+        "metric_id": evaluation.get("metric_id"),
+        "source": source,
+    }
+    run_id = source.get("simulation_unit_test_set_run_id") if isinstance(source, dict) else None
+    created = evaluation.get("created_at")
+    if isinstance(run_id, str) and run_id in wanted and isinstance(created, str):
+        current = snap.evaluation_cursor.get(run_id)
+        if current is None or parse_time(created) > parse_time(current):
+            snap.evaluation_cursor[run_id] = created

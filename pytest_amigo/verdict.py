@@ -9,7 +9,7 @@ becomes an ``error`` verdict whose reason says what was wrong.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
@@ -317,6 +317,65 @@ def run_index_of(
     return index if isinstance(index, int) and not isinstance(index, bool) else None
 
 
+class _Grid:
+    """Per session and criterion: the check (None: no result yet) and its evaluation id."""
+
+    def __init__(self, errors: list[str | None], width: int) -> None:
+        self.errors = errors
+        self.valid = [i for i, error in enumerate(errors) if error is None]
+        self.checks: list[list[bool | None]] = [[None] * width for _ in errors]
+        self.eval_ids: list[list[str | None]] = [[None] * width for _ in errors]
+
+    def put(self, session: int, criterion: int, passed: bool, evaluation_id: str) -> None:
+        self.checks[session][criterion] = passed
+        self.eval_ids[session][criterion] = evaluation_id
+
+    def free(self, criterion: int) -> list[int]:
+        return [s for s in self.valid if self.checks[s][criterion] is None]
+
+    def sessions(self) -> tuple[SessionResult, ...]:
+        return tuple(
+            SessionResult(i, error, tuple(self.checks[i]), tuple(self.eval_ids[i]))
+            for i, error in enumerate(self.errors)
+        )
+
+
+def _check_pairs(name: str, pairs: list[tuple[str, bool]], valid: int) -> None:
+    if len(pairs) > valid:
+        raise _malformed(
+            f"criterion {name!r} has {len(pairs)} results for {valid} sessions that did not error"
+        )
+    if len({evaluation_id for evaluation_id, _ in pairs}) != len(pairs):
+        raise _malformed(f"criterion {name!r} lists an evaluation id twice")
+
+
+def _place_by_run_index(
+    grid: _Grid,
+    c: int,
+    name: str,
+    pairs: list[tuple[str, bool]],
+    locate: Callable[[str], int | None],
+) -> list[tuple[int, int, str]]:
+    """Failed checks onto the sessions their evaluations name; the others are returned."""
+    unplaced = []
+    for position, (evaluation_id, passed) in enumerate(pairs):
+        if passed:
+            continue
+        index = locate(evaluation_id)
+        if index is None:
+            unplaced.append((c, position, evaluation_id))
+            continue
+        if not 0 <= index < len(grid.errors) or grid.errors[index] is not None:
+            raise _malformed(
+                f"evaluation {evaluation_id} of criterion {name!r} names session "
+                f"{index + 1}, which is not a session of this unit test that did not error"
+            )
+        if grid.checks[index][c] is False:
+            raise _malformed(f"two failed checks of criterion {name!r} name session {index + 1}")
+        grid.put(index, c, False, evaluation_id)
+    return unplaced
+
+
 def _sessions(
     criteria: Sequence[Criterion],
     errors: list[str | None],
@@ -331,63 +390,28 @@ def _sessions(
     criteria are assumed to fall on different sessions: the fewest passing sessions the data
     allows. Passed checks fill the remaining valid sessions.
     """
-    run_count = len(errors)
-    valid = [i for i in range(run_count) if errors[i] is None]
-    width = len(per_criterion)
-    checks: list[list[bool | None]] = [[None] * width for _ in range(run_count)]
-    eval_ids: list[list[str | None]] = [[None] * width for _ in range(run_count)]
-    missing = [len(valid)] * width
+    grid = _Grid(errors, len(per_criterion))
+    missing = [len(grid.valid)] * len(per_criterion)
     unplaced: list[tuple[int, int, str]] = []  # (criterion, position in pairs, evaluation id)
+
+    def locate(evaluation_id: str) -> int | None:
+        return run_index_of(evaluations, evaluation_id, unit_test_id)
+
     for c, pairs in enumerate(per_criterion):
-        if pairs is None:
-            continue
-        name = criteria[c].name
-        if len(pairs) > len(valid):
-            raise _malformed(
-                f"criterion {name!r} has {len(pairs)} results for {len(valid)} sessions "
-                "that did not error"
-            )
-        if len({evaluation_id for evaluation_id, _ in pairs}) != len(pairs):
-            raise _malformed(f"criterion {name!r} lists an evaluation id twice")
-        missing[c] = len(valid) - len(pairs)
-        for position, (evaluation_id, passed) in enumerate(pairs):
-            if passed:
-                continue
-            index = run_index_of(evaluations, evaluation_id, unit_test_id)
-            if index is None:
-                unplaced.append((c, position, evaluation_id))
-                continue
-            if not 0 <= index < run_count or errors[index] is not None:
-                raise _malformed(
-                    f"evaluation {evaluation_id} of criterion {name!r} names session "
-                    f"{index + 1}, which is not a session of this unit test that did not error"
-                )
-            if checks[index][c] is False:
-                raise _malformed(
-                    f"two failed checks of criterion {name!r} name session {index + 1}"
-                )
-            checks[index][c] = False
-            eval_ids[index][c] = evaluation_id
+        if pairs is not None:
+            _check_pairs(criteria[c].name, pairs, len(grid.valid))
+            missing[c] = len(grid.valid) - len(pairs)
+            unplaced += _place_by_run_index(grid, c, criteria[c].name, pairs, locate)
     for c, position, evaluation_id in unplaced:
-        free = [s for s in valid if checks[s][c] is None]
-        clean = [s for s in free if False not in checks[s]]
-        nearest = valid[position] if position < len(valid) else None
-        target = nearest if nearest in clean else (clean or free)[0]
-        checks[target][c] = False
-        eval_ids[target][c] = evaluation_id
+        free = grid.free(c)
+        clean = [s for s in free if False not in grid.checks[s]]
+        nearest = grid.valid[position] if position < len(grid.valid) else None
+        grid.put(nearest if nearest in clean else (clean or free)[0], c, False, evaluation_id)
     for c, pairs in enumerate(per_criterion):
-        free = [s for s in valid if checks[s][c] is None]
         passes = [evaluation_id for evaluation_id, passed in pairs or () if passed]
-        for session, evaluation_id in zip(free, passes, strict=False):
-            checks[session][c] = True
-            eval_ids[session][c] = evaluation_id
-    sessions = tuple(
-        SessionResult(
-            index=i, error=errors[i], checks=tuple(checks[i]), evaluation_ids=tuple(eval_ids[i])
-        )
-        for i in range(run_count)
-    )
-    return _Evidence(sessions, tuple(missing), len(unplaced))
+        for session, evaluation_id in zip(grid.free(c), passes, strict=False):
+            grid.put(session, c, True, evaluation_id)
+    return _Evidence(grid.sessions(), tuple(missing), len(unplaced))
 
 
 def _errors(result: Mapping[str, Any], run_count: int) -> list[str | None]:
@@ -610,6 +634,27 @@ def judge(
         )
 
 
+_NO_RESULT: dict[str, tuple[str, ErrorKind]] = {
+    "run-errored": ("the run errored before this unit test produced a result", "run-errored"),
+    "run-cancelled": (
+        "the run was cancelled by this session before this unit test had a result",
+        "run-cancelled",
+    ),
+    "missing-results": (
+        "the run finished without a result for this unit test (cancelled outside this session?)",
+        "run-ended",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class _Decision:
+    outcome: Outcome
+    reason: str
+    kind: ErrorKind | None = None
+    required: int = 0
+
+
 def _judge(
     unit_test: UnitTest,
     found: _Found,
@@ -624,47 +669,39 @@ def _judge(
     if found.result is None:
         if end is None:
             raise _Problem("pending", "the run has no result for this unit test yet")
-        if end[1] == "run-errored":
-            raise _Problem(
-                "error", "the run errored before this unit test produced a result", "run-errored"
-            )
-        if end[1] == "run-cancelled":
-            raise _Problem(
-                "error",
-                "the run was cancelled by this session before this unit test had a result",
-                "run-cancelled",
-            )
-        raise _Problem(
-            "error",
-            "the run finished without a result for this unit test "
-            "(cancelled outside this session?)",
-            "run-ended",
-        )
-
+        reason, kind = _NO_RESULT[end[1]]
+        raise _Problem("error", reason, kind)
     reading = _read(unit_test, found, evaluations, ended=end is not None)
+    sessions = reading.evidence.sessions
+    decision = _decide(reading, end, min_pass_rate, min_valid)
+    return Verdict(
+        decision.outcome,
+        reading.executed,
+        run_id,
+        decision.reason,
+        error_kind=decision.kind,
+        sessions=sessions,
+        tallies=reading.tallies,
+        sessions_total=reading.run_count,
+        sessions_valid=sum(1 for s in sessions if s.error is None),
+        sessions_passed=sum(1 for s in sessions if s.passed),
+        sessions_required=decision.required,
+        min_pass_rate=min_pass_rate,
+        assumed_placements=reading.evidence.assumed,
+    )
+
+
+def _decide(
+    reading: _Reading,
+    end: tuple[str, ErrorKind] | None,
+    min_pass_rate: float | None,
+    min_valid: float | None,
+) -> _Decision:
+    """The rules, over sessions already placed: missing results, pass rate, valid sessions."""
     sessions, tallies, run_count = reading.evidence.sessions, reading.tallies, reading.run_count
     errored = [s for s in sessions if s.error is not None]
     valid = run_count - len(errored)
     passed = sum(1 for s in sessions if s.passed)
-    required = run_count
-
-    def verdict(outcome: Outcome, reason: str, kind: ErrorKind | None = None) -> Verdict:
-        return Verdict(
-            outcome,
-            reading.executed,
-            run_id,
-            reason,
-            error_kind=kind,
-            sessions=sessions,
-            tallies=tallies,
-            sessions_total=run_count,
-            sessions_valid=valid,
-            sessions_passed=passed,
-            sessions_required=required,
-            min_pass_rate=min_pass_rate,
-            assumed_placements=reading.evidence.assumed,
-        )
-
     if any(reading.evidence.missing):
         gaps = ", ".join(
             f"{t.criterion.name} ({valid - gap} of {valid} sessions)"
@@ -673,42 +710,41 @@ def _judge(
         )
         if end is None:
             raise _Problem("pending", f"the run is still reporting this unit test: {gaps}")
-        what, kind = end
-        return verdict("error", f"{what} without results for {gaps}; not judged", kind)
-
+        reason = f"{end[0]} without results for {gaps}; not judged"
+        return _Decision("error", reason, end[1], run_count)
     ended_note = ""
     if end is not None and end[1] in ("run-errored", "run-cancelled"):
         ended_note = f" ({end[0]}; this unit test's results are complete)"
-
     failing = summarize_tallies(tallies, failing_only=True)
     if min_pass_rate is None:
         if passed == run_count:
-            return verdict("passed", f"{passed}/{run_count} sessions met all criteria{ended_note}")
+            reason = f"{passed}/{run_count} sessions met all criteria{ended_note}"
+            return _Decision("passed", reason, required=run_count)
         if errored and passed == valid:
-            return verdict("error", _error_summary(errored, run_count), "session-error")
-        reason = f"{failing} — {passed}/{run_count} sessions passed, needs {required}/{run_count}"
+            summary = _error_summary(errored, run_count)
+            return _Decision("error", summary, "session-error", run_count)
+        reason = f"{failing} — {passed}/{run_count} sessions passed, needs {run_count}/{run_count}"
         if errored:
             reason += f"; {_plural(len(errored), 'session')} errored"
-        return verdict("failed", reason + ended_note)
-
+        return _Decision("failed", reason + ended_note, required=run_count)
     required = required_sessions(valid, min_pass_rate)
     if valid == 0:
-        return verdict("error", _error_summary(errored, run_count), "session-error")
+        return _Decision("error", _error_summary(errored, run_count), "session-error", required)
     needed_valid = required_valid(run_count, min_valid)
     if valid < needed_valid:
-        return verdict(
-            "error",
+        reason = (
             f"too few valid sessions to judge: {valid} of {run_count} did not error, needs at "
             f"least {needed_valid} (amigo_min_valid_sessions); "
-            + _error_summary(errored, run_count),
-            "too-few-valid",
+            + _error_summary(errored, run_count)
         )
+        return _Decision("error", reason, "too-few-valid", required)
     counts = f"{passed}/{valid} sessions passed, needs {required}/{valid} ({_rate(min_pass_rate)})"
     if errored:
         counts += f"; {_plural(len(errored), 'errored session')} left out"
     if passed >= required:
-        return verdict("passed", (f"{counts}; {failing}" if failing else counts) + ended_note)
-    return verdict("failed", f"{failing} — {counts}{ended_note}")
+        reason = (f"{counts}; {failing}" if failing else counts) + ended_note
+        return _Decision("passed", reason, required=required)
+    return _Decision("failed", f"{failing} — {counts}{ended_note}", required=required)
 
 
 def judge_unfinished(
@@ -737,38 +773,9 @@ def judge_unfinished(
         state = "finished"
     elif run.get("errored") is True:
         state = "errored"
-    expected = unit_test.run_count
-    detail = f"unit test {unit_test.name!r} has no result yet (0/{expected} sessions reported)"
-    executed = unit_test
-    sessions: tuple[SessionResult, ...] = ()
-    tallies: tuple[CriterionTally, ...] = ()
-    try:
-        found = _locate(unit_test, position, run, occurrence) if isinstance(run, Mapping) else None
-        if found is not None:
-            expected = _run_count(found.spec)
-            criteria = [c for c, _ in _criteria(found.spec)]
-            if criteria:
-                executed = replace(unit_test, run_count=expected, criteria=tuple(criteria))
-            detail = (
-                f"unit test {unit_test.name!r} has no result yet (0/{expected} sessions reported)"
-            )
-            if found.result is not None:
-                reading = _read(unit_test, found, evaluations, ended=False)
-                executed, sessions, tallies = (
-                    reading.executed,
-                    reading.evidence.sessions,
-                    reading.tallies,
-                )
-                reported = sum(
-                    1
-                    for s in sessions
-                    if s.error is not None or (s.checks and all(c is not None for c in s.checks))
-                )
-                detail = f"unit test {unit_test.name!r} has {reported}/{expected} sessions reported"
-                if tallies:
-                    detail += f" ({summarize_tallies(tallies)})"
-    except _Problem as problem:
-        detail = f"unit test {unit_test.name!r}: {problem.reason}"
+    executed, sessions, tallies, detail = _progress_so_far(
+        unit_test, position, run, occurrence, evaluations
+    )
     reason = f"{head}: run {run_id} {state}, {detail}"
     return Verdict(
         "error",
@@ -778,7 +785,43 @@ def judge_unfinished(
         error_kind=why,
         sessions=sessions,
         tallies=tallies,
-        sessions_total=expected,
+        sessions_total=executed.run_count,
         sessions_valid=sum(1 for s in sessions if s.error is None),
         sessions_passed=sum(1 for s in sessions if s.passed),
     )
+
+
+def _progress_so_far(
+    unit_test: UnitTest,
+    position: int,
+    run: Mapping[str, Any],
+    occurrence: int | None,
+    evaluations: Mapping[str, Mapping[str, Any]] | None,
+) -> tuple[UnitTest, tuple[SessionResult, ...], tuple[CriterionTally, ...], str]:
+    """What an unfinished unit test has so far: executed definition, sessions, tallies, words."""
+    name = unit_test.name
+    try:
+        found = _locate(unit_test, position, run, occurrence) if isinstance(run, Mapping) else None
+        if found is None:
+            return unit_test, (), (), f"unit test {name!r} has no result yet"
+        expected = _run_count(found.spec)
+        criteria = [c for c, _ in _criteria(found.spec)]
+        executed = replace(unit_test, run_count=expected)
+        if criteria:
+            executed = replace(executed, criteria=tuple(criteria))
+        if found.result is None:
+            detail = f"unit test {name!r} has no result yet (0/{expected} sessions reported)"
+            return executed, (), (), detail
+        reading = _read(unit_test, found, evaluations, ended=False)
+    except _Problem as problem:
+        return unit_test, (), (), f"unit test {name!r}: {problem.reason}"
+    sessions, tallies = reading.evidence.sessions, reading.tallies
+    reported = sum(
+        1
+        for s in sessions
+        if s.error is not None or (s.checks and all(c is not None for c in s.checks))
+    )
+    detail = f"unit test {name!r} has {reported}/{expected} sessions reported"
+    if tallies:
+        detail += f" ({summarize_tallies(tallies)})"
+    return reading.executed, sessions, tallies, detail

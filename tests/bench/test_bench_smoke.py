@@ -17,7 +17,7 @@ pytest.importorskip("fastapi")
 pytest.importorskip("xdist")
 
 ROOT = Path(__file__).resolve().parents[2]
-ROWS = ("a1", "a2", "b1", "b2", "c1", "c2", "c3", "d1", "d2")
+ROWS = ("a1", "a2", "b1", "b2", "c1", "c2", "c3", "d1", "d2", "e1")
 
 
 def _table_rows(text: str, header: str) -> list[list[str]]:

@@ -247,3 +247,25 @@ def test_polls_keep_up_with_a_run_that_keeps_producing_results(tmp_path: Path) -
     delays = [min(p for p in polls if p >= t) - t for t in arrivals]
     assert max(delays[2:]) <= 3.0, delays
     assert len(polls) < (arrivals[-1] + 5) / 2.0  # still backing off between results
+
+
+def test_justifications_are_fetched_incrementally_with_timestamp_after(tmp_path: Path) -> None:
+    # Issue 7.10: every fetch used to re-read every row of the run.
+    api = FakeApi()
+    coordinator = make(tmp_path, api)
+    pairs: list[list[Any]] = [["e1", False]]
+    run = {"unit_test_run_results": [{"metric_evaluation_results": [{"results": pairs}]}]}
+    snap = Snapshot(runs={"r1": run})
+    source = {"type": "simulation", "simulation_unit_test_set_run_id": "r1", "run_index": 0}
+    api.evaluations = [{"id": "e1", "created_at": "2026-01-01T00:10:00+00:00", "source": source}]
+    snap = coordinator.poller._fetch_evaluations(snap, now=0.0)
+    first = [c[1] for c in api.calls if c[0] == "evaluations"]
+    assert first == [{"run_ids": ["r1"]}]
+    pairs.append(["e2", False])
+    api.evaluations = [{"id": "e2", "created_at": "2026-01-01T00:11:00+00:00", "source": source}]
+    snap = coordinator.poller._fetch_evaluations(snap, now=5.0)  # spaced: not yet
+    assert len([c for c in api.calls if c[0] == "evaluations"]) == 1
+    snap = coordinator.poller._fetch_evaluations(snap, now=10.0)
+    second = [c[1] for c in api.calls if c[0] == "evaluations"][-1]
+    assert second["timestamp_after"].isoformat() == "2026-01-01T00:08:00+00:00"  # 2 min overlap
+    assert {"e1", "e2"} <= snap.evaluations.keys()

@@ -1,0 +1,205 @@
+"""Starting a set's run: create it, recover a create whose answer was lost, resolve conflicts.
+
+One process of the session starts every run (the coordinator's ``starter`` lock), so the
+20-a-minute create limit is paced by a single pacer.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from amigo_sdk.errors import ConflictError
+
+from .contract import PERMISSION_RUN
+from .failures import API_ERRORS, describe, dump, parse_time, transient
+from .records import Api, RunRecord
+from .settings import Settings
+
+log = logging.getLogger("pytest_amigo")
+
+CREATE_ATTEMPTS = 4
+
+
+class RunStarter:
+    def __init__(
+        self,
+        settings: Settings,
+        api: Callable[[], Api],
+        definition: Callable[[str], dict[str, Any] | None],
+        *,
+        clock: Callable[[], float],
+        sleep: Callable[[float], None],
+    ) -> None:
+        self.settings = settings
+        self.api = api
+        self.definition = definition  # a set's cached definition (JSON), as collection read it
+        self.clock = clock
+        self.sleep = sleep
+
+    def create(self, set_id: str) -> RunRecord:
+        """Start a run; retried when the answer is lost (5xx, dropped connection).
+
+        Creating is safe to retry: the service refuses a second unfinished run of the set by
+        the same user (409), and after a lost answer that run is ours: find it and report it,
+        so there is exactly one run per set whatever the faults.
+        """
+        now = self.clock()
+        lost: str | None = None
+        delay = 1.0
+        for attempt in range(1, CREATE_ATTEMPTS + 1):
+            try:
+                run_id = self.api().create_run(set_id)
+                return RunRecord(set_id, run_id, True, f"started run {run_id}", now)
+            except ConflictError:
+                if lost is None:
+                    return self._resolve_conflict(set_id, now)
+                return self._recover_lost_create(set_id, now, lost)
+            except API_ERRORS as exc:
+                if not transient(exc) or attempt == CREATE_ATTEMPTS:
+                    if lost is not None:  # the earlier attempt may have created it after all
+                        recovered = self._recover_lost_create(set_id, now, lost)
+                        if recovered.run_id is not None and recovered.error is None:
+                            return recovered
+                    return RunRecord.refused(set_id, now, describe(exc, "start a run"))
+                lost = describe(exc, "start a run")
+                log.warning("pytest-amigo: %s; retrying", lost)
+                self.sleep(delay)
+                delay = min(delay * 2, 8.0)
+                found = self._run_created_since_collection(set_id)
+                if found is not None:  # the lost create was processed (and may be done by now)
+                    note = f"started run {found} (its create answer was lost: {lost})"
+                    return RunRecord(set_id, found, True, note, now)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _run_created_since_collection(self, set_id: str) -> str | None:
+        """This user's run of the set created after collection read the set, if any.
+
+        The set's ``last_triggered_run_id`` as collection read it is the baseline: a run of
+        ours newer than that one can only come from this session's create."""
+        user_id = self.api().user_id
+        cached = self.definition(set_id)
+        if not user_id or cached is None:
+            return None
+        try:
+            mine = self.api().list_runs(
+                set_ids=[set_id],
+                creators=[f"{self.api().organization_id},{user_id}"],
+                sort_by=["-created_at"],
+                limit=1,
+            )
+            if not mine:
+                return None
+            newest = dump(mine[0])
+            baseline = cached.get("last_run_id")
+            if baseline is None:
+                return str(newest["id"])
+            if newest["id"] == baseline:
+                return None
+            before = self.api().list_runs(ids=[baseline])
+        except API_ERRORS:
+            return None
+        if not before:
+            return None
+        created = str(newest.get("created_at") or "")
+        previous = str(dump(before[0]).get("created_at") or "")
+        return str(newest["id"]) if parse_time(created) > parse_time(previous) else None
+
+    def _recover_lost_create(self, set_id: str, now: float, lost: str) -> RunRecord:
+        try:
+            existing = self._unfinished_run(set_id)
+        except API_ERRORS as exc:
+            return RunRecord.refused(set_id, now, describe(exc, "find the run just created"))
+        if existing is None:
+            return RunRecord.refused(
+                set_id,
+                now,
+                f"{lost}; a retry was refused (HTTP 409) but no unfinished run of yours is "
+                f"visible: check {PERMISSION_RUN}",
+            )
+        note = f"started run {existing} (its create answer was lost: {lost}; found it by creator)"
+        return RunRecord(set_id, existing, True, note, now)
+
+    def _resolve_conflict(self, set_id: str, now: float) -> RunRecord:
+        policy = self.settings.on_conflict
+        hint = "(HTTP 409: one unfinished run per user per set)"
+        try:
+            existing = self._unfinished_run(set_id)
+        except API_ERRORS as exc:
+            return RunRecord.refused(set_id, now, describe(exc, "find the run"))
+        if existing is None and policy != "fail":
+            # The unfinished run finished meanwhile (or is invisible): one more create tells.
+            try:
+                run_id = self.api().create_run(set_id)
+                return RunRecord(set_id, run_id, True, f"started run {run_id}", now)
+            except ConflictError:
+                pass
+            except API_ERRORS as exc:
+                return RunRecord.refused(set_id, now, describe(exc, "start a run"))
+        if policy == "fail" or existing is None:
+            which = f" {existing}" if existing else ""
+            return RunRecord.refused(
+                set_id,
+                now,
+                f"you already have an unfinished run{which} of this set {hint}; wait for "
+                "it, cancel it, or use --amigo-on-conflict=attach (report it) or "
+                "--amigo-on-conflict=cancel (cancel it and start anew).",
+                run_id=existing,
+            )
+        if policy == "attach":
+            return RunRecord(
+                set_id,
+                existing,
+                False,
+                f"attached to your unfinished run {existing} {hint}; --amigo-on-conflict=attach",
+                now,
+            )
+        return self._cancel_and_restart(set_id, existing, now)
+
+    def _cancel_and_restart(self, set_id: str, existing: str, now: float) -> RunRecord:
+        """--amigo-on-conflict=cancel: cancel the user's unfinished run and start anew."""
+        try:
+            self.api().cancel_run(existing)
+        except ConflictError:
+            pass  # finished meanwhile
+        except API_ERRORS as exc:
+            return RunRecord.refused(
+                set_id, now, describe(exc, f"cancel the unfinished run {existing}")
+            )
+        delay = 1.0
+        for _ in range(6):
+            try:
+                run_id = self.api().create_run(set_id)
+            except ConflictError:
+                self.sleep(delay)
+                delay = min(delay * 2, 15.0)
+                continue
+            except API_ERRORS as exc:
+                return RunRecord.refused(set_id, now, describe(exc, "start a run"))
+            return RunRecord(
+                set_id,
+                run_id,
+                True,
+                f"cancelled your unfinished run {existing} and started run {run_id}",
+                now,
+            )
+        return RunRecord.refused(
+            set_id,
+            now,
+            f"cancelled your unfinished run {existing} but the platform still reports it "
+            "unfinished; try again shortly.",
+        )
+
+    def _unfinished_run(self, set_id: str) -> str | None:
+        kwargs: dict[str, Any] = {
+            "set_ids": [set_id],
+            "is_completed": False,
+            "sort_by": ["-created_at"],
+        }
+        user_id = self.api().user_id  # from the SDK config: environment or .env
+        if not user_id:
+            return None  # never take another user's run for ours
+        kwargs["creators"] = [f"{self.api().organization_id},{user_id}"]
+        runs = [dump(r) for r in self.api().list_runs(**kwargs)]
+        return str(runs[0]["id"]) if runs else None
