@@ -17,6 +17,7 @@ from typing import Any
 
 from amigo_sdk.errors import BadRequestError
 
+from .api.core import ID_CHUNK as RUN_IDS_PER_REQUEST  # one page of ids per request
 from .api.endpoints import ENDPOINTS
 from .contract import PERMISSION_RUN
 from .failures import API_ERRORS, FAILURES, describe, dump, parse_time, transient
@@ -31,7 +32,6 @@ log = logging.getLogger("pytest_amigo")
 SNAPSHOT = "snapshot.json"
 LIST_RUNS = "get-simulation-unit-test-set-runs"
 EVALUATIONS = "get-metric-evaluation-results"
-RUN_IDS_PER_REQUEST = 50
 # A poll failing for a non-transient reason ends the affected items after this many polls in a
 # row, or this long, whichever comes first (never the whole --amigo-timeout).
 FATAL_POLLS = 3
