@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 
 from pytest_amigo.api.endpoints import ENDPOINTS, match
-
-CONTRACT = Path(__file__).resolve().parents[2].parent / "shared" / "amigo-openapi.json"
+from support.contract import load_contract
 
 
 @pytest.fixture(scope="module")
 def paths() -> dict[str, dict[str, dict[str, object]]]:
-    return json.loads(CONTRACT.read_text(encoding="utf-8"))["paths"]
+    paths: dict[str, dict[str, dict[str, object]]] = load_contract()["paths"]
+    return paths
 
 
 @pytest.mark.parametrize("operation_id", sorted(ENDPOINTS))

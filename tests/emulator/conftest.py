@@ -2,28 +2,25 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from emu_support import HOST, SPEC_PATH, WORLDS, Api
 from openapi_core import OpenAPI
 
 from pytest_amigo.emulator import Emulator, World
+from support.contract import load_contract
+from support.emulator import HOST, WORLDS, Api
 
 
 @pytest.fixture(scope="session")
 def spec() -> dict[str, Any]:
-    if not SPEC_PATH.exists():
-        pytest.skip(f"contract snapshot not found at {SPEC_PATH}")
-    data: dict[str, Any] = json.loads(SPEC_PATH.read_text(encoding="utf-8"))
-    return data
+    return load_contract()
 
 
 @pytest.fixture(scope="session")
-def contract(spec: dict[str, Any]) -> OpenAPI:
-    data = json.loads(json.dumps(spec))
+def contract() -> OpenAPI:
+    data = load_contract()
     data["servers"] = [{"url": HOST}]
     # The contract discriminates InvocationStatus on a *boolean* property ("succeeded", mapping
     # keys "True"/"False"), which openapi-core cannot resolve. Its oneOf alone still pins every

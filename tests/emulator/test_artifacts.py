@@ -9,9 +9,9 @@ import zipfile
 from urllib.parse import urlsplit
 
 import httpx
-from emu_support import Api, set_id, unit_test_id
 
 from pytest_amigo.emulator import Emulator, World
+from support.emulator import Api, set_id, unit_test_id
 
 
 def _artifact_url(api: Api, emu: Emulator, world: World, set_name: str) -> tuple[str, str]:

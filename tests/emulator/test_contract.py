@@ -8,11 +8,11 @@ import httpx
 from amigo_sdk.config import AmigoConfig
 from amigo_sdk.generated import model as m
 from amigo_sdk.http_client import AmigoHttpClient
-from emu_support import Api, set_id, unit_test_id
 from fastapi.routing import APIRoute
 
 from pytest_amigo.api.endpoints import ENDPOINTS
 from pytest_amigo.emulator import Emulator, World
+from support.emulator import Api, set_id, unit_test_id
 
 ADMIN_PREFIXES = ("/_emulator", "/_presigned")
 

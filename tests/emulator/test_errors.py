@@ -6,9 +6,9 @@ import time
 
 import httpx
 import pytest
-from emu_support import Api, set_id
 
 from pytest_amigo.emulator import Emulator, World
+from support.emulator import Api, set_id
 
 UNKNOWN = "0123456789abcdef01234567"
 

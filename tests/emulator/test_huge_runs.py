@@ -9,11 +9,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from emu_support import Api
 
 from pytest_amigo.emulator import Emulator, World
 from pytest_amigo.emulator.plan import PlannedUnitTest
 from pytest_amigo.emulator.store import Store
+from support.emulator import Api
 
 RUNS = "/simulation/unit_test_set_run/"
 

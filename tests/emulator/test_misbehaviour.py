@@ -10,10 +10,10 @@ from typing import Any
 
 import httpx
 import pytest
-from emu_support import WORLDS, Api, set_id
 from openapi_core import OpenAPI
 
 from pytest_amigo.emulator import Emulator, World
+from support.emulator import WORLDS, Api, set_id
 
 RUNS = "/simulation/unit_test_set_run/"
 

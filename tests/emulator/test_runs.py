@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from emu_support import Api, set_id, unit_test_id
-
 from pytest_amigo.emulator import Emulator, World
+from support.emulator import Api, set_id, unit_test_id
 
 
 def _spec(run: dict[str, Any], i: int) -> dict[str, Any]:

@@ -13,10 +13,10 @@ import time
 from typing import Any
 
 import pytest
-from emu_support import Api
 
 from pytest_amigo.api.endpoints import ENDPOINTS
 from pytest_amigo.emulator import Emulator
+from support.emulator import Api
 
 schemathesis = pytest.importorskip("schemathesis")
 hypothesis = pytest.importorskip("hypothesis")

@@ -6,10 +6,10 @@ import itertools
 from typing import Any
 
 import pytest
-from emu_support import Api
 
 from pytest_amigo.emulator import contract_enums
 from pytest_amigo.emulator.contract_enums import LANGUAGES, TIME_ZONES
+from support.emulator import Api
 
 _names = itertools.count()
 

@@ -13,9 +13,9 @@ from typing import Any
 
 import httpx
 import pytest
-from emu_support import WORLDS
 
 from pytest_amigo.emulator import Emulator, World, WorldError, derive_id
+from support.emulator import WORLDS
 
 
 def _minimal(**extra: Any) -> dict[str, Any]:

@@ -1,9 +1,12 @@
-"""Collection: node ids, selection (-k / -m / --deselect / paths), ini sets, bad input."""
+"""Collection: node ids, selection (-k / -m / --deselect / paths), ini sets, bad input, no sets."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
-from conftest import CREATE_RUN, SET, UNIT, UNKNOWN_SET, AmigoProject
+
+from support.plugin import CREATE_RUN, SET, UNIT, UNKNOWN_SET, AmigoProject
 
 PLAIN_TEST = """
 def test_plain():
@@ -118,6 +121,14 @@ def test_strict_markers_accepts_the_plugin_markers(amigo: AmigoProject) -> None:
     assert out.created_sets() == sorted([SET["All green"], SET["Second green"]])
 
 
+def test_strict_markers_without_pytest_timeout(amigo: AmigoProject) -> None:
+    amigo.pytester.makepyfile(test_plain="def test_ok():\n    pass\n")
+    plain = amigo.run("-p", "no:timeout", "--strict-markers", "test_plain.py")
+    plain.result.assert_outcomes(passed=1)
+    with_sets = amigo.run("-p", "no:timeout", "--strict-markers", "--amigo-set", SET["All green"])
+    with_sets.result.assert_outcomes(passed=2)
+
+
 def test_ini_amigo_sets_are_collected(amigo: AmigoProject) -> None:
     amigo.ini(f"amigo_sets =\n    {SET['All green']}\n    {SET['Second green']}\n")
     out = amigo.run("--collect-only", "-q")
@@ -174,6 +185,14 @@ def test_unknown_set_id_says_not_found(amigo: AmigoProject) -> None:
     assert out.runs == []
 
 
+def test_collection_errors_start_no_run(amigo: AmigoProject) -> None:
+    amigo.pytester.makepyfile(test_broken="import no_such_module\n")
+    out = amigo.run("--amigo-set", SET["All green"])
+    assert out.result.ret == 2
+    assert "Interrupted: 1 error during collection" in out.output
+    assert out.count(CREATE_RUN) == 0
+
+
 @pytest.mark.parametrize("missing", ["AMIGO_API_KEY", "AMIGO_ORGANIZATION_ID"])
 def test_missing_environment_is_a_clear_message(amigo: AmigoProject, missing: str) -> None:
     amigo.mp.delenv(missing)
@@ -190,6 +209,26 @@ def test_no_sets_means_plugin_stays_quiet(amigo: AmigoProject) -> None:
     out = amigo.run()
     out.result.assert_outcomes(passed=1)
     assert out.requests["total"] == 0
+
+
+def test_plugin_without_sets_leaves_no_trace(amigo: AmigoProject, tmp_path: Path) -> None:
+    # A private TMPDIR: other tests running in parallel create state directories of their own.
+    private_tmp = tmp_path / "tmp"
+    private_tmp.mkdir()
+    amigo.mp.setenv("TMPDIR", str(private_tmp))
+    amigo.pytester.makepyfile(
+        test_plain="import signal\n\n"
+        "def test_sigterm_untouched():\n"
+        "    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL\n"
+    )
+    out = amigo.run("test_plain.py")
+    out.result.assert_outcomes(passed=1)
+    assert out.requests["total"] == 0
+    assert list(private_tmp.glob("pytest-amigo-*")) == []
+    # With a set, its state directory is removed at the end: nothing is left behind either.
+    with_set = amigo.run("--amigo-set", SET["All green"], "-m", "amigo")
+    with_set.result.assert_outcomes(passed=1, deselected=1)
+    assert list(private_tmp.glob("pytest-amigo-*")) == []
 
 
 def test_dot_path_keeps_ini_sets_but_node_id_path_does_not(amigo: AmigoProject) -> None:

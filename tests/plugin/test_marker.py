@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import CREATE_RUN, SECRETS, SET, UNIT, AmigoProject
+from support.plugin import CREATE_RUN, SECRETS, SET, UNIT, AmigoProject
 
 MIXED = SET["Mixed bag"]
 

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import AmigoProject, Outcome
 
 from pytest_amigo.emulator import Emulator, World
+from support.plugin import AmigoProject, Outcome
 
 WORLD = World.from_toml(Path(__file__).parent / "worlds" / "misbehaving.toml")
 SET = {s.name: s.id for s in WORLD.sets}

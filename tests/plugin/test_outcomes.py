@@ -1,4 +1,5 @@
-"""Outcomes of Amigo items: pass / fail / error, their JUnit form, explanations and artifacts."""
+"""Outcomes of Amigo items: pass / fail / error, their JUnit form, known failures (amigo_xfail),
+explanations and artifacts."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import CANCEL_RUN, CREATE_RUN, SECRETS, SET, UNIT, AmigoProject
+
+from support.plugin import CANCEL_RUN, CREATE_RUN, SECRETS, SET, UNIT, AmigoProject
 
 MIXED = SET["Mixed bag"]
 
@@ -154,6 +156,32 @@ def test_amigo_xfail_on_a_passing_unit_test_is_xpass_not_failure(amigo: AmigoPro
     out = amigo.run("--amigo-set", SET["All green"])
     out.result.assert_outcomes(xpassed=1)
     assert out.result.ret == 0
+
+
+def test_amigo_xfail_does_not_hide_errors(amigo: AmigoProject) -> None:
+    # "Broken sessions" has a unit test whose session errors: listed as known failure,
+    # it must still be an error (only verdict failures are expected).
+    amigo.ini("amigo_xfail =\n    Session crashes: crashes are expected\n")
+    out = amigo.run("--amigo-set", SET["Broken sessions"])
+    out.result.assert_outcomes(passed=1, errors=1)
+
+
+def test_amigo_xfail_key_may_contain_colons(amigo: AmigoProject) -> None:
+    # The unit test is named "Dup: name"; the reason follows the last matching colon.
+    amigo.ini("amigo_xfail =\n    Dup: name: known duplicate trouble\n")
+    out = amigo.run("--amigo-set", SET["Duplicates"], "-rX")
+    out.result.assert_outcomes(passed=3, xpassed=1)
+    assert "known duplicate trouble" in out.output
+    assert "amigo_xfail entry matches no collected unit test" not in out.output
+
+
+def test_unmatched_amigo_xfail_entry_warns(amigo: AmigoProject) -> None:
+    amigo.ini("amigo_xfail =\n    No such unit test: typo\n")
+    out = amigo.run("--amigo-set", SET["All green"])
+    out.result.assert_outcomes(passed=1, warnings=1)
+    assert "amigo_xfail entry matches no collected unit test: 'No such unit test: typo'" in (
+        out.output
+    )
 
 
 def test_finished_run_is_reported_without_a_new_run(amigo: AmigoProject) -> None:

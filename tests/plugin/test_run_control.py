@@ -1,11 +1,13 @@
-"""Run control: conflicts (HTTP 409), --amigo-timeout, permissions, xdist, pytest-timeout."""
+"""Run control: conflicts (HTTP 409), --amigo-timeout, -x, permissions, xdist, pytest-timeout."""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
-from conftest import CANCEL_RUN, CREATE_RUN, SET, UNIT, AmigoProject
+
+from support.plugin import CANCEL_RUN, CREATE_RUN, SET, UNIT, AmigoProject
 
 MEDIUM = SET["Medium set"]  # one session of 360 world seconds: about 3 s of real time
 SLOW = SET["Slow set"]  # never finishes on its own
@@ -45,6 +47,25 @@ def test_conflict_attach_failure_mentions_the_attached_run(amigo: AmigoProject) 
     assert f"attached to your unfinished run {existing}" in case.text
     assert "The agent was curt." in case.text
     assert out.runs == []
+
+
+def test_conflict_attach_uses_the_user_from_a_dotenv_file(amigo: AmigoProject) -> None:
+    # Credentials only in .env (no AMIGO_USER_ID in the environment): the run to attach to
+    # must still be the caller's own, found with the creator filter.
+    existing = amigo.start_run("Slow set")
+    other = amigo.start_run("Slow set", user_id="no-reader")
+    assert other != existing
+    env = amigo.emu.env("ci-bot")
+    for key in env:
+        amigo.mp.delenv(key, raising=False)
+    amigo.pytester.path.joinpath(".env").write_text(
+        "".join(f"{k}={v}\n" for k, v in env.items()), encoding="utf-8"
+    )
+    assert "AMIGO_USER_ID" not in os.environ
+    out = amigo.run("--amigo-set", SET["Slow set"], "--amigo-timeout=2", "--amigo-keep-running")
+    assert out.count(CREATE_RUN) == 1  # the 409
+    assert f"attached to your unfinished run {existing}" in out.output
+    assert other not in out.output
 
 
 def test_conflict_fail_neither_starts_nor_cancels(amigo: AmigoProject) -> None:
@@ -126,6 +147,14 @@ def test_amigo_timeout_with_keep_running_leaves_the_run(amigo: AmigoProject) -> 
     assert out.count(CANCEL_RUN) == 0
     assert run.cancelled_at is None
     assert f"--amigo-run={run.id}" in out.output
+
+
+def test_exit_first_cancels_runs_it_no_longer_needs(amigo: AmigoProject) -> None:
+    out = amigo.run("--amigo-set", SET["Mixed bag"], "--amigo-set", SET["Slow set"], "-x")
+    assert out.result.ret == 1
+    slow = [r for r in out.runs if r.set_id == SET["Slow set"]]
+    assert slow and slow[0].cancelled_at is not None
+    out.result.stdout.fnmatch_lines([f"cancelled run {slow[0].id} (started by this session)"])
 
 
 def test_missing_run_permission_is_an_error_naming_it(amigo: AmigoProject) -> None:

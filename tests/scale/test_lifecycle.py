@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from .conftest import world
+from support.scale import world
 
 CREATE = "create-simulation-unit-test-set-run"
 CANCEL = "cancel-simulation-unit-test-set-run"

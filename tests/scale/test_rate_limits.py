@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .conftest import world
+from support.scale import world
 
 
 def test_sixty_sets_provoke_no_429(harness_for):

@@ -1,4 +1,4 @@
-"""Helpers shared by the emulator tests (imported by conftest and the test modules)."""
+"""Helpers of the emulator tests (tests/emulator): a contract-checking caller, world lookups."""
 
 from __future__ import annotations
 
@@ -11,8 +11,7 @@ from openapi_core.testing import MockRequest, MockResponse
 
 from pytest_amigo.emulator import Emulator, World
 
-WORLDS = Path(__file__).parent / "worlds"
-SPEC_PATH = Path(__file__).resolve().parents[2] / ".." / "shared" / "amigo-openapi.json"
+WORLDS = Path(__file__).resolve().parents[1] / "emulator" / "worlds"
 HOST = "http://127.0.0.1"
 
 

@@ -1,0 +1,207 @@
+"""Helpers of the plugin tests (tests/plugin): the test world, JUnit reading, a pytester project.
+
+An ``AmigoProject`` drives a fresh ``pytest`` subprocess (``pytester.runpytest_subprocess``)
+whose environment carries the AMIGO_* variables of an emulator running in the test's process.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_amigo.emulator import Emulator, World, derive_id
+
+WORLDS = Path(__file__).resolve().parents[1] / "plugin" / "worlds"
+WORLD_PATH = WORLDS / "plugin.toml"
+WORLD = World.from_toml(WORLD_PATH)
+SET = {s.name: s.id for s in WORLD.sets}
+UNIT = {u.name: u.id for u in WORLD.unit_tests}
+UNKNOWN_SET = derive_id("set", "No such set")
+CREATE_RUN = "create-simulation-unit-test-set-run"
+CANCEL_RUN = "cancel-simulation-unit-test-set-run"
+BASE_INI = """\
+[pytest]
+amigo_poll_interval = 0.2 1
+amigo_artifacts_wait = 5
+"""
+SECRETS = [u.api_key for u in WORLD.users]
+
+
+@dataclass
+class Case:
+    """One <testcase> of a JUnit report."""
+
+    classname: str
+    name: str
+    outcome: str  # passed | failure | error | skipped
+    message: str | None
+    text: str
+    properties: list[tuple[str, str]]
+    system_out: str
+
+    @property
+    def nodeid_like(self) -> str:
+        return f"{self.classname}::{self.name}"
+
+    def prop(self, name: str) -> str:
+        found = [v for k, v in self.properties if k == name]
+        assert len(found) == 1, (name, self.properties)
+        return found[0]
+
+
+def read_junit(path: Path) -> list[Case]:
+    root = ET.parse(path).getroot()
+    cases = []
+    for tc in root.iter("testcase"):
+        outcome, message, text = "passed", None, ""
+        for tag in ("failure", "error", "skipped"):
+            el = tc.find(tag)
+            if el is not None:
+                outcome, message, text = tag, el.get("message"), el.text or ""
+                break
+        props = [(p.get("name") or "", p.get("value") or "") for p in tc.iter("property")]
+        out = tc.find("system-out")
+        cases.append(
+            Case(
+                tc.get("classname") or "",
+                tc.get("name") or "",
+                outcome,
+                message,
+                text,
+                props,
+                out.text if out is not None and out.text else "",
+            )
+        )
+    return cases
+
+
+@dataclass
+class Outcome:
+    """A finished inner pytest run: its result, JUnit cases and what reached the emulator."""
+
+    result: pytest.RunResult
+    junit_path: Path
+    runs: list[Any] = field(default_factory=list)  # emulator Run objects created meanwhile
+    requests: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def output(self) -> str:
+        return self.result.stdout.str() + "\n" + self.result.stderr.str()
+
+    @property
+    def cases(self) -> list[Case]:
+        return read_junit(self.junit_path)
+
+    def case(self, classname: str, name: str) -> Case:
+        found = [c for c in self.cases if (c.classname, c.name) == (classname, name)]
+        assert len(found) == 1, [(c.classname, c.name) for c in self.cases]
+        return found[0]
+
+    @property
+    def junit_text(self) -> str:
+        return self.junit_path.read_text(encoding="utf-8")
+
+    def created_sets(self) -> list[str]:
+        return sorted(r.set_id for r in self.runs)
+
+    def count(self, operation_id: str) -> int:
+        return int(self.requests["by_endpoint"].get(operation_id, 0))
+
+
+class AmigoProject:
+    """A pytester project pointed at the module's emulator."""
+
+    def __init__(self, pytester: pytest.Pytester, emu: Emulator, mp: pytest.MonkeyPatch):
+        self.pytester = pytester
+        self.emu = emu
+        self.mp = mp
+        self.admin = emu.client(timeout=30)
+        self.use_user("ci-bot")
+        self.ini()
+
+    def use_user(self, user_id: str) -> None:
+        for key, value in self.emu.env(user_id).items():
+            self.mp.setenv(key, value)
+
+    def ini(self, extra: str = "") -> None:
+        self.pytester.path.joinpath("pytest.ini").write_text(BASE_INI + extra, encoding="utf-8")
+
+    def requests(self) -> dict[str, Any]:
+        resp = self.admin.get("/_emulator/requests")
+        resp.raise_for_status()
+        data: dict[str, Any] = resp.json()
+        return data
+
+    def clear_requests(self) -> None:
+        self.admin.delete("/_emulator/requests").raise_for_status()
+
+    def run(self, *args: str, timeout: float = 120, clear: bool = True) -> Outcome:
+        junit = self.pytester.path / f"junit-{len(list(self.pytester.path.glob('junit-*')))}.xml"
+        before = set(self.emu.store.runs)
+        if clear:
+            self.clear_requests()
+        result = self.pytester.runpytest_subprocess(
+            "-p", "no:cacheprovider", f"--junitxml={junit}", *args, timeout=timeout
+        )
+        runs = [r for rid, r in list(self.emu.store.runs.items()) if rid not in before]
+        return Outcome(result, junit, runs, self.requests())
+
+    @contextmanager
+    def finish_runs_once(self, seen: Callable[[list[dict[str, Any]]], bool]) -> Iterator[None]:
+        """Push the world clock far ahead as soon as ``seen(request log)`` holds.
+
+        Lets a test keep a run unfinished for as long as needed (a conflict) and still have
+        pytest's results quickly once the plugin did what the test watches for.
+        """
+        self.clear_requests()
+        stop = threading.Event()
+        fired = threading.Event()
+
+        def watch() -> None:
+            with self.emu.client(timeout=30) as client:
+                while not stop.is_set():
+                    log = client.get("/_emulator/requests").json()["log"]
+                    if seen(log):
+                        self.emu.advance(10_000_000)
+                        fired.set()
+                        return
+                    time.sleep(0.05)
+
+        thread = threading.Thread(target=watch, daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join(timeout=10)
+
+    # -- direct API use (to prepare runs the way another client would) --------------------
+    def token(self, user_id: str = "ci-bot") -> str:
+        c = self.emu.user(user_id)
+        resp = self.admin.post(
+            f"/v1/{self.emu.organization_id}/user/signin_with_api_key",
+            headers={
+                "x-api-key": c["api_key"],
+                "x-api-key-id": c["api_key_id"],
+                "x-user-id": c["user_id"],
+            },
+        )
+        resp.raise_for_status()
+        return str(resp.json()["id_token"])
+
+    def start_run(self, set_name: str, user_id: str = "ci-bot") -> str:
+        resp = self.admin.post(
+            f"/v1/{self.emu.organization_id}/simulation/unit_test_set_run/",
+            headers={"Authorization": f"Bearer {self.token(user_id)}"},
+            json={"simulation_unit_test_set_id": SET[set_name]},
+        )
+        assert resp.status_code == 201, resp.text
+        return str(resp.json()["simulation_unit_test_set_run_id"])
