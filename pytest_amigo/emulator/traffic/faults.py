@@ -1,0 +1,256 @@
+"""Fault injection: the fault plan, its parsing, and what it decides for each request."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+from pytest_amigo.api.endpoints import ENDPOINTS, Endpoint
+from pytest_amigo.emulator.traffic.validation import (
+    FaultPlanError,
+    error,
+    is_int,
+    is_number,
+    require_object,
+    unknown_fields,
+)
+
+MAINTENANCE_DETAIL = "The service is under temporary maintenance."
+ERROR_DETAILS: dict[int, str] = {
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+}
+
+
+@dataclass
+class FaultPlan:
+    maintenance: list[tuple[float, float]] = field(default_factory=list)
+    """Absolute ``(start, end)`` epoch windows answering 503."""
+    maintenance_for: float = 0.0
+    """Convenience: a maintenance window of this many seconds starting when the plan is set."""
+    error_rate: float = 0.0
+    """Fraction (0..1) of requests answering a random 500/502/503."""
+    latency: float = 0.0
+    """Seconds added before the app answers."""
+    drop_rate: float = 0.0
+    """Fraction (0..1) of requests whose connection is cut mid-response."""
+    burst_429: int = 0
+    """The next N requests answer 429 with ``Retry-After: 1``."""
+    only: list[str] = field(default_factory=list)
+    """Operation ids the faults apply to; empty means every documented endpoint."""
+    seed: int = 0
+    """Seed of the random draws (error_rate, drop_rate)."""
+    processed_errors: int = 0
+    """The next N requests are processed by the app, then answered 503."""
+    processed_drops: int = 0
+    """The next N requests are processed by the app, then the connection is closed unanswered."""
+    drop_fields: list[str] = field(default_factory=list)
+    """Keys removed at any depth from JSON answers (response-shape drift)."""
+    add_fields: dict[str, Any] = field(default_factory=dict)
+    """Keys added to every JSON object of JSON answers (fields a newer API might add)."""
+
+    @property
+    def drifts(self) -> bool:
+        return bool(self.drop_fields or self.add_fields)
+
+    def applies_to(self, endpoint: Endpoint) -> bool:
+        return not self.only or endpoint.operation_id in self.only
+
+    def maintenance_end(self, now: float) -> float | None:
+        """End of the maintenance covering ``now`` (the latest if windows overlap), if any."""
+        ends = [end for start, end in self.maintenance if start <= now < end]
+        return max(ends) if ends else None
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["maintenance"] = [[start, end] for start, end in self.maintenance]
+        return data
+
+
+def parse_fault_plan(data: Any) -> FaultPlan:
+    """Validate a JSON object into a :class:`FaultPlan`; raise :class:`FaultPlanError`."""
+    data = require_object(data)
+    errors = unknown_fields(data, sorted(f.name for f in fields(FaultPlan)))
+    kwargs: dict[str, Any] = {}
+    for check in _FIELD_CHECKS:
+        check(data, kwargs, errors)
+    if errors:
+        raise FaultPlanError(errors)
+    return FaultPlan(**kwargs)
+
+
+_Errors = list[dict[str, Any]]
+
+
+def _maintenance(data: dict[str, Any], kwargs: dict[str, Any], errors: _Errors) -> None:
+    if "maintenance" not in data:
+        return
+    windows: list[tuple[float, float]] = []
+    raw = data["maintenance"]
+    if not isinstance(raw, list):
+        errors.append(error("maintenance", "expected a list of [start, end] pairs"))
+    else:
+        for item in raw:
+            if (
+                not isinstance(item, list | tuple)
+                or len(item) != 2
+                or not all(is_number(v) for v in item)
+            ):
+                errors.append(
+                    error("maintenance", f"expected [start, end] epoch seconds, got {item!r}")
+                )
+            elif item[1] <= item[0]:
+                errors.append(error("maintenance", f"window {item!r} ends before it starts"))
+            else:
+                windows.append((float(item[0]), float(item[1])))
+    kwargs["maintenance"] = windows
+
+
+def _numbers(data: dict[str, Any], kwargs: dict[str, Any], errors: _Errors) -> None:
+    for name in ("maintenance_for", "latency"):
+        if name in data:
+            value = data[name]
+            if not is_number(value) or value < 0:
+                errors.append(error(name, f"expected a number of seconds >= 0, got {value!r}"))
+            else:
+                kwargs[name] = float(value)
+    for name in ("error_rate", "drop_rate"):
+        if name in data:
+            value = data[name]
+            if not is_number(value) or not 0 <= value <= 1:
+                errors.append(error(name, f"expected a fraction between 0 and 1, got {value!r}"))
+            else:
+                kwargs[name] = float(value)
+    for name in ("burst_429", "processed_errors", "processed_drops"):
+        if name in data:
+            value = data[name]
+            if not is_int(value) or value < 0:
+                errors.append(error(name, f"expected an integer >= 0, got {value!r}"))
+            else:
+                kwargs[name] = value
+
+
+def _drift(data: dict[str, Any], kwargs: dict[str, Any], errors: _Errors) -> None:
+    if "drop_fields" in data:
+        value = data["drop_fields"]
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            errors.append(error("drop_fields", "expected a list of field names"))
+        else:
+            kwargs["drop_fields"] = list(value)
+    if "add_fields" in data:
+        value = data["add_fields"]
+        if not isinstance(value, dict) or not all(isinstance(k, str) and k for k in value):
+            errors.append(error("add_fields", "expected an object {field name: value}"))
+        else:
+            try:
+                kwargs["add_fields"] = json.loads(json.dumps(value))
+            except (TypeError, ValueError):
+                errors.append(error("add_fields", "values must be JSON values"))
+
+
+def _only_and_seed(data: dict[str, Any], kwargs: dict[str, Any], errors: _Errors) -> None:
+    if "only" in data:
+        value = data["only"]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            errors.append(error("only", "expected a list of operation ids"))
+        else:
+            unknown = [v for v in value if v not in ENDPOINTS]
+            if unknown:
+                errors.append(error("only", f"unknown operation ids: {', '.join(unknown)}"))
+            else:
+                kwargs["only"] = list(value)
+    if "seed" in data:
+        value = data["seed"]
+        if not is_int(value):
+            errors.append(error("seed", f"expected an integer, got {value!r}"))
+        else:
+            kwargs["seed"] = value
+
+
+_FIELD_CHECKS: tuple[Callable[[dict[str, Any], dict[str, Any], _Errors], None], ...] = (
+    _maintenance,
+    _numbers,
+    _drift,
+    _only_and_seed,
+)
+"""In the order their errors are reported."""
+
+
+@dataclass
+class Decision:
+    """What the traffic layer does with one request of a documented endpoint."""
+
+    fault: str | None = None
+    status: int = 0
+    retry_after: float | None = None
+    """Seconds, for answers refused before the app (maintenance, 429s)."""
+    headers: list[tuple[bytes, bytes]] = field(default_factory=list)
+    error: bool = False
+    drop: bool = False
+    processed: str | None = None
+    """``processed_error`` or ``processed_drop``: the app answers, the client never sees it."""
+    latency: float = 0.0
+    drift: FaultPlan | None = None
+
+    @property
+    def refused(self) -> bool:
+        """Answered before the app with ``Retry-After``."""
+        return self.fault in ("maintenance", "burst_429", "rate_limit")
+
+
+class FaultInjector:
+    """The fault plan in force and its random draws. Callers hold the traffic lock."""
+
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self.clock = clock
+        self.plan = FaultPlan()
+        self.rng = random.Random(0)
+
+    def install(self, plan: FaultPlan) -> None:
+        self.plan = plan
+        self.rng = random.Random(plan.seed)
+        self.anchor_maintenance()
+
+    def anchor_maintenance(self) -> None:
+        """Turn ``maintenance_for`` into an absolute window starting now."""
+        plan = self.plan
+        if plan.maintenance_for > 0:
+            now = self.clock()
+            plan.maintenance.append((now, now + plan.maintenance_for))
+            plan.maintenance_for = 0.0
+
+    def refuse(self, decision: Decision, now: float) -> None:
+        """Maintenance or an injected 429 (neither counted against the rate limit)."""
+        plan = self.plan
+        if (m_end := plan.maintenance_end(now)) is not None:
+            decision.fault, decision.status, decision.retry_after = "maintenance", 503, m_end - now
+        elif plan.burst_429 > 0:
+            plan.burst_429 -= 1
+            decision.fault, decision.status, decision.retry_after = "burst_429", 429, 1.0
+
+    def draw(self, decision: Decision) -> None:
+        """For an admitted request: processed errors/drops first, then the random draws."""
+        plan = self.plan
+        if plan.processed_errors > 0:
+            plan.processed_errors -= 1
+            decision.processed = decision.fault = "processed_error"
+        elif plan.processed_drops > 0:
+            plan.processed_drops -= 1
+            decision.processed = decision.fault = "processed_drop"
+        else:
+            if plan.error_rate > 0 and self.rng.random() < plan.error_rate:
+                decision.error = True
+                decision.status = self.rng.choice(sorted(ERROR_DETAILS))
+                decision.fault = "error"
+            if not decision.error and plan.drop_rate > 0 and self.rng.random() < plan.drop_rate:
+                decision.drop = True
+                decision.fault = "drop"
+
+    def shape(self, decision: Decision) -> None:
+        """Latency and response drift of a request the plan applies to."""
+        decision.latency = self.plan.latency
+        decision.drift = self.plan if self.plan.drifts else None
