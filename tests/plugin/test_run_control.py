@@ -9,12 +9,18 @@ import pytest
 
 from support.plugin import CANCEL_RUN, CREATE_RUN, SET, UNIT, AmigoProject
 
+LIST_RUNS = "get-simulation-unit-test-set-runs"
+
 MEDIUM = SET["Medium set"]  # one session of 360 world seconds: about 3 s of real time
 SLOW = SET["Slow set"]  # never finishes on its own
 
 
 def conflict_seen(log: list[dict[str, Any]]) -> bool:
-    return any(e["operation_id"] == CREATE_RUN and e["status"] == 409 for e in log)
+    """The create was refused (409) and the plugin looked its unfinished run up since."""
+    ops = [(e["operation_id"], e["status"]) for e in log]
+    if (CREATE_RUN, 409) not in ops:
+        return False
+    return LIST_RUNS in [op for op, _ in ops[ops.index((CREATE_RUN, 409)) :]]
 
 
 def new_run_after_cancel(log: list[dict[str, Any]]) -> bool:
