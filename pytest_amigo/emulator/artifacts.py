@@ -16,9 +16,11 @@ from __future__ import annotations
 import json
 import tempfile
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from pytest_amigo.emulator.plan import PlannedUnitTest
 from pytest_amigo.emulator.store import Run, Store
 
 _CHUNK = 1 << 20
@@ -53,33 +55,10 @@ def build_zip(store: Store, run: Run, directory: Path) -> Path:
                 if seen[u.unit_test_id] == 1
                 else (f"{u.unit_test_id}-{seen[u.unit_test_id]}")
             )
-            by_session: dict[int, list[dict[str, Any]]] = {}
-            for e in evaluations:
-                if e["source"]["unit_test_id"] == u.unit_test_id:
-                    by_session.setdefault(e["source"]["run_index"], []).append(e)
-            now = store.now()
-            for s in u.sessions:
-                base = f"unit_tests/{folder}/session-{s.index}"
-                transcript = {
-                    "simulation_unit_test_set_run_id": run.id,
-                    "unit_test_id": u.unit_test_id,
-                    "run_index": s.index,
-                    "error": s.error,
-                    "finished": run.finished(s, now),
-                    "messages": s.messages,
-                }
-                put(f"{base}/transcript.json", _dump(transcript))
-                put(f"{base}/evaluations.json", _dump(by_session.get(s.index, [])))
+            _put_sessions(put, store, run, u, folder, evaluations)
         padding = store.options.artifact_padding_bytes
         if padding > 0:
-            info = zipfile.ZipInfo("padding.bin")
-            info.compress_type = zipfile.ZIP_STORED
-            with zf.open(info, "w", force_zip64=padding > 0x7FFFFFFF) as out:
-                block = b"\0" * _CHUNK
-                left = padding
-                while left > 0:
-                    out.write(block[: min(left, _CHUNK)])
-                    left -= _CHUNK
+            _write_padding(zf, padding)
             files.append("padding.bin")
         manifest = {
             "format": "pytest-amigo-emulator-artifacts",
@@ -91,3 +70,43 @@ def build_zip(store: Store, run: Run, directory: Path) -> Path:
         }
         zf.writestr("manifest.json", _dump(manifest))
     return path
+
+
+def _put_sessions(
+    put: Callable[[str, str], None],
+    store: Store,
+    run: Run,
+    u: PlannedUnitTest,
+    folder: str,
+    evaluations: list[dict[str, Any]],
+) -> None:
+    """``unit_tests/<folder>/session-<k>/``: transcript and evaluations of every session."""
+    by_session: dict[int, list[dict[str, Any]]] = {}
+    for e in evaluations:
+        if e["source"]["unit_test_id"] == u.unit_test_id:
+            by_session.setdefault(e["source"]["run_index"], []).append(e)
+    now = store.now()
+    for s in u.sessions:
+        base = f"unit_tests/{folder}/session-{s.index}"
+        transcript = {
+            "simulation_unit_test_set_run_id": run.id,
+            "unit_test_id": u.unit_test_id,
+            "run_index": s.index,
+            "error": s.error,
+            "finished": run.finished(s, now),
+            "messages": s.messages,
+        }
+        put(f"{base}/transcript.json", _dump(transcript))
+        put(f"{base}/evaluations.json", _dump(by_session.get(s.index, [])))
+
+
+def _write_padding(zf: zipfile.ZipFile, padding: int) -> None:
+    """``padding.bin``: ``padding`` zero bytes, stored (not compressed), written in chunks."""
+    info = zipfile.ZipInfo("padding.bin")
+    info.compress_type = zipfile.ZIP_STORED
+    with zf.open(info, "w", force_zip64=padding > 0x7FFFFFFF) as out:
+        block = b"\0" * _CHUNK
+        left = padding
+        while left > 0:
+            out.write(block[: min(left, _CHUNK)])
+            left -= _CHUNK

@@ -42,7 +42,6 @@ class Auth(StoreState):
             raise Unauthorized("The authorization token has expired.")
         return found.user
 
-    # -- service rules: what the routes call (each takes the lock itself) ------------------------
     def user_for(self, token: str, organization: str) -> w.User:
         """The signed-in user of ``token`` on the path's organization."""
         user = self.authenticate(token)

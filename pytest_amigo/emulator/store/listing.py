@@ -52,7 +52,6 @@ def _creator_match(creator: dict[str, str], wanted: list[str]) -> bool:
 class Listing:
     """List endpoints' filters, search and pages."""
 
-    # -- generic listing helpers ------------------------------------------------------------
     def list_docs(
         self,
         docs: Iterable[dict[str, Any]],
