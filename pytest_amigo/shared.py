@@ -68,9 +68,13 @@ class SharedState:
         self._ensure()
         path = self.path(name)
         fd, tmp = tempfile.mkstemp(dir=self.root, prefix=f".{name}.", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, separators=(",", ":"))
-        os.replace(tmp, path)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(data, handle, separators=(",", ":"))
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)  # a failed write leaves nothing behind
+            raise
 
     def update(self, name: str, change: Callable[[Any], Any], default: Any = None) -> Any:
         """Read-modify-write ``name`` under its lock; returns the new value."""

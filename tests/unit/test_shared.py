@@ -66,6 +66,7 @@ def test_a_failed_write_keeps_the_previous_document(root: Path) -> None:
     with pytest.raises(TypeError):
         state.write("runs.json", {"not json": object()})
     assert SharedState(root).read("runs.json") == {"ok": True}
+    assert not list(root.glob("*.tmp")), "a failed write left its temporary file"
 
 
 def test_an_unreadable_document_raises_value_error(root: Path) -> None:
