@@ -9,6 +9,7 @@ from amigo_sdk.generated import model as m
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from pytest_amigo.contract import PERMISSION_RUN
 from pytest_amigo.emulator import world as w
 from pytest_amigo.emulator.routes.common import (
     V1,
@@ -26,7 +27,7 @@ from pytest_amigo.emulator.routes.common import (
 from pytest_amigo.emulator.store import sorted_docs
 
 router = APIRouter(prefix=V1 + "/simulation/unit_test_set_run")
-READ = "Simulation:GetSimulationUnitTestSetRun"
+READ = PERMISSION_RUN
 RunId = Annotated[str, path_id("simulation_unit_test_set_run_id")]
 
 # The routes that may walk every session of a run are plain functions: FastAPI runs them in

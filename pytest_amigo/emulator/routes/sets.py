@@ -9,6 +9,7 @@ from amigo_sdk.generated import model as m
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
+from pytest_amigo.contract import PERMISSION_SET
 from pytest_amigo.emulator import world as w
 from pytest_amigo.emulator.routes.common import (
     V1,
@@ -29,7 +30,7 @@ from pytest_amigo.emulator.routes.common import (
 )
 
 router = APIRouter(prefix=V1 + "/simulation/unit_test_set")
-READ, WRITE = "Simulation:GetSimulationUnitTestSet", "Simulation:ModifySimulationUnitTestSet"
+READ, WRITE = PERMISSION_SET, "Simulation:ModifySimulationUnitTestSet"
 SetId = Annotated[str, path_id("simulation_unit_test_set_id")]
 
 

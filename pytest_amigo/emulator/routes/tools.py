@@ -8,6 +8,7 @@ from amigo_sdk.generated import model as m
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
+from pytest_amigo.contract import PERMISSION_RUN
 from pytest_amigo.emulator import world as w
 from pytest_amigo.emulator.errors import BadRequest, invalid
 from pytest_amigo.emulator.routes.common import (
@@ -29,7 +30,7 @@ SOURCES = {"regular-conversation", "simulation-conversation"}
 @router.get("/invocation", response_model=m.ToolGetToolInvocationsResponse)
 def list_tool_invocations(
     store: StoreDep,
-    user: Annotated[w.User, user_dep("Simulation:GetSimulationUnitTestSetRun")],
+    user: Annotated[w.User, user_dep(PERMISSION_RUN)],
     tool_id: IdList = [],  # noqa: B006
     version: StrList = [],  # noqa: B006
     invocation_source_type: StrList = [],  # noqa: B006
