@@ -1,0 +1,73 @@
+"""The statistics of session evidence against SciPy's reference implementations (issue 9)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from scipy import stats as scipy_stats
+
+from pytest_amigo.stats import default_k, fisher_exact_p, pass_hat_k, wilson_interval
+
+GRID = [(c, n) for n in range(1, 41) for c in range(n + 1)]
+
+
+@pytest.mark.parametrize("confidence", [0.8, 0.9, 0.95, 0.99])
+def test_wilson_interval_matches_scipy(confidence: float) -> None:
+    for c, n in GRID:
+        expected = scipy_stats.binomtest(c, n).proportion_ci(confidence, method="wilson")
+        low, high = wilson_interval(c, n, confidence)
+        assert low == pytest.approx(expected.low, abs=1e-9), (c, n)
+        assert high == pytest.approx(expected.high, abs=1e-9), (c, n)
+
+
+def test_wilson_interval_of_the_issue_example() -> None:
+    # "9/10 sessions, 95% interval 0.60-0.98, required 0.80": inconclusive.
+    low, high = wilson_interval(9, 10, 0.95)
+    assert (round(low, 2), round(high, 2)) == (0.60, 0.98)
+
+
+def test_wilson_interval_without_evidence_and_bad_input() -> None:
+    assert wilson_interval(0, 0, 0.95) == (0.0, 1.0)
+    for bad in [(3, 2, 0.95), (-1, 2, 0.95), (1, 2, 1.0), (1, 2, 0.0)]:
+        with pytest.raises(ValueError):
+            wilson_interval(*bad)
+
+
+def test_pass_hat_k_is_the_unbiased_estimator() -> None:
+    for c, n in GRID:
+        for k in range(1, n + 1):
+            expected = math.comb(c, k) / math.comb(n, k)
+            assert pass_hat_k(c, n, k) == pytest.approx(expected), (c, n, k)
+    assert pass_hat_k(4, 5, 1) == pytest.approx(0.8)  # pass^1 is the pass rate
+    assert pass_hat_k(4, 5, 4) == pytest.approx(0.2)  # 4/5 is far from "80% fine"
+    with pytest.raises(ValueError):
+        pass_hat_k(2, 3, 4)
+    assert (default_k(10), default_k(3), default_k(0)) == (4, 3, 0)
+
+
+def test_pass_hat_k_averages_all_k_subsets() -> None:
+    # Unbiased: the mean over every k-subset of the sessions of "all of them passed".
+    from itertools import combinations
+
+    sessions = [True, True, False, True, False, True]
+    for k in range(1, len(sessions) + 1):
+        subsets = list(combinations(sessions, k))
+        mean = sum(all(s) for s in subsets) / len(subsets)
+        assert pass_hat_k(sum(sessions), len(sessions), k) == pytest.approx(mean)
+
+
+def test_fisher_exact_p_matches_scipy() -> None:
+    for n1 in range(0, 13):
+        for n2 in range(0, 13, 3):
+            for c1 in range(n1 + 1):
+                for c2 in range(n2 + 1):
+                    table = [[c1, n1 - c1], [c2, n2 - c2]]
+                    expected = scipy_stats.fisher_exact(table, alternative="two-sided").pvalue
+                    got = fisher_exact_p(c1, n1, c2, n2)
+                    assert got == pytest.approx(expected, rel=1e-9, abs=1e-12), table
+
+
+def test_fisher_exact_p_says_when_a_drop_is_significant() -> None:
+    assert fisher_exact_p(10, 10, 2, 10) < 0.05  # 10/10 then 2/10: significant
+    assert fisher_exact_p(9, 10, 7, 10) > 0.05  # 9/10 then 7/10: noise
