@@ -200,8 +200,11 @@ def explain(
     *,
     set_name: str,
     rerun_hint: str | None = None,
+    pass_k: tuple[int, float, float] | None = None,
 ) -> str:
-    """A multi-line explanation of one verdict: what happened, why, and what to do."""
+    """A multi-line explanation of one verdict: what happened, why, and what to do.
+
+    ``pass_k`` is ``(k, pass^1, pass^k)`` of the valid sessions, shown when given."""
     lines = [_header(verdict, set_name), *_wrapped(verdict.reason)]
     if verdict.missing_permission:
         lines.extend(
@@ -215,6 +218,12 @@ def explain(
         lines.extend(_wrapped(_WHAT_TO_DO[verdict.error_kind]))
     if verdict.sessions:
         lines.append(INDENT + _session_counts(verdict))
+    if pass_k is not None:
+        k, first, all_k = pass_k
+        lines.append(
+            f"{INDENT}pass^1 {first:.2f}, pass^{k} {all_k:.2f} "
+            f"(the chance that {k} sessions in a row all pass)"
+        )
     if verdict.assumed_placements:
         lines.extend(
             _wrapped(

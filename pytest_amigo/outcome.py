@@ -47,6 +47,7 @@ class AmigoResult:
     evaluations: dict[str, dict[str, Any]] = field(default_factory=dict)
     artifacts: Path | None = None
     note: str = ""
+    pass_k: tuple[int, float, float] | None = None  # (k, pass^1, pass^k) of a judged unit test
 
     @property
     def passed(self) -> bool:
@@ -88,6 +89,9 @@ class AmigoResult:
                 (f"amigo_criterion[{t.criterion.name}]", f"{t.passed}/{t.valid or t.evaluated}")
                 for t in v.tallies
             ]
+        if self.pass_k is not None:
+            k, first, all_k = self.pass_k
+            props += [("amigo_pass^1", f"{first:.3f}"), (f"amigo_pass^{k}", f"{all_k:.3f}")]
         if self.artifacts is not None:
             props.append(("amigo_artifacts", str(self.artifacts)))
         return props

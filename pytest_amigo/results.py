@@ -16,6 +16,7 @@ from .explain import explain
 from .outcome import AmigoError, AmigoFailure, AmigoProblem, AmigoResult, UnitTestRef, longrepr
 from .records import Observation, RunRecord, artifacts_path
 from .settings import Settings
+from .stats import reliability
 from .verdict import Verdict, judge, judge_unfinished, printable
 
 Location = tuple[str, int | None, str]
@@ -94,11 +95,15 @@ def build_result(
         return AmigoResult(ref, "error", reason, f"{reason}\n", None, None)
     run_id = record.run_id
     verdict = _verdict(ref, obs, settings, interrupted=interrupted)
+    pass_k = None
+    if verdict.outcome in ("passed", "failed"):
+        pass_k = reliability(verdict.sessions_passed, verdict.sessions_valid, settings.pass_k)
     text = explain(
         verdict,
         obs.evaluations,
         set_name=ref.set.name,
         rerun_hint=f"Report this run again: pytest --amigo-run={run_id}",
+        pass_k=pass_k,
     )
     notes = [record.note] if record.note and not record.started_here else []
     if record.cancelled:
@@ -122,6 +127,7 @@ def build_result(
         dict(obs.evaluations or {}),
         artifacts,
         record.note,
+        pass_k,
     )
 
 

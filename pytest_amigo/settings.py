@@ -30,6 +30,7 @@ class Settings:
     progress_interval: float = 30.0
     xfail_lines: tuple[str, ...] = ()
     min_valid_sessions: float = 0.5  # a count (int) or a share of the run count (float)
+    pass_k: int = 4  # the k of pass^k reported (at most the number of valid sessions)
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -117,6 +118,7 @@ def add_options(parser: pytest.Parser) -> None:
         "amigo_poll_interval", "min and max seconds between polls, e.g. '2 30'", default="2 30"
     )
     parser.addini("amigo_progress_interval", "seconds between progress lines in CI", default="30")
+    parser.addini("amigo_pass_k", "k of the pass^k reported per unit test (default 4)", default="4")
     parser.addini(
         "amigo_min_valid_sessions",
         "with a minimum pass rate: sessions that must not error, a count (3) or a share (0.5)",
@@ -162,6 +164,12 @@ def parse_min_valid(value: str) -> float:
             f"run count in (0, 1] (e.g. 0.5 or 50%), got {value!r}"
         ) from None
     return share
+
+
+def _pass_k(value: str) -> int:
+    if not value.strip().isdigit() or int(value) < 1:
+        raise SettingsError(f"amigo_pass_k must be a whole number of sessions >= 1, got {value!r}")
+    return int(value)
 
 
 def load(config: pytest.Config) -> Settings:
@@ -210,4 +218,5 @@ def load(config: pytest.Config) -> Settings:
         progress_interval=progress if progress is not None else 30.0,
         xfail_lines=tuple(str(x).strip() for x in config.getini("amigo_xfail") if str(x).strip()),
         min_valid_sessions=parse_min_valid(str(config.getini("amigo_min_valid_sessions"))),
+        pass_k=_pass_k(str(config.getini("amigo_pass_k"))),
     )

@@ -52,6 +52,14 @@ def default_k(n: int, preferred: int = 4) -> int:
     return min(preferred, n) if n else 0
 
 
+def reliability(c: int, n: int, preferred_k: int = 4) -> tuple[int, float, float] | None:
+    """``(k, pass^1, pass^k)`` of ``c`` passes in ``n`` valid sessions; None without sessions."""
+    if n <= 0:
+        return None
+    k = default_k(n, preferred_k)
+    return k, pass_hat_k(c, n, 1), pass_hat_k(c, n, k)
+
+
 def fisher_exact_p(c1: int, n1: int, c2: int, n2: int) -> float:
     """Two-sided p-value of Fisher's exact test that ``c1 / n1`` and ``c2 / n2`` share a rate.
 

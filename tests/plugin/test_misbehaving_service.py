@@ -108,6 +108,10 @@ def test_3_failures_are_attributed_by_run_index(amigo: AmigoProject) -> None:
     assert "Completed ✘✔✔✔" in text and "Empathy ✔✘✔✔" in text
     assert "The refund was never issued." in text and "The agent was curt." in text
     assert "could not be placed" not in text
+    # pass^k of the valid sessions: 2 of 4 passed, so 4 sessions in a row never all pass
+    assert "pass^1 0.50, pass^4 0.00" in text
+    case = out.case("amigo.Rotated pairs", "Two ways to fail")
+    assert (case.prop("amigo_pass^1"), case.prop("amigo_pass^4")) == ("0.500", "0.000")
 
 
 def test_3_without_evaluations_the_count_is_conservative_and_says_so(

@@ -43,6 +43,7 @@ def test_defaults(pytester: pytest.Pytester) -> None:
         progress_interval=30.0,
         xfail_lines=(),
         min_valid_sessions=0.5,
+        pass_k=4,
     )
     assert DEFAULT_TIMEOUT == 3600.0
 
@@ -281,3 +282,13 @@ def test_bad_min_valid_sessions_is_a_usage_error(pytester: pytest.Pytester, valu
         "amigo_min_valid_sessions must be a count of sessions (e.g. 3) or a share of the run "
         f"count in (0, 1] (e.g. 0.5 or 50%), got {value!r}"
     )
+
+
+def test_pass_k_from_ini(pytester: pytest.Pytester) -> None:
+    assert load(pytester, ini="amigo_pass_k = 8\n").pass_k == 8
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "two", "2.5", ""])
+def test_bad_pass_k_is_a_usage_error(pytester: pytest.Pytester, value: str) -> None:
+    message = usage_error(pytester, ini=f"amigo_pass_k = {value}\n")
+    assert message == f"amigo_pass_k must be a whole number of sessions >= 1, got {value!r}"

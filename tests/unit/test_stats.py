@@ -7,7 +7,13 @@ import math
 import pytest
 from scipy import stats as scipy_stats
 
-from pytest_amigo.stats import default_k, fisher_exact_p, pass_hat_k, wilson_interval
+from pytest_amigo.stats import (
+    default_k,
+    fisher_exact_p,
+    pass_hat_k,
+    reliability,
+    wilson_interval,
+)
 
 GRID = [(c, n) for n in range(1, 41) for c in range(n + 1)]
 
@@ -71,3 +77,10 @@ def test_fisher_exact_p_matches_scipy() -> None:
 def test_fisher_exact_p_says_when_a_drop_is_significant() -> None:
     assert fisher_exact_p(10, 10, 2, 10) < 0.05  # 10/10 then 2/10: significant
     assert fisher_exact_p(9, 10, 7, 10) > 0.05  # 9/10 then 7/10: noise
+
+
+def test_reliability_reports_pass_1_and_pass_k_of_the_valid_sessions() -> None:
+    assert reliability(4, 5) == (4, pytest.approx(0.8), pytest.approx(0.2))
+    assert reliability(2, 3) == (3, pytest.approx(2 / 3), 0.0)  # k falls back to n
+    assert reliability(3, 3, preferred_k=8) == (3, 1.0, 1.0)
+    assert reliability(0, 0) is None
