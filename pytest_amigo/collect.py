@@ -187,14 +187,10 @@ class Collection:
             ids += self.ctx.settings.ini_set_ids
         return list(dict.fromkeys(ids))
 
-    def attached_runs(self) -> dict[str, str]:
-        """``--amigo-run``: set id -> run id."""
-        return {self.ctx.coordinator.set_of_run(r): r for r in self.ctx.settings.run_ids}
-
     def collected_sets(self) -> list[UnitTestSet]:
         try:
-            attach = self.attached_runs()
-            ids = self.wanted_set_ids() + [s for s in attach if s not in self.wanted_set_ids()]
+            wanted = self.wanted_set_ids()
+            ids = wanted + [s for s in self.ctx.attached_runs() if s not in wanted]
             if not ids:
                 return []
             origin = "--amigo-set / amigo_sets / --amigo-run"

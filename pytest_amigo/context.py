@@ -84,6 +84,10 @@ class Context:
             found.update(s for s in self._api.secrets() if s)
         return {s for s in found if len(s) >= 6}
 
+    def attached_runs(self) -> dict[str, str]:
+        """``--amigo-run``: set id -> run id (each run's set is read once per session)."""
+        return {self.coordinator.set_of_run(r): r for r in self.settings.run_ids}
+
     def cancel(self, why: str, *, set_ids: list[str] | None = None) -> list[str]:
         """Cancel the unfinished runs this session started (of ``set_ids``); remember the rest."""
         if not self.started:

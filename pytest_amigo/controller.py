@@ -149,8 +149,7 @@ class Controller:
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if not self._active:
             return
-        self.summary.left_running = self.ctx.left_running
-        self.summary.write(terminalreporter, self.ctx.coordinator)
+        self.summary.write(terminalreporter, self.ctx.coordinator, self.ctx.left_running)
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         """JUnit is written by now: drop references to artifacts that never arrived."""

@@ -213,11 +213,9 @@ class Coordinator:
             snap = self.snapshot()
             if record.run_id is None or record.error:
                 return Observation(record, None, None, None, False)
-            if record.run_id in snap.poll_fatal:
-                run = snap.runs.get(record.run_id)
-                failure = snap.poll_fatal[record.run_id]
+            run, failure = snap.run(record.run_id), snap.failure(record.run_id)
+            if failure is not None:
                 return Observation(record, run, snap.evaluations, None, False, failure)
-            run = snap.runs.get(record.run_id)
             needed = judge(run, record)
             if needed is not None:
                 error = snap.evaluation_errors.get(record.run_id)

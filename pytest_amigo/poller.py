@@ -172,14 +172,10 @@ class Poller:
         """Count failures; a non-transient one that persists ends the runs' items."""
         message = describe(exc, "read the runs")
         for run_id in run_ids:
-            failures = snap.poll_failures.get(run_id)
-            if failures is None or transient(exc):
-                failures = {"count": 0, "since": now}
             if transient(exc):
-                snap.poll_failures[run_id] = failures
+                snap.poll_failures[run_id] = {"count": 0, "since": now}
                 continue
-            failures = {**failures, "count": failures["count"] + 1}
-            snap.poll_failures[run_id] = failures
+            failures = _streak(snap.poll_failures, run_id, now)
             if failures["count"] >= FATAL_POLLS or now - failures["since"] >= FATAL_AFTER_S:
                 snap.poll_fatal[run_id] = (
                     f"{message} ({failures['count']} polls in a row failed for a reason that "
@@ -189,9 +185,7 @@ class Poller:
     def _missing_from_list(self, snap: Snapshot, run_ids: Sequence[str], now: float) -> None:
         """Runs asked for by id but left out of the answer: invisible to this user."""
         for run_id in run_ids:
-            unseen = snap.unseen.get(run_id) or {"count": 0, "since": now}
-            unseen = {**unseen, "count": unseen["count"] + 1}
-            snap.unseen[run_id] = unseen
+            unseen = _streak(snap.unseen, run_id, now)
             if unseen["count"] >= UNSEEN_POLLS and now - unseen["since"] >= UNSEEN_AFTER_S:
                 snap.poll_fatal[run_id] = (
                     f"run {run_id} exists (it was created or named for this session) but the "
@@ -301,3 +295,10 @@ def _record_evaluation(
         current = snap.evaluation_cursor.get(run_id)
         if current is None or parse_time(created) > parse_time(current):
             snap.evaluation_cursor[run_id] = created
+
+
+def _streak(table: dict[str, Any], run_id: str, now: float) -> dict[str, Any]:
+    """One more poll in a row in which something was wrong with the run: ``{count, since}``."""
+    current = table.get(run_id) or {"count": 0, "since": now}
+    table[run_id] = {**current, "count": current["count"] + 1}
+    return dict(table[run_id])

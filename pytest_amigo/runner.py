@@ -40,10 +40,7 @@ class ItemRunner:
             return
         coordinator = self.ctx.coordinator
         coordinator.mark_active()  # tells the xdist controller
-        attach = {
-            coordinator.set_of_run(r): r for r in self.ctx.settings.run_ids
-        }  # read once per session (cached)
-        attach = {s: r for s, r in attach.items() if s in selected}
+        attach = {s: r for s, r in self.ctx.attached_runs().items() if s in selected}
         coordinator.start([s for s in selected if s not in attach], attach)
 
     # -- waiting and judging ----------------------------------------------------------------

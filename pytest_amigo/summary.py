@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +26,6 @@ class SetTally:
 @dataclass
 class SetSummary:
     sets: dict[str, SetTally] = field(default_factory=dict)
-    left_running: list[str] = field(default_factory=list)
 
     def add(self, report: pytest.TestReport) -> None:
         props = dict(report.user_properties)
@@ -48,10 +48,12 @@ class SetSummary:
             return
         tally.outcomes[report.nodeid] = outcome
 
-    def write(self, reporter: Any, coordinator: Coordinator) -> None:
+    def write(
+        self, reporter: Any, coordinator: Coordinator, left_running: Sequence[str] = ()
+    ) -> None:
         records = {r.set_id: r for r in coordinator.records().values()}
         cancelled = [r.run_id for r in records.values() if r.cancelled and r.started_here]
-        if not self.sets and not cancelled and not self.left_running:
+        if not self.sets and not cancelled and not left_running:
             return
         snap = coordinator.snapshot()
         missing = coordinator.missing_artifacts()
@@ -93,7 +95,7 @@ class SetSummary:
                 reporter.write_line(f"    no artifacts: {gone[0]}")
         for run_id in cancelled:
             reporter.write_line(f"cancelled run {run_id} (started by this session)")
-        for run_id in self.left_running:
+        for run_id in left_running:
             reporter.write_line(
                 f"run {run_id} is still running: cancel it, or report it later with "
                 f"pytest --amigo-run={run_id}"
