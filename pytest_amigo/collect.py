@@ -19,7 +19,7 @@ import pytest
 from .context import Context
 from .domain import UnitTestSet
 from .errors import DefinitionError
-from .outcome import AmigoError, AmigoFailure, AmigoResult, UnitTestRef
+from .outcome import AmigoError, AmigoFailure, AmigoResult, UnitTestRef, enforce
 
 ROOT_NAME = "amigo"
 FIXTURE_PARAM = "amigo_unit_test"
@@ -32,6 +32,8 @@ class Resolver(Protocol):
     def resolve(self, item: pytest.Item, ref: UnitTestRef) -> AmigoResult: ...
 
     def result_of(self, item: pytest.Item) -> AmigoResult | None: ...
+
+    def resolve_set(self, unit_set: UnitTestSet) -> list[AmigoResult]: ...
 
 
 def clean_name(name: str) -> str:
@@ -83,12 +85,14 @@ class AmigoRoot(pytest.Collector):
         load: Callable[[], Sequence[UnitTestSet]],
         resolver: Resolver,
         min_pass_rate: float | None,
+        set_min_pass_rate: float | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.load = load  # read when collected: a bad id is a collection error, not a crash
         self.resolver = resolver
         self.min_pass_rate = min_pass_rate
+        self.set_min_pass_rate = set_min_pass_rate
 
     def collect(self) -> Iterator[pytest.Collector]:
         sets = self.load()
@@ -105,8 +109,15 @@ class AmigoSetNode(pytest.Collector):
 
     def collect(self) -> Iterator[pytest.Item]:
         root: AmigoRoot = self.parent  # type: ignore[assignment]
-        for name, ref in refs_for(self.unit_set, min_pass_rate=root.min_pass_rate):
+        refs = refs_for(self.unit_set, min_pass_rate=root.min_pass_rate)
+        for name, ref in refs:
             yield AmigoItem.from_parent(self, name=name, ref=ref)
+        if root.set_min_pass_rate is not None:
+            names = {name for name, _ in refs}
+            name = GATE_NAME if GATE_NAME not in names else f"{GATE_NAME}[{self.unit_set.id}]"
+            yield AmigoSetGate.from_parent(
+                self, name=name, unit_set=self.unit_set, min_rate=root.set_min_pass_rate
+            )
 
 
 class AmigoItem(pytest.Item):
@@ -128,11 +139,66 @@ class AmigoItem(pytest.Item):
 
     def runtest(self) -> None:
         result = self.resolver.result_of(self)
-        if result is not None and result.outcome == "failed":
-            raise AmigoFailure(result)
+        if result is not None:
+            enforce(result)
 
     def reportinfo(self) -> tuple[Any, int | None, str]:
         return self.path, None, f"amigo: {self.ref.set.name} :: {self.ref.unit_test.name}"
+
+
+class SetGateFailure(Exception):
+    """The share of a set's unit tests that passed is below ``--amigo-set-min-pass-rate``."""
+
+
+class AmigoSetGate(pytest.Item):
+    """One per set with ``--amigo-set-min-pass-rate``: passes when enough unit tests passed."""
+
+    def __init__(self, *, unit_set: UnitTestSet, min_rate: float, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.unit_set = unit_set
+        self.min_rate = min_rate
+        self.add_marker(pytest.mark.amigo)
+
+    def runtest(self) -> None:
+        resolver: Resolver = self.parent.parent.resolver  # type: ignore[union-attr]
+        results = resolver.resolve_set(self.unit_set)
+        passed = sum(1 for r in results if r.outcome == "passed")
+        total = len(results)
+        share = passed / total if total else 0.0
+        self.user_properties += [
+            ("amigo_set_id", self.unit_set.id),
+            ("amigo_set", self.unit_set.name),
+            ("amigo_set_gate", f"{passed}/{total} (needs {self.min_rate:.0%})"),
+        ]
+        if total and share >= self.min_rate - 1e-12:
+            return
+        lines = [
+            f"set gate of {self.unit_set.name!r}: {passed}/{total} unit tests passed "
+            f"({share:.0%}), needs {self.min_rate:.0%} (--amigo-set-min-pass-rate)"
+        ]
+        for result in results:
+            if result.outcome != "passed":
+                lines.append(f"  {result.outcome}: {result.ref.unit_test.name}: {result.reason}")
+        raise SetGateFailure("\n".join(lines))
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        if isinstance(excinfo.value, SetGateFailure):
+            return str(excinfo.value)
+        return str(super().repr_failure(excinfo))
+
+    def reportinfo(self) -> tuple[Any, int | None, str]:
+        return self.path, None, f"amigo: {self.unit_set.name} :: {GATE_NAME}"
+
+
+GATE_NAME = "set gate"
+
+
+def set_of(item: pytest.Item) -> UnitTestSet | None:
+    """The set whose run an item needs: a unit test's, or a set gate's."""
+    if isinstance(item, AmigoSetGate):
+        return item.unit_set
+    ref = ref_of(item)
+    return ref.set if ref is not None else None
 
 
 def ref_of(item: pytest.Item) -> UnitTestRef | None:
@@ -214,6 +280,7 @@ class Collection:
                 load=self.collected_sets,
                 resolver=self.resolver,
                 min_pass_rate=self.ctx.settings.min_pass_rate,
+                set_min_pass_rate=self.ctx.settings.set_min_pass_rate,
             )
             report.result.append(root)
         return report

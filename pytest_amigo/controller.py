@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from _pytest.config import ExitCode
 
+from . import json_report
 from .collect import published_refs, ref_of
 from .context import Context
 from .junit_artifacts import settle
@@ -31,6 +32,8 @@ class Controller:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self.summary = SetSummary()
+        self.unit_tests = json_report.UnitTestLog()
+        self._json_written = False
         self._reported: set[str] = set()
         self._session: pytest.Session | None = None
         self._ended_normally = False
@@ -89,6 +92,9 @@ class Controller:
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         self._reported.add(report.nodeid)
         self.summary.add(report)
+        entry = getattr(report, "amigo", None)
+        if isinstance(entry, dict):
+            self.unit_tests.add(entry, xfailed=hasattr(report, "wasxfail"))
 
     def pytest_keyboard_interrupt(self) -> None:
         """Ctrl-C or SIGTERM: cancel this session's runs, then report every Amigo item not yet
@@ -139,12 +145,30 @@ class Controller:
         self.ctx.coordinator.poll_if_due(force=True)  # decide on fresh data, not the last poll's
         if exitstatus == ExitCode.INTERRUPTED:
             self.ctx.cancel("interrupted")
+            self.write_json()
             return
         if session.shouldfail or session.shouldstop:
             # -x / --maxfail: the remaining items will not be reported; nobody needs the runs.
             self.ctx.cancel("the session stopped early (-x / --maxfail)")
         self._ended_normally = True
         self.ctx.coordinator.finish_artifacts()
+        self.write_json()
+
+    def write_json(self) -> None:
+        """``--amigo-json``: every unit test reported, with its evidence (once per session)."""
+        path = self.ctx.settings.json_path
+        if path is None or self._json_written or not self.unit_tests:
+            return
+        self._json_written = True
+        from . import __version__
+
+        records = self.ctx.coordinator.records() if self.ctx.started else {}
+        runs = {r.set_id: (r.run_id, r.started_here) for r in records.values()}
+        report = json_report.document(__version__, self.unit_tests.unit_tests.values(), runs)
+        try:
+            json_report.write(path, report)
+        except OSError as exc:
+            sys.stderr.write(f"pytest-amigo: could not write the JSON report {path}: {exc}\n")
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if not self._active:
@@ -166,6 +190,7 @@ class Controller:
             return
         self._cleaned = True
         try:
+            self.write_json()
             if self._active and not self._ended_normally and self.ctx.coordinator.records():
                 self._cancel_at_exit()
         finally:

@@ -8,7 +8,8 @@ the same ``SharedState`` directory, and nothing outside this module and the poll
 - ``snapshot.json`` (the ``Poller``'s): the latest run instances, justifications, artifacts and
   the shared poll cadence;
 - ``items.json``: the workers' Amigo items, for the controller to report after an interruption;
-- ``active.json``: Amigo items run in this session.
+- ``active.json``: Amigo items run in this session;
+- ``baselines.json``: per set, the baseline run (``--amigo-baseline=last|RUN_ID``) or why none.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ ACTIVE = "active.json"
 DEFINITIONS = "definitions.json"
 RUNS = "runs.json"
 ITEMS = "items.json"
+BASELINES = "baselines.json"
 
 
 class Coordinator:
@@ -166,6 +168,46 @@ class Coordinator:
             return {**runs, set_id: {**runs[set_id], **fields}}
 
         self._update_records(change)
+
+    # ------------------------------------------------------------------ baselines
+    def baseline_run(self, set_id: str, which: str, current_run_id: str | None) -> dict[str, Any]:
+        """The run ``--amigo-baseline`` names for a set, fetched once per session:
+        ``{"run": ..., "how": ...}``, or ``{"none": why}``.
+
+        ``last`` is the newest completed, non-errored run of the set other than the one being
+        reported; a run id must be a run of this set (other sets then have no baseline)."""
+
+        def fetch_missing(cache: dict[str, Any]) -> dict[str, Any]:
+            if set_id in cache:
+                return cache
+            try:
+                entry = self._find_baseline(set_id, which, current_run_id)
+            except API_ERRORS as exc:
+                entry = {"none": "no baseline: " + describe(exc, "read the baseline run")}
+            return {**cache, set_id: entry}
+
+        return dict(self.state.update(BASELINES, fetch_missing, {})[set_id])
+
+    def _find_baseline(self, set_id: str, which: str, current: str | None) -> dict[str, Any]:
+        if which == "last":
+            runs = self.api.list_runs(
+                set_ids=[set_id], is_completed=True, errored=False, sort_by=["-created_at"], limit=5
+            )
+            found = [dump(r) for r in runs]
+            found = [r for r in found if r.get("id") != current and not r.get("errored")]
+            if not found:
+                return {"none": "no baseline: the set has no earlier completed run"}
+            return {"run": found[0], "how": "the last completed run of the set"}
+        runs = [dump(r) for r in self.api.list_runs(ids=[which])]
+        if not runs:
+            return {
+                "none": f"no baseline: run {which} not found (or not readable: {PERMISSION_RUN})"
+            }
+        if runs[0].get("simulation_unit_test_set_id") != set_id:
+            return {"none": f"no baseline: run {which} is a run of another set"}
+        if not runs[0].get("is_completed"):
+            return {"none": f"no baseline: run {which} has not completed"}
+        return {"run": runs[0], "how": "--amigo-baseline"}
 
     # ------------------------------------------------------------------ items (xdist)
     def publish_items(self, items: Mapping[str, Mapping[str, Any]]) -> None:

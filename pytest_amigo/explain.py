@@ -32,6 +32,7 @@ _OUTCOME_LABEL = {
     "failed": f"{NOT_MET} FAILED",
     "error": f"{ERRORED} ERROR",
     "pending": "… PENDING",
+    "inconclusive": "? INCONCLUSIVE",
 }
 
 _WHAT_TO_DO = {
@@ -201,10 +202,12 @@ def explain(
     set_name: str,
     rerun_hint: str | None = None,
     pass_k: tuple[int, float, float] | None = None,
+    more: Sequence[str] = (),
 ) -> str:
     """A multi-line explanation of one verdict: what happened, why, and what to do.
 
-    ``pass_k`` is ``(k, pass^1, pass^k)`` of the valid sessions, shown when given."""
+    ``pass_k`` is ``(k, pass^1, pass^k)`` of the valid sessions, shown when given; ``more``
+    are lines of evidence shown after it (interval, baseline)."""
     lines = [_header(verdict, set_name), *_wrapped(verdict.reason)]
     if verdict.missing_permission:
         lines.extend(
@@ -224,6 +227,7 @@ def explain(
             f"{INDENT}pass^1 {first:.2f}, pass^{k} {all_k:.2f} "
             f"(the chance that {k} sessions in a row all pass)"
         )
+    lines.extend(more)
     if verdict.assumed_placements:
         lines.extend(
             _wrapped(

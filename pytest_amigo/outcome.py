@@ -7,11 +7,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 from _pytest._code.code import ReprExceptionInfo, ReprFileLocation, ReprTracebackNative
+from _pytest.outcomes import XFailed
 
 from .domain import UnitTest, UnitTestSet
+from .evidence import Comparison
 from .verdict import CriterionTally, SessionResult, Verdict
 
-ResultOutcome = Literal["passed", "failed", "error"]
+ResultOutcome = Literal["passed", "failed", "error", "inconclusive"]
+Reported = Literal["passed", "failed", "error", "xfailed"]
 
 
 @dataclass(frozen=True)
@@ -34,8 +37,10 @@ class UnitTestRef:
 class AmigoResult:
     """The outcome of a unit test, as the ``amigo_result`` fixture hands it to a test.
 
-    ``outcome`` is ``passed``, ``failed`` or ``error``; ``verdict`` holds the evidence
-    (sessions, per-criterion tallies); ``explanation`` is the text a failure shows.
+    ``outcome`` is ``passed``, ``failed``, ``error`` or (with ``--amigo-confidence`` or a required
+    pass^k) ``inconclusive``; ``reported`` is how pytest reports it (``--amigo-inconclusive``,
+    ``--amigo-fail-on=regression``); ``verdict`` holds the evidence (sessions, per-criterion
+    tallies); ``explanation`` is the text a failure shows.
     """
 
     ref: UnitTestRef
@@ -48,6 +53,17 @@ class AmigoResult:
     artifacts: Path | None = None
     note: str = ""
     pass_k: tuple[int, float, float] | None = None  # (k, pass^1, pass^k) of a judged unit test
+    interval: tuple[float, float] | None = None  # Wilson interval of the session pass rate
+    confidence: float | None = None
+    comparison: Comparison | None = None  # against the baseline, when one is used
+    reported: Reported | None = None  # None: as ``outcome`` says
+    expected: str = ""  # why a failing outcome reports as xfail
+
+    @property
+    def report_as(self) -> Reported:
+        if self.reported is not None:
+            return self.reported
+        return "failed" if self.outcome == "inconclusive" else self.outcome
 
     @property
     def passed(self) -> bool:
@@ -92,9 +108,74 @@ class AmigoResult:
         if self.pass_k is not None:
             k, first, all_k = self.pass_k
             props += [("amigo_pass^1", f"{first:.3f}"), (f"amigo_pass^{k}", f"{all_k:.3f}")]
+        if self.interval is not None and self.confidence is not None:
+            low, high = self.interval
+            props.append((f"amigo_interval[{self.confidence:g}]", f"{low:.3f}-{high:.3f}"))
+        if self.comparison is not None:
+            props.append(("amigo_baseline_run_id", self.comparison.run_id))
+            props.append(("amigo_transition", self.comparison.transition))
+            if self.comparison.p_value is not None:
+                props.append(("amigo_p_value", f"{self.comparison.p_value:.4g}"))
         if self.artifacts is not None:
             props.append(("amigo_artifacts", str(self.artifacts)))
         return props
+
+    def to_json(self, nodeid: str) -> dict[str, Any]:
+        """This unit test in the JSON report (plain builtins: it crosses xdist's channel)."""
+        v = self.verdict
+        sessions = v.sessions if v else ()
+        criteria = []
+        for position, tally in enumerate(v.tallies if v else ()):
+            marks = [
+                None if s.error is not None or position >= len(s.checks) else s.checks[position]
+                for s in sessions
+            ]
+            criteria.append(
+                {
+                    "name": tally.criterion.name,
+                    "metric_id": tally.criterion.metric_id,
+                    "passed": tally.passed,
+                    "valid": tally.valid,
+                    "sessions": marks,
+                }
+            )
+        valid = v.sessions_valid if v else 0
+        return {
+            "id": self.ref.unit_test.id,
+            "name": self.ref.unit_test.name,
+            "nodeid": nodeid,
+            "set_id": self.ref.set.id,
+            "set_name": self.ref.set.name,
+            "run_id": self.run_id,
+            "outcome": self.outcome,
+            "reported": self.report_as,
+            "reason": self.reason,
+            "expected": self.expected or None,
+            "sessions": {
+                "total": v.sessions_total if v else 0,
+                "valid": valid,
+                "passed": v.sessions_passed if v else 0,
+                "errored": len(v.errored_sessions) if v else 0,
+            },
+            "pass_rate": (v.sessions_passed / valid) if v and valid else None,
+            "pass_rate_interval": list(self.interval) if self.interval else None,
+            "confidence": self.confidence,
+            "pass_k": (
+                {"k": self.pass_k[0], "value": self.pass_k[2], "pass_1": self.pass_k[1]}
+                if self.pass_k
+                else None
+            ),
+            "criteria": criteria,
+            "baseline": self.comparison.to_json() if self.comparison else None,
+        }
+
+
+class AmigoExpected(XFailed):
+    """A failing outcome reported as xfail: known in the baseline, or inconclusive by policy."""
+
+    def __init__(self, result: AmigoResult) -> None:
+        super().__init__(result.expected, pytrace=False)
+        self.result = result
 
 
 class AmigoProblem(Exception):
@@ -111,6 +192,14 @@ class AmigoError(AmigoProblem):
 
 class AmigoFailure(AmigoProblem):
     """The unit test was judged and did not meet its success criteria."""
+
+
+def enforce(result: AmigoResult) -> None:
+    """Report a judged result as pytest should: fail, or xfail when the failure is expected."""
+    if result.report_as == "failed":
+        raise AmigoFailure(result)
+    if result.report_as == "xfailed":
+        raise AmigoExpected(result)
 
 
 def longrepr(problem: AmigoProblem, location: tuple[str, int | None, str]) -> ReprExceptionInfo:

@@ -12,11 +12,20 @@ from typing import Any, Literal
 
 import pytest
 
+from .baseline import BaselineSet
+from .evidence import Comparison, Policy, Weighed, compare, weigh
 from .explain import explain
-from .outcome import AmigoError, AmigoFailure, AmigoProblem, AmigoResult, UnitTestRef, longrepr
+from .outcome import (
+    AmigoError,
+    AmigoFailure,
+    AmigoProblem,
+    AmigoResult,
+    Reported,
+    UnitTestRef,
+    longrepr,
+)
 from .records import Observation, RunRecord, artifacts_path
 from .settings import Settings
-from .stats import reliability
 from .verdict import Verdict, judge, judge_unfinished, printable
 
 Location = tuple[str, int | None, str]
@@ -85,8 +94,59 @@ def _verdict(
     )
 
 
+def policy_of(settings: Settings) -> Policy:
+    return Policy(settings.confidence, settings.min_pass_k, settings.pass_k)
+
+
+def weigh_ref(
+    ref: UnitTestRef,
+    run: dict[str, Any] | None,
+    record: RunRecord,
+    evaluations: dict[str, dict[str, Any]] | None,
+    settings: Settings,
+) -> Weighed:
+    """The verdict of ``judge_ref``, weighed: confidence and pass^k may make it inconclusive."""
+    return weigh(judge_ref(ref, run, record, evaluations, settings), policy_of(settings))
+
+
+def _reporting(
+    outcome: str, reason: str, comparison: Comparison | None, settings: Settings
+) -> tuple[Reported | None, str]:
+    """How pytest reports an outcome (None: as it is) and why it is expected to fail."""
+    reported: Reported | None = None
+    expected = ""
+    if outcome == "inconclusive":
+        policy = settings.inconclusive
+        reported = "xfailed" if policy == "xfail" else "passed" if policy == "pass" else "failed"
+        expected = reason if policy == "xfail" else ""
+    failing = outcome == "failed" or reported == "failed"
+    if settings.fail_on == "regression" and comparison is not None and failing:
+        if comparison.transition == "still-failing":
+            reported = "xfailed"
+            expected = f"already failing in baseline run {comparison.run_id}: {reason}"
+    return reported, expected
+
+
+def _evidence_lines(weighed: Weighed, comparison: Comparison | None) -> list[str]:
+    lines = []
+    if weighed.interval is not None and weighed.confidence is not None:
+        low, high = weighed.interval
+        lines.append(
+            f"  {weighed.confidence * 100:.4g}% interval of the session pass rate: "
+            f"{low:.2f}-{high:.2f} (Wilson score)"
+        )
+    if comparison is not None:
+        lines.append(f"  baseline: {comparison.words()}")
+    return lines
+
+
 def build_result(
-    ref: UnitTestRef, obs: Observation, settings: Settings, *, interrupted: bool = False
+    ref: UnitTestRef,
+    obs: Observation,
+    settings: Settings,
+    *,
+    interrupted: bool = False,
+    baseline: BaselineSet | None = None,
 ) -> AmigoResult:
     """The result an item reports, from what it observed (``interrupted``: it stopped waiting)."""
     record = obs.record
@@ -94,18 +154,28 @@ def build_result(
         reason = printable(f"set {ref.set.name!r}: {record.error}")
         return AmigoResult(ref, "error", reason, f"{reason}\n", None, None)
     run_id = record.run_id
-    verdict = _verdict(ref, obs, settings, interrupted=interrupted)
-    pass_k = None
-    if verdict.outcome in ("passed", "failed"):
-        pass_k = reliability(verdict.sessions_passed, verdict.sessions_valid, settings.pass_k)
+    weighed = weigh(_verdict(ref, obs, settings, interrupted=interrupted), policy_of(settings))
+    verdict = weighed.verdict
+    comparison = None
+    if baseline is not None and baseline.run_id and verdict.outcome != "pending":
+        comparison = compare(
+            verdict.outcome,
+            verdict.sessions_passed,
+            verdict.sessions_valid,
+            baseline.run_id,
+            baseline.entry(ref),
+        )
     text = explain(
         verdict,
         obs.evaluations,
         set_name=ref.set.name,
         rerun_hint=f"Report this run again: pytest --amigo-run={run_id}",
-        pass_k=pass_k,
+        pass_k=weighed.pass_k,
+        more=_evidence_lines(weighed, comparison),
     )
     notes = [record.note] if record.note and not record.started_here else []
+    if baseline is not None and baseline.run_id is None and baseline.note:
+        notes.append(baseline.note)
     if record.cancelled:
         notes.append(f"this session cancelled the run: {record.cancelled}")
     if obs.evaluation_error and verdict.outcome == "failed":
@@ -117,17 +187,25 @@ def build_result(
         if settings.artifacts_dir is not None
         else None
     )
+    outcome = verdict.outcome if verdict.outcome != "pending" else "error"
+    reason = printable(verdict.reason)
+    reported, expected = _reporting(outcome, reason, comparison, settings)
     return AmigoResult(
         ref,
-        verdict.outcome if verdict.outcome in ("passed", "failed") else "error",
-        printable(verdict.reason),
+        outcome,
+        reason,
         printable(text),  # service text never reaches the terminal or XML raw
         run_id,
         verdict,
         dict(obs.evaluations or {}),
         artifacts,
         record.note,
-        pass_k,
+        weighed.pass_k,
+        weighed.interval,
+        weighed.confidence,
+        comparison,
+        reported,
+        expected,
     )
 
 
@@ -136,30 +214,34 @@ def reports_for(
 ) -> list[pytest.TestReport]:
     """Setup, call and teardown reports for an item judged without being run (interruption)."""
     problem: AmigoProblem | None = None
-    if result.outcome == "error":
+    reported = result.report_as
+    if reported == "error":
         problem = AmigoError(result)
-    elif result.outcome == "failed":
+    elif reported == "failed":
         problem = AmigoFailure(result)
-    failed_when = "setup" if result.outcome == "error" else "call"
+    failed_when = "setup" if reported == "error" else "call"
     props = result.properties()
     now = time.time()
     reports = []
     for when in ("setup", "call", "teardown"):
-        if when == "call" and result.outcome == "error":
+        if when == "call" and reported == "error":
             continue
         bad = problem is not None and when == failed_when
-        reports.append(
-            pytest.TestReport(
-                nodeid,
-                location,
-                keywords,
-                "failed" if bad else "passed",
-                longrepr(problem, location) if bad and problem else None,
-                when,
-                user_properties=props,
-                start=now,
-                stop=now,
-                duration=0.0,
-            )
+        expected = reported == "xfailed" and when == "call"
+        report = pytest.TestReport(
+            nodeid,
+            location,
+            keywords,
+            "skipped" if expected else "failed" if bad else "passed",
+            longrepr(problem, location) if bad and problem else None,
+            when,
+            user_properties=props,
+            start=now,
+            stop=now,
+            duration=0.0,
+            amigo=result.to_json(nodeid),
         )
+        if expected:
+            report.wasxfail = result.expected
+        reports.append(report)
     return reports

@@ -15,17 +15,28 @@ from typing import Any
 
 import pytest
 
-from .collect import AmigoItem, ref_of
+from .baseline import BaselineError, BaselineSet, from_report, from_run, is_run_id, read_report
+from .collect import AmigoItem, ref_of, refs_for, set_of
 from .context import Context
-from .outcome import AmigoFailure, AmigoProblem, AmigoResult, UnitTestRef, longrepr
+from .domain import UnitTestSet
+from .outcome import (
+    AmigoExpected,
+    AmigoProblem,
+    AmigoResult,
+    UnitTestRef,
+    enforce,
+    longrepr,
+)
 from .records import RunRecord
-from .results import build_result, judge_ref
+from .results import build_result, judge_ref, weigh_ref
 
 
 class ItemRunner:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self.results: dict[str, AmigoResult] = {}
+        self._baselines: dict[tuple[str, float | None], BaselineSet] = {}
+        self._report: dict[str, Any] | None = None  # a JSON report used as the baseline
 
     # -- starting the runs ------------------------------------------------------------------
     @pytest.hookimpl(tryfirst=True)
@@ -35,7 +46,7 @@ class ItemRunner:
             return
         if session.testsfailed and not config.option.continue_on_collection_errors:
             return  # pytest is about to stop on collection errors: start nothing
-        selected = list(dict.fromkeys(r.set_id for i in session.items if (r := ref_of(i))))
+        selected = list(dict.fromkeys(s.id for i in session.items if (s := set_of(i))))
         if not selected:
             return
         coordinator = self.ctx.coordinator
@@ -46,6 +57,20 @@ class ItemRunner:
     # -- waiting and judging ----------------------------------------------------------------
     def resolve(self, item: pytest.Item, ref: UnitTestRef) -> AmigoResult:
         """Wait for the unit test's result and judge it; stored on the item for reporting."""
+        result = self._result(ref)
+        self.results[item.nodeid] = result
+        item.user_properties.extend(result.properties())
+        if result.artifacts is not None:
+            # Settled at the end: a file that never arrives is replaced by the reason.
+            sys.stdout.write(f"[[ATTACHMENT|{result.artifacts}]]\n")
+        return result
+
+    def resolve_set(self, unit_set: UnitTestSet) -> list[AmigoResult]:
+        """The results of every unit test of a set (the set gate), without reporting them."""
+        refs = refs_for(unit_set, min_pass_rate=self.ctx.settings.min_pass_rate)
+        return [self._result(ref) for _, ref in refs]
+
+    def _result(self, ref: UnitTestRef) -> AmigoResult:
         settings, coordinator, progress = self.ctx.settings, self.ctx.coordinator, self.ctx.progress
 
         def needs(run: dict[str, Any] | None, record: RunRecord) -> set[str] | None:
@@ -64,13 +89,40 @@ class ItemRunner:
             self.ctx.cancel("the --amigo-timeout budget ran out", set_ids=[ref.set_id])
             record = coordinator.records().get(ref.set_id, observation.record)
             observation = replace(observation, record=record)
-        result = build_result(ref, observation, settings)
-        self.results[item.nodeid] = result
-        item.user_properties.extend(result.properties())
-        if result.artifacts is not None:
-            # Settled at the end: a file that never arrives is replaced by the reason.
-            sys.stdout.write(f"[[ATTACHMENT|{result.artifacts}]]\n")
-        return result
+        baseline = self.baseline(ref, observation.record.run_id)
+        return build_result(ref, observation, settings, baseline=baseline)
+
+    def baseline(self, ref: UnitTestRef, run_id: str | None) -> BaselineSet | None:
+        """How the unit tests of ``ref``'s set did in the baseline (``--amigo-baseline``)."""
+        which = self.ctx.settings.baseline
+        if which is None:
+            return None
+        key = (ref.set_id, ref.min_pass_rate)
+        if key in self._baselines:
+            return self._baselines[key]
+        if which == "last" or is_run_id(which):
+            found = self.ctx.coordinator.baseline_run(ref.set_id, which, run_id)
+            if "run" in found:
+                refs = [r for _, r in refs_for(ref.set, min_pass_rate=ref.min_pass_rate)]
+                baseline = from_run(found["run"], refs, self._judge_baseline, found["how"])
+            else:
+                baseline = BaselineSet(None, note=str(found.get("none", "no baseline")))
+        else:
+            try:
+                path = self.ctx.settings.baseline_path
+                if self._report is None and path is not None:
+                    self._report = read_report(path)
+                baseline = from_report(self._report or {}, ref.set_id, which)
+            except BaselineError as exc:
+                baseline = BaselineSet(None, note=str(exc))
+        self._baselines[key] = baseline
+        return baseline
+
+    def _judge_baseline(self, ref: UnitTestRef, run: Any) -> tuple[str, int, int]:
+        record = RunRecord(ref.set_id, run.get("id"), False, "", 0.0)
+        weighed = weigh_ref(ref, run, record, None, self.ctx.settings)
+        v = weighed.verdict
+        return v.outcome, v.sessions_passed, v.sessions_valid
 
     def result_of(self, item: pytest.Item) -> AmigoResult | None:
         return self.results.get(item.nodeid)
@@ -81,13 +133,8 @@ class ItemRunner:
         outcome = yield
         result = self.results.get(item.nodeid)
         # A marker-parametrized test: a failed verdict fails it after its own assertions.
-        if (
-            result is not None
-            and not isinstance(item, AmigoItem)
-            and result.ref.enforce_verdict
-            and result.outcome == "failed"
-        ):
-            raise AmigoFailure(result)
+        if result is not None and not isinstance(item, AmigoItem) and result.ref.enforce_verdict:
+            enforce(result)
         return outcome
 
     @pytest.hookimpl(wrapper=True)
@@ -95,12 +142,16 @@ class ItemRunner:
         self, item: pytest.Item, call: pytest.CallInfo[None]
     ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
         report = yield
-        if call.excinfo is not None and isinstance(call.excinfo.value, AmigoProblem):
+        result = self.results.get(item.nodeid)
+        if result is not None:
+            report.amigo = result.to_json(item.nodeid)  # type: ignore[attr-defined]
+        problem = call.excinfo.value if call.excinfo is not None else None
+        if isinstance(problem, AmigoProblem | AmigoExpected):
             if hasattr(report, "wasxfail"):
                 # An xfail report keeps only the reason: keep the evidence in <system-out>.
-                item.add_report_section(call.when, "stdout", call.excinfo.value.result.explanation)
-            else:
-                report.longrepr = longrepr(call.excinfo.value, item.location)
+                item.add_report_section(call.when, "stdout", problem.result.explanation)
+            elif isinstance(problem, AmigoProblem):
+                report.longrepr = longrepr(problem, item.location)
         if ref_of(item) is not None and (found := self.ctx.secrets()):
             scrub(report, found)
         return report

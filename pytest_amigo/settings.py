@@ -8,7 +8,11 @@ from typing import Literal
 
 import pytest
 
+from .contract import OBJECT_ID
+
 OnConflict = Literal["attach", "cancel", "fail"]
+Inconclusive = Literal["fail", "xfail", "pass"]
+FailOn = Literal["any", "regression"]
 
 DEFAULT_TIMEOUT = 3600.0
 DEFAULT_ARTIFACTS_DIR = ".amigo-artifacts"
@@ -31,6 +35,16 @@ class Settings:
     xfail_lines: tuple[str, ...] = ()
     min_valid_sessions: float = 0.5  # a count (int) or a share of the run count (float)
     pass_k: int = 4  # the k of pass^k reported (at most the number of valid sessions)
+    confidence: float | None = None  # decide on the Wilson interval of the session pass rate
+    inconclusive: Inconclusive = "fail"  # how an inconclusive unit test reports
+    min_pass_k: tuple[int, float] | None = None  # (k, required pass^k)
+    resample: int = 0  # sessions per re-sampling round of inconclusive unit tests (0: off)
+    max_sessions: int | None = None  # session budget of the whole pytest session
+    baseline: str | None = None  # last | RUN_ID | PATH of a JSON report
+    fail_on: FailOn = "any"
+    set_min_pass_rate: float | None = None  # a "set gate" item per set when given
+    json_path: Path | None = None  # --amigo-json
+    baseline_path: Path | None = None  # the JSON report --amigo-baseline names, if a path
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -99,6 +113,7 @@ def add_options(parser: pytest.Parser) -> None:
         dest="amigo_progress_interval",
         help="seconds between progress lines while waiting without a terminal (default 30).",
     )
+    _add_evidence_options(group)
     parser.addini("amigo_sets", "Amigo unit test set ids to collect", type="linelist")
     parser.addini("amigo_on_conflict", "attach | cancel | fail (default attach)", default="attach")
     parser.addini("amigo_min_pass_rate", "minimum session pass rate (0-1]", default="")
@@ -128,6 +143,93 @@ def add_options(parser: pytest.Parser) -> None:
         "amigo_xfail",
         "known-failing unit tests: lines 'UNIT TEST NAME OR ID: reason'",
         type="linelist",
+    )
+    for name, (help_text, default) in _EVIDENCE_INI.items():
+        parser.addini(name, help_text, default=default)
+
+
+_EVIDENCE_INI = {
+    "amigo_confidence": ("decide on the session pass rate's interval at this confidence", ""),
+    "amigo_inconclusive": ("how an inconclusive unit test reports: fail | xfail | pass", "fail"),
+    "amigo_min_pass_k": ("required pass^k: 'K VALUE', e.g. '4 0.9'", ""),
+    "amigo_max_sessions": ("most sessions this pytest session may simulate", ""),
+    "amigo_baseline": ("compare with: last | RUN_ID | PATH of a JSON report", ""),
+    "amigo_fail_on": ("any | regression (known failures of the baseline report as xfail)", "any"),
+    "amigo_set_min_pass_rate": ("add a 'set gate' item per set: share of unit tests", ""),
+    "amigo_json": ("write the JSON report to this path", ""),
+}
+
+
+def _add_evidence_options(group: pytest.OptionGroup) -> None:
+    group.addoption(
+        "--amigo-confidence",
+        type=float,
+        default=None,
+        metavar="C",
+        dest="amigo_confidence",
+        help="with a minimum pass rate: pass when the C (e.g. 0.95) Wilson interval of the "
+        "session pass rate is above it, fail when below, otherwise inconclusive.",
+    )
+    group.addoption(
+        "--amigo-inconclusive",
+        choices=("fail", "xfail", "pass"),
+        default=None,
+        dest="amigo_inconclusive",
+        help="how an inconclusive unit test reports (default fail).",
+    )
+    group.addoption(
+        "--amigo-min-pass-k",
+        default=None,
+        metavar="'K VALUE'",
+        dest="amigo_min_pass_k",
+        help="require pass^K (the chance that K sessions in a row pass) of at least VALUE.",
+    )
+    group.addoption(
+        "--amigo-resample",
+        type=int,
+        default=None,
+        metavar="N",
+        dest="amigo_resample",
+        help="re-run inconclusive unit tests N more times each (a temporary set), while "
+        "inconclusive and within --amigo-max-sessions.",
+    )
+    group.addoption(
+        "--amigo-max-sessions",
+        type=int,
+        default=None,
+        metavar="N",
+        dest="amigo_max_sessions",
+        help="simulate at most N sessions in this pytest session (runs and re-sampling).",
+    )
+    group.addoption(
+        "--amigo-baseline",
+        default=None,
+        metavar="last|RUN_ID|PATH",
+        dest="amigo_baseline",
+        help="compare each unit test with a baseline: the last completed run of the set, a "
+        "run id, or a JSON report (--amigo-json) of an earlier session.",
+    )
+    group.addoption(
+        "--amigo-fail-on",
+        choices=("any", "regression"),
+        default=None,
+        dest="amigo_fail_on",
+        help="regression: unit tests already failing in the baseline report as xfail.",
+    )
+    group.addoption(
+        "--amigo-set-min-pass-rate",
+        type=float,
+        default=None,
+        metavar="R",
+        dest="amigo_set_min_pass_rate",
+        help="add a 'set gate' item per set, passing when at least R of its unit tests passed.",
+    )
+    group.addoption(
+        "--amigo-json",
+        default=None,
+        metavar="PATH",
+        dest="amigo_json",
+        help="write a JSON report of every unit test's evidence (a baseline for later sessions).",
     )
 
 
@@ -170,6 +272,95 @@ def _pass_k(value: str) -> int:
     if not value.strip().isdigit() or int(value) < 1:
         raise SettingsError(f"amigo_pass_k must be a whole number of sessions >= 1, got {value!r}")
     return int(value)
+
+
+def _option_or_ini(config: pytest.Config, dest: str) -> str:
+    """The option's value if given, else the ini key of the same name ("" when neither)."""
+    value = getattr(config.option, dest, None)
+    if value is None:
+        value = config.getini(dest)
+    return str(value).strip()
+
+
+def _choice(config: pytest.Config, dest: str, choices: tuple[str, ...]) -> str:
+    value = _option_or_ini(config, dest)
+    if value not in choices:
+        raise SettingsError(f"{dest} must be one of {', '.join(choices)}, got {value!r}")
+    return value
+
+
+def _share(config: pytest.Config, dest: str, what: str, *, closed: bool = True) -> float | None:
+    value = _float(_option_or_ini(config, dest), what)
+    if value is not None and not (0 < value <= 1 if closed else 0 < value < 1):
+        interval = "(0, 1]" if closed else "(0, 1), e.g. 0.95"
+        raise SettingsError(f"{what} must be in {interval}, got {value:g}")
+    return value
+
+
+def _min_pass_k(text: str) -> tuple[int, float] | None:
+    if not text:
+        return None
+    parts = text.replace(",", " ").split()
+    try:
+        k, value = int(parts[0]), float(parts[1])
+        if len(parts) != 2 or k < 1 or not 0 < value <= 1:
+            raise ValueError
+    except (ValueError, IndexError):
+        raise SettingsError(
+            f"amigo_min_pass_k must be 'K VALUE' (sessions >= 1, required pass^K in (0, 1]), "
+            f"e.g. '4 0.9'; got {text!r}"
+        ) from None
+    return k, value
+
+
+def _count(config: pytest.Config, dest: str, what: str) -> int | None:
+    text = _option_or_ini(config, dest)
+    if not text:
+        return None
+    if not text.isdigit() or int(text) < 1:
+        raise SettingsError(f"{what} must be a whole number >= 1, got {text!r}")
+    return int(text)
+
+
+def _path(config: pytest.Config, text: str) -> Path:
+    path = Path(text).expanduser()
+    return path if path.is_absolute() else config.invocation_params.dir / path
+
+
+def _evidence(config: pytest.Config) -> dict[str, object]:
+    """Settings of issue "decide with evidence": confidence, pass^k, baselines, gates, JSON."""
+    resample = config.option.amigo_resample
+    if resample is not None and resample < 1:
+        raise SettingsError(f"--amigo-resample must be a number of sessions >= 1, got {resample}")
+    baseline = _option_or_ini(config, "amigo_baseline") or None
+    fail_on = _choice(config, "amigo_fail_on", ("any", "regression"))
+    if fail_on == "regression" and baseline is None:
+        raise SettingsError(
+            "--amigo-fail-on=regression needs a baseline: add --amigo-baseline=last (the last "
+            "completed run of each set), a run id, or the path of an earlier --amigo-json report"
+        )
+    json_text = _option_or_ini(config, "amigo_json")
+    baseline_path = None
+    if baseline is not None and baseline != "last" and not OBJECT_ID.fullmatch(baseline):
+        baseline_path = _path(config, baseline)
+        if not baseline_path.is_file():
+            raise SettingsError(
+                f"--amigo-baseline={baseline}: no such file ({baseline_path}); give 'last' (the "
+                "last completed run of each set), a 24-hex run id, or the path of a report "
+                "written by --amigo-json"
+            )
+    return {
+        "baseline_path": baseline_path,
+        "confidence": _share(config, "amigo_confidence", "--amigo-confidence", closed=False),
+        "inconclusive": _choice(config, "amigo_inconclusive", ("fail", "xfail", "pass")),
+        "min_pass_k": _min_pass_k(_option_or_ini(config, "amigo_min_pass_k")),
+        "resample": resample or 0,
+        "max_sessions": _count(config, "amigo_max_sessions", "--amigo-max-sessions"),
+        "baseline": baseline,
+        "fail_on": fail_on,
+        "set_min_pass_rate": _share(config, "amigo_set_min_pass_rate", "--amigo-set-min-pass-rate"),
+        "json_path": _path(config, json_text) if json_text else None,
+    }
 
 
 def load(config: pytest.Config) -> Settings:
@@ -219,4 +410,5 @@ def load(config: pytest.Config) -> Settings:
         xfail_lines=tuple(str(x).strip() for x in config.getini("amigo_xfail") if str(x).strip()),
         min_valid_sessions=parse_min_valid(str(config.getini("amigo_min_valid_sessions"))),
         pass_k=_pass_k(str(config.getini("amigo_pass_k"))),
+        **_evidence(config),  # type: ignore[arg-type]
     )

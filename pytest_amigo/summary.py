@@ -1,4 +1,5 @@
-"""The terminal summary per set: passed, failed, errors, pass rate, run id, duration."""
+"""The terminal summary per set: passed, failed, errors, pass rate, run id, duration; the set gate;
+then each unit test's pass^k and baseline transition, regressions first."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ class SetTally:
     run_id: str = ""
     outcomes: dict[str, str] = field(default_factory=dict)  # nodeid -> outcome
     last_report: float = 0.0
+    evidence: dict[str, dict[str, Any]] = field(default_factory=dict)  # nodeid -> JSON entry
+    gate: str = ""  # the set gate's outcome and counts
 
     def count(self, outcome: str) -> int:
         return sum(1 for o in self.outcomes.values() if o == outcome)
@@ -33,6 +36,16 @@ class SetSummary:
         if not set_id:
             return
         tally = self.sets.setdefault(set_id, SetTally(str(props.get("amigo_set", set_id))))
+        if "amigo_set_gate" in props:
+            if report.when == "call" or report.failed:
+                verdict = (
+                    "passed" if report.passed else "failed" if report.when == "call" else "error"
+                )
+                tally.gate = f"{verdict}, {props['amigo_set_gate']} unit tests passed"
+            return
+        entry = getattr(report, "amigo", None)
+        if isinstance(entry, dict):
+            tally.evidence[report.nodeid] = entry
         tally.run_id = str(props.get("amigo_run_id", tally.run_id))
         tally.last_report = max(tally.last_report, getattr(report, "stop", 0.0) or 0.0)
         if hasattr(report, "wasxfail"):
@@ -80,6 +93,10 @@ class SetSummary:
             )
             if record is not None and record.note and not record.started_here:
                 reporter.write_line(f"    {record.note}")
+            if tally.gate:
+                reporter.write_line(f"    set gate: {tally.gate}")
+            for line in evidence_lines(tally):
+                reporter.write_line(f"    {line}")
             run = snap.run(tally.run_id) or {}
             if run.get("errored"):
                 reporter.write_line(
@@ -100,3 +117,53 @@ class SetSummary:
                 f"run {run_id} is still running: cancel it, or report it later with "
                 f"pytest --amigo-run={run_id}"
             )
+
+
+# Order of the per-unit-test lines: what needs attention first.
+_ORDER = ("regressed", "failed", "inconclusive", "error", "xfailed", "passed")
+MAX_LINES = 30
+
+
+def _rank(entry: dict[str, Any], outcome: str) -> int:
+    baseline = entry.get("baseline") or {}
+    if baseline.get("transition") == "regressed":
+        return 0
+    return _ORDER.index(outcome) if outcome in _ORDER else len(_ORDER)
+
+
+def evidence_lines(tally: SetTally) -> list[str]:
+    """One line per unit test with pass^k or a baseline: outcome, pass^k, transition."""
+    rows = []
+    for nodeid, entry in tally.evidence.items():
+        outcome = tally.outcomes.get(nodeid, str(entry.get("outcome")))
+        if entry.get("outcome") == "inconclusive":
+            outcome = "inconclusive"
+        pass_k, baseline = entry.get("pass_k"), entry.get("baseline")
+        if not pass_k and not baseline:
+            continue
+        sessions = entry.get("sessions") or {}
+        parts = [f"{sessions.get('passed', 0)}/{sessions.get('valid', 0)} sessions"]
+        if pass_k:
+            parts.append(f"pass^1 {pass_k['pass_1']:.2f}, pass^{pass_k['k']} {pass_k['value']:.2f}")
+        interval = entry.get("pass_rate_interval")
+        if interval:
+            parts.append(
+                f"{entry['confidence'] * 100:.4g}% interval {interval[0]:.2f}-{interval[1]:.2f}"
+            )
+        if baseline:
+            words = str(baseline["transition"])
+            if baseline.get("sessions_valid") is not None:
+                words += f" (baseline {baseline['sessions_passed']}/{baseline['sessions_valid']}"
+                if baseline.get("p_value") is not None:
+                    words += f", p={baseline['p_value']:.3g}"
+                    if baseline.get("significant"):
+                        words += ", significant"
+                words += ")"
+            parts.append(words)
+        label = "REGRESSED" if baseline and baseline["transition"] == "regressed" else outcome
+        rows.append((_rank(entry, outcome), f"{label}: {entry['name']}: {'; '.join(parts)}"))
+    rows.sort(key=lambda row: row[0])
+    lines = [line for _, line in rows[:MAX_LINES]]
+    if len(rows) > MAX_LINES:
+        lines.append(f"... and {len(rows) - MAX_LINES} more (--amigo-json has them all)")
+    return lines

@@ -16,7 +16,8 @@ from typing import Any, Literal
 from pytest_amigo.contract import PERMISSION_SET, PERMISSION_UNIT_TEST
 from pytest_amigo.domain import Criterion, UnitTest
 
-Outcome = Literal["passed", "failed", "error", "pending"]
+# "inconclusive" is never decided here: ``evidence.weigh`` decides it from the sessions counted.
+Outcome = Literal["passed", "failed", "error", "pending", "inconclusive"]
 ErrorKind = Literal[
     "session-error",
     "run-errored",

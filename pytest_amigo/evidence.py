@@ -1,0 +1,231 @@
+"""Weigh a verdict's evidence: confidence, pass^k, and the comparison with a baseline.
+
+Plain functions over plain data, next to ``verdict.py``: the verdict counts sessions and decides by
+today's rules; this module decides whether those sessions are *enough* (a Wilson interval against
+the minimum pass rate, the unbiased pass^k against its requirement) and how the unit test moved
+since a baseline (a transition and Fisher's exact test). No HTTP, no pytest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any, Literal
+
+from .stats import fisher_exact_p, pass_hat_k, reliability, wilson_interval
+from .verdict import Outcome, Verdict, summarize_tallies
+
+Transition = Literal["regressed", "fixed", "still-failing", "unchanged", "new"]
+SIGNIFICANCE = 0.05
+NOT_PASSING = ("failed", "inconclusive")
+
+
+@dataclass(frozen=True)
+class Policy:
+    """What a judged unit test must show, beyond the verdict's own rules."""
+
+    confidence: float | None = None  # with a minimum pass rate: decide on the Wilson interval
+    min_pass_k: tuple[int, float] | None = None  # (k, required pass^k)
+    pass_k: int = 4  # the k reported when no pass^k is required
+
+
+@dataclass(frozen=True)
+class Weighed:
+    """A verdict after weighing: its outcome may now be ``inconclusive``."""
+
+    verdict: Verdict
+    interval: tuple[float, float] | None = None
+    confidence: float | None = None
+    pass_k: tuple[int, float, float] | None = None  # (k, pass^1, pass^k)
+
+    @property
+    def outcome(self) -> str:
+        return self.verdict.outcome
+
+    @property
+    def pass_rate(self) -> float | None:
+        v = self.verdict
+        return v.sessions_passed / v.sessions_valid if v.sessions_valid else None
+
+
+def _pct(confidence: float) -> str:
+    return f"{confidence * 100:.4g}%"
+
+
+def weigh(verdict: Verdict, policy: Policy) -> Weighed:
+    """Decide passed / failed / inconclusive on the evidence; errors and pending stay as they are.
+
+    - With ``confidence`` and a minimum pass rate R: passed when the interval's lower bound is at
+      least R, failed when its upper bound is below R, otherwise inconclusive.
+    - With ``min_pass_k = (k, v)``: failed when pass^k < v, inconclusive with fewer than k valid
+      sessions. Without a minimum pass rate it replaces the every-session rule.
+    - Without either, the verdict stands.
+    """
+    if verdict.outcome not in ("passed", "failed"):
+        return Weighed(verdict)
+    c, n = verdict.sessions_passed, verdict.sessions_valid
+    k_shown = policy.min_pass_k[0] if policy.min_pass_k else policy.pass_k
+    shown = reliability(c, n, k_shown)
+    if shown is not None and policy.min_pass_k and n >= policy.min_pass_k[0]:
+        k = policy.min_pass_k[0]
+        shown = (k, pass_hat_k(c, n, 1), pass_hat_k(c, n, k))
+    rate = verdict.min_pass_rate
+    outcomes: list[str] = []
+    reasons: list[str] = []
+    interval = None
+    if policy.confidence is not None and rate is not None:
+        interval = wilson_interval(c, n, policy.confidence)
+        low, high = interval
+        words = f"{_pct(policy.confidence)} interval {low:.2f}-{high:.2f}"
+        if low >= rate:
+            outcomes.append("passed")
+            reasons.append(f"{words}, required {rate:.2f}")
+        elif high < rate:
+            outcomes.append("failed")
+            reasons.append(f"{words} below the required {rate:.2f}")
+        else:
+            outcomes.append("inconclusive")
+            reasons.append(
+                f"{c}/{n} sessions, {words}, required {rate:.2f}: not enough sessions to "
+                "decide; raise run_count or use --amigo-resample"
+            )
+    elif rate is not None or policy.min_pass_k is None:
+        outcomes.append(verdict.outcome)
+    if policy.min_pass_k is not None:
+        k, required = policy.min_pass_k
+        if n < k:
+            outcomes.append("inconclusive")
+            reasons.append(
+                f"only {n} valid session(s): pass^{k} needs at least {k}; not enough sessions "
+                "to decide; raise run_count or use --amigo-resample"
+            )
+        else:
+            value = pass_hat_k(c, n, k)
+            ok = value >= required - 1e-12
+            outcomes.append("passed" if ok else "failed")
+            relation = ">=" if ok else "<"
+            reasons.append(f"pass^{k} {value:.2f} {relation} required {required:.2f}")
+    outcome: Outcome
+    if "failed" in outcomes:
+        outcome = "failed"
+    elif "inconclusive" in outcomes:
+        outcome = "inconclusive"
+    else:
+        outcome = "passed"
+    reason = _reason(verdict, outcome, reasons, rate_rule=rate is not None)
+    weighed = replace(verdict, outcome=outcome, reason=reason)
+    return Weighed(weighed, interval, policy.confidence if interval else None, shown)
+
+
+def _reason(verdict: Verdict, outcome: str, extra: list[str], *, rate_rule: bool) -> str:
+    if not extra:
+        return verdict.reason
+    if outcome == "inconclusive":
+        return "inconclusive: " + "; ".join(e for e in extra if "not enough" in e)
+    if rate_rule:
+        return f"{verdict.reason}; " + "; ".join(extra)
+    # pass^k alone replaces the every-session rule: say it in its own words.
+    c, n = verdict.sessions_passed, verdict.sessions_valid
+    failing = summarize_tallies(verdict.tallies, failing_only=True)
+    counts = f"{c}/{n} sessions passed, " + "; ".join(extra)
+    return f"{failing} — {counts}" if failing else counts
+
+
+# -- baselines -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class BaselineEntry:
+    """How one unit test did in the baseline."""
+
+    run_id: str
+    outcome: str  # passed | failed | error | inconclusive | xfailed (as reported then)
+    sessions_passed: int
+    sessions_valid: int
+
+    @property
+    def failing(self) -> bool:
+        return self.outcome in (*NOT_PASSING, "xfailed")
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "outcome": self.outcome,
+            "sessions_passed": self.sessions_passed,
+            "sessions_valid": self.sessions_valid,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> BaselineEntry:
+        return cls(
+            str(data["run_id"]),
+            str(data["outcome"]),
+            int(data["sessions_passed"]),
+            int(data["sessions_valid"]),
+        )
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Now against the baseline: the transition and, for the session pass rate, Fisher's test."""
+
+    run_id: str  # the baseline run of the set
+    transition: Transition
+    entry: BaselineEntry | None = None
+    p_value: float | None = None
+
+    @property
+    def significant(self) -> bool:
+        return self.p_value is not None and self.p_value < SIGNIFICANCE
+
+    def words(self) -> str:
+        if self.entry is None:
+            return f"new: not in baseline run {self.run_id}"
+        e = self.entry
+        text = (
+            f"{self.transition} since baseline run {self.run_id} "
+            f"({e.outcome}, {e.sessions_passed}/{e.sessions_valid} sessions passed)"
+        )
+        if self.p_value is not None:
+            text += f"; Fisher p = {self.p_value:.3g}"
+            if self.significant:
+                text += ", significant"
+        return text
+
+    def to_json(self) -> dict[str, Any]:
+        e = self.entry
+        return {
+            "run_id": self.run_id,
+            "sessions_passed": e.sessions_passed if e else None,
+            "sessions_valid": e.sessions_valid if e else None,
+            "transition": self.transition,
+            "p_value": self.p_value,
+            "significant": self.significant,
+        }
+
+
+def transition(now: str, before: str | None) -> Transition:
+    """``regressed`` (passed then, failing now), ``fixed``, ``still-failing``, ``unchanged``,
+    ``new``. Failing means failed or inconclusive (``xfailed`` in a saved report counts too);
+    errors on either side are not a change of the agent: ``unchanged``."""
+    if before is None:
+        return "new"
+    was_failing = before in (*NOT_PASSING, "xfailed")
+    failing = now in NOT_PASSING
+    if before == "passed" and failing:
+        return "regressed"
+    if was_failing and now == "passed":
+        return "fixed"
+    if was_failing and failing:
+        return "still-failing"
+    return "unchanged"
+
+
+def compare(
+    outcome: str, passed: int, valid: int, run_id: str, entry: BaselineEntry | None
+) -> Comparison:
+    """Compare a unit test now (its outcome, ``passed`` of ``valid`` sessions) with a baseline."""
+    if entry is None:
+        return Comparison(run_id, "new")
+    p_value = None
+    if valid and entry.sessions_valid:
+        p_value = fisher_exact_p(passed, valid, entry.sessions_passed, entry.sessions_valid)
+    return Comparison(run_id, transition(outcome, entry.outcome), entry, p_value)
