@@ -158,6 +158,7 @@ class AmigoSetGate(pytest.Item):
         self.unit_set = unit_set
         self.min_rate = min_rate
         self.add_marker(pytest.mark.amigo)
+        self.extra_keyword_matches.add(GATE_KEYWORD)  # -k set_gate selects every set gate
 
     def runtest(self) -> None:
         resolver: Resolver = self.parent.parent.resolver  # type: ignore[union-attr]
@@ -191,6 +192,7 @@ class AmigoSetGate(pytest.Item):
 
 
 GATE_NAME = "set gate"
+GATE_KEYWORD = "set_gate"
 
 
 def set_of(item: pytest.Item) -> UnitTestSet | None:

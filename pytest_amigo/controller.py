@@ -193,6 +193,8 @@ class Controller:
             self.write_json()
             if self._active and not self._ended_normally and self.ctx.coordinator.records():
                 self._cancel_at_exit()
+            if self._active and self.ctx.coordinator.records():
+                self._delete_temporary_sets()
         finally:
             if self.ctx.started:
                 self.ctx.coordinator.close()
@@ -200,6 +202,12 @@ class Controller:
                 signal.signal(signal.SIGTERM, self._previous_sigterm)
             if self.ctx.owns_state:
                 shutil.rmtree(self.ctx.state_dir, ignore_errors=True)
+
+    def _delete_temporary_sets(self) -> None:
+        """Re-sampling sets are deleted when their run ends; whatever is left, now."""
+        lines = self.ctx.coordinator.delete_temporary_sets()
+        if lines:
+            sys.stderr.write("".join(f"pytest-amigo: {line}\n" for line in lines))
 
     def _cancel_at_exit(self) -> None:
         cancelled, left = self.ctx.coordinator.cancel_started("interrupted", time_cap=15.0)

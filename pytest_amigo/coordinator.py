@@ -9,7 +9,9 @@ the same ``SharedState`` directory, and nothing outside this module and the poll
   the shared poll cadence;
 - ``items.json``: the workers' Amigo items, for the controller to report after an interruption;
 - ``active.json``: Amigo items run in this session;
-- ``baselines.json``: per set, the baseline run (``--amigo-baseline=last|RUN_ID``) or why none.
+- ``baselines.json``: per set, the baseline run (``--amigo-baseline=last|RUN_ID``) or why none;
+- ``resamples.json``: per set and round, the temporary set re-sampling runs, or why none
+  (``temporary.json``, the ``TemporarySets``' own, records every temporary set for deletion).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from .settings import Settings
 from .shared import SharedState
 from .snapshot import Snapshot
 from .starter import RunStarter
+from .temporary import TemporarySetError, TemporarySets
 
 log = logging.getLogger("pytest_amigo")
 
@@ -41,6 +44,8 @@ DEFINITIONS = "definitions.json"
 RUNS = "runs.json"
 ITEMS = "items.json"
 BASELINES = "baselines.json"
+RESAMPLES = "resamples.json"
+RESAMPLE_PREFIX = "pytest-amigo resample of"
 
 
 class Coordinator:
@@ -63,6 +68,7 @@ class Coordinator:
         self.starter = RunStarter(
             settings, lambda: self.api, self._cached_definition, clock=clock, sleep=sleep
         )
+        self.temporary = TemporarySets(state, lambda: self.api)  # type: ignore[arg-type,return-value]
 
     # ------------------------------------------------------------------ API access
     @property
@@ -208,6 +214,69 @@ class Coordinator:
         if not runs[0].get("is_completed"):
             return {"none": f"no baseline: run {which} has not completed"}
         return {"run": runs[0], "how": "--amigo-baseline"}
+
+    # ------------------------------------------------------------------ re-sampling
+    def sessions_started(self) -> int:
+        """Sessions simulated by the runs this session started (re-sampling runs included)."""
+        definitions = self.state.read(DEFINITIONS, {}, fresh=True)
+        total = 0
+        for record in self.records().values():
+            found = definitions.get(record.set_id)
+            if record.started_here and record.run_id and isinstance(found, dict):
+                total += sum(u.run_count for u in set_from_json(found).unit_tests)
+        return total
+
+    def resample_round(
+        self, unit_set: UnitTestSet, round_no: int, entries: Sequence[tuple[str, int]]
+    ) -> dict[str, Any]:
+        """The temporary set re-sampling ``entries`` (unit test id, sessions) of a set in round
+        ``round_no``, created and started by the first process asking: ``{"set": ...}``, or
+        ``{"stop": why}`` (session budget, permissions, API)."""
+        key = f"{unit_set.id}:{round_no}"
+        with self.state.locked("resample"):
+            known = self.state.read(RESAMPLES, {}, fresh=True)
+            if key in known:
+                return dict(known[key])
+            entry = self._new_round(unit_set, entries)
+            self.state.update(RESAMPLES, lambda data: {**data, key: entry}, {})
+            return entry
+
+    def _new_round(
+        self, unit_set: UnitTestSet, entries: Sequence[tuple[str, int]]
+    ) -> dict[str, Any]:
+        budget = self.settings.max_sessions
+        wanted = sum(count for _, count in entries)
+        if budget is not None:
+            used = self.sessions_started()
+            if used + wanted > budget:
+                return {
+                    "stop": f"re-sampling stopped: {wanted} more sessions would exceed the "
+                    f"session budget (--amigo-max-sessions={budget}, {used} simulated)"
+                }
+        try:
+            temporary = self.temporary.create(RESAMPLE_PREFIX, unit_set, entries)
+        except TemporarySetError as exc:
+            return {"stop": f"re-sampling not possible: {exc}"}
+        self.state.update(
+            DEFINITIONS, lambda cache: {**cache, temporary.id: set_to_json(temporary)}, {}
+        )
+        self._put(self.starter.create(temporary.id))
+        return {"set": set_to_json(temporary)}
+
+    def finish_round(self, set_id: str) -> None:
+        """A temporary set's run has ended: delete the set (once)."""
+        with self.state.locked("resample"):
+            if any(
+                e["set_id"] == set_id and e["status"] != "created" for e in self.temporary.entries()
+            ):
+                return
+            self.temporary.delete(set_id)
+
+    def delete_temporary_sets(self, time_cap: float = 15.0) -> list[str]:
+        """Delete every temporary set still recorded; lines for those left behind."""
+        if not self.temporary.pending():
+            return []
+        return self.temporary.delete_all(time_cap)
 
     # ------------------------------------------------------------------ items (xdist)
     def publish_items(self, items: Mapping[str, Mapping[str, Any]]) -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from .stats import fisher_exact_p, pass_hat_k, reliability, wilson_interval
-from .verdict import Outcome, Verdict, summarize_tallies
+from .verdict import Outcome, Verdict, required_sessions, summarize_tallies
 
 Transition = Literal["regressed", "fixed", "still-failing", "unchanged", "new"]
 SIGNIFICANCE = 0.05
@@ -229,3 +229,46 @@ def compare(
     if valid and entry.sessions_valid:
         p_value = fisher_exact_p(passed, valid, entry.sessions_passed, entry.sessions_valid)
     return Comparison(run_id, transition(outcome, entry.outcome), entry, p_value)
+
+
+# -- re-sampling -----------------------------------------------------------------------------
+def combine(first: Verdict, more: Verdict) -> Verdict:
+    """One verdict over the sessions of two runs of the same unit test (re-sampling).
+
+    The sessions of ``more`` follow those of ``first`` (numbered on); tallies add up; the
+    outcome is decided again by the minimum pass rate over all valid sessions (``weigh`` then
+    decides on the evidence)."""
+    offset = first.sessions_total
+    sessions = first.sessions + tuple(replace(s, index=s.index + offset) for s in more.sessions)
+    tallies = tuple(
+        replace(
+            a,
+            passed=a.passed + b.passed,
+            evaluated=a.evaluated + b.evaluated,
+            marks=a.marks + b.marks,
+            valid=a.valid + b.valid,
+        )
+        for a, b in zip(first.tallies, more.tallies, strict=False)
+    )
+    valid = first.sessions_valid + more.sessions_valid
+    passed = first.sessions_passed + more.sessions_passed
+    required = required_sessions(valid, first.min_pass_rate)
+    outcome: Outcome = "passed" if passed >= required and valid else "failed"
+    rate = "every session" if first.min_pass_rate is None else f"{first.min_pass_rate:.0%}"
+    failing = summarize_tallies(tallies, failing_only=True)
+    counts = (
+        f"{passed}/{valid} sessions passed (with re-sampling run {more.run_id}), "
+        f"needs {required}/{valid} ({rate})"
+    )
+    return replace(
+        first,
+        outcome=outcome,
+        reason=f"{failing} — {counts}" if failing else counts,
+        sessions=sessions,
+        tallies=tallies,
+        sessions_total=first.sessions_total + more.sessions_total,
+        sessions_valid=valid,
+        sessions_passed=passed,
+        sessions_required=required,
+        assumed_placements=first.assumed_placements + more.assumed_placements,
+    )

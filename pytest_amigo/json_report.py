@@ -31,13 +31,17 @@ class UnitTestLog:
 
     def __init__(self) -> None:
         self.unit_tests: dict[str, dict[str, Any]] = {}
+        self._xfailed: set[str] = set()
 
     def add(self, entry: Mapping[str, Any], *, xfailed: bool) -> None:
         found = dict(entry)
+        nodeid = str(found["nodeid"])
+        if xfailed:  # the call report says so; setup and teardown reports don't
+            self._xfailed.add(nodeid)
         # "inconclusive" stays whatever the policy made of it; other expected failures are xfails
-        if xfailed and found["outcome"] != "inconclusive":
+        if nodeid in self._xfailed and found["outcome"] != "inconclusive":
             found["outcome"] = "xfailed"
-        self.unit_tests[str(found["nodeid"])] = found
+        self.unit_tests[nodeid] = found
 
     def __bool__(self) -> bool:
         return bool(self.unit_tests)

@@ -7,7 +7,7 @@ interruption, the controller build results the same way.
 from __future__ import annotations
 
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import pytest
@@ -94,6 +94,15 @@ def _verdict(
     )
 
 
+@dataclass(frozen=True)
+class Resampled:
+    """A unit test's evidence over its run and the re-sampling runs (``resampling``)."""
+
+    verdict: Verdict
+    evaluations: dict[str, dict[str, Any]]
+    notes: tuple[str, ...] = ()
+
+
 def policy_of(settings: Settings) -> Policy:
     return Policy(settings.confidence, settings.min_pass_k, settings.pass_k)
 
@@ -147,14 +156,20 @@ def build_result(
     *,
     interrupted: bool = False,
     baseline: BaselineSet | None = None,
+    resampled: Resampled | None = None,
 ) -> AmigoResult:
-    """The result an item reports, from what it observed (``interrupted``: it stopped waiting)."""
+    """The result an item reports, from what it observed (``interrupted``: it stopped waiting),
+    compared with the ``baseline``; ``resampled``: the evidence after re-sampling, if any."""
     record = obs.record
     if record.run_id is None or record.error:
         reason = printable(f"set {ref.set.name!r}: {record.error}")
         return AmigoResult(ref, "error", reason, f"{reason}\n", None, None)
     run_id = record.run_id
-    weighed = weigh(_verdict(ref, obs, settings, interrupted=interrupted), policy_of(settings))
+    if resampled is not None:
+        obs = replace(obs, evaluations=resampled.evaluations)
+        weighed = weigh(resampled.verdict, policy_of(settings))
+    else:
+        weighed = weigh(_verdict(ref, obs, settings, interrupted=interrupted), policy_of(settings))
     verdict = weighed.verdict
     comparison = None
     if baseline is not None and baseline.run_id and verdict.outcome != "pending":
@@ -176,6 +191,7 @@ def build_result(
     notes = [record.note] if record.note and not record.started_here else []
     if baseline is not None and baseline.run_id is None and baseline.note:
         notes.append(baseline.note)
+    notes += resampled.notes if resampled is not None else ()
     if record.cancelled:
         notes.append(f"this session cancelled the run: {record.cancelled}")
     if obs.evaluation_error and verdict.outcome == "failed":

@@ -28,6 +28,7 @@ from .outcome import (
     longrepr,
 )
 from .records import RunRecord
+from .resampling import Resampling
 from .results import build_result, judge_ref, weigh_ref
 
 
@@ -37,6 +38,7 @@ class ItemRunner:
         self.results: dict[str, AmigoResult] = {}
         self._baselines: dict[tuple[str, float | None], BaselineSet] = {}
         self._report: dict[str, Any] | None = None  # a JSON report used as the baseline
+        self.resampling = Resampling(ctx)
 
     # -- starting the runs ------------------------------------------------------------------
     @pytest.hookimpl(tryfirst=True)
@@ -90,7 +92,21 @@ class ItemRunner:
             record = coordinator.records().get(ref.set_id, observation.record)
             observation = replace(observation, record=record)
         baseline = self.baseline(ref, observation.record.run_id)
-        return build_result(ref, observation, settings, baseline=baseline)
+        result = build_result(ref, observation, settings, baseline=baseline)
+        if result.outcome == "inconclusive" and settings.resample:
+            try:
+                resampled = self.resampling.evidence(ref)
+            except BaseException as exc:  # Ctrl-C, pytest-timeout: cancel the re-sampling too
+                why = "interrupted" if isinstance(exc, KeyboardInterrupt) else "the test timed out"
+                self.ctx.cancel(why)
+                raise
+            finally:
+                progress.done()
+            if resampled is not None:
+                result = build_result(
+                    ref, observation, settings, baseline=baseline, resampled=resampled
+                )
+        return result
 
     def baseline(self, ref: UnitTestRef, run_id: str | None) -> BaselineSet | None:
         """How the unit tests of ``ref``'s set did in the baseline (``--amigo-baseline``)."""

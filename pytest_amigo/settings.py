@@ -298,6 +298,7 @@ def _share(config: pytest.Config, dest: str, what: str, *, closed: bool = True) 
 
 
 def _min_pass_k(text: str) -> tuple[int, float] | None:
+    text = text.strip("\"'")  # pytest.ini keeps quotes that pyproject.toml strips
     if not text:
         return None
     parts = text.replace(",", " ").split()
