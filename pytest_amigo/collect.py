@@ -140,7 +140,7 @@ class AmigoItem(pytest.Item):
     def runtest(self) -> None:
         result = self.resolver.result_of(self)
         if result is not None:
-            enforce(result)
+            enforce(result, listed=self.get_closest_marker("xfail") is not None)
 
     def reportinfo(self) -> tuple[Any, int | None, str]:
         return self.path, None, f"amigo: {self.ref.set.name} :: {self.ref.unit_test.name}"

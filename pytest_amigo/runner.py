@@ -150,7 +150,7 @@ class ItemRunner:
         result = self.results.get(item.nodeid)
         # A marker-parametrized test: a failed verdict fails it after its own assertions.
         if result is not None and not isinstance(item, AmigoItem) and result.ref.enforce_verdict:
-            enforce(result)
+            enforce(result, listed=item.get_closest_marker("xfail") is not None)
         return outcome
 
     @pytest.hookimpl(wrapper=True)

@@ -323,9 +323,13 @@ def _count(config: pytest.Config, dest: str, what: str) -> int | None:
     return int(text)
 
 
-def _path(config: pytest.Config, text: str) -> Path:
+def _path(config: pytest.Config, dest: str, text: str) -> Path:
+    """A path option is relative to where pytest was started, an ini path to the rootdir."""
     path = Path(text).expanduser()
-    return path if path.is_absolute() else config.invocation_params.dir / path
+    if path.is_absolute():
+        return path
+    given = getattr(config.option, dest, None) is not None
+    return (config.invocation_params.dir if given else config.rootpath) / path
 
 
 def _evidence(config: pytest.Config) -> dict[str, object]:
@@ -343,7 +347,7 @@ def _evidence(config: pytest.Config) -> dict[str, object]:
     json_text = _option_or_ini(config, "amigo_json")
     baseline_path = None
     if baseline is not None and baseline != "last" and not OBJECT_ID.fullmatch(baseline):
-        baseline_path = _path(config, baseline)
+        baseline_path = _path(config, "amigo_baseline", baseline)
         if not baseline_path.is_file():
             raise SettingsError(
                 f"--amigo-baseline={baseline}: no such file ({baseline_path}); give 'last' (the "
@@ -360,7 +364,7 @@ def _evidence(config: pytest.Config) -> dict[str, object]:
         "baseline": baseline,
         "fail_on": fail_on,
         "set_min_pass_rate": _share(config, "amigo_set_min_pass_rate", "--amigo-set-min-pass-rate"),
-        "json_path": _path(config, json_text) if json_text else None,
+        "json_path": _path(config, "amigo_json", json_text) if json_text else None,
     }
 
 

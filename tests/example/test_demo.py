@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
+
+import jsonschema
+
+from pytest_amigo.json_report import schema
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -24,6 +29,7 @@ def test_demo_passes_with_known_failures_as_xfail_and_evidence_in_junit(tmp_path
             "no:cacheprovider",
             f"--junitxml={junit}",
             f"--amigo-artifacts-dir={tmp_path / 'artifacts'}",
+            f"--amigo-json={tmp_path / 'amigo.json'}",
         ],
         cwd=ROOT,
         env=env,
@@ -55,3 +61,40 @@ def test_demo_passes_with_known_failures_as_xfail_and_evidence_in_junit(tmp_path
     assert "signature=" not in junit.read_text(encoding="utf-8")
     zips = list((tmp_path / "artifacts").glob("run-*.zip"))
     assert len(zips) == 3
+
+
+def test_demo_baseline_turns_a_known_failure_into_xfail(tmp_path: Path) -> None:
+    """The demo compares with main's saved report: a failure already there is an xfail (not
+    listed in amigo_xfail); ticketed amigo_xfail reasons win over the baseline's."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AMIGO_", "PYTEST_"))}
+    report = tmp_path / "amigo.json"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "example_project",
+            "-p",
+            "no:cacheprovider",
+            "-rx",
+            f"--junitxml={tmp_path / 'demo.xml'}",
+            "--amigo-artifacts-dir=none",
+            f"--amigo-json={report}",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+    assert "High fever is escalated to a nurse - already failing in baseline run" in done.stdout
+    assert "Caregiver cannot change address - SUP-412" in done.stdout
+    data = json.loads(report.read_text(encoding="utf-8"))
+    jsonschema.validate(data, schema())
+    tests = {t["name"]: t for s in data["sets"] for t in s["unit_tests"]}
+    assert len(tests) == 6
+    fever = tests["High fever is escalated to a nurse"]
+    assert fever["outcome"] == "xfailed"
+    assert fever["baseline"]["transition"] == "still-failing"
+    assert tests["Frustration is acknowledged"]["baseline"]["transition"] == "unchanged"
