@@ -12,6 +12,20 @@ from types import FrameType
 
 from pytest_amigo.emulator.world import World, WorldError
 
+# One line, quoted so that zsh does not glob the brackets.
+MISSING_EXTRA = (
+    "error: the Amigo emulator needs FastAPI and uvicorn: pip install 'pytest-amigo[emulator]'"
+)
+
+
+def _extra_installed() -> bool:
+    try:
+        import fastapi  # noqa: F401
+        import uvicorn  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
@@ -44,6 +58,9 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(world.summary(), indent=2))
         return 0
 
+    if not _extra_installed():
+        print(MISSING_EXTRA, file=sys.stderr)
+        return 2
     from pytest_amigo.emulator.server import Emulator
 
     stop = threading.Event()
