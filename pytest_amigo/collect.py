@@ -264,7 +264,8 @@ class Collection:
             origin = "--amigo-set / amigo_sets / --amigo-run"
             return list(self.ctx.coordinator.definitions(ids, origin=origin).values())
         except DefinitionError as exc:
-            pytest.fail(f"pytest-amigo: {exc}", pytrace=False)
+            # from None: the report would otherwise show the message twice (chained)
+            raise pytest.fail.Exception(f"pytest-amigo: {exc}", pytrace=False) from None
 
     # -- hooks ------------------------------------------------------------------------------
     @pytest.hookimpl(wrapper=True)
@@ -311,7 +312,8 @@ class Collection:
                 [str(marker.args[0])], origin=f"amigo_set marker of {where}"
             )
         except DefinitionError as exc:
-            pytest.fail(f"pytest-amigo: {exc}", pytrace=False)
+            # from None: the report would otherwise show the message twice (chained)
+            raise pytest.fail.Exception(f"pytest-amigo: {exc}", pytrace=False) from None
         refs = refs_for(
             next(iter(sets.values())),
             min_pass_rate=None if rate is None else float(rate),

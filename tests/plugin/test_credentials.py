@@ -15,11 +15,6 @@ def test_gate(amigo_result):
     pass
 """
 
-SHOWN_TWICE = (
-    "collect.py calls pytest.fail inside `except DefinitionError`, so the report chains the "
-    "DefinitionError before the Failed: the message appears twice"
-)
-
 
 @pytest.fixture
 def bare(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
@@ -48,13 +43,11 @@ def _shown_once(result: pytest.RunResult) -> None:
     assert result.ret == pytest.ExitCode.INTERRUPTED
 
 
-@pytest.mark.xfail(strict=True, reason=SHOWN_TWICE)
 def test_amigo_set_option_shows_the_error_once(bare: pytest.Pytester) -> None:
     bare.makepyfile("def test_plain():\n    pass\n")
     _shown_once(_run(bare, f"--amigo-set={SET_ID}"))
 
 
-@pytest.mark.xfail(strict=True, reason=SHOWN_TWICE)
 def test_amigo_set_marker_shows_the_error_once(bare: pytest.Pytester) -> None:
     bare.makepyfile(MARKER_TEST)
     _shown_once(_run(bare))
