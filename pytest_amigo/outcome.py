@@ -126,17 +126,28 @@ class AmigoResult:
         sessions = v.sessions if v else ()
         criteria = []
         for position, tally in enumerate(v.tallies if v else ()):
-            marks = [
-                None if s.error is not None or position >= len(s.checks) else s.checks[position]
-                for s in sessions
-            ]
+            marks: list[bool | None] = []
+            values: list[Any] = []
+            justifications: list[str | None] = []
+            for session in sessions:
+                inside = session.error is None and position < len(session.checks)
+                marks.append(session.checks[position] if inside else None)
+                found = (
+                    self.evaluations.get(session.evaluation_ids[position] or "") if inside else None
+                )
+                values.append(found.get("result") if found else None)
+                text = found.get("justification") if found else None
+                justifications.append(text if isinstance(text, str) else None)
             criteria.append(
                 {
                     "name": tally.criterion.name,
                     "metric_id": tally.criterion.metric_id,
+                    "requirement": tally.criterion.requirement(),
                     "passed": tally.passed,
                     "valid": tally.valid,
                     "sessions": marks,
+                    "values": values,
+                    "justifications": justifications,
                 }
             )
         valid = v.sessions_valid if v else 0
@@ -166,6 +177,9 @@ class AmigoResult:
                 else None
             ),
             "criteria": criteria,
+            "session_errors": [s.error for s in sessions],
+            "explanation": self.explanation,
+            "artifacts": str(self.artifacts) if self.artifacts else None,
             "baseline": self.comparison.to_json() if self.comparison else None,
         }
 
