@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from .stats import fisher_exact_p, pass_hat_k, reliability, wilson_interval
-from .verdict import Outcome, Verdict, required_sessions, summarize_tallies
+from .verdict import Outcome, Verdict, rate_words, required_sessions, summarize_tallies
 
 Transition = Literal["regressed", "fixed", "still-failing", "unchanged", "new"]
 SIGNIFICANCE = 0.05
@@ -253,8 +253,10 @@ def combine(first: Verdict, more: Verdict) -> Verdict:
     valid = first.sessions_valid + more.sessions_valid
     passed = first.sessions_passed + more.sessions_passed
     required = required_sessions(valid, first.min_pass_rate)
-    outcome: Outcome = "passed" if passed >= required and valid else "failed"
-    rate = "every session" if first.min_pass_rate is None else f"{first.min_pass_rate:.0%}"
+    if not valid:  # every session of both runs errored: nothing to judge, as ``judge`` says
+        return replace(first, outcome="error", error_kind="session-error")
+    outcome: Outcome = "passed" if passed >= required else "failed"
+    rate = "every session" if first.min_pass_rate is None else rate_words(first.min_pass_rate)
     failing = summarize_tallies(tallies, failing_only=True)
     counts = (
         f"{passed}/{valid} sessions passed (with re-sampling run {more.run_id}), "

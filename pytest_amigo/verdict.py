@@ -498,7 +498,8 @@ def summarize_tallies(tallies: Sequence[CriterionTally], *, failing_only: bool =
     )
 
 
-def _rate(min_pass_rate: float) -> str:
+def rate_words(min_pass_rate: float) -> str:
+    """``87.5%``: a minimum pass rate as the reasons state it."""
     return f"{min_pass_rate * 100:.4g}%"
 
 
@@ -739,7 +740,9 @@ def _decide(
             + _error_summary(errored, run_count)
         )
         return _Decision("error", reason, "too-few-valid", required)
-    counts = f"{passed}/{valid} sessions passed, needs {required}/{valid} ({_rate(min_pass_rate)})"
+    counts = (
+        f"{passed}/{valid} sessions passed, needs {required}/{valid} ({rate_words(min_pass_rate)})"
+    )
     if errored:
         counts += f"; {_plural(len(errored), 'errored session')} left out"
     if passed >= required:
