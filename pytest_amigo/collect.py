@@ -20,6 +20,7 @@ from .context import Context
 from .domain import UnitTestSet
 from .errors import DefinitionError
 from .outcome import AmigoError, AmigoFailure, AmigoResult, UnitTestRef, enforce
+from .plan import over_budget, plan_of
 
 ROOT_NAME = "amigo"
 FIXTURE_PARAM = "amigo_unit_test"
@@ -322,6 +323,25 @@ class Collection:
         metafunc.parametrize(
             FIXTURE_PARAM, [r for _, r in refs], ids=[n for n, _ in refs], indirect=True
         )
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        """The plan of what the selected items simulate; over --amigo-max-sessions, stop."""
+        selected = [
+            (unit_set, ref_of(item)) for item in session.items if (unit_set := set_of(item))
+        ]
+        if not selected:
+            return
+        settings = self.ctx.settings
+        attached = self.ctx.attached_runs() if settings.run_ids else {}
+        self.ctx.plans = plan_of(selected, subset=settings.subset, attached=attached)
+        refusal = None if settings.plan else over_budget(self.ctx.plans, settings.max_sessions)
+        if refusal is None:
+            return
+        if not self.ctx.is_worker:
+            raise pytest.UsageError(refusal)
+        # An xdist worker cannot end the session: it refuses every set (its items report the
+        # refusal, no run is started) and the controller turns it into a usage error.
+        self.ctx.coordinator.refuse([p.unit_set.id for p in self.ctx.plans], refusal)
 
     @pytest.hookimpl(tryfirst=True)  # before -k/-m deselection, to see every collected item
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:

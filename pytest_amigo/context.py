@@ -21,6 +21,7 @@ from .progress import Progress
 
 if TYPE_CHECKING:
     from .coordinator import Coordinator
+    from .plan import SetPlan
 
 STATE_DIR_KEY = "amigo_state_dir"
 
@@ -40,6 +41,7 @@ class Context:
             self.owns_state = True
         self.progress = Progress(config, self.settings)
         self.left_running: list[str] = []  # runs this process could not cancel
+        self.plans: list[SetPlan] = []  # what the selected items would simulate, per set
         self._coordinator: Coordinator | None = None
         self._api: Any = None
         self._secrets = {os.environ.get("AMIGO_API_KEY", "")}

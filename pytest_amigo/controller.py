@@ -23,6 +23,7 @@ from .collect import published_refs, ref_of
 from .context import Context
 from .junit_artifacts import settle
 from .outcome import UnitTestRef
+from .plan import describe
 from .records import Observation
 from .results import Keywords, Location, build_result, reports_for
 from .summary import SetSummary
@@ -34,6 +35,7 @@ class Controller:
         self.summary = SetSummary()
         self.unit_tests = json_report.UnitTestLog()
         self._json_written = False
+        self._refusals: list[str] = []
         self._reported: set[str] = set()
         self._session: pytest.Session | None = None
         self._ended_normally = False
@@ -147,6 +149,9 @@ class Controller:
             self.ctx.cancel("interrupted")
             self.write_json()
             return
+        if refusals := self.ctx.coordinator.refusals():
+            session.exitstatus = ExitCode.USAGE_ERROR  # xdist workers refused to start runs
+            self._refusals = refusals
         if session.shouldfail or session.shouldstop:
             # -x / --maxfail: the remaining items will not be reported; nobody needs the runs.
             self.ctx.cancel("the session stopped early (-x / --maxfail)")
@@ -171,8 +176,15 @@ class Controller:
             sys.stderr.write(f"pytest-amigo: could not write the JSON report {path}: {exc}\n")
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if self.ctx.settings.plan:
+            terminalreporter.write_sep("=", "Amigo plan (--amigo-plan: nothing was simulated)")
+            for line in describe(self.ctx.plans) if self.ctx.plans else ["no Amigo unit test"]:
+                terminalreporter.write_line(line)
+            return
         if not self._active:
             return
+        for refusal in self._refusals:
+            terminalreporter.write_line(f"ERROR: {refusal}", red=True)
         self.summary.write(terminalreporter, self.ctx.coordinator, self.ctx.left_running)
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:

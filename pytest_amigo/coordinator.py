@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from amigo_sdk.errors import ConflictError
@@ -46,6 +47,8 @@ ITEMS = "items.json"
 BASELINES = "baselines.json"
 RESAMPLES = "resamples.json"
 RESAMPLE_PREFIX = "pytest-amigo resample of"
+SUBSET_PREFIX = "pytest-amigo subset of"
+REFUSED = "--amigo-max-sessions="
 
 
 class Coordinator:
@@ -140,8 +143,14 @@ class Coordinator:
         data = self.state.read(RUNS, {})
         return {k: RunRecord.from_json(v) for k, v in data.items()}
 
-    def start(self, set_ids: Sequence[str], attach: Mapping[str, str] | None = None) -> None:
-        """Make sure every set has a run: attach the given ones, start the others.
+    def start(
+        self,
+        set_ids: Sequence[str],
+        attach: Mapping[str, str] | None = None,
+        subsets: Mapping[str, tuple[UnitTestSet, Sequence[tuple[str, int]]]] | None = None,
+    ) -> None:
+        """Make sure every set has a run: attach the given ones, start the others (of a set in
+        ``subsets``, a temporary set of just those unit tests: ``--amigo-subset``).
 
         One process of the session (whoever takes the ``starter`` lock first) creates every
         run, one after the other, so the 20-a-minute create limit is paced by a single pacer;
@@ -155,8 +164,48 @@ class Coordinator:
                     note = f"reporting existing run {run_id} (--amigo-run)"
                     self._put(RunRecord(set_id, run_id, False, note, self.clock()))
             for set_id in set_ids:
-                if set_id not in self.records():
+                if set_id in self.records():
+                    continue
+                if subsets and set_id in subsets:
+                    self._put(self._start_subset(*subsets[set_id]))
+                else:
                     self._put(self.starter.create(set_id))
+
+    def refuse(self, set_ids: Iterable[str], why: str) -> None:
+        """No run for these sets in this session (``--amigo-max-sessions``): items report why."""
+        now = self.clock()
+        for set_id in set_ids:
+            if set_id not in self.records():
+                self._put(RunRecord.refused(set_id, now, why))
+
+    def refusals(self) -> list[str]:
+        """The reasons sets were refused as a whole (a usage error of the session)."""
+        found = {
+            r.error for r in self.records().values() if r.error and r.error.startswith(REFUSED)
+        }
+        return sorted(e for e in found if e)
+
+    def _start_subset(self, unit_set: UnitTestSet, entries: Sequence[tuple[str, int]]) -> RunRecord:
+        """Run only some unit tests of a set: a temporary set of them, reported as the set."""
+        try:
+            temporary = self._create_temporary(SUBSET_PREFIX, unit_set, entries)
+        except TemporarySetError as exc:
+            return RunRecord.refused(unit_set.id, self.clock(), f"--amigo-subset: {exc}")
+        record = self.starter.create(temporary.id)
+        note = (
+            f"--amigo-subset: ran {len(entries)} of {len(unit_set.unit_tests)} unit tests in "
+            f"temporary set {temporary.name!r} ({temporary.id}), deleted at the end"
+        )
+        return replace(record, set_id=unit_set.id, temporary_set=temporary.id, note=note)
+
+    def _create_temporary(
+        self, prefix: str, unit_set: UnitTestSet, entries: Sequence[tuple[str, int]]
+    ) -> UnitTestSet:
+        temporary = self.temporary.create(prefix, unit_set, entries)
+        self.state.update(
+            DEFINITIONS, lambda cache: {**cache, temporary.id: set_to_json(temporary)}, {}
+        )
+        return temporary
 
     def _put(self, record: RunRecord) -> None:
         self._update_records(lambda runs: {**runs, record.set_id: record.__dict__})
@@ -221,7 +270,7 @@ class Coordinator:
         definitions = self.state.read(DEFINITIONS, {}, fresh=True)
         total = 0
         for record in self.records().values():
-            found = definitions.get(record.set_id)
+            found = definitions.get(record.temporary_set or record.set_id)
             if record.started_here and record.run_id and isinstance(found, dict):
                 total += sum(u.run_count for u in set_from_json(found).unit_tests)
         return total
@@ -254,12 +303,9 @@ class Coordinator:
                     f"session budget (--amigo-max-sessions={budget}, {used} simulated)"
                 }
         try:
-            temporary = self.temporary.create(RESAMPLE_PREFIX, unit_set, entries)
+            temporary = self._create_temporary(RESAMPLE_PREFIX, unit_set, entries)
         except TemporarySetError as exc:
             return {"stop": f"re-sampling not possible: {exc}"}
-        self.state.update(
-            DEFINITIONS, lambda cache: {**cache, temporary.id: set_to_json(temporary)}, {}
-        )
         self._put(self.starter.create(temporary.id))
         return {"set": set_to_json(temporary)}
 

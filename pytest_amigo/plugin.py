@@ -34,6 +34,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     settings_mod.add_options(parser)
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    if config.option.amigo_plan:  # collect only (and in one process): print the plan, run nothing
+        config.option.collectonly = True
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "amigo: an Amigo simulation unit test (added by pytest-amigo)"

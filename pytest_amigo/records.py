@@ -31,6 +31,7 @@ class RunRecord:
     error: str | None = None
     cancelled: str | None = None  # why this session cancelled it
     finished: bool = False  # a cancel found it finished (409): never send another
+    temporary_set: str | None = None  # the temporary set run instead (--amigo-subset)
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> RunRecord:

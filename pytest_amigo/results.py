@@ -188,7 +188,8 @@ def build_result(
         pass_k=weighed.pass_k,
         more=_evidence_lines(weighed, comparison),
     )
-    notes = [record.note] if record.note and not record.started_here else []
+    shown = record.note and (not record.started_here or record.temporary_set)
+    notes = [record.note] if shown else []
     if baseline is not None and baseline.run_id is None and baseline.note:
         notes.append(baseline.note)
     notes += resampled.notes if resampled is not None else ()

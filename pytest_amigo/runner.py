@@ -54,7 +54,8 @@ class ItemRunner:
         coordinator = self.ctx.coordinator
         coordinator.mark_active()  # tells the xdist controller
         attach = {s: r for s, r in self.ctx.attached_runs().items() if s in selected}
-        coordinator.start([s for s in selected if s not in attach], attach)
+        subsets = {p.unit_set.id: (p.unit_set, p.subset) for p in self.ctx.plans if not p.whole}
+        coordinator.start([s for s in selected if s not in attach], attach, subsets)
 
     # -- waiting and judging ----------------------------------------------------------------
     def resolve(self, item: pytest.Item, ref: UnitTestRef) -> AmigoResult:

@@ -45,6 +45,8 @@ class Settings:
     set_min_pass_rate: float | None = None  # a "set gate" item per set when given
     json_path: Path | None = None  # --amigo-json
     baseline_path: Path | None = None  # the JSON report --amigo-baseline names, if a path
+    plan: bool = False  # --amigo-plan: print what would be simulated, start nothing
+    subset: bool = False  # --amigo-subset: run only the selected unit tests of a set
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -146,6 +148,9 @@ def add_options(parser: pytest.Parser) -> None:
     )
     for name, (help_text, default) in _EVIDENCE_INI.items():
         parser.addini(name, help_text, default=default)
+    parser.addini(
+        "amigo_subset", "run only the selected unit tests of a set", type="bool", default=False
+    )
 
 
 _EVIDENCE_INI = {
@@ -223,6 +228,22 @@ def _add_evidence_options(group: pytest.OptionGroup) -> None:
         metavar="R",
         dest="amigo_set_min_pass_rate",
         help="add a 'set gate' item per set, passing when at least R of its unit tests passed.",
+    )
+    group.addoption(
+        "--amigo-plan",
+        action="store_true",
+        default=False,
+        dest="amigo_plan",
+        help="collect, print per set the unit tests, run counts and sessions that would be "
+        "simulated, and exit without starting any run.",
+    )
+    group.addoption(
+        "--amigo-subset",
+        action="store_true",
+        default=None,
+        dest="amigo_subset",
+        help="when only some unit tests of a set are selected (-k, --lf, --deselect, node ids), "
+        "run just those in a temporary set instead of the whole set.",
     )
     group.addoption(
         "--amigo-json",
@@ -365,6 +386,8 @@ def _evidence(config: pytest.Config) -> dict[str, object]:
         "fail_on": fail_on,
         "set_min_pass_rate": _share(config, "amigo_set_min_pass_rate", "--amigo-set-min-pass-rate"),
         "json_path": _path(config, "amigo_json", json_text) if json_text else None,
+        "plan": bool(config.option.amigo_plan),
+        "subset": bool(config.option.amigo_subset or config.getini("amigo_subset")),
     }
 
 

@@ -91,7 +91,11 @@ class SetSummary:
                 f"{tally.name} ({set_id}): {', '.join(parts)}; pass rate {rate}; "
                 f"run {tally.run_id or '-'}{duration}"
             )
-            if record is not None and record.note and not record.started_here:
+            if (
+                record is not None
+                and record.note
+                and (not record.started_here or record.temporary_set)
+            ):
                 reporter.write_line(f"    {record.note}")
             if tally.gate:
                 reporter.write_line(f"    set gate: {tally.gate}")
