@@ -19,7 +19,7 @@ import pytest
 from _pytest.config import ExitCode
 
 from . import json_report
-from .collect import published_refs, ref_of
+from .collect import AmigoSetGate, published_refs, ref_of
 from .context import Context
 from .junit_artifacts import settle
 from .outcome import UnitTestRef
@@ -121,6 +121,28 @@ class Controller:
             result = build_result(ref, seen, self.ctx.settings, interrupted=True)
             for report in reports_for(nodeid, location, keywords, result):
                 self.ctx.config.hook.pytest_runtest_logreport(report=report)
+        for item in getattr(self._session, "items", None) or []:
+            if isinstance(item, AmigoSetGate) and item.nodeid not in self._reported:
+                self._report_gate_interrupted(item)
+
+    def _report_gate_interrupted(self, item: AmigoSetGate) -> None:
+        """A set gate that never ran: an error (not a pass) in the reports and the JUnit."""
+        why = "interrupted before every unit test of the set was judged: the set gate is undecided"
+        for when, outcome in (("setup", "failed"), ("teardown", "passed")):
+            report = pytest.TestReport(
+                item.nodeid,
+                item.location,
+                dict.fromkeys(item.keywords, 1),
+                outcome,  # type: ignore[arg-type]
+                why if outcome == "failed" else None,
+                when,  # type: ignore[arg-type]
+                user_properties=[
+                    ("amigo_set_id", item.unit_set.id),
+                    ("amigo_set", item.unit_set.name),
+                    ("amigo_set_gate", "undecided (interrupted)"),
+                ],
+            )
+            self.ctx.config.hook.pytest_runtest_logreport(report=report)
 
     def _amigo_items(
         self, session: pytest.Session

@@ -112,6 +112,8 @@ class Resampling:
         temp_refs = {r.unit_test.id: r for _, r in refs_for(temporary, min_pass_rate=rate)}
         seen = self._wait_all(temporary.id, list(temp_refs.values()))
         run = seen.run or {}
+        if seen.timed_out:  # --amigo-timeout: nobody waits for this run any more
+            self.ctx.cancel("the --amigo-timeout budget ran out", set_ids=[temporary.id])
         if run.get("is_completed") or run.get("errored") or seen.timed_out:
             self.ctx.coordinator.finish_round(temporary.id)
         still = []

@@ -23,7 +23,7 @@ import pytest
 
 from pytest_amigo.emulator import Emulator, World
 from pytest_amigo.json_report import schema
-from support.plugin import AmigoProject, Outcome
+from support.plugin import AmigoProject, Outcome, read_junit
 
 WORLD = World.from_toml(Path(__file__).parent / "worlds" / "evidence.toml")
 SET = {s.name: s.id for s in WORLD.sets}
@@ -185,7 +185,8 @@ def test_resampling_without_permission_keeps_the_verdict_and_names_it(
 def test_sigterm_while_resampling_cancels_the_run_and_deletes_the_set(
     pytester: pytest.Pytester,
 ) -> None:
-    """A cancelled CI job while a re-sampling run runs: the run is cancelled, the set deleted.
+    """A cancelled CI job while a re-sampling run runs: the run is cancelled, the set deleted,
+    the set gate reported.
 
     The emulator's clock runs at real speed (a session lasts 30 s) and is pushed ahead by hand
     only for the set's own run, so the re-sampling run is still going when SIGTERM comes."""
@@ -204,6 +205,8 @@ def test_sigterm_while_resampling_cancels_the_run_and_deletes_the_set(
                 EVIDENCE,
                 *DECIDE,
                 "--amigo-resample=20",
+                "--amigo-set-min-pass-rate=0.5",
+                "--junitxml=j.xml",
             ],
             cwd=pytester.path,
             env={**env, **emu.env()},
@@ -232,6 +235,9 @@ def test_sigterm_while_resampling_cancels_the_run_and_deletes_the_set(
         (run,) = [r for r in emu.store.runs.values() if r.set_id == created["id"]]
         assert run.cancelled_at is not None, out
         assert f"cancelled run {run.id}" in out, out
+    # nothing is lost: the set gate, which never ran, is an error in the JUnit
+    (gate,) = [c for c in read_junit(pytester.path / "j.xml") if c.name == "set gate"]
+    assert gate.outcome == "error" and "undecided" in (gate.message or "") + gate.text
 
 
 # -- 4. baselines and regressions -------------------------------------------------------------
