@@ -373,3 +373,22 @@ def test_json_report_validates_and_is_written_under_xdist(amigo: AmigoProject) -
     assert set(found) == {"Solid", "Shaky", "Broken"}
     assert found["Broken"]["criteria"][0]["sessions"][:3] == [True, True, False]
     assert found["Broken"]["pass_k"] == {"k": 4, "value": 0.0, "pass_1": 0.2}
+
+
+def test_baseline_run_id_applies_to_its_own_set_only(amigo: AmigoProject) -> None:
+    first = amigo.run(EVIDENCE, "--amigo-min-pass-rate=0.7")
+    (previous,) = first.runs
+    few = f"--amigo-set={SET['Few sessions']}"
+    out = amigo.run(
+        EVIDENCE,
+        few,
+        "--amigo-min-pass-rate=0.7",
+        f"--amigo-baseline={previous.id}",
+        "--amigo-min-pass-k=4 0.9",  # "Few sessions" (2 sessions) is inconclusive: it explains
+    )
+    broken = out.case("amigo.Evidence", "Broken")
+    assert broken.prop("amigo_baseline_run_id") == previous.id
+    assert broken.prop("amigo_transition") == "still-failing"
+    other = out.case("amigo.Few sessions", "Solid")
+    assert not any(k == "amigo_transition" for k, _ in other.properties)
+    assert f"no baseline: run {previous.id} is a run of another set" in other.text
