@@ -96,7 +96,8 @@ class Controller:
         self.summary.add(report)
         entry = getattr(report, "amigo", None)
         if isinstance(entry, dict):
-            self.unit_tests.add(entry, xfailed=hasattr(report, "wasxfail"))
+            reason = getattr(report, "wasxfail", None)
+            self.unit_tests.add(entry, xfailed=reason is not None, reason=reason)
 
     def pytest_keyboard_interrupt(self) -> None:
         """Ctrl-C or SIGTERM: cancel this session's runs, then report every Amigo item not yet

@@ -31,16 +31,21 @@ class UnitTestLog:
 
     def __init__(self) -> None:
         self.unit_tests: dict[str, dict[str, Any]] = {}
-        self._xfailed: set[str] = set()
+        self._xfailed: dict[str, str] = {}  # node id -> the xfail reason reported
 
-    def add(self, entry: Mapping[str, Any], *, xfailed: bool) -> None:
+    def add(self, entry: Mapping[str, Any], *, xfailed: bool, reason: str | None = None) -> None:
+        """``xfailed``: the report says the item xfailed, for ``reason`` (as reported)."""
         found = dict(entry)
         nodeid = str(found["nodeid"])
         if xfailed:  # the call report says so; setup and teardown reports don't
-            self._xfailed.add(nodeid)
-        # "inconclusive" stays whatever the policy made of it; other expected failures are xfails
-        if nodeid in self._xfailed and found["outcome"] != "inconclusive":
-            found["outcome"] = "xfailed"
+            self._xfailed[nodeid] = reason or found.get("expected") or ""
+        if nodeid in self._xfailed:
+            found["reported"] = "xfailed"
+            found["expected"] = self._xfailed[nodeid] or found.get("expected")
+            # "inconclusive" stays whatever the policy made of it; other expected failures are
+            # xfails
+            if found["outcome"] != "inconclusive":
+                found["outcome"] = "xfailed"
         self.unit_tests[nodeid] = found
 
     def __bool__(self) -> bool:

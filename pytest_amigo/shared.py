@@ -70,7 +70,9 @@ class SharedState:
         fd, tmp = tempfile.mkstemp(dir=self.root, prefix=f".{name}.", suffix=".tmp")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(data, handle, separators=(",", ":"))
+                # dumps, not dump: dump streams through the pure-Python encoder (10x slower on
+                # the definitions of 100 sets x 100 unit tests)
+                handle.write(json.dumps(data, separators=(",", ":")))
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)  # a failed write leaves nothing behind
