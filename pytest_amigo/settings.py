@@ -44,6 +44,7 @@ class Settings:
     fail_on: FailOn = "any"
     set_min_pass_rate: float | None = None  # a "set gate" item per set when given
     json_path: Path | None = None  # --amigo-json
+    html_path: Path | None = None  # --amigo-html
     baseline_path: Path | None = None  # the JSON report --amigo-baseline names, if a path
     plan: bool = False  # --amigo-plan: print what would be simulated, start nothing
     subset: bool = False  # --amigo-subset: run only the selected unit tests of a set
@@ -162,6 +163,7 @@ _EVIDENCE_INI = {
     "amigo_fail_on": ("any | regression (known failures of the baseline report as xfail)", "any"),
     "amigo_set_min_pass_rate": ("add a 'set gate' item per set: share of unit tests", ""),
     "amigo_json": ("write the JSON report to this path", ""),
+    "amigo_html": ("write the HTML report to this path", ""),
 }
 
 
@@ -244,6 +246,13 @@ def _add_evidence_options(group: pytest.OptionGroup) -> None:
         dest="amigo_subset",
         help="when only some unit tests of a set are selected (-k, --lf, --deselect, node ids), "
         "run just those in a temporary set instead of the whole set.",
+    )
+    group.addoption(
+        "--amigo-html",
+        default=None,
+        metavar="PATH",
+        dest="amigo_html",
+        help="write a self-contained HTML report of every unit test's evidence.",
     )
     group.addoption(
         "--amigo-json",
@@ -366,6 +375,7 @@ def _evidence(config: pytest.Config) -> dict[str, object]:
             "completed run of each set), a run id, or the path of an earlier --amigo-json report"
         )
     json_text = _option_or_ini(config, "amigo_json")
+    html_text = _option_or_ini(config, "amigo_html")
     baseline_path = None
     if baseline is not None and baseline != "last" and not OBJECT_ID.fullmatch(baseline):
         baseline_path = _path(config, "amigo_baseline", baseline)
@@ -386,6 +396,7 @@ def _evidence(config: pytest.Config) -> dict[str, object]:
         "fail_on": fail_on,
         "set_min_pass_rate": _share(config, "amigo_set_min_pass_rate", "--amigo-set-min-pass-rate"),
         "json_path": _path(config, "amigo_json", json_text) if json_text else None,
+        "html_path": _path(config, "amigo_html", html_text) if html_text else None,
         "plan": bool(config.option.amigo_plan),
         "subset": bool(config.option.amigo_subset or config.getini("amigo_subset")),
     }
