@@ -8,6 +8,7 @@ up. Under xdist it learns what the workers did through the coordinator's shared 
 
 from __future__ import annotations
 
+import os
 import shutil
 import signal
 import sys
@@ -25,6 +26,7 @@ from .junit_artifacts import settle
 from .outcome import UnitTestRef
 from .plan import describe
 from .records import Observation
+from .reports import GITHUB_SUMMARY, write_all
 from .results import Keywords, Location, build_result, reports_for
 from .summary import SetSummary
 
@@ -183,20 +185,19 @@ class Controller:
         self.write_json()
 
     def write_json(self) -> None:
-        """``--amigo-json``: every unit test reported, with its evidence (once per session)."""
-        path = self.ctx.settings.json_path
-        if path is None or self._json_written or not self.unit_tests:
+        """The JSON, HTML and GitHub step summary reports (once per session)."""
+        settings = self.ctx.settings
+        wanted = settings.json_path or settings.html_path or os.environ.get(GITHUB_SUMMARY)
+        if not wanted or self._json_written or not self.unit_tests:
             return
         self._json_written = True
         from . import __version__
 
         records = self.ctx.coordinator.records() if self.ctx.started else {}
         runs = {r.set_id: (r.run_id, r.started_here) for r in records.values()}
-        report = json_report.document(__version__, self.unit_tests.unit_tests.values(), runs)
-        try:
-            json_report.write(path, report)
-        except OSError as exc:
-            sys.stderr.write(f"pytest-amigo: could not write the JSON report {path}: {exc}\n")
+        document = json_report.document(__version__, self.unit_tests.unit_tests.values(), runs)
+        for warning in write_all(document, settings, junit=self._xmlpath):
+            sys.stderr.write(f"pytest-amigo: {warning}\n")
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self.ctx.settings.plan:

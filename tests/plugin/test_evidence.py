@@ -392,3 +392,21 @@ def test_baseline_run_id_applies_to_its_own_set_only(amigo: AmigoProject) -> Non
     other = out.case("amigo.Few sessions", "Solid")
     assert not any(k == "amigo_transition" for k, _ in other.properties)
     assert f"no baseline: run {previous.id} is a run of another set" in other.text
+
+
+def test_github_step_summary_lists_failures_with_regressions_first(
+    amigo: AmigoProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    summary = amigo.pytester.path / "step-summary.md"
+    summary.write_text("earlier step\n", encoding="utf-8")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    path = saved_report(amigo, "main.json", {"Broken": ("passed", 10), "Shaky": ("failed", 2)})
+    out = amigo.run(EVIDENCE, "--amigo-min-pass-rate=0.7", f"--amigo-baseline={path}")
+    assert out.result.ret == 1
+    text = summary.read_text(encoding="utf-8")
+    assert text.startswith("earlier step\n")  # appended, never overwritten
+    assert "| Evidence |" in text
+    assert "Broken" in text and "**regressed**" in text
+    assert "JUnit" in text
+    for secret in ("evidence-secret", "AMIGO_API_KEY"):
+        assert secret not in text

@@ -1,0 +1,61 @@
+"""The files written at the end of a session from the JSON document of every unit test:
+``--amigo-json``, ``--amigo-html`` and, on GitHub Actions, the step summary.
+
+One document (``json_report.document``) feeds all three, so they never disagree. Writing a report
+never fails the session: a problem is a one-line warning.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from . import ci_summary, json_report
+from .settings import Settings
+
+GITHUB_SUMMARY = "GITHUB_STEP_SUMMARY"
+
+
+def _shown(path: Path) -> str:
+    """A path as a person reads it in CI: relative to the working directory when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def write_all(
+    document: Mapping[str, Any],
+    settings: Settings,
+    *,
+    junit: Path | None = None,
+    environ: Mapping[str, str] = os.environ,
+) -> list[str]:
+    """Write every report asked for; returns warnings (one line each)."""
+    warnings = []
+    written: list[tuple[str, str]] = []
+    if junit is not None:
+        written.append(("JUnit", _shown(junit)))
+    if settings.json_path is not None:
+        try:
+            json_report.write(settings.json_path, document)
+            written.append(("JSON report", _shown(settings.json_path)))
+        except OSError as exc:
+            warnings.append(f"could not write the JSON report {settings.json_path}: {exc}")
+    if settings.html_path is not None:
+        from . import html_report
+
+        try:
+            html_report.write(settings.html_path, dict(document))
+            written.append(("HTML report", _shown(settings.html_path)))
+        except OSError as exc:
+            warnings.append(f"could not write the HTML report {settings.html_path}: {exc}")
+    summary = environ.get(GITHUB_SUMMARY)
+    if summary:
+        text = ci_summary.markdown(document, report_paths=written)
+        problem = ci_summary.append(Path(summary), text)
+        if problem:
+            warnings.append(problem)
+    return warnings
