@@ -1,0 +1,118 @@
+"""The HTML report in a real browser: headless Chromium loads the report of a real run with
+failures (pytest against the emulator's evidence world) and the tests check what is *visible*.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_amigo import html_report
+
+pytestmark = pytest.mark.timeout(60)
+
+
+@pytest.fixture
+def report(evidence_run: Any, tmp_path: Path) -> Path:
+    path = tmp_path / "report" / "amigo.html"
+    html_report.write(path, evidence_run.document)
+    return path
+
+
+@pytest.fixture
+def page(chromium: Any, report: Path) -> Iterator[Any]:
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(report.as_uri())
+    yield page
+    context.close()
+    assert not errors, errors
+
+
+def card(page: Any, name: str) -> Any:
+    return page.locator("article.ut").filter(has=page.locator("span.name", has_text=name))
+
+
+def test_failing_session_justification_counts_and_filter(
+    page: Any, evidence_run: Any, tmp_path: Path
+) -> None:
+    assert evidence_run.unit_tests["Broken"]["outcome"] == "failed"  # the run we render
+    assert evidence_run.unit_tests["Shaky"]["outcome"] == "inconclusive"
+    header = page.locator("section.set").first
+    assert header.locator("h2").inner_text() == "Evidence"
+    counts = header.locator("ul.counts").inner_text().split("\n")
+    assert counts == ["1 failed", "0 errors", "1 inconclusive", "0 xfailed", "1 passed"]
+    assert page.get_by_role("radio", name="Failing only").is_checked()
+    assert page.locator("#shown").inner_text() == "Showing 2 of 3 unit tests."
+
+    broken = card(page, "Broken")
+    assert broken.is_visible() and card(page, "Shaky").is_visible()
+    assert not card(page, "Solid").is_visible()  # the filter hides the passed unit test
+    # session 3 is the first failing one: open, its justification and value on screen
+    session = broken.locator("details.session").nth(2)
+    assert session.locator("summary").inner_text() == "Session 3: failed"
+    why = session.get_by_role("cell", name="The agent hung up.")
+    assert why.is_visible()
+    assert session.get_by_role("row", name="Completed").inner_text().split("\t")[:4] == [
+        "Completed",
+        "false",
+        "is true",
+        "✘ not met",
+    ]
+    grid = broken.get_by_role("table", name="Criteria × sessions of Broken")
+    assert grid.is_visible()
+    assert "✘ not met" in grid.get_by_role("row", name="Completed").inner_text()
+    assert "0.06–0.51 (95% Wilson interval)" in broken.inner_text()
+    # the passed sessions stay closed: their justification is not on screen
+    assert not broken.locator("details.session").first.get_by_role("table").is_visible()
+    page.screenshot(path=str(tmp_path / "failing-only.png"), full_page=True)
+
+    page.get_by_role("radio", name="All").check()
+    assert card(page, "Solid").is_visible()
+    assert page.locator("#shown").inner_text() == "Showing 3 of 3 unit tests."
+    page.screenshot(path=str(tmp_path / "all.png"))
+    assert (tmp_path / "failing-only.png").stat().st_size > 10_000
+
+
+def test_search_filters_by_name_and_reason(page: Any) -> None:
+    page.get_by_role("radio", name="All").check()
+    search = page.get_by_label("Search unit tests by name or reason")
+    search.fill("shak")
+    assert [card(page, n).is_visible() for n in ("Broken", "Shaky", "Solid")] == [
+        False,
+        True,
+        False,
+    ]
+    search.fill("below the required")  # Broken's reason
+    assert [card(page, n).is_visible() for n in ("Broken", "Shaky", "Solid")] == [
+        True,
+        False,
+        False,
+    ]
+    search.fill("no such unit test")
+    assert page.locator("#shown").inner_text() == "Showing 0 of 3 unit tests."
+    assert page.get_by_text("No unit test of this set matches the filter").is_visible()
+
+
+def test_phone_width_has_no_page_scroll(chromium: Any, report: Path, tmp_path: Path) -> None:
+    context = chromium.new_context(viewport={"width": 375, "height": 800}, is_mobile=True)
+    page = context.new_page()
+    page.goto(report.as_uri())
+    page.get_by_role("radio", name="All").check()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    page.screenshot(path=str(tmp_path / "phone.png"), full_page=True)
+    context.close()
+
+
+def test_without_javascript_everything_is_shown(chromium: Any, report: Path) -> None:
+    context = chromium.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(report.as_uri())
+    assert all(card(page, n).is_visible() for n in ("Broken", "Shaky", "Solid"))
+    assert not page.locator("#controls").is_visible()
+    context.close()
