@@ -410,3 +410,14 @@ def test_github_step_summary_lists_failures_with_regressions_first(
     assert "JUnit" in text
     for secret in ("evidence-secret", "AMIGO_API_KEY"):
         assert secret not in text
+
+
+def test_html_report_is_written_with_the_evidence(amigo: AmigoProject) -> None:
+    out = amigo.run(EVIDENCE, *DECIDE, "--amigo-html=reports/amigo.html", "-n", "2")
+    assert out.result.ret == 1
+    page = (amigo.pytester.path / "reports" / "amigo.html").read_text(encoding="utf-8")
+    assert page.lstrip().lower().startswith("<!doctype html>")
+    assert "The agent hung up." in page  # a failing session's justification
+    assert "Shaky" in page and "inconclusive" in page
+    assert "<script src=" not in page and "<link " not in page  # self-contained
+    assert "evidence-secret" not in page
