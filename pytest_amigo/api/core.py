@@ -12,6 +12,12 @@ not, including 429s the SDK retries) passes a *response* hook that calls ``pacer
 also honours ``Retry-After``). The operation id travels in the request's ``extensions``. The SDK's
 sign-in bypasses that client (see docs/sdk-notes.md), so :class:`_PacedHttpClient` overrides
 ``_ensure_token`` to pace, retry and refresh it in time.
+
+429s: the SDK retries them (``Retry-After`` honoured) up to ``retries`` attempts; when they are
+spent and the pacer still holds the operation (the server said when its budget comes back:
+``Retry-After`` or ``X-RateLimit-Remaining: 0`` with a reset), the request is sent again after
+the hold, for up to ``rate_limit_patience`` seconds in all. Organizations shared by several
+sessions thus absorb their 429s instead of failing on them.
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ import httpx
 import pydantic
 from amigo_sdk.auth import sign_in_with_api_key
 from amigo_sdk.config import AmigoConfig
-from amigo_sdk.errors import AuthenticationError, SDKInternalError
+from amigo_sdk.errors import AuthenticationError, RateLimitError, SDKInternalError
 from amigo_sdk.generated.model import UserSignInWithApiKeyResponse
 from amigo_sdk.http_client import AmigoHttpClient
 from pydantic_core import to_jsonable_python
@@ -346,10 +352,13 @@ class ApiCore:
         retries: int = 5,
         transport: httpx.BaseTransport | None = None,
         token_cache: TokenCache | None = None,
+        rate_limit_patience: float = 300.0,
         **config_overrides: str,
     ) -> None:
         """``config`` or ``AmigoConfig(**config_overrides)`` (env vars, ``.env``); ``transport``
-        replaces httpx's network transport for API calls (tests; sign-in is unaffected)."""
+        replaces httpx's network transport for API calls (tests; sign-in is unaffected);
+        ``rate_limit_patience``: seconds a request keeps being retried on 429 while the server
+        says when to come back (see the module docstring)."""
         if config is None:
             config = _load_config(config_overrides)
         elif config_overrides:
@@ -358,6 +367,7 @@ class ApiCore:
             config = config.model_copy(update={"base_url": config.base_url.rstrip("/")})
         self._cfg = config
         self._timeout = timeout
+        self._rate_limit_patience = max(0.0, rate_limit_patience)
         self._pacer = pacer if pacer is not None else Pacer()
         self._counts: Counter[str] = Counter()
         self._status: Counter[int] = Counter()
@@ -469,7 +479,16 @@ class ApiCore:
             kwargs["params"] = dict(params)
         if json is not None:
             kwargs["json"] = json
-        return self._http.request(endpoint.method, url, **kwargs)
+        started = time.monotonic()
+        while True:
+            try:
+                return self._http.request(endpoint.method, url, **kwargs)
+            except RateLimitError:
+                # The SDK's attempts are spent. A 429 is never processed, so sending again is
+                # safe (POST too); do so while the server said when (the pacer holds op_id).
+                patient = time.monotonic() - started < self._rate_limit_patience
+                if not patient or self._pacer.delay(op_id) <= 0:
+                    raise
 
     def _get(
         self,

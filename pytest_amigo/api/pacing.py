@@ -17,8 +17,22 @@ retries:
   ``X-RateLimit-Reset``). Pass ``margin=`` explicitly to change it.
 * **Server feedback** (:meth:`observe`): ``X-RateLimit-Remaining: 0`` holds the key until
   ``X-RateLimit-Reset`` (UTC epoch seconds); an ``X-RateLimit-Limit`` lower than ours is adopted
-  (e.g. several processes share the organization's budget, or a plan has lower limits);
-  ``Retry-After`` holds the key (same as :meth:`hold`).
+  (e.g. a plan has lower limits); ``Retry-After`` holds the key (same as :meth:`hold`).
+* **Sharing the organization's budget** (several pytest sessions, pipelines, scripts of one
+  organization draw from the same per-endpoint budget, which no process sees but through the
+  headers). Between two of our answers in the same window (same ``X-RateLimit-Reset``), the
+  drop of ``X-RateLimit-Remaining`` is our own request plus everybody else's: that drop is the
+  *share* (how many consumers draw at our pace, :func:`consumer_share`). When somebody else
+  draws (share > 1), our next request waits :func:`budget_spacing`: the time to reset times the
+  share over the remaining budget, i.e. the remaining requests are spread over the time left
+  instead of going out in a burst until 0, and the spacing widens as the budget falls. A reset
+  in the past restores the budget (no spacing). Alone (share 1) nothing changes: the sliding
+  log keeps us below the limit and a burst up to it is fine.
+* **Jitter** (:func:`jittered`): the waits derived from the budget (remaining 0 until the
+  reset, spacing) are lengthened by a random extra of at most ``jitter`` of it (capped at
+  ``jitter_cap`` seconds), drawn from a per-pacer random generator, so sessions started
+  together or refused together do not come back in lockstep. Never shorter than asked; a bare
+  ``Retry-After`` is held exactly (a 429 of Amigo also says remaining 0, which is jittered).
 
 Keys are operation ids from :data:`pytest_amigo.api.endpoints.ENDPOINTS`; a key without a known
 limit is only subject to holds. The pacer is thread-safe; it never sleeps while holding its lock.
@@ -26,15 +40,25 @@ limit is only subject to holds. The pacer is thread-safe; it never sleeps while 
 
 from __future__ import annotations
 
+import random
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 
 from pytest_amigo.api.endpoints import ENDPOINTS
 
-__all__ = ["Pacer", "default_limits", "parse_retry_after"]
+__all__ = [
+    "Pacer",
+    "budget_spacing",
+    "consumer_share",
+    "default_limits",
+    "jittered",
+    "parse_retry_after",
+    "seconds_to_reset",
+]
 
 # Reset values below this are treated as "seconds from now" rather than epoch seconds
 # (defensive: the contract says epoch, some gateways send a delta).
@@ -67,6 +91,62 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     return max(0.0, when.timestamp() - current)
 
 
+def seconds_to_reset(reset: float | None, now: float) -> float | None:
+    """Seconds from ``now`` (UTC epoch) until ``X-RateLimit-Reset``; ``None`` when unknown.
+
+    The contract says epoch seconds; a small value is read as a delta (some gateways send one).
+    Negative when the reset has passed (the budget is restored)."""
+    if reset is None:
+        return None
+    return reset - now if reset >= _EPOCH_THRESHOLD else float(reset)
+
+
+def budget_spacing(remaining: int, to_reset: float | None, share: float = 1.0) -> float:
+    """Seconds between our requests so the budget lasts until it resets.
+
+    ``remaining`` requests are left for ``to_reset`` seconds and ``share`` consumers (ourselves
+    included) draw from them at our pace: each may send one request every
+    ``to_reset * share / remaining`` seconds, so the spacing widens as the budget falls. Never
+    beyond the reset (the budget is restored then); 0 when the reset has passed or is unknown,
+    or when we are alone (``share <= 1``: our own log keeps us below the limit)."""
+    if to_reset is None or to_reset <= 0 or share <= 1.0:
+        return 0.0
+    if remaining <= 0:
+        return to_reset
+    return min(to_reset, to_reset * share / remaining)
+
+
+def consumer_share(previous: int | None, remaining: int, same_window: bool) -> float | None:
+    """How many requests went out per one of ours, from two consecutive answers' remaining.
+
+    ``previous`` and ``remaining`` are ``X-RateLimit-Remaining`` of our last two answers; in the
+    same window the drop is our request plus everybody else's. ``None`` when it can't be told
+    (first answer, new window, answers out of order)."""
+    if previous is None or not same_window:
+        return None
+    drop = previous - remaining
+    return float(drop) if drop >= 1 else None
+
+
+def jittered(seconds: float, u: float, *, fraction: float = 0.2, cap: float = 2.0) -> float:
+    """``seconds`` plus a random extra: ``u`` in [0, 1) times ``min(cap, fraction * seconds)``.
+
+    Bounded (``seconds <= result < seconds + min(cap, fraction * seconds)``) and never shorter
+    than asked, so a ``Retry-After`` is always honoured."""
+    if seconds <= 0:
+        return max(0.0, seconds)
+    return seconds + min(cap, fraction * seconds) * min(max(u, 0.0), 1.0)
+
+
+@dataclass
+class _Budget:
+    """What the server last said about a key's budget."""
+
+    remaining: int
+    reset: float
+    share: float = 1.0
+
+
 def _lower(headers: Mapping[str, str]) -> dict[str, str]:
     return {str(k).lower(): str(v) for k, v in headers.items()}
 
@@ -92,6 +172,9 @@ class Pacer:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         wall_clock: Callable[[], float] = time.time,
+        jitter: float = 0.2,
+        jitter_cap: float = 2.0,
+        rng: random.Random | None = None,
     ) -> None:
         if window <= 0:
             raise ValueError("window must be positive")
@@ -107,6 +190,12 @@ class Pacer:
         self._lock = threading.Lock()
         self._log: dict[str, deque[float]] = {}
         self._hold_until: dict[str, float] = {}
+        self._spaced_until: dict[str, float] = {}
+        self._budget: dict[str, _Budget] = {}
+        self._jitter = max(0.0, jitter)
+        self._jitter_cap = max(0.0, jitter_cap)
+        # Seeded from the OS: two processes started together draw different jitter.
+        self._rng = rng if rng is not None else random.Random()
 
     # -- introspection -------------------------------------------------------------------------
 
@@ -123,10 +212,22 @@ class Pacer:
         with self._lock:
             return self._limits.get(key)
 
+    def share(self, key: str) -> float:
+        """Consumers drawing from ``key``'s budget at our pace, as last measured (1: alone)."""
+        with self._lock:
+            budget = self._budget.get(key)
+            return 1.0 if budget is None else budget.share
+
+    def jitter(self, seconds: float) -> float:
+        """``seconds`` lengthened by this pacer's random jitter (see :func:`jittered`)."""
+        with self._lock:
+            u = self._rng.random()
+        return jittered(seconds, u, fraction=self._jitter, cap=self._jitter_cap)
+
     # -- core ----------------------------------------------------------------------------------
 
     def _delay_locked(self, key: str, now: float) -> float:
-        wait = self._hold_until.get(key, now) - now
+        wait = max(self._hold_until.get(key, now), self._spaced_until.get(key, now)) - now
         limit = self._limits.get(key)
         log = self._log.get(key)
         if limit is not None and log:
@@ -164,6 +265,26 @@ class Pacer:
             if until > self._hold_until.get(key, float("-inf")):
                 self._hold_until[key] = until
 
+    def _space(self, key: str, remaining: int, reset: float, to_reset: float) -> None:
+        """Learn the share from this answer and space our next request (see module docs)."""
+        with self._lock:
+            last = self._budget.get(key)
+            measured = consumer_share(
+                None if last is None else last.remaining,
+                remaining,
+                last is not None and last.reset == reset,
+            )
+            share = measured if measured is not None else (1.0 if last is None else last.share)
+            self._budget[key] = _Budget(remaining, reset, share)
+            spacing = budget_spacing(remaining, to_reset, share)
+            if spacing <= 0:
+                self._spaced_until.pop(key, None)
+                return
+            u = self._rng.random()
+            self._spaced_until[key] = self._clock() + jittered(
+                spacing, u, fraction=self._jitter, cap=self._jitter_cap
+            )
+
     def observe(self, key: str, headers: Mapping[str, str]) -> None:
         """Learn from a response's ``X-RateLimit-*`` and ``Retry-After`` headers."""
         h = _lower(headers)
@@ -175,12 +296,15 @@ class Pacer:
                     self._limits[key] = server_limit
         remaining = _int(h.get("x-ratelimit-remaining"))
         reset = _int(h.get("x-ratelimit-reset"))
-        if remaining is not None and remaining <= 0 and reset is not None:
-            seconds = reset - self._wall() if reset >= _EPOCH_THRESHOLD else float(reset)
-            # Reset is whole seconds; the margin covers a server that truncates it.
-            self.hold(key, seconds + self._margin)
+        to_reset = seconds_to_reset(reset, self._wall())
+        if remaining is not None and reset is not None and to_reset is not None:
+            if remaining <= 0:
+                # Reset is whole seconds; the margin covers a server that truncates it.
+                self.hold(key, self.jitter(to_reset + self._margin))
+            self._space(key, remaining, reset, to_reset)
         retry_after = parse_retry_after(h.get("retry-after"), now=self._wall())
         if retry_after is not None:
+            # Exactly as asked: a 429 of Amigo also carries remaining 0 (held with jitter above).
             self.hold(key, retry_after)
 
     def snapshot(self) -> dict[str, int]:
