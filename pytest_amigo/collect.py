@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from pathlib import Path
 from typing import Any, Protocol
 
 import pytest
@@ -35,6 +36,11 @@ class Resolver(Protocol):
     def result_of(self, item: pytest.Item) -> AmigoResult | None: ...
 
     def resolve_set(self, unit_set: UnitTestSet) -> list[AmigoResult]: ...
+
+    def junit_properties(self) -> bool: ...
+
+
+Where = tuple[Path, int | None]  # what an item's location points at: a file and a 0-based line
 
 
 def clean_name(name: str) -> str:
@@ -87,10 +93,12 @@ class AmigoRoot(pytest.Collector):
         resolver: Resolver,
         min_pass_rate: float | None,
         set_min_pass_rate: float | None = None,
+        locate: Callable[[str], Where] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.load = load  # read when collected: a bad id is a collection error, not a crash
+        self.locate = locate or (lambda set_id: (self.path, None))
         self.resolver = resolver
         self.min_pass_rate = min_pass_rate
         self.set_min_pass_rate = set_min_pass_rate
@@ -99,14 +107,20 @@ class AmigoRoot(pytest.Collector):
         sets = self.load()
         names = unique_names((s.name, s.id) for s in sets)
         for name, unit_set in zip(names, sets, strict=True):
-            yield AmigoSetNode.from_parent(self, name=name, unit_set=unit_set)
+            yield AmigoSetNode.from_parent(
+                self, name=name, unit_set=unit_set, where=self.locate(unit_set.id)
+            )
 
 
 class AmigoSetNode(pytest.Collector):
-    def __init__(self, *, unit_set: UnitTestSet, **kwargs: Any) -> None:
+    def __init__(self, *, unit_set: UnitTestSet, where: Where | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.unit_set = unit_set
+        self.where: Where = where or (self.path, None)
         self.add_marker(pytest.mark.amigo)
+
+    def reportinfo(self) -> tuple[Any, int | None, str]:
+        return self.where[0], self.where[1], f"amigo: {self.unit_set.name}"
 
     def collect(self) -> Iterator[pytest.Item]:
         root: AmigoRoot = self.parent  # type: ignore[assignment]
@@ -144,7 +158,8 @@ class AmigoItem(pytest.Item):
             enforce(result, listed=self.get_closest_marker("xfail") is not None)
 
     def reportinfo(self) -> tuple[Any, int | None, str]:
-        return self.path, None, f"amigo: {self.ref.set.name} :: {self.ref.unit_test.name}"
+        path, line = where_of(self)
+        return path, line, f"amigo: {self.ref.set.name} :: {self.ref.unit_test.name}"
 
 
 class SetGateFailure(Exception):
@@ -160,6 +175,8 @@ class AmigoSetGate(pytest.Item):
         self.min_rate = min_rate
         self.add_marker(pytest.mark.amigo)
         self.extra_keyword_matches.add(GATE_KEYWORD)  # -k set_gate selects every set gate
+        # What the controller's summary reads (``report.amigo_gate``: plain builtins).
+        self.gate: dict[str, Any] = {"set_id": unit_set.id, "set_name": unit_set.name}
 
     def runtest(self) -> None:
         resolver: Resolver = self.parent.parent.resolver  # type: ignore[union-attr]
@@ -167,11 +184,14 @@ class AmigoSetGate(pytest.Item):
         passed = sum(1 for r in results if r.outcome == "passed")
         total = len(results)
         share = passed / total if total else 0.0
-        self.user_properties += [
-            ("amigo_set_id", self.unit_set.id),
-            ("amigo_set", self.unit_set.name),
-            ("amigo_set_gate", f"{passed}/{total} (needs {self.min_rate:.0%})"),
-        ]
+        counts = f"{passed}/{total} (needs {self.min_rate:.0%})"
+        self.gate.update(passed=passed, total=total, min_rate=self.min_rate, counts=counts)
+        if resolver.junit_properties():
+            self.user_properties += [
+                ("amigo_set_id", self.unit_set.id),
+                ("amigo_set", self.unit_set.name),
+                ("amigo_set_gate", counts),
+            ]
         if total and share >= self.min_rate - 1e-12:
             return
         lines = [
@@ -189,11 +209,26 @@ class AmigoSetGate(pytest.Item):
         return str(super().repr_failure(excinfo))
 
     def reportinfo(self) -> tuple[Any, int | None, str]:
-        return self.path, None, f"amigo: {self.unit_set.name} :: {GATE_NAME}"
+        path, line = where_of(self)
+        return path, line, f"amigo: {self.unit_set.name} :: {GATE_NAME}"
 
 
 GATE_NAME = "set gate"
 GATE_KEYWORD = "set_gate"
+
+
+def where_of(item: pytest.Item) -> Where:
+    """Where an Amigo item points a person: the entry that named its set (``Collection.locate``)."""
+    parent = item.parent
+    if isinstance(parent, AmigoSetNode):
+        return parent.where
+    return item.path, None
+
+
+def line_of(text: str, needle: str) -> int | None:
+    """The 0-based line of the first occurrence of ``needle`` in ``text`` (None if absent)."""
+    index = text.find(needle)
+    return None if index < 0 else text.count("\n", 0, index)
 
 
 def set_of(item: pytest.Item) -> UnitTestSet | None:
@@ -236,6 +271,27 @@ class Collection:
     def __init__(self, ctx: Context, resolver: Resolver) -> None:
         self.ctx = ctx
         self.resolver = resolver
+        self._ini_text: str | None = None
+
+    # -- where items point ------------------------------------------------------------------
+    def locate(self, set_id: str) -> Where:
+        """What an item of the set reports as its location (JUnit ``file``/``line`` under xunit1,
+        GitLab's file column, ``-vv``'s ``<- path``): the line of the config file that names
+        the set; a set named only on the command line (or by ``--amigo-run``), the top of the
+        config file (where the session's Amigo settings live); without one, the rootdir."""
+        config = self.ctx.config
+        inipath = config.inipath
+        if inipath is None:
+            return config.rootpath, 0
+        if self._ini_text is None:
+            try:
+                self._ini_text = inipath.read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                self._ini_text = ""
+        found = None
+        if set_id in self.ctx.settings.ini_set_ids:
+            found = line_of(self._ini_text, set_id)
+        return inipath, found if found is not None else 0
 
     # -- which sets -------------------------------------------------------------------------
     def _ini_sets_apply(self) -> bool:
@@ -285,6 +341,7 @@ class Collection:
                 resolver=self.resolver,
                 min_pass_rate=self.ctx.settings.min_pass_rate,
                 set_min_pass_rate=self.ctx.settings.set_min_pass_rate,
+                locate=self.locate,
             )
             report.result.append(root)
         return report

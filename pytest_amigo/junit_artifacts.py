@@ -4,16 +4,36 @@ An item reports its run's artifacts file (``amigo_artifacts`` property, ``[[ATTA
 line) when it finishes, but artifacts are generated after the run completes and downloaded at the
 end of the session. Once the JUnit file is written, every reference to a file that does not exist
 is replaced by the reason (``amigo_artifacts_missing`` property, a line in ``<system-out>``).
+
+The reports write the paths relative to the rootdir by default (``amigo_attachment_paths``), the
+missing files are known by their absolute paths: a relative reference matches the missing file
+whose path ends with it (the file name holds the run id, so it names one run).
 """
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
-from pathlib import Path
+from pathlib import Path, PurePath
 
 PROPERTY = "amigo_artifacts"
 MISSING = "amigo_artifacts_missing"
+ATTACHMENT = re.compile(r"\[\[ATTACHMENT\|(.*?)\]\]")
+
+
+def reason_for(written: str, missing: Mapping[str, str]) -> str | None:
+    """Why the artifacts file a report names (absolute or relative) is missing, if it is."""
+    if written in missing:
+        return missing[written]
+    path = PurePath(written)
+    if not written or path.is_absolute():
+        return None
+    parts = path.parts
+    for absolute, reason in missing.items():
+        if PurePath(absolute).parts[-len(parts) :] == parts:
+            return reason
+    return None
 
 
 def settle(xml_path: Path, missing: Mapping[str, str]) -> int:
@@ -38,16 +58,20 @@ def _settle_case(case: ET.Element, missing: Mapping[str, str]) -> bool:
     for properties in case.iter("properties"):
         for prop in list(properties):
             value = prop.get("value") or ""
-            if prop.get("name") == PROPERTY and value in missing:
+            reason = reason_for(value, missing) if prop.get("name") == PROPERTY else None
+            if reason is not None:
                 properties.remove(prop)
-                ET.SubElement(properties, "property", name=MISSING, value=missing[value])
-                gone.append((value, missing[value]))
+                ET.SubElement(properties, "property", name=MISSING, value=reason)
+                gone.append((value, reason))
     for out in case.iter("system-out"):
         text = out.text or ""
-        for path, reason in missing.items():
-            line = f"[[ATTACHMENT|{path}]]"
-            if line in text:
-                text = text.replace(line, f"pytest-amigo: no artifacts: {reason}")
-                gone.append((path, reason))
-        out.text = text
+
+        def replace(match: re.Match[str]) -> str:
+            reason = reason_for(match.group(1), missing)
+            if reason is None:
+                return match.group(0)
+            gone.append((match.group(1), reason))
+            return f"pytest-amigo: no artifacts: {reason}"
+
+        out.text = ATTACHMENT.sub(replace, text)
     return bool(gone)

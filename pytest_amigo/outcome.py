@@ -58,6 +58,8 @@ class AmigoResult:
     comparison: Comparison | None = None  # against the baseline, when one is used
     reported: Reported | None = None  # None: as ``outcome`` says
     expected: str = ""  # why a failing outcome reports as xfail
+    attachment: str | None = None  # ``artifacts`` as reports write it (amigo_attachment_paths)
+    report_properties: bool = True  # JUnit properties on its reports (amigo_junit_properties)
 
     @property
     def report_as(self) -> Reported:
@@ -117,7 +119,7 @@ class AmigoResult:
             if self.comparison.p_value is not None:
                 props.append(("amigo_p_value", f"{self.comparison.p_value:.4g}"))
         if self.artifacts is not None:
-            props.append(("amigo_artifacts", str(self.artifacts)))
+            props.append(("amigo_artifacts", self.attachment or str(self.artifacts)))
         return props
 
     def to_json(self, nodeid: str) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 import pytest
 
+from . import html_extras
 from .baseline import BaselineSet
 from .evidence import Comparison, Policy, Weighed, compare, weigh
 from .explain import explain
@@ -163,7 +164,9 @@ def build_result(
     record = obs.record
     if record.run_id is None or record.error:
         reason = printable(f"set {ref.set.name!r}: {record.error}")
-        return AmigoResult(ref, "error", reason, f"{reason}\n", None, None)
+        return AmigoResult(
+            ref, "error", reason, f"{reason}\n", None, None, report_properties=settings.properties
+        )
     run_id = record.run_id
     if resampled is not None:
         obs = replace(obs, evaluations=resampled.evaluations)
@@ -223,6 +226,8 @@ def build_result(
         comparison,
         reported,
         expected,
+        settings.attachment(artifacts) if artifacts is not None else None,
+        settings.properties,
     )
 
 
@@ -237,7 +242,7 @@ def reports_for(
     elif reported == "failed":
         problem = AmigoFailure(result)
     failed_when = "setup" if reported == "error" else "call"
-    props = result.properties()
+    props = result.properties() if result.report_properties else []
     now = time.time()
     reports = []
     for when in ("setup", "call", "teardown"):
@@ -260,5 +265,9 @@ def reports_for(
         )
         if expected:
             report.wasxfail = result.expected
+            report.longrepr = result.explanation  # the evidence, as an item's xfail shows it
+        if when == failed_when:  # the report that carries the verdict
+            # pytest-html, if it is used (plain builtins, like ``amigo``)
+            report.extras = html_extras.extras_of(report.amigo)  # type: ignore[attr-defined]
         reports.append(report)
     return reports

@@ -8,15 +8,18 @@ evidence of xfailed items kept, secrets scrubbed.
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Generator
 from dataclasses import replace
 from typing import Any
 
 import pytest
+from _pytest.junitxml import mangle_test_address, xml_key
 
+from . import html_extras
 from .baseline import BaselineError, BaselineSet, from_report, from_run, is_run_id, read_report
-from .collect import AmigoItem, ref_of, refs_for, set_of
+from .collect import ROOT_NAME, AmigoItem, AmigoSetGate, ref_of, refs_for, set_of
 from .context import Context
 from .domain import UnitTestSet
 from .outcome import (
@@ -62,11 +65,16 @@ class ItemRunner:
         """Wait for the unit test's result and judge it; stored on the item for reporting."""
         result = self._result(ref)
         self.results[item.nodeid] = result
-        item.user_properties.extend(result.properties())
+        if result.report_properties:
+            item.user_properties.extend(result.properties())
         if result.artifacts is not None:
             # Settled at the end: a file that never arrives is replaced by the reason.
-            sys.stdout.write(f"[[ATTACHMENT|{result.artifacts}]]\n")
+            sys.stdout.write(f"[[ATTACHMENT|{result.attachment or result.artifacts}]]\n")
         return result
+
+    def junit_properties(self) -> bool:
+        """Whether Amigo items put their evidence in ``user_properties`` (JUnit properties)."""
+        return self.ctx.settings.properties
 
     def resolve_set(self, unit_set: UnitTestSet) -> list[AmigoResult]:
         """The results of every unit test of a set (the set gate), without reporting them."""
@@ -161,17 +169,55 @@ class ItemRunner:
         report = yield
         result = self.results.get(item.nodeid)
         if result is not None:
-            report.amigo = result.to_json(item.nodeid)  # type: ignore[attr-defined]
+            entry = result.to_json(item.nodeid)
+            report.amigo = entry  # type: ignore[attr-defined]
+            if html_extras.active(item.config) and (report.when == "call" or report.failed):
+                # pytest-html: the evidence and links, on the report that carries the verdict
+                extras = list(getattr(report, "extras", []))
+                report.extras = extras + html_extras.for_report(item.config, entry)  # type: ignore[attr-defined]
+        if isinstance(item, AmigoSetGate):
+            report.amigo_gate = dict(item.gate)  # type: ignore[attr-defined]
         problem = call.excinfo.value if call.excinfo is not None else None
         if isinstance(problem, AmigoProblem | AmigoExpected):
             if hasattr(report, "wasxfail"):
-                # An xfail report keeps only the reason: keep the evidence in <system-out>.
+                # An xfail report keeps only the reason: keep the evidence in <system-out>,
+                # and show it (not pytest's and pluggy's traceback) where reports print the
+                # longrepr of an xfail (pytest-html's log).
                 item.add_report_section(call.when, "stdout", problem.result.explanation)
+                report.longrepr = problem.result.explanation
             elif isinstance(problem, AmigoProblem):
                 report.longrepr = longrepr(problem, item.location)
         if ref_of(item) is not None and (found := self.ctx.secrets()):
             scrub(report, found)
         return report
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """JUnit (the process that writes it): the classname of an Amigo item without the dots
+        of its set's name, which Jenkins would split into a package and a class."""
+        if not report.nodeid.startswith(f"{ROOT_NAME}::"):
+            return
+        xml = self.ctx.config.stash.get(xml_key, None)
+        if xml is None:
+            return
+        classname = junit_classname(report.nodeid, xml.prefix)
+        if classname is not None:
+            # A user attribute: kept over the one junitxml derives from the node id.
+            xml.node_reporter(report).add_attribute("classname", classname)
+
+
+_CLASSNAME_ODD = re.compile(r"[./\\]")
+
+
+def junit_classname(nodeid: str, prefix: str | None = None) -> str | None:
+    """The JUnit classname of an Amigo node id with the set's name made safe (``.`` ``/``
+    ``\\`` -> ``_``), or None when junitxml's own (``amigo.<set name>``) is already safe.
+    The set's real name stays in the node id, ``amigo_set`` and the JSON report."""
+    names = mangle_test_address(nodeid)[:-1]
+    safe = names[:1] + [_CLASSNAME_ODD.sub("_", name) for name in names[1:]]
+    if safe == names:
+        return None
+    return ".".join(([prefix] if prefix else []) + safe)
 
 
 def scrub(report: pytest.TestReport, values: set[str]) -> None:

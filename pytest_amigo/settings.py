@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -13,6 +13,8 @@ from .contract import OBJECT_ID
 OnConflict = Literal["attach", "cancel", "fail"]
 Inconclusive = Literal["fail", "xfail", "pass"]
 FailOn = Literal["any", "regression"]
+JunitProperties = Literal["auto", "always", "never"]
+AttachmentPaths = Literal["relative", "absolute"]
 
 DEFAULT_TIMEOUT = 3600.0
 DEFAULT_ARTIFACTS_DIR = ".amigo-artifacts"
@@ -48,6 +50,22 @@ class Settings:
     baseline_path: Path | None = None  # the JSON report --amigo-baseline names, if a path
     plan: bool = False  # --amigo-plan: print what would be simulated, start nothing
     subset: bool = False  # --amigo-subset: run only the selected unit tests of a set
+    junit_properties: JunitProperties = "auto"  # per-testcase <properties> (amigo_* keys)
+    properties: bool = True  # what junit_properties decides for this session's JUnit family
+    attachment_paths: AttachmentPaths = "relative"  # how reports write artifacts paths
+    # What relative attachment paths are relative to: where pytest runs, not a choice.
+    rootdir: Path | None = field(default=None, compare=False)
+
+    def attachment(self, path: Path) -> str:
+        """An artifacts path as JUnit and captured output write it: relative to the rootdir
+        (GitLab resolves attachments inside the job's artifacts, from the project directory),
+        unless ``amigo_attachment_paths = absolute`` or the file is outside the rootdir."""
+        path = path.absolute()
+        if self.attachment_paths == "relative" and self.rootdir is not None:
+            root = self.rootdir.absolute()
+            if path.is_relative_to(root):
+                return path.relative_to(root).as_posix()
+        return str(path)
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -151,6 +169,18 @@ def add_options(parser: pytest.Parser) -> None:
         parser.addini(name, help_text, default=default)
     parser.addini(
         "amigo_subset", "run only the selected unit tests of a set", type="bool", default=False
+    )
+    parser.addini(
+        "amigo_junit_properties",
+        "per-testcase JUnit properties: auto (not under junit_family xunit2, whose schema "
+        "rejects them) | always | never",
+        default="auto",
+    )
+    parser.addini(
+        "amigo_attachment_paths",
+        "artifacts paths in JUnit ([[ATTACHMENT|...]], amigo_artifacts): relative (to the "
+        "rootdir, for GitLab) | absolute (Jenkins)",
+        default="relative",
     )
 
 
@@ -402,6 +432,30 @@ def _evidence(config: pytest.Config) -> dict[str, object]:
     }
 
 
+def _ini_choice(config: pytest.Config, name: str, choices: tuple[str, ...]) -> str:
+    value = str(config.getini(name)).strip().strip("\"'").lower()
+    if value not in choices:
+        raise SettingsError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+    return value
+
+
+def _reporting(config: pytest.Config) -> dict[str, object]:
+    """How JUnit carries the evidence: properties per test case, attachment paths."""
+    mode = _ini_choice(config, "amigo_junit_properties", ("auto", "always", "never"))
+    junit = bool(getattr(config.option, "xmlpath", None))
+    family = str(config.getini("junit_family")).strip() if junit else ""
+    # auto: xunit2's schema (what strict readers validate against) has no <properties> in a
+    # <testcase>; pytest itself calls record_property incompatible with it. Without JUnit,
+    # the properties stay on the reports for other plugins.
+    properties = mode == "always" or (mode == "auto" and family not in ("xunit2",))
+    return {
+        "junit_properties": mode,
+        "properties": properties,
+        "attachment_paths": _ini_choice(config, "amigo_attachment_paths", ("relative", "absolute")),
+        "rootdir": config.rootpath,
+    }
+
+
 def load(config: pytest.Config) -> Settings:
     opt = config.option
     rate = _float(opt.amigo_min_pass_rate, "--amigo-min-pass-rate")
@@ -450,4 +504,5 @@ def load(config: pytest.Config) -> Settings:
         min_valid_sessions=parse_min_valid(str(config.getini("amigo_min_valid_sessions"))),
         pass_k=_pass_k(str(config.getini("amigo_pass_k"))),
         **_evidence(config),  # type: ignore[arg-type]
+        **_reporting(config),  # type: ignore[arg-type]
     )

@@ -31,22 +31,29 @@ class SetSummary:
     sets: dict[str, SetTally] = field(default_factory=dict)
 
     def add(self, report: pytest.TestReport) -> None:
-        props = dict(report.user_properties)
-        set_id = str(props.get("amigo_set_id") or "")
-        if not set_id:
+        """Count a report of an Amigo item. Reads ``report.amigo`` (a unit test's JSON entry)
+        and ``report.amigo_gate`` (a set gate): plain attributes that cross xdist, whatever
+        ``amigo_junit_properties`` leaves in the JUnit properties."""
+        entry = getattr(report, "amigo", None)
+        gate = getattr(report, "amigo_gate", None)
+        if not isinstance(gate, dict):
+            gate = _gate_from_properties(report)  # a gate reported without running (interrupted)
+        source = entry if isinstance(entry, dict) else gate
+        set_id = str((source or {}).get("set_id") or "")
+        if not set_id or source is None:
             return
-        tally = self.sets.setdefault(set_id, SetTally(str(props.get("amigo_set", set_id))))
-        if "amigo_set_gate" in props:
+        tally = self.sets.setdefault(set_id, SetTally(str(source.get("set_name") or set_id)))
+        if source is gate:
             if report.when == "call" or report.failed:
                 verdict = (
                     "passed" if report.passed else "failed" if report.when == "call" else "error"
                 )
-                tally.gate = f"{verdict}, {props['amigo_set_gate']} unit tests passed"
+                counts = gate.get("counts")
+                tally.gate = f"{verdict}, {counts} unit tests passed" if counts else verdict
             return
-        entry = getattr(report, "amigo", None)
-        if isinstance(entry, dict):
-            tally.evidence[report.nodeid] = entry
-        tally.run_id = str(props.get("amigo_run_id", tally.run_id))
+        assert isinstance(entry, dict)
+        tally.evidence[report.nodeid] = entry
+        tally.run_id = str(entry.get("run_id") or tally.run_id)
         tally.last_report = max(tally.last_report, getattr(report, "stop", 0.0) or 0.0)
         if hasattr(report, "wasxfail"):
             outcome = "xfailed" if report.skipped else "xpassed"
@@ -121,6 +128,18 @@ class SetSummary:
                 f"run {run_id} is still running: cancel it, or report it later with "
                 f"pytest --amigo-run={run_id}"
             )
+
+
+def _gate_from_properties(report: pytest.TestReport) -> dict[str, Any] | None:
+    """A set gate report built from its JUnit properties (the controller's, when interrupted)."""
+    props = dict(report.user_properties)
+    if "amigo_set_gate" not in props or not props.get("amigo_set_id"):
+        return None
+    return {
+        "set_id": str(props["amigo_set_id"]),
+        "set_name": str(props.get("amigo_set") or props["amigo_set_id"]),
+        "counts": str(props["amigo_set_gate"]),
+    }
 
 
 # Order of the per-unit-test lines: what needs attention first.

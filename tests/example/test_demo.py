@@ -12,6 +12,7 @@ from pathlib import Path
 import jsonschema
 
 from pytest_amigo.json_report import schema
+from support.junit_schema import validate
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -41,10 +42,14 @@ def test_demo_passes_with_known_failures_as_xfail_and_evidence_in_junit(tmp_path
     assert "8 passed, 3 xfailed" in done.stdout
     assert "Amigo simulation sets" in done.stdout
 
+    # The demo writes xunit2: no per-testcase properties (amigo_junit_properties = auto), so
+    # the XML validates against the schema strict readers use; the evidence is in the body.
+    validate(junit, "xunit2")
     cases = list(ET.parse(junit).getroot().iter("testcase"))
     assert len(cases) == 11
-    amigo = [c for c in cases if c.find("properties") is not None]
-    assert len(amigo) == 6  # 2 + 2 plain items of the ini sets, 2 marker-parametrized
+    assert all(c.find("properties") is None for c in cases)
+    attached = [c for c in cases if "[[ATTACHMENT|" in (c.findtext("system-out") or "")]
+    assert len(attached) == 6  # 2 + 2 plain items of the ini sets, 2 marker-parametrized
     xfailed = [c for c in cases if c.find("skipped") is not None]
     assert len(xfailed) == 3
     for case in xfailed:
@@ -52,11 +57,13 @@ def test_demo_passes_with_known_failures_as_xfail_and_evidence_in_junit(tmp_path
         assert "Report this run again: pytest --amigo-run=" in out, case.attrib
     assert any("needs" in (c.findtext("system-out") or "") for c in xfailed)
     # One session of this unit test errored: left out of the denominator under the
-    # example's amigo_min_pass_rate = 1, and reported in the properties.
+    # example's amigo_min_pass_rate = 1, and reported in the JSON report.
     [portal] = [c for c in cases if c.get("name") == "Portal unlock without SMS"]
     assert portal.find("skipped") is None and portal.find("error") is None
-    props = {p.get("name"): p.get("value") for p in portal.iter("property")}
-    assert (props["amigo_sessions_valid"], props["amigo_sessions_total"]) == ("2", "3")
+    report = json.loads((tmp_path / "amigo.json").read_text(encoding="utf-8"))
+    tests = {t["name"]: t for s in report["sets"] for t in s["unit_tests"]}
+    sessions = tests["Portal unlock without SMS"]["sessions"]
+    assert (sessions["valid"], sessions["total"]) == (2, 3)
     assert "presigned" not in junit.read_text(encoding="utf-8")
     assert "signature=" not in junit.read_text(encoding="utf-8")
     zips = list((tmp_path / "artifacts").glob("run-*.zip"))
@@ -98,3 +105,47 @@ def test_demo_baseline_turns_a_known_failure_into_xfail(tmp_path: Path) -> None:
     assert fever["outcome"] == "xfailed"
     assert fever["baseline"]["transition"] == "still-failing"
     assert tests["Frustration is acknowledged"]["baseline"]["transition"] == "unchanged"
+
+
+def test_demo_junit_xunit1_has_properties_and_points_at_pyproject(tmp_path: Path) -> None:
+    """The same demo under xunit1: per-testcase properties (amigo_junit_properties = auto), valid
+    against the schema plus what xunit1 adds; Amigo items point at the line of pyproject.toml
+    that names their set; attachment paths outside the rootdir stay absolute."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AMIGO_", "PYTEST_"))}
+    junit = tmp_path / "demo.xml"
+    artifacts = tmp_path / "artifacts"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "example_project",
+            "-p",
+            "no:cacheprovider",
+            "-o",
+            "junit_family=xunit1",
+            f"--junitxml={junit}",
+            f"--amigo-artifacts-dir={artifacts}",
+            f"--amigo-json={tmp_path / 'amigo.json'}",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+    validate(junit, "xunit1")
+    cases = list(ET.parse(junit).getroot().iter("testcase"))
+    amigo = [c for c in cases if c.find("properties") is not None]
+    assert len(amigo) == 6  # 2 + 2 plain items of the ini sets, 2 marker-parametrized
+    [portal] = [c for c in cases if c.get("name") == "Portal unlock without SMS"]
+    props = {p.get("name"): p.get("value") for p in portal.iter("property")}
+    assert (props["amigo_sessions_valid"], props["amigo_sessions_total"]) == ("2", "3")
+    assert props["amigo_artifacts"].startswith(str(artifacts))
+    pyproject = (ROOT / "example_project" / "pyproject.toml").read_text(encoding="utf-8")
+    line = next(i for i, text in enumerate(pyproject.splitlines()) if props["amigo_set_id"] in text)
+    assert (portal.get("file"), portal.get("line")) == ("pyproject.toml", str(line))
+    assert portal.get("classname") == "amigo.Account access"
+    [marker] = [c for c in amigo if c.get("classname") == "tests.test_refunds"][:1]
+    assert marker.get("file") == "tests/test_refunds.py"

@@ -16,7 +16,9 @@ MIXED = SET["Mixed bag"]
 
 @pytest.mark.parametrize("family", ["xunit1", "xunit2"])
 def test_pass_fail_and_junit_of_a_mixed_set(amigo: AmigoProject, family: str) -> None:
-    out = amigo.run("--amigo-set", MIXED, "-o", f"junit_family={family}")
+    # Under xunit2 the properties are written only when asked (test_junit_details.py: auto).
+    always = ["-o", "amigo_junit_properties=always"] if family == "xunit2" else []
+    out = amigo.run("--amigo-set", MIXED, "-o", f"junit_family={family}", *always)
     out.result.assert_outcomes(passed=1, failed=2)
     assert out.result.ret == 1
     [run] = out.runs
@@ -80,7 +82,8 @@ def test_failure_text_in_terminal(amigo: AmigoProject) -> None:
 
 @pytest.mark.parametrize("family", ["xunit1", "xunit2"])
 def test_session_error_is_a_setup_error(amigo: AmigoProject, family: str) -> None:
-    out = amigo.run("--amigo-set", SET["Broken sessions"], "-o", f"junit_family={family}")
+    always = ["-o", "amigo_junit_properties=always"] if family == "xunit2" else []
+    out = amigo.run("--amigo-set", SET["Broken sessions"], "-o", f"junit_family={family}", *always)
     out.result.assert_outcomes(passed=1, errors=1)
     case = out.case("amigo.Broken sessions", "Session crashes")
     assert case.outcome == "error"
@@ -214,9 +217,10 @@ def test_artifacts_downloaded_and_attached(amigo: AmigoProject) -> None:
     archive = target / f"run-{run.id}.zip"
     assert archive.is_file()
     assert zipfile.is_zipfile(archive)
+    written = "arts/" + archive.name  # relative to the rootdir (amigo_attachment_paths)
     for case in out.cases:
-        assert case.prop("amigo_artifacts") == str(archive)
-        assert f"[[ATTACHMENT|{archive}]]" in case.system_out, case.name
+        assert case.prop("amigo_artifacts") == written
+        assert f"[[ATTACHMENT|{written}]]" in case.system_out, case.name
     assert f"artifacts: {archive}" in out.result.stdout.str()
 
 

@@ -27,8 +27,11 @@ UNIT = {u.name: u.id for u in WORLD.unit_tests}
 UNKNOWN_SET = derive_id("set", "No such set")
 CREATE_RUN = "create-simulation-unit-test-set-run"
 CANCEL_RUN = "cancel-simulation-unit-test-set-run"
+# xunit1: the tests read the per-testcase properties, which pytest-amigo writes under xunit1 (and
+# with amigo_junit_properties = always) but not under xunit2, pytest's default.
 BASE_INI = """\
 [pytest]
+junit_family = xunit1
 amigo_poll_interval = 0.2 1
 amigo_artifacts_wait = 5
 """
