@@ -143,7 +143,14 @@ class Controller:
                     ("amigo_set_id", item.unit_set.id),
                     ("amigo_set", item.unit_set.name),
                     ("amigo_set_gate", "undecided (interrupted)"),
-                ],
+                ]
+                if self.ctx.settings.properties
+                else [],
+                amigo_gate={
+                    "set_id": item.unit_set.id,
+                    "set_name": item.unit_set.name,
+                    "counts": "undecided (interrupted)",
+                },
             )
             self.ctx.config.hook.pytest_runtest_logreport(report=report)
 

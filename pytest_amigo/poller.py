@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
@@ -45,9 +44,6 @@ UNSEEN_AFTER_S = 10.0
 # for the whole organization); rows already read are not read again (timestamp_after).
 EVALUATION_SPACING_S = 10.0
 EVALUATION_OVERLAP_S = 120.0
-# Each interval is lengthened by up to this share (random, per process; not beyond the
-# ini's maximum), so sessions of one organization started together do not poll in lockstep.
-POLL_JITTER = 0.1
 
 
 class Poller:
@@ -138,8 +134,6 @@ class Poller:
         # Never faster than the documented limit of the list endpoint allows.
         floor = 60.0 / ENDPOINTS[LIST_RUNS].per_minute * max(1, requests) * 1.05
         interval = max(interval, floor, self.settings.poll_min)
-        jittered = min(interval * (1.0 + POLL_JITTER * random.random()), self.settings.poll_max)
-        interval = max(interval, jittered)
         snap = replace(
             snap,
             poll_error=poll_error,
