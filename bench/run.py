@@ -1,6 +1,6 @@
 """pytest-amigo benchmarks against the bundled emulator; prints Markdown tables.
 
-    python bench/run.py [--size small|full]
+    python bench/run.py [--size small|full] [--only a,b,c,d,e,f]
 
 Every figure is a ratio against a baseline measured in the same run (see bench/README.md).
 """
@@ -127,6 +127,62 @@ def collection_world(n_sets: int, n_tests: int) -> tuple[World, list[str]]:
     }
     ids = [derive_id("set", f"col-set-{s:03d}") for s in range(n_sets)]
     return World.from_dict(data, source="bench:collection"), ids
+
+
+# f: concurrent sessions of one organization
+CONC_SESSIONS, CONC_SETS = 8, 5
+CONC_SPEED = 10.0
+CONC_DURATIONS = [80.0, 140.0, 200.0, 260.0, 320.0]  # world seconds of set k (8..32 real s)
+CONC_FAILING = (1, 3)  # in these sets the second unit test fails its "Done" criterion
+TIMING_CONFTEST = textwrap.dedent(
+    """
+    import json, os, time
+
+    def pytest_runtest_logreport(report):
+        # An item's verdict is its call report, or its setup report when setup did not pass.
+        if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
+            outcome = report.outcome
+            if report.when == "setup" and outcome == "failed":
+                outcome = "error"
+            entry = {"nodeid": report.nodeid, "outcome": outcome, "at": time.time()}
+            with open(os.environ["BENCH_REPORTS"], "a", encoding="utf-8") as out:
+                out.write(json.dumps(entry) + "\\n")
+    """
+)
+
+
+def concurrency_world() -> tuple[World, dict[str, tuple[int, int]]]:
+    """Groups 0..7 (one per concurrent session) and 8 (the lone session) of the same 5 sets.
+
+    Set k of every group holds two unit tests of one session each: ``c-g<g>-s<k>-u0`` passes,
+    ``...-u1`` passes except in CONC_FAILING; both last CONC_DURATIONS[k] world seconds."""
+    unit_tests, sets, ids = [], [], {}
+    for g in range(CONC_SESSIONS + 1):
+        for k, d in enumerate(CONC_DURATIONS):
+            names = [f"c-g{g}-s{k}-u{u}" for u in range(2)]
+            for u, name in enumerate(names):
+                done = not (u == 1 and k in CONC_FAILING)
+                unit_tests.append(
+                    {
+                        "name": name,
+                        "persona": "Bench persona",
+                        "scenario": "Bench scenario",
+                        "duration": d,
+                        "criteria": CRITERIA,
+                        "sessions": [{"duration": d, "values": {"Done": done, "Score": 8}}],
+                    }
+                )
+            sets.append({"name": f"c-g{g}-s{k}", "unit_tests": [{"unit_test": n} for n in names]})
+            ids[derive_id("set", f"c-g{g}-s{k}")] = (g, k)
+    data: dict[str, Any] = {
+        "emulator": {"speed": CONC_SPEED, "artifacts_delay": 0},
+        "metrics": METRICS,
+        "personas": [{"name": "Bench persona"}],
+        "scenarios": [{"name": "Bench scenario"}],
+        "unit_tests": unit_tests,
+        "sets": sets,
+    }
+    return World.from_dict(data, source="bench:concurrent"), ids
 
 
 # -- helpers ----------------------------------------------------------------------------------
@@ -437,6 +493,140 @@ def measure_download(size: Size) -> dict[str, Any]:
     }
 
 
+# -- f. concurrent sessions of one organization ---------------------------------------------------
+
+
+def expected_outcome(k: int, u: int) -> str:
+    return "failed" if u == 1 and k in CONC_FAILING else "passed"
+
+
+def completions(emu: Emulator, sets: dict[str, tuple[int, int]]) -> dict[tuple[int, int], float]:
+    """(group, set) -> epoch seconds at which its run completed (the emulator's run end)."""
+    with emu.store.lock:
+        wall, world_now = time.time(), emu.store.now()
+        runs = [r for r in emu.store.runs.values() if r.set_id in sets]
+        ends = {sets[r.set_id]: wall - (world_now - r.end) / CONC_SPEED for r in runs}
+    if len(runs) != len(ends):
+        raise RuntimeError("more than one run of a set")
+    return ends
+
+
+def run_sessions(
+    emu: Emulator, groups: list[int], sets: dict[str, tuple[int, int]]
+) -> dict[str, Any]:
+    """One pytest session per group, all started at once; their verdicts and report times."""
+    by_group: dict[int, list[str]] = {g: [] for g in groups}
+    for set_id, (g, _) in sets.items():
+        if g in by_group:
+            by_group[g].append(set_id)
+    with tempfile.TemporaryDirectory(prefix="amigo-bench-f-") as tmp:
+        procs = []
+        start = time.perf_counter()
+        for g in groups:
+            proj = Path(tmp) / f"session-{g}"
+            proj.mkdir()
+            (proj / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
+            (proj / "conftest.py").write_text(TIMING_CONFTEST, encoding="utf-8")
+            env = child_env(emu) | {"BENCH_REPORTS": str(proj / "reports.jsonl")}
+            cmd = [PY, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+            cmd += ["-o", "amigo_artifacts_dir=none"]  # default poll interval: "2 30"
+            cmd += [f"--amigo-set={s}" for s in sorted(by_group[g], key=lambda s: sets[s])]
+            out = open(proj / "output.txt", "w", encoding="utf-8")
+            procs.append(
+                (
+                    g,
+                    proj,
+                    out,
+                    subprocess.Popen(cmd, cwd=proj, env=env, stdout=out, stderr=subprocess.STDOUT),
+                )
+            )
+        codes = {}
+        for g, _, out, proc in procs:
+            codes[g] = proc.wait(timeout=600)
+            out.close()
+        wall = time.perf_counter() - start
+        reports: dict[tuple[int, int, int], dict[str, Any]] = {}
+        for g, proj, _, _ in procs:
+            text = (proj / "output.txt").read_text(encoding="utf-8")
+            if codes[g] not in (0, 1):  # 1: some unit tests failed, as they should
+                raise RuntimeError(f"session {g} exited {codes[g]}:\n{text[-3000:]}")
+            path = proj / "reports.jsonl"
+            lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+            for line in lines:
+                entry = json.loads(line)
+                found = re.search(r"c-g(\d+)-s(\d+)-u(\d+)", entry["nodeid"])
+                if found is None:
+                    raise RuntimeError(f"unexpected item {entry['nodeid']}")
+                gk = tuple(int(x) for x in found.groups())
+                reports[gk] = entry  # type: ignore[index]
+    return {"reports": reports, "wall": wall}
+
+
+def lags(reports: dict, ends: dict[tuple[int, int], float]) -> list[tuple[int, float]]:
+    """Per set (k, lag): the last of its items' report times minus the completion of its run."""
+    out = []
+    for (g, k), end in sorted(ends.items()):
+        ats = [reports[(g, k, u)]["at"] for u in range(2) if (g, k, u) in reports]
+        if len(ats) == 2:
+            out.append((k, max(ats) - end))
+    return out
+
+
+def measure_concurrent(size: Size) -> dict[str, Any]:
+    """f: 8 pytest sessions x 5 sets at once against one emulator (limits on, one organization),
+    and, in the same run and emulator, one lone session of 5 sets just before."""
+    if size.name == "small":
+        return {"skipped": True}
+    world, sets = concurrency_world()
+    lone_group, groups = CONC_SESSIONS, list(range(CONC_SESSIONS))
+    phases: dict[str, Any] = {}
+    with Emulator(world) as emu:
+        for label, members in (("lone", [lone_group]), ("concurrent", groups)):
+            wait_until_free(emu)
+            admin_reset(emu)  # a fresh minute for each phase (limits stay on)
+            result = run_sessions(emu, members, sets)
+            stats = admin_requests(emu)
+            ends = {gk: t for gk, t in completions(emu, sets).items() if gk[0] in members}
+            verdicts = {gk: r["outcome"] for gk, r in result["reports"].items() if gk[0] in members}
+            phases[label] = result | {
+                "stats": stats,
+                "lags": lags(result["reports"], ends),
+                "verdicts": verdicts,
+                "sets": len(ends),
+            }
+    lone, conc = phases["lone"], phases["concurrent"]
+    items = [(g, k, u) for g in groups for k in range(CONC_SETS) for u in range(2)]
+    right = sum(
+        1
+        for g, k, u in items
+        if conc["verdicts"].get((g, k, u))
+        == lone["verdicts"].get((lone_group, k, u))
+        == expected_outcome(k, u)
+    )
+    lone_right = sum(
+        1
+        for k in range(CONC_SETS)
+        for u in range(2)
+        if lone["verdicts"].get((lone_group, k, u)) == expected_outcome(k, u)
+    )
+    # Errors: items reported as errors, plus items that never reported.
+    errors = {
+        label: sum(1 for v in phase["verdicts"].values() if v == "error")
+        + len(members) * CONC_SETS * 2
+        - len(phase["verdicts"])
+        for (label, phase), members in zip(phases.items(), ([lone_group], groups), strict=True)
+    }
+    return {
+        "skipped": False,
+        "lone": lone,
+        "concurrent": conc,
+        "right": right,
+        "items": len(items),
+        "lone_right": lone_right,
+        "errors": errors,
+    }
+
+
 # -- report -------------------------------------------------------------------------------------
 
 
@@ -463,7 +653,105 @@ def ratio(value: float, reference: float) -> str:
     return f"{value / reference:.3f}" if reference else "nan"
 
 
-def render(size: Size, a: dict, b: dict, c: dict, d: dict, e: dict, elapsed: float) -> str:
+def median_lag(phase: dict[str, Any], failing: bool | None = None) -> float:
+    """Median lag of every set, or of the sets with (True) / without (False) a failure."""
+    values = [lag for k, lag in phase["lags"] if failing is None or (k in CONC_FAILING) == failing]
+    return statistics.median(values) if values else float("nan")
+
+
+def concurrent_rows(f: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
+    lone, conc = f["lone"], f["concurrent"]
+    n = f"{CONC_SESSIONS} sessions x {CONC_SETS} sets"
+    refused, total = conc["stats"]["rate_limited"], conc["stats"]["total"]
+    return [
+        (
+            "f1",
+            f"{n}, one org: median set completion -> verdict, concurrent / lone session",
+            f"{median_lag(conc):.2f} s",
+            f"{median_lag(lone):.2f} s",
+            ratio(median_lag(conc), median_lag(lone)),
+        ),
+        (
+            "f2",
+            f"{n}: verdicts equal to the lone session's and right / items "
+            f"(errors: {f['errors']['concurrent']})",
+            str(f["right"]),
+            str(f["items"]),
+            ratio(f["right"], f["items"]),
+        ),
+        (
+            "f3",
+            f"{n}: HTTP 429 answers absorbed / all requests",
+            str(refused),
+            str(total),
+            ratio(refused, total),
+        ),
+    ]
+
+
+def concurrent_table(f: dict[str, Any]) -> list[str]:
+    def row(label: str, phase: dict[str, Any], sessions: int) -> str:
+        ls = sorted(lag for _, lag in phase["lags"])
+        p90 = ls[min(len(ls) - 1, math.ceil(0.9 * len(ls)) - 1)] if ls else float("nan")
+        stats = phase["stats"]
+        by = stats["by_endpoint"]
+        return (
+            f"| {label} | {sessions} | {phase['sets']} | {median_lag(phase):.2f} | "
+            f"{median_lag(phase, False):.2f} | {median_lag(phase, True):.2f} | {p90:.2f} | "
+            f"{max(ls, default=float('nan')):.2f} | {f['errors'][label]} | "
+            f"{stats['rate_limited']} | {by.get('create-simulation-unit-test-set-run', 0)} | "
+            f"{by.get('get-simulation-unit-test-set-runs', 0)} | "
+            f"{by.get('get-metric-evaluation-results', 0)} | {stats['total']} | "
+            f"{phase['wall']:.1f} |"
+        )
+
+    return [
+        "",
+        "### Concurrent sessions of one organization (f)",
+        "",
+        "Lags in seconds (set completion -> verdict); all: every set, pass: sets whose unit "
+        "tests pass, fail: sets with a failing unit test (their verdict waits for the judges' "
+        "justifications, 10 requests a minute per organization).",
+        "",
+        "| phase | sessions | sets | median all | median pass | median fail | p90 | max | "
+        "errors | 429 | creates | polls | evaluations | requests | wall s |",
+        "|-------|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        row("lone", f["lone"], 1),
+        row("concurrent", f["concurrent"], CONC_SESSIONS),
+        "",
+        f"Lag: report time of a set's last item (recorded by a conftest hook) minus the "
+        f"emulator's completion time of its run. Lone verdicts right: {f['lone_right']} / "
+        f"{CONC_SETS * 2}. Poll interval: the default ('2 30'); emulator speed "
+        f"{CONC_SPEED:g}; rate limits on (per organization, shared by all sessions).",
+    ]
+
+
+def render(size: Size, elapsed: float, **results: dict) -> str:
+    if set(results) != {"f"}:
+        return render_all(size, elapsed, **results)
+    f = results["f"]
+    lines = [f"## pytest-amigo benchmark (size {size.name}, only f)", ""]
+    if f["skipped"]:
+        return "\n".join([*lines, CONCURRENT_SKIPPED])
+    lines += [
+        "| id | measurement | value | baseline | ratio |",
+        "|----|-------------|------:|---------:|------:|",
+    ]
+    lines += [f"| {r[0]} | {r[1]} | {r[2]} | {r[3]} | {r[4]} |" for r in concurrent_rows(f)]
+    lines += concurrent_table(f)
+    lines.append(f"Benchmark runtime: {elapsed:.1f} s.")
+    return "\n".join(lines)
+
+
+CONCURRENT_SKIPPED = (
+    "f (8 concurrent sessions x 5 sets) skipped at size small: 40 run creations at the "
+    "documented 20 a minute need two rate-limit windows (~2-3 min); run --size full."
+)
+
+
+def render_all(
+    size: Size, elapsed: float, a: dict, b: dict, c: dict, d: dict, e: dict, f: dict
+) -> str:
     n0, n4 = b["n0"], b["n4"]
     rows = [
         (
@@ -540,6 +828,8 @@ def render(size: Size, a: dict, b: dict, c: dict, d: dict, e: dict, elapsed: flo
             ratio(e["amigo"], e["plain"]),
         ),
     ]
+    if not f["skipped"]:
+        rows += concurrent_rows(f)
     lines = [
         f"## pytest-amigo benchmark (size {size.name})",
         "",
@@ -567,6 +857,8 @@ def render(size: Size, a: dict, b: dict, c: dict, d: dict, e: dict, elapsed: flo
         "|----------|---------:|",
     ]
     lines += [f"| {ep} | {k} |" for ep, k in sorted(c["by_endpoint"].items())]
+    if not f["skipped"]:
+        lines += concurrent_table(f)
     lines += [
         "",
         f"Runs created by pytest-amigo in a: {a['creates']} for {size.sets} sets; "
@@ -574,6 +866,7 @@ def render(size: Size, a: dict, b: dict, c: dict, d: dict, e: dict, elapsed: flo
         f"downloader RSS before download: {d['before'] / MB:.1f} MiB.",
         f"Poll interval: ini '{POLL_INI.split('=')[1]}', floored at {POLL_FLOOR:.2f} s by the "
         f"list-runs limit; emulator speed {SPEED:g}; rate limits on.",
+        *([CONCURRENT_SKIPPED] if f["skipped"] else []),
         f"Benchmark runtime: {elapsed:.1f} s.",
     ]
     return "\n".join(lines)
@@ -582,8 +875,15 @@ def render(size: Size, a: dict, b: dict, c: dict, d: dict, e: dict, elapsed: flo
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", choices=sorted(SIZES), default="full")
+    parser.add_argument(
+        "--only",
+        default="",
+        help="comma-separated measurements: a,b,c,d,e and/or f (f alone: "
+        "its rows only; anything else needs all of a-f)",
+    )
     args = parser.parse_args(argv)
     size = SIZES[args.size]
+    only = {x.strip() for x in args.only.split(",") if x.strip()}
     start = time.perf_counter()
     steps = (
         ("a", measure_wall),
@@ -591,13 +891,18 @@ def main(argv: list[str] | None = None) -> int:
         ("c", measure_collection),
         ("d", measure_download),
         ("e", measure_startup),
+        ("f", measure_concurrent),
     )
+    if only and only != {"f"} and only != {s for s, _ in steps}:
+        parser.error("--only: 'f' alone, or every measurement")
     results: dict[str, Any] = {}
     for key, fn in steps:
+        if only and key not in only:
+            continue
         t = time.perf_counter()
         results[key] = fn(size)
         print(f"[{key}] done in {time.perf_counter() - t:.1f} s", file=sys.stderr, flush=True)
-    print(render(size, **results, elapsed=time.perf_counter() - start))
+    print(render(size, time.perf_counter() - start, **results))
     return 0
 
 

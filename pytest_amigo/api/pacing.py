@@ -22,12 +22,14 @@ retries:
   organization draw from the same per-endpoint budget, which no process sees but through the
   headers). Between two of our answers in the same window (same ``X-RateLimit-Reset``), the
   drop of ``X-RateLimit-Remaining`` is our own request plus everybody else's: that drop is the
-  *share* (how many consumers draw at our pace, :func:`consumer_share`). When somebody else
-  draws (share > 1), our next request waits :func:`budget_spacing`: the time to reset times the
-  share over the remaining budget, i.e. the remaining requests are spread over the time left
-  instead of going out in a burst until 0, and the spacing widens as the budget falls. A reset
-  in the past restores the budget (no spacing). Alone (share 1) nothing changes: the sliding
-  log keeps us below the limit and a burst up to it is fine.
+  *share* (:func:`consumer_share`), and the others' requests over the time between the two
+  answers their rate. When somebody else draws (share > 1), our next request waits
+  :func:`budget_spacing`: the budget affords ``remaining / time to reset`` requests a second;
+  we take what the others leave of it, never less than a fair share (``1 / share``) of it. So
+  the remaining requests are spread over the time left instead of going out in a burst until
+  0, and the spacing widens as the budget falls. A reset in the past restores the budget (no
+  spacing). Alone (share 1) nothing changes: the sliding log keeps us below the limit and a
+  burst up to it is fine.
 * **Jitter** (:func:`jittered`): the waits derived from the budget (remaining 0 until the
   reset, spacing) are lengthened by a random extra of at most ``jitter`` of it (capped at
   ``jitter_cap`` seconds), drawn from a per-pacer random generator, so sessions started
@@ -101,19 +103,27 @@ def seconds_to_reset(reset: float | None, now: float) -> float | None:
     return reset - now if reset >= _EPOCH_THRESHOLD else float(reset)
 
 
-def budget_spacing(remaining: int, to_reset: float | None, share: float = 1.0) -> float:
+def budget_spacing(
+    remaining: int, to_reset: float | None, share: float = 1.0, others_rate: float | None = None
+) -> float:
     """Seconds between our requests so the budget lasts until it resets.
 
-    ``remaining`` requests are left for ``to_reset`` seconds and ``share`` consumers (ourselves
-    included) draw from them at our pace: each may send one request every
-    ``to_reset * share / remaining`` seconds, so the spacing widens as the budget falls. Never
-    beyond the reset (the budget is restored then); 0 when the reset has passed or is unknown,
-    or when we are alone (``share <= 1``: our own log keeps us below the limit)."""
+    ``remaining`` requests are left for ``to_reset`` seconds: the budget affords
+    ``remaining / to_reset`` requests a second. Everybody else draws ``others_rate`` of them;
+    we take what they leave, but never less than a fair share among ``share`` consumers
+    (ourselves included): one request every ``to_reset * share / remaining`` seconds at most
+    (also when ``others_rate`` is unknown). The spacing widens as the budget falls; never beyond
+    the reset (the budget is restored then); 0 when the reset has passed or is unknown, or when
+    we are alone (``share <= 1``: our own log keeps us below the limit, bursts included)."""
     if to_reset is None or to_reset <= 0 or share <= 1.0:
         return 0.0
     if remaining <= 0:
         return to_reset
-    return min(to_reset, to_reset * share / remaining)
+    afford = remaining / to_reset
+    ours = afford / share
+    if others_rate is not None:
+        ours = max(ours, afford - max(0.0, others_rate))
+    return min(to_reset, 1.0 / ours)
 
 
 def consumer_share(previous: int | None, remaining: int, same_window: bool) -> float | None:
@@ -144,7 +154,11 @@ class _Budget:
 
     remaining: int
     reset: float
+    at: float
+    """Our clock when the answer was read."""
     share: float = 1.0
+    others_rate: float | None = None
+    """Requests a second everybody else sent between our last two answers (None: unknown)."""
 
 
 def _lower(headers: Mapping[str, str]) -> dict[str, str]:
@@ -213,7 +227,7 @@ class Pacer:
             return self._limits.get(key)
 
     def share(self, key: str) -> float:
-        """Consumers drawing from ``key``'s budget at our pace, as last measured (1: alone)."""
+        """Requests sent per one of ours on ``key``'s budget, as last measured (1: alone)."""
         with self._lock:
             budget = self._budget.get(key)
             return 1.0 if budget is None else budget.share
@@ -268,15 +282,23 @@ class Pacer:
     def _space(self, key: str, remaining: int, reset: float, to_reset: float) -> None:
         """Learn the share from this answer and space our next request (see module docs)."""
         with self._lock:
+            now = self._clock()
             last = self._budget.get(key)
             measured = consumer_share(
                 None if last is None else last.remaining,
                 remaining,
                 last is not None and last.reset == reset,
             )
-            share = measured if measured is not None else (1.0 if last is None else last.share)
-            self._budget[key] = _Budget(remaining, reset, share)
-            spacing = budget_spacing(remaining, to_reset, share)
+            if measured is not None and last is not None:
+                share = measured
+                elapsed = now - last.at
+                others = (measured - 1.0) / elapsed if elapsed > 0 else None
+            elif last is not None:
+                share, others = last.share, last.others_rate
+            else:
+                share, others = 1.0, None
+            self._budget[key] = _Budget(remaining, reset, now, share, others)
+            spacing = budget_spacing(remaining, to_reset, share, others)
             if spacing <= 0:
                 self._spaced_until.pop(key, None)
                 return

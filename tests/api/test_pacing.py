@@ -339,3 +339,25 @@ def test_two_pacers_jitter_differently_within_bounds() -> None:
     a, b = Pacer(), Pacer()
     assert [a.jitter(10.0) for _ in range(5)] != [b.jitter(10.0) for _ in range(5)]
     assert all(10.0 <= a.jitter(10.0) < 12.0 for _ in range(50))
+
+
+def test_budget_spacing_takes_what_the_others_leave_but_at_least_a_fair_share() -> None:
+    # 40 left for 30 s: 1.33 requests a second for everybody.
+    fair = budget_spacing(40, 30.0, share=4)
+    assert fair == pytest.approx(3.0)
+    assert budget_spacing(40, 30.0, share=4, others_rate=0.3) == pytest.approx(1 / (40 / 30 - 0.3))
+    assert budget_spacing(40, 30.0, share=4, others_rate=5.0) == pytest.approx(fair)
+    # Others at the same rate, less budget left: wider.
+    assert budget_spacing(10, 30.0, share=4, others_rate=0.3) > budget_spacing(
+        40, 30.0, share=4, others_rate=0.3
+    )
+
+
+def test_slow_others_leave_us_most_of_the_budget() -> None:
+    pacer, t = make({"op": 50}, window=60.0, margin=0.0)
+    reset = int(t.wall()) + 40
+    pacer.observe("op", _budget(50, 44, reset))
+    t.now += 10.0
+    pacer.observe("op", _budget(50, 40, reset))  # 3 others in 10 s: 0.3 a second
+    assert pacer.share("op") == 4.0
+    assert pacer.delay("op") == pytest.approx(1 / (40 / 30 - 0.3))
