@@ -141,11 +141,12 @@ def test_bad_min_pass_k_is_a_usage_error(amigo: AmigoProject) -> None:
 
 
 # -- 3. re-sampling ------------------------------------------------------------------------------
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]])
 def test_resampling_decides_an_inconclusive_unit_test_and_deletes_its_set(
-    amigo: AmigoProject, emu: Emulator
+    amigo: AmigoProject, emu: Emulator, workers: list[str]
 ) -> None:
     before = len(temporary_sets(emu))
-    out = amigo.run(EVIDENCE, *DECIDE, "--amigo-resample=20", "--amigo-json=r.json")
+    out = amigo.run(EVIDENCE, *DECIDE, "--amigo-resample=20", "--amigo-json=r.json", *workers)
     assert outcomes(out) == {"Solid": "passed", "Shaky": "passed", "Broken": "failure"}
     created = temporary_sets(emu)[before:]
     assert len(created) == 1 and created[0]["name"].startswith(RESAMPLE_PREFIX)
