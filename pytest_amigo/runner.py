@@ -236,3 +236,18 @@ def scrub(report: pytest.TestReport, values: set[str]) -> None:
     report.user_properties = [
         (k, clean(v) if isinstance(v, str) else v) for k, v in report.user_properties
     ]
+
+    def deep(value: Any) -> Any:
+        if isinstance(value, str):
+            return clean(value)
+        if isinstance(value, list):
+            return [deep(v) for v in value]
+        if isinstance(value, dict):
+            return {k: deep(v) for k, v in value.items()}
+        return value
+
+    # the JSON / HTML reports and pytest-html read these plain attributes
+    for name in ("amigo", "extras"):
+        found = getattr(report, name, None)
+        if found is not None and any(v in repr(found) for v in values):
+            setattr(report, name, deep(found))

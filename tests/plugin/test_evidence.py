@@ -422,3 +422,24 @@ def test_html_report_is_written_with_the_evidence(amigo: AmigoProject) -> None:
     assert "Shaky" in page and "inconclusive" in page
     assert "<script src=" not in page and "<link " not in page  # self-contained
     assert "evidence-secret" not in page
+
+
+def test_no_secret_reaches_any_report(amigo: AmigoProject, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A justification quoting the API key: scrubbed from the terminal, JUnit, the JSON and
+    HTML reports and the GitHub step summary."""
+    summary = amigo.pytester.path / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    out = amigo.run(
+        f"--amigo-set={SET['Leaky']}", "--amigo-json=r.json", "--amigo-html=r.html", "-rA"
+    )
+    assert out.result.ret == 1
+    assert "The agent read out" in out.junit_text  # the justification is there, scrubbed
+    secret = "evidence-secret-key-ci-3b9f1e"
+    for text in (
+        out.output,
+        out.junit_text,
+        (amigo.pytester.path / "r.json").read_text(encoding="utf-8"),
+        (amigo.pytester.path / "r.html").read_text(encoding="utf-8"),
+        summary.read_text(encoding="utf-8"),
+    ):
+        assert secret not in text
