@@ -60,6 +60,7 @@ class AmigoResult:
     expected: str = ""  # why a failing outcome reports as xfail
     attachment: str | None = None  # ``artifacts`` as reports write it (amigo_attachment_paths)
     report_properties: bool = True  # JUnit properties on its reports (amigo_junit_properties)
+    baseline_note: str = ""  # where the baseline came from, or why there is none
 
     @property
     def report_as(self) -> Reported:
@@ -183,6 +184,7 @@ class AmigoResult:
             "explanation": self.explanation,
             "artifacts": str(self.artifacts) if self.artifacts else None,
             "baseline": self.comparison.to_json() if self.comparison else None,
+            "baseline_note": self.baseline_note or None,
         }
 
 

@@ -228,6 +228,7 @@ def build_result(
         expected,
         settings.attachment(artifacts) if artifacts is not None else None,
         settings.properties,
+        baseline.note if baseline is not None else "",
     )
 
 

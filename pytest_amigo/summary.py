@@ -106,6 +106,9 @@ class SetSummary:
                 reporter.write_line(f"    {record.note}")
             if tally.gate:
                 reporter.write_line(f"    set gate: {tally.gate}")
+            notes = {e.get("baseline_note") for e in tally.evidence.values()} - {None, ""}
+            for note in sorted(str(n) for n in notes):
+                reporter.write_line(f"    baseline: {note}")
             for line in evidence_lines(tally):
                 reporter.write_line(f"    {line}")
             run = snap.run(tally.run_id) or {}

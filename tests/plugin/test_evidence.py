@@ -393,6 +393,9 @@ def test_baseline_run_id_applies_to_its_own_set_only(amigo: AmigoProject) -> Non
     other = out.case("amigo.Few sessions", "Solid")
     assert not any(k == "amigo_transition" for k, _ in other.properties)
     assert f"no baseline: run {previous.id} is a run of another set" in other.text
+    summary = out.output.split("Amigo simulation sets")[1]
+    assert f"baseline: baseline run {previous.id} (--amigo-baseline)" in summary
+    assert f"baseline: no baseline: run {previous.id} is a run of another set" in summary
 
 
 def test_github_step_summary_lists_failures_with_regressions_first(
