@@ -65,10 +65,7 @@ def weigh(verdict: Verdict, policy: Policy) -> Weighed:
         return Weighed(verdict)
     c, n = verdict.sessions_passed, verdict.sessions_valid
     k_shown = policy.min_pass_k[0] if policy.min_pass_k else policy.pass_k
-    shown = reliability(c, n, k_shown)
-    if shown is not None and policy.min_pass_k and n >= policy.min_pass_k[0]:
-        k = policy.min_pass_k[0]
-        shown = (k, pass_hat_k(c, n, 1), pass_hat_k(c, n, k))
+    shown = reliability(c, n, k_shown)  # k_shown, at most n
     rate = verdict.min_pass_rate
     outcomes: list[str] = []
     reasons: list[str] = []

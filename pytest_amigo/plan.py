@@ -88,8 +88,9 @@ def describe(plans: Sequence[SetPlan]) -> list[str]:
         )
         lines.append(f"{unit_set.name} ({unit_set.id}): {plan.sessions} sessions, {how}")
         chosen = {r.position for r in plan.selected}
+        running = None if plan.whole else {uid for uid, _ in plan.subset}  # None: all of them
         for position, unit_test in enumerate(unit_set.unit_tests):
-            runs = plan.whole or any(unit_test.id == uid for uid, _ in plan.subset)
+            runs = running is None or unit_test.id in running
             mark = "" if position in chosen else "  (not selected)"
             if not runs:
                 mark = "  (not selected, not run)"

@@ -19,7 +19,7 @@ from _pytest.junitxml import mangle_test_address, xml_key
 
 from . import html_extras
 from .baseline import BaselineError, BaselineSet, from_report, from_run, is_run_id, read_report
-from .collect import ROOT_NAME, AmigoItem, AmigoSetGate, ref_of, refs_for, set_of
+from .collect import ROOT_NAME, AmigoItem, AmigoSetGate, ref_of, refs_for
 from .context import Context
 from .domain import UnitTestSet
 from .outcome import (
@@ -51,7 +51,7 @@ class ItemRunner:
             return
         if session.testsfailed and not config.option.continue_on_collection_errors:
             return  # pytest is about to stop on collection errors: start nothing
-        selected = list(dict.fromkeys(s.id for i in session.items if (s := set_of(i))))
+        selected = [p.unit_set.id for p in self.ctx.plans]  # Collection's, from session.items
         if not selected:
             return
         coordinator = self.ctx.coordinator
