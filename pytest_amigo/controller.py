@@ -179,7 +179,7 @@ class Controller:
         self.ctx.coordinator.poll_if_due(force=True)  # decide on fresh data, not the last poll's
         if exitstatus == ExitCode.INTERRUPTED:
             self.ctx.cancel("interrupted")
-            self.write_json()
+            self.write_reports()
             return
         if refusals := self.ctx.coordinator.refusals():
             session.exitstatus = ExitCode.USAGE_ERROR  # xdist workers refused to start runs
@@ -189,9 +189,9 @@ class Controller:
             self.ctx.cancel("the session stopped early (-x / --maxfail)")
         self._ended_normally = True
         self.ctx.coordinator.finish_artifacts()
-        self.write_json()
+        self.write_reports()
 
-    def write_json(self) -> None:
+    def write_reports(self) -> None:
         """The JSON, HTML and GitHub step summary reports (once per session)."""
         settings = self.ctx.settings
         wanted = settings.json_path or settings.html_path or os.environ.get(GITHUB_SUMMARY)
@@ -233,7 +233,7 @@ class Controller:
             return
         self._cleaned = True
         try:
-            self.write_json()
+            self.write_reports()
             if self._active and not self._ended_normally and self.ctx.coordinator.records():
                 self._cancel_at_exit()
             if self._active and self.ctx.coordinator.records():

@@ -36,8 +36,7 @@ class SetSummary:
         ``amigo_junit_properties`` leaves in the JUnit properties."""
         entry = getattr(report, "amigo", None)
         gate = getattr(report, "amigo_gate", None)
-        if not isinstance(gate, dict):
-            gate = _gate_from_properties(report)  # a gate reported without running (interrupted)
+        gate = gate if isinstance(gate, dict) else None
         source = entry if isinstance(entry, dict) else gate
         set_id = str((source or {}).get("set_id") or "")
         if not set_id or source is None:
@@ -131,18 +130,6 @@ class SetSummary:
                 f"run {run_id} is still running: cancel it, or report it later with "
                 f"pytest --amigo-run={run_id}"
             )
-
-
-def _gate_from_properties(report: pytest.TestReport) -> dict[str, Any] | None:
-    """A set gate report built from its JUnit properties (the controller's, when interrupted)."""
-    props = dict(report.user_properties)
-    if "amigo_set_gate" not in props or not props.get("amigo_set_id"):
-        return None
-    return {
-        "set_id": str(props["amigo_set_id"]),
-        "set_name": str(props.get("amigo_set") or props["amigo_set_id"]),
-        "counts": str(props["amigo_set_gate"]),
-    }
 
 
 # Order of the per-unit-test lines: what needs attention first.
