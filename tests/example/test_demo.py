@@ -17,30 +17,29 @@ from support.junit_schema import validate
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_demo_passes_with_known_failures_as_xfail_and_evidence_in_reports(tmp_path: Path) -> None:
-    """The demo: known failures as xfail (amigo_xfail, or already failing in main's saved
-    report), evidence in JUnit, the JSON and HTML reports, and the GitHub step summary."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AMIGO_", "PYTEST_"))}
-    env["GITHUB_STEP_SUMMARY"] = str(tmp_path / "step-summary.md")
-    junit = tmp_path / "demo.xml"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "example_project",
-            "-p",
-            "no:cacheprovider",
-            f"--junitxml={junit}",
-            f"--amigo-artifacts-dir={tmp_path / 'artifacts'}",
-            f"--amigo-json={tmp_path / 'amigo.json'}",
-            f"--amigo-html={tmp_path / 'amigo.html'}",
-        ],
+def run_demo(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """`pytest example_project` as a user runs it, without this shell's AMIGO_* / PYTEST_*."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("AMIGO_", "PYTEST_"))}
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "example_project", "-p", "no:cacheprovider", *args],
         cwd=ROOT,
-        env=env,
+        env={**clean, **(env or {})},
         capture_output=True,
         text=True,
         timeout=300,
+    )
+
+
+def test_demo_passes_with_known_failures_as_xfail_and_evidence_in_reports(tmp_path: Path) -> None:
+    """The demo: known failures as xfail (amigo_xfail, or already failing in main's saved
+    report), evidence in JUnit, the JSON and HTML reports, and the GitHub step summary."""
+    junit = tmp_path / "demo.xml"
+    done = run_demo(
+        f"--junitxml={junit}",
+        f"--amigo-artifacts-dir={tmp_path / 'artifacts'}",
+        f"--amigo-json={tmp_path / 'amigo.json'}",
+        f"--amigo-html={tmp_path / 'amigo.html'}",
+        env={"GITHUB_STEP_SUMMARY": str(tmp_path / "step-summary.md")},
     )
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
     assert "8 passed, 3 xfailed" in done.stdout
@@ -93,28 +92,14 @@ def test_demo_junit_xunit1_has_properties_and_points_at_pyproject(tmp_path: Path
     """The same demo under xunit1: per-testcase properties (amigo_junit_properties = auto), valid
     against the schema plus what xunit1 adds; Amigo items point at the line of pyproject.toml
     that names their set; attachment paths outside the rootdir stay absolute."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AMIGO_", "PYTEST_"))}
     junit = tmp_path / "demo.xml"
     artifacts = tmp_path / "artifacts"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "example_project",
-            "-p",
-            "no:cacheprovider",
-            "-o",
-            "junit_family=xunit1",
-            f"--junitxml={junit}",
-            f"--amigo-artifacts-dir={artifacts}",
-            f"--amigo-json={tmp_path / 'amigo.json'}",
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
+    done = run_demo(
+        "-o",
+        "junit_family=xunit1",
+        f"--junitxml={junit}",
+        f"--amigo-artifacts-dir={artifacts}",
+        f"--amigo-json={tmp_path / 'amigo.json'}",
     )
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
     validate(junit, "xunit1")
