@@ -153,11 +153,14 @@ def test_xdist_same_verdicts_and_requests_as_single_process(harness_for, dist):
     assert multi.count(CREATE) == single.count(CREATE) == 6
     assert multi.count("sign-in-with-api-key") == 1
     assert multi.count("get-simulation-unit-test-sets") == 1
-    total_single, total_multi = single.requests["total"], multi.requests["total"]
-    assert abs(total_multi - total_single) <= max(2, 0.1 * total_single), (
-        single.requests["by_endpoint"],
-        multi.requests["by_endpoint"],
-    )
+    # Every request but the polls is the same; the polls follow the sets' timing (CI once saw
+    # 15 requests in all against 18), so they are bounded rather than pinned: three workers
+    # must not poll three times as often.
+    by_single, by_multi = single.requests["by_endpoint"], multi.requests["by_endpoint"]
+    assert {k: v for k, v in by_multi.items() if k != POLL} == {
+        k: v for k, v in by_single.items() if k != POLL
+    }, (by_single, by_multi)
+    assert by_multi.get(POLL, 0) <= 2 * by_single.get(POLL, 0) + 2, (by_single, by_multi)
 
 
 def test_progress_lines_without_a_terminal_and_none_with_quiet(harness_for):
