@@ -162,3 +162,68 @@ def test_listing_a_run_of_8000_sessions_is_linear(counted: dict[str, int]) -> No
         ).json()
         assert page["has_more"] is True and len(page["metric_evaluation_results"]) == 10
         assert counted["built"] == 10  # only the page's documents are built
+
+
+def _shapes() -> list[Any]:
+    unit_test = {"id": "u", "name": "Ünïcode", "tags": ["a", "b"], "n": 1.5, "none": None}
+    pairs = [[f"e{i}", i % 3 == 0] for i in range(5000)]
+    return [
+        {"simulation_unit_tests": [dict(unit_test, id=f"u{i}") for i in range(500)], "more": True},
+        {"run": {"results": [{"pairs": pairs, "errors": [None] * 3000}], "ok": False}},
+        [[{"deep": list(range(5000))}] * 3, {"x": [{"y": i} for i in range(2000)]}],
+        [],
+        {},
+        "plain",
+    ]
+
+
+@pytest.mark.parametrize("value", _shapes(), ids=["page", "pairs", "nested", "[]", "{}", "str"])
+def test_bounded_encoding_writes_what_json_dumps_writes(value: Any) -> None:
+    import json
+
+    from pytest_amigo.emulator.routes import common
+
+    expected = json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    assert common._encode(value) == expected
+
+
+def test_no_encoding_call_holds_more_than_its_share(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A page of 500 unit tests used to cost one json.dumps call per value (600,000 calls for
+    # the 50 pages of a 10,000-unit-test collection); now values are grouped, but no call gets
+    # more than _VALUES of them, so the event loop is never held for long.
+    from pytest_amigo.emulator.routes import common
+
+    calls: list[int] = []
+    dumps = common._dumps
+
+    def counted(value: Any) -> str:
+        calls.append(common._size(value, 10**9))
+        return dumps(value)
+
+    monkeypatch.setattr(common, "_dumps", counted)
+    for value in _shapes()[:3]:
+        common._encode(value)
+    assert max(calls) <= common._VALUES + 1  # the piece's own list counts once
+    assert len(calls) < 100
+
+
+def test_listing_by_ids_compares_each_document_once() -> None:
+    # 10,000 unit tests asked for 200 ids at a time used to compare every document with every
+    # id asked for (2,000,000 string comparisons a page, ~25 ms of the emulator's time).
+    from pytest_amigo.emulator.store.listing import Listing
+
+    compared = [0]
+
+    class Id(str):
+        __hash__ = str.__hash__
+
+        def __eq__(self, other: object) -> bool:
+            compared[0] += 1
+            return str.__eq__(self, other)
+
+    creator = {"org_id": "o", "user_id": "u"}
+    docs = [{"id": Id(f"d{i}"), "is_deleted": False, "creator": creator} for i in range(2000)]
+    wanted = [Id(f"d{i}") for i in range(0, 2000, 10)]
+    found = Listing().list_docs(docs, ids=wanted, is_deleted=None, creator=[], tag=[], sort_by=[])
+    assert [d["id"] for d in found] == wanted
+    assert compared[0] <= 2 * len(wanted)

@@ -64,8 +64,9 @@ class Listing:
         extra: Callable[[dict[str, Any]], bool] | None = None,
     ) -> list[dict[str, Any]]:
         out = []
+        wanted = set(ids)  # a list of 200 ids scanned per document made a page cost ~25 ms
         for d in docs:
-            if ids and d["id"] not in ids:
+            if wanted and d["id"] not in wanted:
                 continue
             if is_deleted is not None and d["is_deleted"] != is_deleted:
                 continue
