@@ -334,12 +334,26 @@ def _pass_k(value: str) -> int:
     return int(value)
 
 
+def _given(config: pytest.Config, dest: str) -> bool:
+    """Whether the command line gave the option (options default to None, so an ini key of the
+    same name can fill in)."""
+    return getattr(config.option, dest, None) is not None
+
+
+def _option_or_ini_value(config: pytest.Config, dest: str) -> object:
+    """The command-line option wins over the ini key of the same name: the one resolution of
+    every setting that has both."""
+    return getattr(config.option, dest) if _given(config, dest) else config.getini(dest)
+
+
 def _option_or_ini(config: pytest.Config, dest: str) -> str:
     """The option's value if given, else the ini key of the same name ("" when neither)."""
-    value = getattr(config.option, dest, None)
-    if value is None:
-        value = config.getini(dest)
-    return str(value).strip()
+    return str(_option_or_ini_value(config, dest)).strip()
+
+
+def _flag(config: pytest.Config, dest: str) -> bool:
+    """A ``store_true`` option (None unless given) or its ``bool`` ini key."""
+    return bool(_option_or_ini_value(config, dest))
 
 
 def _choice(config: pytest.Config, dest: str, choices: tuple[str, ...]) -> str:
@@ -388,8 +402,7 @@ def _path(config: pytest.Config, dest: str, text: str) -> Path:
     path = Path(text).expanduser()
     if path.is_absolute():
         return path
-    given = getattr(config.option, dest, None) is not None
-    return (config.invocation_params.dir if given else config.rootpath) / path
+    return (config.invocation_params.dir if _given(config, dest) else config.rootpath) / path
 
 
 def _evidence(config: pytest.Config) -> dict[str, object]:
@@ -428,7 +441,7 @@ def _evidence(config: pytest.Config) -> dict[str, object]:
         "json_path": _path(config, "amigo_json", json_text) if json_text else None,
         "html_path": _path(config, "amigo_html", html_text) if html_text else None,
         "plan": bool(config.option.amigo_plan),
-        "subset": bool(config.option.amigo_subset or config.getini("amigo_subset")),
+        "subset": _flag(config, "amigo_subset"),
     }
 
 
@@ -458,23 +471,20 @@ def _reporting(config: pytest.Config) -> dict[str, object]:
 
 def load(config: pytest.Config) -> Settings:
     opt = config.option
-    rate = _float(opt.amigo_min_pass_rate, "--amigo-min-pass-rate")
-    if rate is None:
-        rate = _float(config.getini("amigo_min_pass_rate"), "ini amigo_min_pass_rate")
+    # Numeric options are parsed by argparse (type=float): only an ini value can fail _float.
+    rate = _float(_option_or_ini(config, "amigo_min_pass_rate"), "ini amigo_min_pass_rate")
     if rate is not None and not 0 < rate <= 1:
         raise SettingsError(f"the minimum pass rate must be in (0, 1], got {rate:g}")
-    timeout = _float(opt.amigo_timeout, "--amigo-timeout")
-    if timeout is None:
-        timeout = _float(config.getini("amigo_timeout"), "ini amigo_timeout")
+    timeout = _float(_option_or_ini(config, "amigo_timeout"), "ini amigo_timeout")
     if timeout is None:
         timeout = DEFAULT_TIMEOUT
     if timeout <= 0:
         raise SettingsError(f"--amigo-timeout must be positive, got {timeout:g}")
-    conflict = opt.amigo_on_conflict or str(config.getini("amigo_on_conflict")).strip()
+    conflict = _option_or_ini(config, "amigo_on_conflict")
     if conflict not in ("attach", "cancel", "fail"):
         raise SettingsError(f"amigo_on_conflict must be attach, cancel or fail, got {conflict!r}")
-    artifacts = opt.amigo_artifacts_dir or str(config.getini("amigo_artifacts_dir"))
-    artifacts_dir = None if artifacts.strip().lower() == "none" else Path(artifacts)
+    artifacts = _option_or_ini(config, "amigo_artifacts_dir") or DEFAULT_ARTIFACTS_DIR
+    artifacts_dir = None if artifacts.lower() == "none" else Path(artifacts)
     if artifacts_dir is not None and not artifacts_dir.is_absolute():
         artifacts_dir = config.rootpath / artifacts_dir
     poll = str(config.getini("amigo_poll_interval")).split()
@@ -484,9 +494,7 @@ def load(config: pytest.Config) -> Settings:
         raise SettingsError(
             f"amigo_poll_interval must be 'MIN MAX' seconds, got {poll!r}"
         ) from None
-    progress = _float(opt.amigo_progress_interval, "--amigo-progress-interval")
-    if progress is None:
-        progress = _float(config.getini("amigo_progress_interval"), "amigo_progress_interval")
+    progress = _float(_option_or_ini(config, "amigo_progress_interval"), "amigo_progress_interval")
     return Settings(
         set_ids=tuple(s.strip() for s in opt.amigo_set if s.strip()),
         ini_set_ids=tuple(s.strip() for s in config.getini("amigo_sets") if s.strip()),
@@ -494,7 +502,7 @@ def load(config: pytest.Config) -> Settings:
         on_conflict=conflict,  # type: ignore[arg-type]
         min_pass_rate=rate,
         timeout=timeout,
-        keep_running=bool(opt.amigo_keep_running or config.getini("amigo_keep_running")),
+        keep_running=_flag(config, "amigo_keep_running"),
         artifacts_dir=artifacts_dir,
         artifacts_wait=_float(config.getini("amigo_artifacts_wait"), "amigo_artifacts_wait") or 0.0,
         poll_min=max(0.2, poll_min),

@@ -182,6 +182,14 @@ def test_artifacts_dir_option_overrides_ini(pytester: pytest.Pytester) -> None:
     assert s.artifacts_dir is None
 
 
+def test_artifacts_dir_empty_is_the_default(pytester: pytest.Pytester) -> None:
+    default = pytester.path / ".amigo-artifacts"
+    assert load(pytester, ini="amigo_artifacts_dir =\n").artifacts_dir == default
+    # an empty option wins over the ini, as every option does: the setting's default
+    s = load(pytester, "--amigo-artifacts-dir=", ini="amigo_artifacts_dir = ini\n")
+    assert s.artifacts_dir == default
+
+
 def test_artifacts_wait_from_ini(pytester: pytest.Pytester) -> None:
     assert load(pytester, ini="amigo_artifacts_wait = 7.5\n").artifacts_wait == 7.5
     assert load(pytester, ini="amigo_artifacts_wait = 0\n").artifacts_wait == 0.0
