@@ -1,6 +1,7 @@
 """The GitHub Actions step summary: the JSON report (``--amigo-json``) as GitHub-flavoured Markdown.
 
-Pure and standard library only. :func:`markdown` renders a report document (the shape of
+Pure: the standard library and the package's pure ``evidence`` module (the order in which unit
+tests need attention). :func:`markdown` renders a report document (the shape of
 ``report.schema.json``: what :func:`pytest_amigo.json_report.document` builds) and reads no
 environment; the plugin decides whether ``GITHUB_STEP_SUMMARY`` is set and passes its path to
 :func:`append`.
@@ -27,6 +28,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from .evidence import attention_rank
+
 HEADING = "## Amigo simulations"
 MAX_ROWS = 100  # per list: sets, failing unit tests, expected failures, artifacts
 MAX_TEXT = 200  # characters of a reason or a name, ellipsis included
@@ -36,8 +39,6 @@ MAX_BYTES = 1_000_000
 ELLIPSIS = "…"
 
 FAILING = ("failed", "error", "inconclusive")
-# Order of the failing unit tests: regressions first, then as the terminal summary orders them.
-_RANK = {"regressed": 0, "failed": 1, "inconclusive": 2, "error": 3}
 _COUNTED = ("passed", "failed", "error", "inconclusive", "xfailed")
 
 _MARKDOWN = re.compile(r"([\\`*_\[\]~|])")  # escaped with a backslash (CommonMark: any punctuation)
@@ -282,9 +283,8 @@ def _transition(test: Mapping[str, Any]) -> str | None:
 
 
 def _rank(test: Mapping[str, Any]) -> int:
-    if _transition(test) == "regressed":
-        return _RANK["regressed"]
-    return _RANK.get(str(test.get("outcome")), len(_RANK))
+    """Regressions first, then as the terminal summary orders unit tests."""
+    return attention_rank(str(test.get("outcome")), _transition(test))
 
 
 def _row(cells: Sequence[str]) -> str:

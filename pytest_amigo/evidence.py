@@ -228,6 +228,21 @@ def compare(
     return Comparison(run_id, transition(outcome, entry.outcome), entry, p_value)
 
 
+# -- reporting order -------------------------------------------------------------------------
+_ATTENTION = ("failed", "inconclusive", "error", "xfailed", "passed")
+
+
+def attention_rank(outcome: str, transition: str | None = None) -> int:
+    """Where a unit test comes when a report lists what needs attention first (the terminal
+    summary, the GitHub step summary): a regression against the baseline (``transition``)
+    first, whatever its outcome; then ``failed``, ``inconclusive``, ``error``, ``xfailed``,
+    ``passed``; any other outcome (``xpassed``) last. A sort key: a stable sort keeps the
+    report's order within a rank."""
+    if transition == "regressed":
+        return 0
+    return 1 + (_ATTENTION.index(outcome) if outcome in _ATTENTION else len(_ATTENTION))
+
+
 # -- re-sampling -----------------------------------------------------------------------------
 def combine(first: Verdict, more: Verdict) -> Verdict:
     """One verdict over the sessions of two runs of the same unit test (re-sampling).

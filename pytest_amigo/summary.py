@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from .evidence import attention_rank
+
 if TYPE_CHECKING:
     from .coordinator import Coordinator
 
@@ -132,16 +134,7 @@ class SetSummary:
             )
 
 
-# Order of the per-unit-test lines: what needs attention first.
-_ORDER = ("regressed", "failed", "inconclusive", "error", "xfailed", "passed")
 MAX_LINES = 30
-
-
-def _rank(entry: dict[str, Any], outcome: str) -> int:
-    baseline = entry.get("baseline") or {}
-    if baseline.get("transition") == "regressed":
-        return 0
-    return _ORDER.index(outcome) if outcome in _ORDER else len(_ORDER)
 
 
 def evidence_lines(tally: SetTally) -> list[str]:
@@ -173,9 +166,11 @@ def evidence_lines(tally: SetTally) -> list[str]:
                         words += ", significant"
                 words += ")"
             parts.append(words)
-        label = "REGRESSED" if baseline and baseline["transition"] == "regressed" else outcome
-        rows.append((_rank(entry, outcome), f"{label}: {entry['name']}: {'; '.join(parts)}"))
-    rows.sort(key=lambda row: row[0])
+        transition = baseline.get("transition") if baseline else None
+        label = "REGRESSED" if transition == "regressed" else outcome
+        rank = attention_rank(outcome, transition)
+        rows.append((rank, f"{label}: {entry['name']}: {'; '.join(parts)}"))
+    rows.sort(key=lambda row: row[0])  # what needs attention first, stable within a rank
     lines = [line for _, line in rows[:MAX_LINES]]
     if len(rows) > MAX_LINES:
         lines.append(f"... and {len(rows) - MAX_LINES} more (--amigo-json has them all)")

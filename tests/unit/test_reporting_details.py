@@ -1,15 +1,18 @@
 """Unit tests of reporting details: attachment paths and their settling, safe JUnit classnames,
-item locations in config files, pytest-html extras."""
+item locations in config files, pytest-html extras, the order in which reports list unit tests."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+from pytest_amigo import ci_summary
 from pytest_amigo.collect import line_of
 from pytest_amigo.html_extras import evidence_html, extras_of, grid
 from pytest_amigo.junit_artifacts import reason_for, settle
 from pytest_amigo.runner import junit_classname
 from pytest_amigo.settings import Settings
+from pytest_amigo.summary import SetTally, evidence_lines
 
 RUN = "6b05000000000000000000aa"
 
@@ -121,3 +124,52 @@ def test_extras_are_plain_builtins_with_relative_links(tmp_path: Path) -> None:
     for extra in found:
         assert all(isinstance(v, str | type(None)) for v in extra.values())
     assert extras_of(None) == []
+
+
+# -- what needs attention first ---------------------------------------------------------------
+
+
+def _entry(name: str, outcome: str, transition: str) -> dict[str, Any]:
+    """A unit test's JSON entry (the fields both summaries read), compared with a baseline."""
+    return {
+        "name": name,
+        "nodeid": f"amigo::Set::{name}",
+        "outcome": outcome,
+        "reason": "",
+        "sessions": {"total": 3, "valid": 3, "passed": 1, "errored": 0},
+        "baseline": {"transition": transition, "sessions_passed": 3, "sessions_valid": None},
+    }
+
+
+# In report order: regressions (whatever their outcome) first, then failed, inconclusive, error,
+# xfailed, passed; report order within a rank.
+REPORTED = [
+    _entry("Passes", "passed", "unchanged"),
+    _entry("Known", "xfailed", "still-failing"),
+    _entry("Errs", "error", "unchanged"),
+    _entry("Unsure", "inconclusive", "new"),
+    _entry("Slipped", "failed", "regressed"),
+    _entry("Fails", "failed", "still-failing"),
+    _entry("Slipped into doubt", "inconclusive", "regressed"),
+]
+ATTENTION = ["Slipped", "Slipped into doubt", "Fails", "Unsure", "Errs", "Known", "Passes"]
+
+
+def test_terminal_summary_lists_regressions_first_then_by_outcome() -> None:
+    tally = SetTally("Set")
+    for entry in REPORTED:
+        tally.evidence[entry["nodeid"]] = entry
+        tally.outcomes[entry["nodeid"]] = entry["outcome"]
+    lines = evidence_lines(tally)
+    assert [line.split(": ")[1] for line in lines] == ATTENTION
+    assert lines[0].startswith("REGRESSED: Slipped: ")
+
+
+def test_step_summary_lists_failing_unit_tests_in_the_same_order() -> None:
+    document = {"sets": [{"id": "s1", "name": "Set", "run_id": RUN, "unit_tests": REPORTED}]}
+    text = ci_summary.markdown(document)
+    table = text.split("### Failing unit tests")[1].split("\n\n")[1].splitlines()
+    names = [row.removeprefix("| ").split(" | ")[0] for row in table[2:]]
+    failing = {"failed", "error", "inconclusive"}
+    outcome = {e["name"]: e["outcome"] for e in REPORTED}
+    assert names == [name for name in ATTENTION if outcome[name] in failing]
