@@ -48,7 +48,6 @@ BASELINES = "baselines.json"
 RESAMPLES = "resamples.json"
 RESAMPLE_PREFIX = "pytest-amigo resample of"
 SUBSET_PREFIX = "pytest-amigo subset of"
-REFUSED = "--amigo-max-sessions="
 
 
 class Coordinator:
@@ -172,18 +171,17 @@ class Coordinator:
                     self._put(self.starter.create(set_id))
 
     def refuse(self, set_ids: Iterable[str], why: str) -> None:
-        """No run for these sets in this session (``--amigo-max-sessions``): items report why."""
+        """No run for these sets in this session (``--amigo-max-sessions``): items report why,
+        and the records say the session was refused, for the controller to end it."""
         now = self.clock()
         for set_id in set_ids:
             if set_id not in self.records():
-                self._put(RunRecord.refused(set_id, now, why))
+                self._put(replace(RunRecord.refused(set_id, now, why), session_refused=True))
 
     def refusals(self) -> list[str]:
         """The reasons sets were refused as a whole (a usage error of the session)."""
-        found = {
-            r.error for r in self.records().values() if r.error and r.error.startswith(REFUSED)
-        }
-        return sorted(e for e in found if e)
+        found = {r.error for r in self.records().values() if r.session_refused and r.error}
+        return sorted(found)
 
     def _start_subset(self, unit_set: UnitTestSet, entries: Sequence[tuple[str, int]]) -> RunRecord:
         """Run only some unit tests of a set: a temporary set of them, reported as the set."""

@@ -32,6 +32,9 @@ class RunRecord:
     cancelled: str | None = None  # why this session cancelled it
     finished: bool = False  # a cancel found it finished (409): never send another
     temporary_set: str | None = None  # the temporary set run instead (--amigo-subset)
+    # Refused with the whole session by a cost guard (--amigo-max-sessions under xdist, where a
+    # worker cannot end the session): the controller makes ``error`` a usage error (exit 4).
+    session_refused: bool = False
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> RunRecord:

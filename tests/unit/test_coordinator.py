@@ -118,6 +118,24 @@ def test_conflict_policies(tmp_path: Path, policy: str) -> None:
         assert record.error and mine in record.error and "--amigo-on-conflict" in record.error
 
 
+def test_refusals_are_the_sets_refused_with_the_session_whatever_their_text(
+    tmp_path: Path,
+) -> None:
+    """A refused session is marked in the records (what crosses to the xdist controller), not
+    told by its message: a start error is no refusal, and a refusal needs no particular text."""
+    api = FakeApi()
+    api.create_run(SET_A)
+    worker = make(tmp_path, api, on_conflict="fail")
+    controller = make(tmp_path, api)
+    worker.start([SET_A])  # an error of its own: the unfinished run conflicts
+    assert worker.records()[SET_A].error and controller.refusals() == []
+    worker.refuse([SET_A, SET_B], "over budget")
+    assert controller.refusals() == ["over budget"]
+    assert not controller.records()[SET_A].session_refused  # keeps its own error
+    assert controller.records()[SET_B].session_refused
+    assert len([c for c in api.calls if c[0] == "create"]) == 2  # none for the refused set
+
+
 def test_without_a_known_user_no_run_is_taken_for_ours(tmp_path: Path) -> None:
     api = FakeApi()
     api.create_run(SET_A)
