@@ -39,6 +39,8 @@ class ItemRunner:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self.results: dict[str, AmigoResult] = {}
+        # The same results by unit test (set, min pass rate, position): what the set gate reuses.
+        self._judged: dict[tuple[str, float | None, int], AmigoResult] = {}
         self._baselines: dict[tuple[str, float | None], BaselineSet] = {}
         self._report: dict[str, Any] | None = None  # a JSON report used as the baseline
         self.resampling = Resampling(ctx)
@@ -65,6 +67,7 @@ class ItemRunner:
         """Wait for the unit test's result and judge it; stored on the item for reporting."""
         result = self._result(ref)
         self.results[item.nodeid] = result
+        self._judged[_judged_key(ref)] = result
         if result.report_properties:
             item.user_properties.extend(result.properties())
         if result.artifacts is not None:
@@ -77,9 +80,20 @@ class ItemRunner:
         return self.ctx.settings.properties
 
     def resolve_set(self, unit_set: UnitTestSet) -> list[AmigoResult]:
-        """The results of every unit test of a set (the set gate), without reporting them."""
+        """The results of every unit test of a set (the set gate), without reporting them.
+
+        A unit test whose item this process already resolved reuses that result. The others
+        are judged here: the gate counts the whole set, and this process may not hold every
+        result (under xdist a worker resolves only the items it runs, the set's other items
+        run on other workers, or later; deselected unit tests have no item at all)."""
         refs = refs_for(unit_set, min_pass_rate=self.ctx.settings.min_pass_rate)
-        return [self._result(ref) for _, ref in refs]
+        results = []
+        for _, ref in refs:
+            found = self._judged.get(_judged_key(ref))
+            if found is None or found.ref.unit_test.id != ref.unit_test.id:
+                found = self._result(ref)
+            results.append(found)
+        return results
 
     def _result(self, ref: UnitTestRef) -> AmigoResult:
         settings, coordinator, progress = self.ctx.settings, self.ctx.coordinator, self.ctx.progress
@@ -204,6 +218,11 @@ class ItemRunner:
         if classname is not None:
             # A user attribute: kept over the one junitxml derives from the node id.
             xml.node_reporter(report).add_attribute("classname", classname)
+
+
+def _judged_key(ref: UnitTestRef) -> tuple[str, float | None, int]:
+    """What makes two refs judge alike: the unit test's place in its set and the pass rate."""
+    return ref.set_id, ref.min_pass_rate, ref.position
 
 
 _CLASSNAME_ODD = re.compile(r"[./\\]")
