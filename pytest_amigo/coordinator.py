@@ -71,6 +71,8 @@ class Coordinator:
             settings, lambda: self.api, self._cached_definition, clock=clock, sleep=sleep
         )
         self.temporary = TemporarySets(state, lambda: self.api)  # type: ignore[arg-type,return-value]
+        self._deferred: list[str] = []  # sets to start once the create limit allows
+        self._subsets: dict[str, tuple[UnitTestSet, Sequence[tuple[str, int]]]] = {}
 
     # ------------------------------------------------------------------ API access
     @property
@@ -147,6 +149,8 @@ class Coordinator:
         set_ids: Sequence[str],
         attach: Mapping[str, str] | None = None,
         subsets: Mapping[str, tuple[UnitTestSet, Sequence[tuple[str, int]]]] | None = None,
+        *,
+        wait: bool = True,
     ) -> None:
         """Make sure every set has a run: attach the given ones, start the others (of a set in
         ``subsets``, a temporary set of just those unit tests: ``--amigo-subset``).
@@ -154,21 +158,46 @@ class Coordinator:
         One process of the session (whoever takes the ``starter`` lock first) creates every
         run, one after the other, so the 20-a-minute create limit is paced by a single pacer;
         the others find the records as they appear.
+
+        ``wait=False``: once the organization's create limit is spent (other pipelines draw
+        from it too), the sets left are deferred instead of waited for: items waiting for the
+        runs already started poll them meanwhile and start the deferred ones as the limit
+        allows (:meth:`start_deferred`), so a verdict never waits behind another set's create.
         """
+        self._subsets.update(subsets or {})
         with self.state.locked("starter", timeout=0) as starter:
             if not starter:
+                if not wait:  # another process is creating: try these again later
+                    self._defer(set_ids, set_ids)
                 return
             for set_id, run_id in (attach or {}).items():
                 if set_id not in self.records():
                     note = f"reporting existing run {run_id} (--amigo-run)"
                     self._put(RunRecord(set_id, run_id, False, note, self.clock()))
-            for set_id in set_ids:
-                if set_id in self.records():
-                    continue
-                if subsets and set_id in subsets:
-                    self._put(self._start_subset(*subsets[set_id]))
-                else:
-                    self._put(self.starter.create(set_id))
+            left = list(set_ids)
+            while left:
+                set_id = left[0]
+                if set_id not in self.records():
+                    if set_id in self._subsets:
+                        self._put(self._start_subset(*self._subsets[set_id]))
+                    elif wait:
+                        self._put(self.starter.create(set_id))
+                    elif (record := self.starter.try_create(set_id)) is not None:
+                        self._put(record)
+                    else:
+                        break
+                left.pop(0)
+            self._defer(set_ids, left)
+
+    def _defer(self, tried: Sequence[str], left: Sequence[str]) -> None:
+        """Of the deferred sets, those just ``tried`` are replaced by those ``left``."""
+        kept = [s for s in self._deferred if s not in tried]
+        self._deferred = list(dict.fromkeys([*left, *kept]))
+
+    def start_deferred(self) -> None:
+        """Start the sets :meth:`start` deferred, as far as the create limit allows now."""
+        if self._deferred:
+            self.start(self._deferred, wait=False)
 
     def refuse(self, set_ids: Iterable[str], why: str) -> None:
         """No run for these sets in this session (``--amigo-max-sessions``): items report why,
@@ -379,6 +408,7 @@ class Coordinator:
                     return Observation(record, run, snap.evaluations, error, False)
             if self.clock() >= deadline:
                 return Observation(record, run, snap.evaluations, None, True)
+            self.start_deferred()
             if not self.poll_if_due() and on_tick is not None:
                 on_tick(snap)
             wake = min(snap.next_poll, deadline) - self.clock()

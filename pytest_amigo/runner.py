@@ -60,7 +60,7 @@ class ItemRunner:
         coordinator.mark_active()  # tells the xdist controller
         attach = {s: r for s, r in self.ctx.attached_runs().items() if s in selected}
         subsets = {p.unit_set.id: (p.unit_set, p.subset) for p in self.ctx.plans if not p.whole}
-        coordinator.start([s for s in selected if s not in attach], attach, subsets)
+        coordinator.start([s for s in selected if s not in attach], attach, subsets, wait=False)
 
     # -- waiting and judging ----------------------------------------------------------------
     def resolve(self, item: pytest.Item, ref: UnitTestRef) -> AmigoResult:

@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from amigo_sdk.errors import ConflictError
+from amigo_sdk.errors import ConflictError, RateLimitError
 
 from .contract import PERMISSION_RUN
 from .failures import API_ERRORS, describe, dump, parse_time, transient
@@ -20,6 +20,7 @@ from .settings import Settings
 log = logging.getLogger("pytest_amigo")
 
 CREATE_ATTEMPTS = 4
+CREATE = "create-simulation-unit-test-set-run"
 
 
 class RunStarter:
@@ -45,18 +46,32 @@ class RunStarter:
         the same user (409), and after a lost answer that run is ours: find it and report it,
         so there is exactly one run per set whatever the faults.
         """
+        record = self._create(set_id, wait=True)
+        assert record is not None  # waiting, a create ends with a record
+        return record
+
+    def try_create(self, set_id: str) -> RunRecord | None:
+        """As :meth:`create`, or None, with nothing started, while the organization's create
+        limit is spent (the pacer would wait, or the service answers 429): try again later."""
+        return self._create(set_id, wait=False)
+
+    def _create(self, set_id: str, *, wait: bool) -> RunRecord | None:
+        if not wait and self.api().would_wait(CREATE) > 0:
+            return None
         now = self.clock()
         lost: str | None = None
         delay = 1.0
         for attempt in range(1, CREATE_ATTEMPTS + 1):
             try:
-                run_id = self.api().create_run(set_id)
+                run_id = self.api().create_run(set_id, patient=wait or lost is not None)
                 return RunRecord(set_id, run_id, True, f"started run {run_id}", now)
             except ConflictError:
                 if lost is None:
                     return self._resolve_conflict(set_id, now)
                 return self._recover_lost_create(set_id, now, lost)
             except API_ERRORS as exc:
+                if isinstance(exc, RateLimitError) and not wait and lost is None:
+                    return None  # a 429 is never processed: nothing was started
                 if not transient(exc) or attempt == CREATE_ATTEMPTS:
                     if lost is not None:  # the earlier attempt may have created it after all
                         recovered = self._recover_lost_create(set_id, now, lost)

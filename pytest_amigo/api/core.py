@@ -52,6 +52,14 @@ SIGN_IN = "sign-in-with-api-key"
 ID_CHUNK = 50
 """At most this many ids per list request (keeps URLs short; the API pages within a chunk)."""
 _EXT = "pytest_amigo.operation"
+_IMPATIENT = "pytest_amigo.impatient"
+
+
+class _Refused(Exception):
+    """A 429 to a request sent with ``patient=False``: raised from the response hook, through
+    the SDK's retry loop (which would otherwise sleep ``Retry-After`` and send it again)."""
+
+
 _ENV_NAMES = {
     "api_key": "AMIGO_API_KEY",
     "api_key_id": "AMIGO_API_KEY_ID",
@@ -443,6 +451,10 @@ class ApiCore:
     ) -> None:
         self.close()
 
+    def would_wait(self, op_id: str) -> float:
+        """Seconds a request to ``op_id`` would wait now for the pacer (0: it would go at once)."""
+        return self._pacer.delay(op_id)
+
     def _count(self, op_id: str) -> None:
         with self._count_lock:
             self._counts[op_id] += 1
@@ -460,6 +472,9 @@ class ApiCore:
         if isinstance(op_id, str):
             # observe() also holds the key for Retry-After (429/503).
             self._pacer.observe(op_id, response.headers)
+        if response.status_code == 429 and response.request.extensions.get(_IMPATIENT):
+            response.close()
+            raise _Refused(op_id)
 
     def _send(
         self,
@@ -468,13 +483,16 @@ class ApiCore:
         path: Mapping[str, str] | None = None,
         params: Mapping[str, Any] | None = None,
         json: Any = None,
+        patient: bool = True,
     ) -> httpx.Response:
+        """Send one request. A 429 is sent again while the server says when and the session's
+        ``rate_limit_patience`` lasts; ``patient=False``: raised at once (to try again later)."""
         endpoint = ENDPOINTS[op_id]
         values = {k: quote(str(v), safe="") for k, v in (path or {}).items()}
         url = endpoint.full_path.format(
             organization=quote(self._cfg.organization_id, safe=""), **values
         )
-        kwargs: dict[str, Any] = {"extensions": {_EXT: op_id}}
+        kwargs: dict[str, Any] = {"extensions": {_EXT: op_id, _IMPATIENT: not patient}}
         if params:
             kwargs["params"] = dict(params)
         if json is not None:
@@ -483,11 +501,17 @@ class ApiCore:
         while True:
             try:
                 return self._http.request(endpoint.method, url, **kwargs)
+            except _Refused:
+                raise RateLimitError(
+                    f"{op_id}: HTTP 429, the rate limit is spent (not waited for)", status_code=429
+                ) from None
             except RateLimitError:
                 # The SDK's attempts are spent. A 429 is never processed, so sending again is
                 # safe (POST too); do so while the server said when (the pacer holds op_id).
-                patient = time.monotonic() - started < self._rate_limit_patience
-                if not patient or self._pacer.delay(op_id) <= 0:
+                waited = time.monotonic() - started
+                if not patient or waited >= self._rate_limit_patience:
+                    raise
+                if self._pacer.delay(op_id) <= 0:
                     raise
 
     def _get(
@@ -498,8 +522,9 @@ class ApiCore:
         path: Mapping[str, str] | None = None,
         params: Mapping[str, Any] | None = None,
         json: Any = None,
+        patient: bool = True,
     ) -> M:
-        resp = self._send(op_id, path=path, params=params, json=json)
+        resp = self._send(op_id, path=path, params=params, json=json, patient=patient)
         try:
             return model.model_validate_json(resp.content)
         except TypeError as exc:  # e.g. generated RootModel dict keys (unhashable)

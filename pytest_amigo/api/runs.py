@@ -43,12 +43,15 @@ class RunOperations(ApiCore):
 
     # -- runs ----------------------------------------------------------------------------------
 
-    def create_run(self, set_id: str) -> str:
-        """Start a run of a unit test set; ``ConflictError`` if this user has one unfinished."""
+    def create_run(self, set_id: str, *, patient: bool = True) -> str:
+        """Start a run of a unit test set; ``ConflictError`` if this user has one unfinished.
+
+        ``patient=False``: refused for the rate limit (429), ``RateLimitError`` at once."""
         resp = self._get(
             "create-simulation-unit-test-set-run",
             SimulationCreateSimulationUnitTestSetRunResponse,
             json={"simulation_unit_test_set_id": set_id},
+            patient=patient,
         )
         return resp.simulation_unit_test_set_run_id
 

@@ -88,6 +88,27 @@ def test_429s_after_the_patience_raise(monkeypatch: pytest.MonkeyPatch) -> None:
     api.close()
 
 
+def test_an_impatient_create_raises_the_first_429_and_the_pacer_then_says_wait(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # What lets a session defer its creates instead of blocking its verdicts (issue 11).
+    sent: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(request.method)
+        headers = {"Retry-After": "30", "X-RateLimit-Remaining": "0"}
+        return httpx.Response(429, headers=headers, json={"detail": "slow"})
+
+    api = _mock_api(monkeypatch, handler)
+    assert api.would_wait("create-simulation-unit-test-set-run") == 0
+    started = time.monotonic()
+    with pytest.raises(RateLimitError):
+        api.create_run("a" * 24, patient=False)
+    assert time.monotonic() - started < 5 and sent == ["POST"]  # no retry, no wait
+    assert api.would_wait("create-simulation-unit-test-set-run") > 25
+    api.close()
+
+
 # -- against the emulator ---------------------------------------------------------------------
 
 emulator = pytest.importorskip("pytest_amigo.emulator", reason="the emulator extra is missing")

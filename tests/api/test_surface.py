@@ -19,6 +19,7 @@ PLUMBING = {
     "secrets",
     "status_counts",
     "user_id",
+    "would_wait",
 }
 RUN_OPERATIONS = {
     "cancel_run",

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from amigo_sdk.errors import ConflictError
+from amigo_sdk.errors import ConflictError, RateLimitError
 
 from pytest_amigo.coordinator import Coordinator
 from pytest_amigo.settings import Settings
@@ -28,8 +28,19 @@ class FakeApi:
         self.runs: dict[str, dict[str, Any]] = {}
         self.calls: list[tuple[str, Any]] = []
         self.evaluations: list[dict[str, Any]] = []
+        self.creates_left: float = float("inf")  # the create limit, as the pacer knows it
+        self.refused_creates = 0  # the next creates the service refuses with 429
 
-    def create_run(self, set_id: str) -> str:
+    def would_wait(self, op_id: str) -> float:
+        return 30.0 if self.creates_left <= 0 else 0.0
+
+    def create_run(self, set_id: str, *, patient: bool = True) -> str:
+        if self.creates_left <= 0 or self.refused_creates:
+            assert not patient, "a patient create would wait here"
+            self.refused_creates = max(0, self.refused_creates - 1)
+            self.calls.append(("429", set_id))
+            raise RateLimitError("rate limited", status_code=429)
+        self.creates_left -= 1
         self.calls.append(("create", set_id))
         if any(
             r["set"] == set_id and not r["done"] and r["by"] == "me" for r in self.runs.values()
@@ -287,3 +298,58 @@ def test_justifications_are_fetched_incrementally_with_timestamp_after(tmp_path:
     second = [c[1] for c in api.calls if c[0] == "evaluations"][-1]
     assert second["timestamp_after"].isoformat() == "2026-01-01T00:08:00+00:00"  # 2 min overlap
     assert {"e1", "e2"} <= snap.evaluations.keys()
+
+
+SET_C = "c" * 24
+
+
+def test_creates_beyond_the_limit_are_deferred_not_waited_for(tmp_path: Path) -> None:
+    """Issue 11: with the organization's create limit spent (by other pipelines too), starting
+    the session's sets must not block the verdicts of the runs already started: the sets left
+    are deferred and started by the waiting items as the limit allows."""
+    api = FakeApi()
+    api.creates_left = 1
+    coordinator = make(tmp_path, api)
+    coordinator.start([SET_A, SET_B, SET_C], wait=False)
+    assert [c for c in api.calls if c[0] in ("create", "429")] == [("create", SET_A)]
+    assert set(coordinator.records()) == {SET_A}
+    coordinator.start_deferred()  # still spent: nothing sent
+    assert len(api.calls) == 1
+    api.refused_creates, api.creates_left = 1, 5  # the pacer saw room, the service did not
+    coordinator.start_deferred()
+    assert api.calls[-1] == ("429", SET_B) and set(coordinator.records()) == {SET_A}
+    coordinator.start_deferred()
+    assert set(coordinator.records()) == {SET_A, SET_B, SET_C}
+    assert all(r.error is None for r in coordinator.records().values())
+
+
+def test_an_item_waiting_for_its_run_starts_the_deferred_sets(tmp_path: Path) -> None:
+    api = FakeApi()
+    api.creates_left = 1
+    coordinator = make(tmp_path, api)
+    coordinator.start([SET_A, SET_B], wait=False)
+    seen: list[set[str]] = []
+
+    def judge(run: dict[str, Any] | None, record: Any) -> set[str] | None:
+        seen.append(set(coordinator.records()))
+        api.creates_left = 1  # the limit frees up while set A's item waits
+        return set() if SET_B in coordinator.records() else None
+
+    observation = coordinator.wait(SET_A, judge)
+    assert observation.record.set_id == SET_A and not observation.timed_out
+    assert seen[0] == {SET_A} and seen[-1] == {SET_A, SET_B}
+
+
+def test_a_set_whose_item_comes_up_is_started_waiting(tmp_path: Path) -> None:
+    """The item of a deferred set has nothing else to do: it waits for the limit (as before)."""
+    api = FakeApi()
+    api.creates_left = 0
+    coordinator = make(tmp_path, api)
+    coordinator.start([SET_A, SET_B], wait=False)
+    assert coordinator.records() == {}
+    api.creates_left = 1
+    coordinator.wait(SET_B, lambda run, record: set())
+    assert set(coordinator.records()) == {SET_B}
+    api.creates_left = 1
+    coordinator.start_deferred()
+    assert set(coordinator.records()) == {SET_A, SET_B}
