@@ -718,12 +718,49 @@ def concurrent_table(f: dict[str, Any]) -> list[str]:
         "|-------|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         row("lone", f["lone"], 1),
         row("concurrent", f["concurrent"], CONC_SESSIONS),
+        "| concurrent / lone | | | "
+        + " | ".join(
+            ratio(median_lag(f["concurrent"], k), median_lag(f["lone"], k))
+            for k in (None, False, True)
+        )
+        + " | | | | | | | | | | |",
         "",
         f"Lag: report time of a set's last item (recorded by a conftest hook) minus the "
         f"emulator's completion time of its run. Lone verdicts right: {f['lone_right']} / "
         f"{CONC_SETS * 2}. Poll interval: the default ('2 30'); emulator speed "
         f"{CONC_SPEED:g}; rate limits on (per organization, shared by all sessions).",
     ]
+
+
+GOALS: dict[str, tuple[str, str]] = {
+    # id: (goal, the figure when the goal was set: issue 11 for a2, c1, f1; "-": none given)
+    "a1": ("none set", "-"),
+    "a2": ("<= 1.10", "1.25"),
+    "b1": ("<= 1.10", "-"),
+    "b2": ("0", "-"),
+    "c1": ("<= 2.00", "2.60"),
+    "c2": ("none set", "-"),
+    "c3": ("none set", "-"),
+    "d1": ("far below 1", "-"),
+    "d2": ("1.000", "-"),
+    "e1": ("<= 1.05", "-"),
+    "f1": ("<= 1.50", "2.28"),
+    "f2": ("1.000, 0 errors", "-"),
+    "f3": ("all absorbed", "-"),
+}
+MAIN_HEADER = [
+    "| id | measurement | value | baseline | ratio | goal | at filing |",
+    "|----|-------------|------:|---------:|------:|-----:|----------:|",
+]
+
+
+def main_rows(rows: list[tuple[str, str, str, str, str]]) -> list[str]:
+    """The main table: each measurement with its goal and the figure when it was set."""
+    out = []
+    for r in rows:
+        goal, before = GOALS.get(r[0], ("-", "-"))
+        out.append(f"| {r[0]} | {r[1]} | {r[2]} | {r[3]} | {r[4]} | {goal} | {before} |")
+    return out
 
 
 def render(size: Size, elapsed: float, **results: dict) -> str:
@@ -733,11 +770,7 @@ def render(size: Size, elapsed: float, **results: dict) -> str:
     lines = [f"## pytest-amigo benchmark (size {size.name}, only f)", ""]
     if f["skipped"]:
         return "\n".join([*lines, CONCURRENT_SKIPPED])
-    lines += [
-        "| id | measurement | value | baseline | ratio |",
-        "|----|-------------|------:|---------:|------:|",
-    ]
-    lines += [f"| {r[0]} | {r[1]} | {r[2]} | {r[3]} | {r[4]} |" for r in concurrent_rows(f)]
+    lines += [*MAIN_HEADER, *main_rows(concurrent_rows(f))]
     lines += concurrent_table(f)
     lines.append(f"Benchmark runtime: {elapsed:.1f} s.")
     return "\n".join(lines)
@@ -830,13 +863,7 @@ def render_all(
     ]
     if not f["skipped"]:
         rows += concurrent_rows(f)
-    lines = [
-        f"## pytest-amigo benchmark (size {size.name})",
-        "",
-        "| id | measurement | value | baseline | ratio |",
-        "|----|-------------|------:|---------:|------:|",
-    ]
-    lines += [f"| {r[0]} | {r[1]} | {r[2]} | {r[3]} | {r[4]} |" for r in rows]
+    lines = [f"## pytest-amigo benchmark (size {size.name})", "", *MAIN_HEADER, *main_rows(rows)]
     lines += [
         "",
         "### Requests per endpoint (b)",

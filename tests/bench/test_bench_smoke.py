@@ -49,8 +49,11 @@ def test_small_benchmark_prints_every_row() -> None:
     main = _table_rows(out, "| id | measurement")
     assert [r[0] for r in main] == list(ROWS)
     for row in main:
-        assert len(row) == 5, row
+        assert len(row) == 7, row  # id, measurement, value, baseline, ratio, goal, at filing
         assert math.isfinite(float(row[4])), row
+        assert row[5] != "-", row  # every measurement states its goal (or that none is set)
+    at_filing = {r[0]: r[6] for r in main}
+    assert (at_filing["a2"], at_filing["c1"]) == ("1.25", "2.60")  # issue 11's figures
 
     per_endpoint = _table_rows(out, "| endpoint | -n 0 | -n 4")
     names = [r[0] for r in per_endpoint]
