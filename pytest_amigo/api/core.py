@@ -508,10 +508,9 @@ class ApiCore:
             except RateLimitError:
                 # The SDK's attempts are spent. A 429 is never processed, so sending again is
                 # safe (POST too); do so while the server said when (the pacer holds op_id).
+                # (An impatient request never gets here: its 429 is _Refused, above.)
                 waited = time.monotonic() - started
-                if not patient or waited >= self._rate_limit_patience:
-                    raise
-                if self._pacer.delay(op_id) <= 0:
+                if waited >= self._rate_limit_patience or self._pacer.delay(op_id) <= 0:
                     raise
 
     def _get(
