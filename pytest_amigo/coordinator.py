@@ -35,7 +35,7 @@ from .records import Api, Observation, RunRecord, artifacts_path
 from .settings import Settings
 from .shared import SharedState
 from .snapshot import Snapshot
-from .starter import RunStarter
+from .starter import CREATE, RunStarter
 from .temporary import TemporarySetError, TemporarySets
 
 log = logging.getLogger("pytest_amigo")
@@ -174,20 +174,18 @@ class Coordinator:
                 if set_id not in self.records():
                     note = f"reporting existing run {run_id} (--amigo-run)"
                     self._put(RunRecord(set_id, run_id, False, note, self.clock()))
-            left = list(set_ids)
-            while left:
-                set_id = left[0]
-                if set_id not in self.records():
-                    if set_id in self._subsets:
-                        self._put(self._start_subset(*self._subsets[set_id]))
-                    elif wait:
-                        self._put(self.starter.create(set_id))
-                    elif (record := self.starter.try_create(set_id)) is not None:
-                        self._put(record)
-                    else:
-                        break
-                left.pop(0)
-            self._defer(set_ids, left)
+            for i, set_id in enumerate(set_ids):
+                if set_id in self.records():
+                    continue
+                if set_id in self._subsets:
+                    self._put(self._start_subset(*self._subsets[set_id]))
+                    continue
+                record = self.starter.create(set_id) if wait else self.starter.try_create(set_id)
+                if record is None:  # the create limit is spent: these wait for the next try
+                    self._defer(set_ids, set_ids[i:])
+                    return
+                self._put(record)
+            self._defer(set_ids, [])
 
     def _defer(self, tried: Sequence[str], left: Sequence[str]) -> None:
         """Of the deferred sets, those just ``tried`` are replaced by those ``left``."""
@@ -195,8 +193,10 @@ class Coordinator:
         self._deferred = list(dict.fromkeys([*left, *kept]))
 
     def start_deferred(self) -> None:
-        """Start the sets :meth:`start` deferred, as far as the create limit allows now."""
-        if self._deferred:
+        """Start the sets :meth:`start` deferred, as far as the create limit allows now.
+
+        Called on every tick of a waiting item: while the limit is spent, it costs no lock."""
+        if self._deferred and self.api.would_wait(CREATE) <= 0:
             self.start(self._deferred, wait=False)
 
     def refuse(self, set_ids: Iterable[str], why: str) -> None:
