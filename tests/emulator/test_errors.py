@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from pytest_amigo.emulator import Emulator, World
-from support.emulator import Api, set_id
+from support.emulator import UNBROKEN_WINDOW, Api, set_id
 
 UNKNOWN = "0123456789abcdef01234567"
 
@@ -153,7 +153,7 @@ def test_expired_token_is_401(world: World) -> None:
 
 
 def test_rate_limits_are_wired_in(world: World) -> None:
-    with Emulator(world, rate_limits=True) as limited:
+    with Emulator(world, rate_limits=True, rate_limit_window=UNBROKEN_WINDOW) as limited:
         c = limited.credentials
         headers = {"x-api-key": c["api_key"], "x-api-key-id": c["api_key_id"]}
         headers["x-user-id"] = c["user_id"]

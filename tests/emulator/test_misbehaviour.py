@@ -13,7 +13,7 @@ import pytest
 from openapi_core import OpenAPI
 
 from pytest_amigo.emulator import Emulator, World
-from support.emulator import WORLDS, Api, set_id
+from support.emulator import UNBROKEN_WINDOW, WORLDS, Api, set_id
 
 RUNS = "/simulation/unit_test_set_run/"
 
@@ -265,7 +265,8 @@ def _auth(api: Api) -> dict[str, str]:
 
 # -- A7: short-lived tokens -------------------------------------------------------------------
 def test_short_token_ttl_and_the_sign_in_limit(world: World, contract: OpenAPI) -> None:
-    with Emulator(world.with_options(token_ttl=1.5, rate_limits=True)) as emulator:
+    limited = world.with_options(token_ttl=1.5, rate_limits=True, rate_limit_window=UNBROKEN_WINDOW)
+    with Emulator(limited) as emulator:
         api = Api(emulator, contract)  # sign-in 1
         assert api.get(RUNS).status_code == 200
         time.sleep(1.6)

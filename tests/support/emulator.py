@@ -13,6 +13,11 @@ from pytest_amigo.emulator import Emulator, World
 
 WORLDS = Path(__file__).resolve().parents[1] / "emulator" / "worlds"
 HOST = "http://127.0.0.1"
+UNBROKEN_WINDOW = 1e9
+"""A rate-limit window length no test run crosses (windows start at multiples of it since the
+epoch; the next boundary is in 2033). Tests that count a limit's answers in real time use it:
+with the documented 60 s a minute boundary falls inside a two-second test now and then and
+resets the count."""
 
 
 class Api:
