@@ -143,10 +143,13 @@ def test_artifacts_before_they_are_generated_is_400(api: Api, emu: Emulator, wor
 
 
 def test_expired_token_is_401(world: World) -> None:
-    with Emulator(world, token_ttl=1) as short:
+    # The first request must reach the emulator within the token's life, even on a loaded
+    # machine; the expiry is certain (the sleep starts after the sign-in was answered).
+    ttl = 3.0
+    with Emulator(world, token_ttl=ttl) as short:
         caller = Api(short, None)
         assert caller.get("/metric/").status_code == 200
-        time.sleep(1.1)
+        time.sleep(ttl + 0.1)
         resp = caller.get("/metric/")
         assert resp.status_code == 401
         assert "expired" in resp.json()["detail"]
