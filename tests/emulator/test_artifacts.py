@@ -71,7 +71,10 @@ def test_presigned_url_rejects_authorization_and_bad_signatures(
 
 
 def test_presigned_url_expires_and_padding(world: World) -> None:
-    with Emulator(world, artifact_url_ttl=1, artifact_padding_bytes=3_000_000) as emu:
+    # The URL is valid until ceil(now + ttl): at least ttl seconds for the first download to
+    # reach the emulator on a loaded machine, at most ttl + 1 before the second.
+    ttl = 3
+    with Emulator(world, artifact_url_ttl=ttl, artifact_padding_bytes=3_000_000) as emu:
         caller = Api(emu, None)
         run_id = caller.start(set_id(world, "Quick"))
         emu.advance(100)
@@ -83,7 +86,7 @@ def test_presigned_url_expires_and_padding(world: World) -> None:
         info = zf.getinfo("padding.bin")
         assert info.file_size == 3_000_000 and info.compress_type == zipfile.ZIP_STORED
         assert "padding.bin" in json.loads(zf.read("manifest.json"))["files"]
-        time.sleep(2.05)
+        time.sleep(ttl + 1.05)
         expired = httpx.get(body["presigned_url"])
         assert expired.status_code == 403
         assert b"expired" in expired.content
