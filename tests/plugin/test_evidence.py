@@ -59,7 +59,18 @@ def unit_tests(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def temporary_sets(emu: Emulator) -> list[dict[str, Any]]:
-    return [s for s in emu.store.sets.values() if s["name"].startswith("pytest-amigo resample")]
+    # list(): one step under the GIL, so it holds while the emulator's thread adds sets
+    every = list(emu.store.sets.values())
+    return [s for s in every if s["name"].startswith("pytest-amigo resample")]
+
+
+def polled_after_second_create(admin: Any) -> bool:
+    """The plugin polled runs after the emulator answered the session's second create (the
+    re-sampling run's). The plugin waits in one thread and records a run before it polls again,
+    so from then on it knows that run."""
+    ops = [e["operation_id"] for e in admin.get("/_emulator/requests").json()["log"]]
+    creates = [i for i, op in enumerate(ops) if op == "create-simulation-unit-test-set-run"]
+    return len(creates) >= 2 and "get-simulation-unit-test-set-runs" in ops[creates[1] + 1 :]
 
 
 # -- 1. confidence and the inconclusive outcome ------------------------------------------------
@@ -194,7 +205,7 @@ def test_sigterm_while_resampling_cancels_the_run_and_deletes_the_set(
     pytester.path.joinpath("pytest.ini").write_text(
         "[pytest]\namigo_poll_interval = 0.2 1\namigo_artifacts_wait = 0\n", encoding="utf-8"
     )
-    with Emulator(WORLD, speed=1.0) as emu:
+    with Emulator(WORLD, speed=1.0) as emu, emu.client(timeout=30) as admin:
         env = {k: v for k, v in os.environ.items() if not k.startswith("AMIGO_")}
         proc = subprocess.Popen(
             [
@@ -223,9 +234,12 @@ def test_sigterm_while_resampling_cancels_the_run_and_deletes_the_set(
             while not temporary_sets(emu) and time.monotonic() < give_up:
                 time.sleep(0.05)
             assert temporary_sets(emu), "no re-sampling set was created"
-            while len(emu.store.runs) < 2 and time.monotonic() < give_up:
+            # SIGTERM once the plugin knows the re-sampling run (a fixed pause after the
+            # emulator stored it could end before a loaded plugin had read the create's answer:
+            # then nothing was there to cancel).
+            while not polled_after_second_create(admin) and time.monotonic() < give_up:
                 time.sleep(0.05)
-            time.sleep(0.5)
+            assert polled_after_second_create(admin), "no poll after the re-sampling create"
             proc.send_signal(signal.SIGTERM)
             out, _ = proc.communicate(timeout=90)
         finally:
