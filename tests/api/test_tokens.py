@@ -224,7 +224,9 @@ def test_early_refresh_never_waits_for_the_sign_in_budget(short_tokens: Any) -> 
     log = _log(short_tokens)
     assert log["by_endpoint"][SIGN_IN] == 1
     assert log["status_counts"].get("401", 0) == 0
-    assert slowest < 1.0
+    # Waiting for the budget would stall a request ~58 s (a minute after the first sign-in);
+    # a loaded machine may stall one for a second, which says nothing about the refresh.
+    assert slowest < 10.0
 
 
 def test_processes_of_a_session_share_one_token(short_tokens: Any, tmp_path: Path) -> None:
