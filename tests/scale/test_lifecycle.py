@@ -37,7 +37,9 @@ def test_interruption_cancels_started_runs_and_reports_results_already_in(harnes
     h = harness_for(world({"Slow": 120.0, "Quick": 0.5}))
     slow, quick = h.set_ids("Slow", "Quick")
     # The slow set's item runs first and waits; the quick set's result arrives meanwhile.
-    session = h.interrupt([slow, quick], after=2.0, sig=sig, ready=CREATE)
+    # The signal goes 2 s after both creates (not the first only: on a loaded machine the
+    # second could still be on its way, and the quick set would have no result to report).
+    session = h.interrupt([slow, quick], after=2.0, sig=sig, ready=CREATE, ready_count=2)
     assert session.returncode == 2, session.output
     assert session.count(CREATE) == 2
     assert session.count(CANCEL) == 1  # only the unfinished (slow) run
@@ -50,9 +52,11 @@ def test_interruption_cancels_started_runs_and_reports_results_already_in(harnes
 
 def test_interruption_under_xdist_cancels_runs(harness_for):
     h = harness_for(world({"Slow A": 120.0, "Slow B": 120.0}))
+    # Both creates first: each worker starts its set, and one may come up late when loaded.
     session = h.interrupt(
-        h.set_ids("Slow A", "Slow B"), "-n", "2", after=3.0, sig=signal.SIGTERM, ready=CREATE
-    )
+        h.set_ids("Slow A", "Slow B"), "-n", "2", after=3.0, sig=signal.SIGTERM, ready=CREATE,
+        ready_count=2,
+    )  # fmt: skip
     assert session.returncode == 2, session.output
     assert session.count(CREATE) == 2
     assert session.count(CANCEL) == 2, session.output

@@ -134,8 +134,10 @@ class Harness:
         after: float,
         sig: int = signal.SIGINT,
         ready: str | None = None,
+        ready_count: int = 1,
     ) -> Session:
-        """Start pytest, send ``sig`` ``after`` seconds (after ``ready`` is logged, if given)."""
+        """Start pytest, send ``sig`` ``after`` seconds (after ``ready`` is logged ``ready_count``
+        times, if given)."""
         self.reset_log()
         proc = subprocess.Popen(
             self.command(sets, *args),
@@ -148,7 +150,8 @@ class Harness:
         if ready is not None:  # wait (bounded) for the emulator to see that request first
             give_up = time.monotonic() + 120
             while time.monotonic() < give_up and proc.poll() is None:
-                if any(e["operation_id"] == ready for e in self.requests()["log"]):
+                seen = [e for e in self.requests()["log"] if e["operation_id"] == ready]
+                if len(seen) >= ready_count:
                     break
                 time.sleep(0.05)
         deadline = time.monotonic() + after
