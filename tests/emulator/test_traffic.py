@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from pytest_amigo.emulator.traffic import FaultPlan, TrafficMiddleware, TrafficPolicy
+from support.emulator import UNBROKEN_WINDOW
 
 SIGNIN = "/v1/acme/user/signin_with_api_key"
 RUNS = "/v1/acme/simulation/unit_test_set_run/"
@@ -449,7 +450,9 @@ def _free_port() -> int:
 
 @pytest.fixture
 def served() -> Iterator[tuple[TrafficMiddleware, str]]:
-    mw = TrafficMiddleware(make_app(), TrafficPolicy())
+    # Real time: a window no test crosses, so the counts read from the headers hold (with 60 s
+    # windows a minute boundary between two sign-ins could reset the remaining count).
+    mw = TrafficMiddleware(make_app(), TrafficPolicy(window=UNBROKEN_WINDOW))
     port = _free_port()
     config = uvicorn.Config(mw, host="127.0.0.1", port=port, log_level="critical", lifespan="off")
     server = uvicorn.Server(config)
