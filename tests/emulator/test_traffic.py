@@ -349,6 +349,22 @@ async def test_log_view_is_bounded() -> None:
     assert len(data["log"]) == 1000
 
 
+async def test_answer_latency_holds_an_answer_the_app_already_made() -> None:
+    mw, client = make()
+    mw.faults = FaultPlan(answer_latency=0.5, only=["cancel-simulation-unit-test-set-run"])
+    cancel = asyncio.ensure_future(client.delete(RUNS + "r1/"))
+    started = time.perf_counter()
+    while not mw.app.state.cancelled:  # the app did its work ...
+        await asyncio.sleep(0.01)
+    assert not cancel.done()  # ... and its answer is still held
+    assert (await cancel).status_code == 204
+    assert time.perf_counter() - started >= 0.4
+    assert mw.app.state.cancelled == ["r1"]
+    started = time.perf_counter()
+    await client.get(RUNS)  # not in "only": answered at once
+    assert time.perf_counter() - started < 0.4
+
+
 async def test_faults_admin_roundtrip() -> None:
     mw, client = make()
     plan = {
@@ -365,6 +381,7 @@ async def test_faults_admin_roundtrip() -> None:
     assert r.json() == {
         **plan,
         "maintenance_for": 0.0,
+        "answer_latency": 0.0,
         "processed_errors": 0,
         "processed_drops": 0,
         "drop_fields": [],
@@ -388,6 +405,7 @@ async def test_faults_admin_roundtrip() -> None:
         ({"error_rate": 1.5}, "error_rate"),
         ({"drop_rate": "half"}, "drop_rate"),
         ({"latency": -1}, "latency"),
+        ({"answer_latency": "soon"}, "answer_latency"),
         ({"burst_429": 1.5}, "burst_429"),
         ({"burst_429": True}, "burst_429"),
         ({"maintenance": [[5, 1]]}, "maintenance"),

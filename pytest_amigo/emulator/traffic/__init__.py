@@ -29,7 +29,9 @@ Faults (:class:`FaultPlan`)
     3. The rate limit itself (above): counts the request.
     4. ``error_rate``: that fraction of requests answer a random ``500``/``502``/``503`` without
        reaching the app.
-    5. ``latency``: seconds slept before the app is called.
+    5. ``latency``: seconds slept before the app is called; ``answer_latency``: seconds an
+       answer is held after the app made it (its state changes have happened: a client
+       interrupted meanwhile never learns what it created).
     6. ``drop_rate``: that fraction of requests reach the app (its side effects happen), but
        the connection is cut mid-response: the response head declares a ``Content-Length``
        larger than the body actually sent, and the middleware returns early. Over a real
@@ -64,9 +66,9 @@ Admin endpoints (answered by the middleware itself, JSON; never logged, limited 
         Clears the log and all counters (``204``).
     ``GET /_emulator/faults``
         The current plan: ``{"maintenance": [[start, end]], "maintenance_for": 0.0,
-        "error_rate": 0.0, "latency": 0.0, "drop_rate": 0.0, "burst_429": 0, "only": [],
-        "seed": 0, "processed_errors": 0, "processed_drops": 0, "drop_fields": [],
-        "add_fields": {}}`` (the counts are what is left).
+        "error_rate": 0.0, "latency": 0.0, "answer_latency": 0.0, "drop_rate": 0.0,
+        "burst_429": 0, "only": [], "seed": 0, "processed_errors": 0, "processed_drops": 0,
+        "drop_fields": [], "add_fields": {}}`` (the counts are what is left).
     ``POST /_emulator/faults``
         Body: a JSON object with any of the fields above; it replaces the whole plan (missing
         fields take their defaults) and answers the new plan. Unknown fields, wrong types, rates

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
@@ -20,6 +21,17 @@ _BODYLESS = frozenset({204, 304})
 
 async def discard(message: Message) -> None:
     return None
+
+
+def held(send: Send, seconds: float) -> Send:
+    """``send``, with the answer's head held ``seconds`` first (the app has done its work)."""
+
+    async def send_held(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            await asyncio.sleep(seconds)
+        await send(message)
+
+    return send_held
 
 
 def truncating_start(start: Message, length: int) -> Message:

@@ -36,6 +36,8 @@ class FaultPlan:
     """Fraction (0..1) of requests answering a random 500/502/503."""
     latency: float = 0.0
     """Seconds added before the app answers."""
+    answer_latency: float = 0.0
+    """Seconds an answer is held after the app made it (its state changes happened)."""
     drop_rate: float = 0.0
     """Fraction (0..1) of requests whose connection is cut mid-response."""
     burst_429: int = 0
@@ -111,7 +113,7 @@ def _maintenance(data: dict[str, Any], kwargs: dict[str, Any], errors: _Errors) 
 
 
 def _numbers(data: dict[str, Any], kwargs: dict[str, Any], errors: _Errors) -> None:
-    for name in ("maintenance_for", "latency"):
+    for name in ("maintenance_for", "latency", "answer_latency"):
         if name in data:
             value = data[name]
             if not is_number(value) or value < 0:
@@ -194,6 +196,7 @@ class Decision:
     processed: str | None = None
     """``processed_error`` or ``processed_drop``: the app answers, the client never sees it."""
     latency: float = 0.0
+    answer_latency: float = 0.0
     drift: FaultPlan | None = None
 
     @property
@@ -253,4 +256,5 @@ class FaultInjector:
     def shape(self, decision: Decision) -> None:
         """Latency and response drift of a request the plan applies to."""
         decision.latency = self.plan.latency
+        decision.answer_latency = self.plan.answer_latency
         decision.drift = self.plan if self.plan.drifts else None

@@ -18,6 +18,7 @@ from pytest_amigo.emulator.traffic.asgi import (
     Scope,
     Send,
     discard,
+    held,
     send_json,
     truncating_start,
 )
@@ -144,6 +145,8 @@ class TrafficMiddleware:
                 return 503
             await self._hang_up(scope, send)
             return status
+        if d.answer_latency > 0:
+            send = held(send, d.answer_latency)
         return await forward(self.app, scope, receive, send, d.headers, drop=d.drop, drift=d.drift)
 
     async def _hang_up(self, scope: Scope, send: Send) -> None:
