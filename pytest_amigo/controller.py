@@ -108,7 +108,7 @@ class Controller:
         if self._session is None or not self._active:
             return
         coordinator = self.ctx.coordinator
-        if not coordinator.started_anything():
+        if not coordinator.records():
             return
         coordinator.poll_if_due(force=True)  # report what is in, cancel only what runs
         self.ctx.cancel("interrupted")
@@ -174,7 +174,7 @@ class Controller:
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         self.ctx.progress.stop()
-        if not self._active or not self.ctx.coordinator.started_anything():
+        if not self._active or not self.ctx.coordinator.records():
             return
         self.ctx.coordinator.poll_if_due(force=True)  # decide on fresh data, not the last poll's
         if exitstatus == ExitCode.INTERRUPTED:
@@ -234,11 +234,7 @@ class Controller:
         self._cleaned = True
         try:
             self.write_reports()
-            if (
-                self._active
-                and not self._ended_normally
-                and self.ctx.coordinator.started_anything()
-            ):
+            if self._active and not self._ended_normally and self.ctx.coordinator.records():
                 self._cancel_at_exit()
             if self._active and self.ctx.coordinator.records():
                 self._delete_temporary_sets()

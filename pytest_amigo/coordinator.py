@@ -20,7 +20,6 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
-from functools import partial
 from typing import Any
 
 from amigo_sdk.errors import ConflictError
@@ -44,7 +43,6 @@ log = logging.getLogger("pytest_amigo")
 ACTIVE = "active.json"
 DEFINITIONS = "definitions.json"
 RUNS = "runs.json"
-CREATING = "creating.json"  # record key -> the set whose run is being created, until recorded
 ITEMS = "items.json"
 BASELINES = "baselines.json"
 RESAMPLES = "resamples.json"
@@ -180,13 +178,13 @@ class Coordinator:
                 if set_id in self.records():
                     continue
                 if set_id in self._subsets:
-                    self._start_subset(*self._subsets[set_id])
+                    self._put(self._start_subset(*self._subsets[set_id]))
                     continue
-                create = self.starter.create if wait else self.starter.try_create
-                if self._recorded(set_id, set_id, partial(create, set_id)) is None:
-                    # the create limit is spent: these wait for the next try
+                record = self.starter.create(set_id) if wait else self.starter.try_create(set_id)
+                if record is None:  # the create limit is spent: these wait for the next try
                     self._defer(set_ids, set_ids[i:])
                     return
+                self._put(record)
             self._defer(set_ids, [])
 
     def _defer(self, tried: Sequence[str], left: Sequence[str]) -> None:
@@ -214,42 +212,18 @@ class Coordinator:
         found = {r.error for r in self.records().values() if r.session_refused and r.error}
         return sorted(found)
 
-    def _start_subset(self, unit_set: UnitTestSet, entries: Sequence[tuple[str, int]]) -> None:
+    def _start_subset(self, unit_set: UnitTestSet, entries: Sequence[tuple[str, int]]) -> RunRecord:
         """Run only some unit tests of a set: a temporary set of them, reported as the set."""
         try:
             temporary = self._create_temporary(SUBSET_PREFIX, unit_set, entries)
         except TemporarySetError as exc:
-            self._put(RunRecord.refused(unit_set.id, self.clock(), f"--amigo-subset: {exc}"))
-            return
+            return RunRecord.refused(unit_set.id, self.clock(), f"--amigo-subset: {exc}")
+        record = self.starter.create(temporary.id)
         note = (
             f"--amigo-subset: ran {len(entries)} of {len(unit_set.unit_tests)} unit tests in "
             f"temporary set {temporary.name!r} ({temporary.id}), deleted at the end"
         )
-        self._recorded(
-            unit_set.id,
-            temporary.id,
-            lambda: replace(
-                self.starter.create(temporary.id),
-                set_id=unit_set.id,
-                temporary_set=temporary.id,
-                note=note,
-            ),
-        )
-
-    def _recorded(
-        self, key: str, run_set_id: str, create: Callable[[], RunRecord | None]
-    ) -> RunRecord | None:
-        """``create()``'s record, put under ``key``; None (nothing put) if it started nothing.
-
-        While the create is under way the shared state marks it: an interruption after the
-        service made the run but before its record is put leaves the mark, and
-        :meth:`cancel_started` finds that run by it instead of leaving it running."""
-        self.state.update(CREATING, lambda marks: {**marks, key: run_set_id}, {})
-        record = create()
-        if record is not None:
-            self._put(record)
-        self.state.update(CREATING, lambda marks: _without(marks, key), {})
-        return record
+        return replace(record, set_id=unit_set.id, temporary_set=temporary.id, note=note)
 
     def _create_temporary(
         self, prefix: str, unit_set: UnitTestSet, entries: Sequence[tuple[str, int]]
@@ -359,7 +333,7 @@ class Coordinator:
             temporary = self._create_temporary(RESAMPLE_PREFIX, unit_set, entries)
         except TemporarySetError as exc:
             return {"stop": f"re-sampling not possible: {exc}"}
-        self._recorded(temporary.id, temporary.id, lambda: self.starter.create(temporary.id))
+        self._put(self.starter.create(temporary.id))
         return {"set": set_to_json(temporary)}
 
     def finish_round(self, set_id: str) -> None:
@@ -448,8 +422,6 @@ class Coordinator:
         if self.settings.keep_running:
             return [], []
         only = set(set_ids) if set_ids is not None else None
-        if only is None:
-            self._record_interrupted_creates()
         snap = self.snapshot()
         cancelled: list[str] = []
         left: list[str] = []
@@ -484,30 +456,6 @@ class Coordinator:
             self.mark_cancelled(record.set_id, why)
             cancelled.append(record.run_id)
         return cancelled, left
-
-    def _record_interrupted_creates(self) -> None:
-        """Runs whose create was under way when the session was interrupted: found (this
-        user's run of the set made since collection) and recorded, so they get cancelled."""
-        records = self.records()
-        for key, run_set_id in self.creates_under_way().items():
-            run_id = (
-                None if key in records else self.starter.run_created_since_collection(run_set_id)
-            )
-            if run_id is not None:
-                note = f"started run {run_id} (interrupted before its create was answered)"
-                temporary = run_set_id if run_set_id != key else None
-                record = RunRecord(key, run_id, True, note, self.clock(), temporary_set=temporary)
-                self._put(record)
-            self.state.update(CREATING, partial(_without, key=key), {})
-
-    def creates_under_way(self) -> dict[str, str]:
-        """Record key -> set, of the creates sent whose record is not put (yet)."""
-        marks: dict[str, str] = self.state.read(CREATING, {}, fresh=True)
-        return marks
-
-    def started_anything(self) -> bool:
-        """A run was recorded, or a create sent, in this session."""
-        return bool(self.records() or self.creates_under_way())
 
     # ------------------------------------------------------------------ end of session
     def missing_artifacts(self) -> dict[str, str]:
@@ -565,7 +513,3 @@ class Coordinator:
                 return
             self.poll_if_due()
             self.sleep(0.25)
-
-
-def _without(mapping: dict[str, Any], key: str) -> dict[str, Any]:
-    return {k: v for k, v in mapping.items() if k != key}

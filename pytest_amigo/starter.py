@@ -82,13 +82,13 @@ class RunStarter:
                 log.warning("pytest-amigo: %s; retrying", lost)
                 self.sleep(delay)
                 delay = min(delay * 2, 8.0)
-                found = self.run_created_since_collection(set_id)
+                found = self._run_created_since_collection(set_id)
                 if found is not None:  # the lost create was processed (and may be done by now)
                     note = f"started run {found} (its create answer was lost: {lost})"
                     return RunRecord(set_id, found, True, note, now)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def run_created_since_collection(self, set_id: str) -> str | None:
+    def _run_created_since_collection(self, set_id: str) -> str | None:
         """This user's run of the set created after collection read the set, if any.
 
         The set's ``last_triggered_run_id`` as collection read it is the baseline: a run of

@@ -50,23 +50,6 @@ def test_interruption_cancels_started_runs_and_reports_results_already_in(harnes
     assert "scale-secret-key-1" not in session.output
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
-def test_interruption_while_a_create_is_answered_still_cancels_its_run(harness_for, sig):
-    # The service has made the run; its answer is held, so the signal comes before the plugin
-    # knows the run's id. It used to stay running (no record, nothing to cancel).
-    held = {"answer_latency": 5.0, "only": [CREATE]}
-    h = harness_for(world({"Slow": 120.0}, faults=held))
-    session = h.interrupt(
-        h.set_ids("Slow"), after=0.3, sig=sig, until=lambda: bool(h.emu.store.runs)
-    )
-    assert session.returncode == 2, session.output
-    [run] = list(h.emu.store.runs.values())
-    assert session.count(CANCEL) == 1, session.output
-    assert f"cancelled run {run.id}" in session.output
-    assert run.cancelled_at is not None
-    assert outcomes(session.junit) == {"Slow unit": "error"}
-
-
 def test_interruption_under_xdist_cancels_runs(harness_for):
     h = harness_for(world({"Slow A": 120.0, "Slow B": 120.0}))
     # Both creates first: each worker starts its set, and one may come up late when loaded.

@@ -8,7 +8,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -135,10 +135,9 @@ class Harness:
         sig: int = signal.SIGINT,
         ready: str | None = None,
         ready_count: int = 1,
-        until: Callable[[], bool] | None = None,
     ) -> Session:
         """Start pytest, send ``sig`` ``after`` seconds (after ``ready`` is logged ``ready_count``
-        times, and ``until()`` holds, if given)."""
+        times, if given)."""
         self.reset_log()
         proc = subprocess.Popen(
             self.command(sets, *args),
@@ -154,10 +153,6 @@ class Harness:
                 seen = [e for e in self.requests()["log"] if e["operation_id"] == ready]
                 if len(seen) >= ready_count:
                     break
-                time.sleep(0.05)
-        if until is not None:
-            give_up = time.monotonic() + 120
-            while time.monotonic() < give_up and proc.poll() is None and not until():
                 time.sleep(0.05)
         deadline = time.monotonic() + after
         while time.monotonic() < deadline:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from amigo_sdk.errors import ConflictError, RateLimitError
 
-from pytest_amigo.coordinator import DEFINITIONS, Coordinator
+from pytest_amigo.coordinator import Coordinator
 from pytest_amigo.settings import Settings
 from pytest_amigo.shared import SharedState
 from pytest_amigo.snapshot import Snapshot
@@ -353,39 +353,3 @@ def test_a_set_whose_item_comes_up_is_started_waiting(tmp_path: Path) -> None:
     api.creates_left = 1
     coordinator.start_deferred()
     assert set(coordinator.records()) == {SET_A, SET_B}
-
-
-class InterruptedAfterCreate(FakeApi):
-    """The service makes the run, then Ctrl-C arrives before its answer is read."""
-
-    def create_run(self, set_id: str, *, patient: bool = True) -> str:
-        super().create_run(set_id, patient=patient)
-        raise KeyboardInterrupt
-
-
-def test_a_run_made_by_an_interrupted_create_is_found_and_cancelled(tmp_path: Path) -> None:
-    api = InterruptedAfterCreate()
-    coordinator = make(tmp_path, api)
-    coordinator.state.update(DEFINITIONS, lambda c: {**c, SET_A: {"last_run_id": None}}, {})
-    with pytest.raises(KeyboardInterrupt):
-        coordinator.start([SET_A])
-    assert coordinator.records() == {}  # the create's answer never came
-    assert coordinator.creates_under_way() == {SET_A: SET_A}
-    assert coordinator.started_anything()
-    [run_id] = api.runs
-    # Another process (the xdist controller) cancels at exit: the mark is in the shared state.
-    cancelled, left = make(tmp_path, api).cancel_started("interrupted")
-    assert (cancelled, left) == ([run_id], [])
-    assert api.runs[run_id]["done"]
-    record = coordinator.records()[SET_A]
-    assert (record.run_id, record.started_here, record.cancelled) == (run_id, True, "interrupted")
-    assert coordinator.creates_under_way() == {}
-
-
-def test_a_create_that_ends_leaves_no_mark(tmp_path: Path) -> None:
-    api = FakeApi()
-    coordinator = make(tmp_path, api)
-    coordinator.start([SET_A])
-    assert coordinator.creates_under_way() == {}
-    assert coordinator.cancel_started("interrupted")[0] == [next(iter(api.runs))]
-    assert [c[0] for c in api.calls] == ["create", "cancel"]  # no search for lost runs
