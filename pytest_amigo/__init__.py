@@ -9,8 +9,8 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 
 from .domain import Criterion, UnitTest, UnitTestSet
-from .outcome import AmigoResult, ResultOutcome, UnitTestRef
-from .verdict import CriterionTally, ErrorKind, Outcome, SessionResult, Verdict
+from .glue.outcome import AmigoResult, ResultOutcome, UnitTestRef
+from .judging.verdict import CriterionTally, ErrorKind, Outcome, SessionResult, Verdict
 
 try:
     __version__ = version("pytest-amigo")

@@ -168,3 +168,19 @@ def set_from_json(data: dict[str, Any]) -> UnitTestSet:
             for u in data["unit_tests"]
         ),
     )
+
+
+@dataclass(frozen=True)
+class UnitTestRef:
+    """One unit test of one set, as a pytest item (or a parametrized test) reports it."""
+
+    set: UnitTestSet
+    unit_test: UnitTest
+    position: int
+    occurrence: int
+    min_pass_rate: float | None = None
+    enforce_verdict: bool = True
+
+    @property
+    def set_id(self) -> str:
+        return self.set.id

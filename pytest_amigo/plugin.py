@@ -15,17 +15,17 @@ from __future__ import annotations
 import pytest
 
 from . import settings as settings_mod
-from .collect import Collection
-from .context import Context
-from .controller import Controller, XdistController
-from .fixtures import (
+from .glue.collect import Collection
+from .glue.context import Context
+from .glue.controller import Controller, XdistController
+from .glue.fixtures import (
     RUNNER,
     amigo_emulator,
     amigo_emulator_factory,
     amigo_result,
     amigo_unit_test,
 )
-from .runner import ItemRunner
+from .glue.runner import ItemRunner
 
 __all__ = ["amigo_emulator", "amigo_emulator_factory", "amigo_result", "amigo_unit_test"]
 

@@ -28,7 +28,7 @@ from pytest_amigo.api import (
     UnitTestSetDefinition,
 )
 from pytest_amigo.api import core as core_module
-from pytest_amigo.catalog import load_sets
+from pytest_amigo.lifecycle.catalog import load_sets
 
 ORG = "acme"
 RUN = "66aa00000000000000000001"

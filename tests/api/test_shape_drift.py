@@ -14,8 +14,8 @@ import pytest
 from amigo_sdk.generated.model import SimulationGetSimulationUnitTestSetRunsResponse
 
 from pytest_amigo.api import ResponseShapeError, SimulationApi
-from pytest_amigo.catalog import load_sets
-from pytest_amigo.verdict import Verdict, judge
+from pytest_amigo.judging.verdict import Verdict, judge
+from pytest_amigo.lifecycle.catalog import load_sets
 
 emulator = pytest.importorskip("pytest_amigo.emulator")
 Emulator = emulator.Emulator

@@ -11,10 +11,10 @@ import httpx
 import pytest
 
 from pytest_amigo.api import SimulationApi
-from pytest_amigo.catalog import load_sets
 from pytest_amigo.domain import UnitTestSet
-from pytest_amigo.shared import SharedState
-from pytest_amigo.temporary import (
+from pytest_amigo.lifecycle.catalog import load_sets
+from pytest_amigo.lifecycle.shared import SharedState
+from pytest_amigo.lifecycle.temporary import (
     PERMISSION_CREATE,
     PERMISSION_DELETE,
     STATE,

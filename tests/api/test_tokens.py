@@ -30,7 +30,7 @@ from pytest_amigo.api.tokens import (
     sign_in_delay,
     stamped,
 )
-from pytest_amigo.shared import SharedState, SharedTokenCache
+from pytest_amigo.lifecycle.shared import SharedState, SharedTokenCache
 
 emulator = pytest.importorskip("pytest_amigo.emulator")
 Emulator = emulator.Emulator

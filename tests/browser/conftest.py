@@ -21,7 +21,7 @@ import jsonschema
 import pytest
 
 from pytest_amigo.emulator import Emulator, World
-from pytest_amigo.json_report import schema
+from pytest_amigo.reports.json_report import schema
 
 WORLD = World.from_toml(Path(__file__).resolve().parents[1] / "plugin" / "worlds" / "evidence.toml")
 SET = {s.name: s.id for s in WORLD.sets}

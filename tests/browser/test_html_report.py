@@ -17,8 +17,8 @@ from typing import Any
 import jsonschema
 import pytest
 
-from pytest_amigo import html_report
-from pytest_amigo.json_report import schema
+from pytest_amigo.reports import html_report
+from pytest_amigo.reports.json_report import schema
 
 RUN = "6b0500000000000000000001"
 EVIL = "<script>alert('pwned')</script> & \"quotes\""

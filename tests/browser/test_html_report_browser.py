@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from pytest_amigo import html_report
+from pytest_amigo.reports import html_report
 
 pytestmark = pytest.mark.timeout(60)
 

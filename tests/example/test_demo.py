@@ -11,7 +11,7 @@ from pathlib import Path
 
 import jsonschema
 
-from pytest_amigo.json_report import schema
+from pytest_amigo.reports.json_report import schema
 from support.junit_schema import validate
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -22,7 +22,7 @@ import jsonschema
 import pytest
 
 from pytest_amigo.emulator import Emulator, World
-from pytest_amigo.json_report import schema
+from pytest_amigo.reports.json_report import schema
 from support.plugin import AmigoProject, Outcome, read_junit
 
 WORLD = World.from_toml(Path(__file__).parent / "worlds" / "evidence.toml")

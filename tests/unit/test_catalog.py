@@ -9,7 +9,7 @@ import pytest
 from amigo_sdk.errors import ForbiddenError
 
 from pytest_amigo.api import UnitTestDefinition, UnitTestSetDefinition
-from pytest_amigo.catalog import DefinitionError, load_sets
+from pytest_amigo.lifecycle.catalog import DefinitionError, load_sets
 
 ORG = "org-under-test"
 SET_A, SET_B, MISSING = "a" * 24, "b" * 24, "c" * 24

@@ -12,7 +12,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from pytest_amigo import ci_summary, json_report
+from pytest_amigo.reports import ci_summary, json_report
 
 RUN_A = "66aa000000000000000000a1"
 RUN_B = "66aa000000000000000000b1"

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from amigo_sdk.errors import ConflictError, RateLimitError
 
-from pytest_amigo.coordinator import Coordinator
+from pytest_amigo.lifecycle.coordinator import Coordinator
+from pytest_amigo.lifecycle.shared import SharedState
+from pytest_amigo.lifecycle.snapshot import Snapshot
 from pytest_amigo.settings import Settings
-from pytest_amigo.shared import SharedState
-from pytest_amigo.snapshot import Snapshot
 
 SET_A, SET_B = "a" * 24, "b" * 24
 

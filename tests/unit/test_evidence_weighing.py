@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from scipy import stats as scipy_stats
 
-from pytest_amigo.evidence import (
+from pytest_amigo.judging.evidence import (
     BaselineEntry,
     Comparison,
     Policy,
@@ -17,7 +17,7 @@ from pytest_amigo.evidence import (
     transition,
     weigh,
 )
-from pytest_amigo.verdict import Verdict, judge
+from pytest_amigo.judging.verdict import Verdict, judge
 from support.verdict_data import COMPLETION, EMPATHY, evaluation, metric, result, run, spec, unit
 
 BASELINE_RUN = "66bb00000000000000000002"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from pytest_amigo.domain import Criterion, UnitTest
-from pytest_amigo.explain import explain, summarize_marks
-from pytest_amigo.verdict import judge, judge_unfinished
+from pytest_amigo.judging.explain import explain, summarize_marks
+from pytest_amigo.judging.verdict import judge, judge_unfinished
 
 RUN_ID = "66aa00000000000000000001"
 COMPLETION = {"type": "boolean", "expected_value": True}

@@ -11,12 +11,13 @@ from typing import Any
 import jsonschema
 import pytest
 
-from pytest_amigo import baseline, json_report
-from pytest_amigo.baseline import BaselineError, BaselineSet
 from pytest_amigo.domain import UnitTestSet
-from pytest_amigo.evidence import BaselineEntry, Comparison, Policy, compare, weigh
-from pytest_amigo.outcome import AmigoResult, ResultOutcome, UnitTestRef
-from pytest_amigo.verdict import Verdict, judge
+from pytest_amigo.glue.outcome import AmigoResult, ResultOutcome, UnitTestRef
+from pytest_amigo.judging import baseline
+from pytest_amigo.judging.baseline import BaselineError, BaselineSet
+from pytest_amigo.judging.evidence import BaselineEntry, Comparison, Policy, compare, weigh
+from pytest_amigo.judging.verdict import Verdict, judge
+from pytest_amigo.reports import json_report
 from support.verdict_data import COMPLETION, evaluation, metric, result, run, spec, unit
 
 RUN_A = "66aa000000000000000000a1"

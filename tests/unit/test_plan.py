@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from pytest_amigo.domain import UnitTest, UnitTestSet
-from pytest_amigo.outcome import UnitTestRef
-from pytest_amigo.plan import describe, over_budget, plan_of
+from pytest_amigo.domain import UnitTest, UnitTestRef, UnitTestSet
+from pytest_amigo.glue.plan import describe, over_budget, plan_of
 
 A = UnitTest("a" * 24, "Alpha", 3)
 B = UnitTest("b" * 24, "Beta", 5)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import io
 
-from pytest_amigo.progress import StatusLine, describe
-from pytest_amigo.snapshot import Snapshot
+from pytest_amigo.glue.progress import StatusLine, describe
+from pytest_amigo.lifecycle.snapshot import Snapshot
 
 
 class Writer:

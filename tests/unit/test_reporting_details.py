@@ -6,13 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pytest_amigo import ci_summary
-from pytest_amigo.collect import line_of
-from pytest_amigo.html_extras import evidence_html, extras_of, grid
-from pytest_amigo.junit_artifacts import reason_for, settle
-from pytest_amigo.runner import junit_classname
+from pytest_amigo.glue.collect import line_of
+from pytest_amigo.glue.runner import junit_classname
+from pytest_amigo.glue.summary import SetTally, evidence_lines
+from pytest_amigo.reports import ci_summary
+from pytest_amigo.reports.html_extras import evidence_html, extras_of, grid
+from pytest_amigo.reports.junit_artifacts import reason_for, settle
 from pytest_amigo.settings import Settings
-from pytest_amigo.summary import SetTally, evidence_lines
 
 RUN = "6b05000000000000000000aa"
 

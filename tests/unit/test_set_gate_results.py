@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from pytest_amigo.collect import refs_for
 from pytest_amigo.domain import UnitTest, UnitTestSet
-from pytest_amigo.outcome import AmigoResult, UnitTestRef
-from pytest_amigo.runner import ItemRunner
+from pytest_amigo.glue.collect import refs_for
+from pytest_amigo.glue.outcome import AmigoResult, UnitTestRef
+from pytest_amigo.glue.runner import ItemRunner
 from pytest_amigo.settings import Settings
 
 UNIT_SET = UnitTestSet(

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_amigo.shared import SharedState
+from pytest_amigo.lifecycle.shared import SharedState
 
 
 @pytest.fixture
@@ -174,7 +174,7 @@ UPDATER = textwrap.dedent(
     import time
     from pathlib import Path
 
-    from pytest_amigo.shared import SharedState
+    from pytest_amigo.lifecycle.shared import SharedState
 
     root, name, count = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
     state = SharedState(root)

@@ -7,7 +7,7 @@ import math
 import pytest
 from scipy import stats as scipy_stats
 
-from pytest_amigo.stats import (
+from pytest_amigo.judging.stats import (
     default_k,
     fisher_exact_p,
     pass_hat_k,

@@ -1,4 +1,4 @@
-"""Run instance JSON -> verdicts: every rule of pytest_amigo.verdict."""
+"""Run instance JSON -> verdicts: every rule of pytest_amigo.judging.verdict."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from pytest_amigo.domain import Criterion, UnitTest
-from pytest_amigo.verdict import Verdict, judge, judge_unfinished, required_sessions
+from pytest_amigo.judging.verdict import Verdict, judge, judge_unfinished, required_sessions
 from support.verdict_data import (
     COMPLETION,
     EMPATHY,

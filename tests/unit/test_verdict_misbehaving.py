@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pytest_amigo.domain import Criterion
-from pytest_amigo.verdict import judge, printable, required_valid
+from pytest_amigo.judging.verdict import judge, printable, required_valid
 from support.verdict_data import COMPLETION, EMPATHY, evaluation, metric, result, run, spec, unit
 
 TWO = [metric("Completion", "m1", COMPLETION), metric("Empathy", "m2", EMPATHY)]

@@ -19,14 +19,14 @@ from typing import Any
 import pytest
 from _pytest.config import ExitCode
 
-from . import json_report
+from ..domain import UnitTestRef
+from ..lifecycle.records import Observation
+from ..reports import json_report
+from ..reports.junit_artifacts import settle
+from ..reports.writer import GITHUB_SUMMARY, write_all
 from .collect import AmigoSetGate, published_refs, ref_of
 from .context import Context
-from .junit_artifacts import settle
-from .outcome import UnitTestRef
 from .plan import describe
-from .records import Observation
-from .reports import GITHUB_SUMMARY, write_all
 from .results import Keywords, Location, build_result, reports_for
 from .summary import SetSummary
 
@@ -198,7 +198,7 @@ class Controller:
         if not wanted or self._json_written or not self.unit_tests:
             return
         self._json_written = True
-        from . import __version__
+        from .. import __version__
 
         records = self.ctx.coordinator.records() if self.ctx.started else {}
         runs = {r.set_id: (r.run_id, r.started_here) for r in records.values()}

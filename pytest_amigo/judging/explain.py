@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pytest_amigo.domain import format_value
-from pytest_amigo.verdict import (
+from pytest_amigo.judging.verdict import (
     ERRORED,
     MET,
     NO_RESULT,

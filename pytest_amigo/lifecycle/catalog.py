@@ -13,10 +13,10 @@ from typing import Protocol
 
 from amigo_sdk.errors import ForbiddenError
 
-from .api.shapes import SuccessCriterion, UnitTestDefinition, UnitTestSetDefinition
-from .contract import PERMISSION_SET
-from .domain import Criterion, UnitTest, UnitTestSet
-from .errors import DefinitionError
+from ..api.shapes import SuccessCriterion, UnitTestDefinition, UnitTestSetDefinition
+from ..contract import PERMISSION_SET
+from ..domain import Criterion, UnitTest, UnitTestSet
+from ..errors import DefinitionError
 
 
 class CatalogApi(Protocol):

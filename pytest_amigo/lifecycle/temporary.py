@@ -28,8 +28,8 @@ from typing import Any, Literal, NoReturn, Protocol, TypedDict
 
 from amigo_sdk.errors import ConflictError, ForbiddenError, NotFoundError
 
-from .contract import PERMISSION_SET
-from .domain import UnitTestSet
+from ..contract import PERMISSION_SET
+from ..domain import UnitTestSet
 from .failures import API_ERRORS, describe, dump, transient
 from .shared import SharedState
 

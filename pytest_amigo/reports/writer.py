@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ..settings import Settings
 from . import ci_summary, json_report
-from .settings import Settings
 
 GITHUB_SUMMARY = "GITHUB_STEP_SUMMARY"
 

@@ -51,7 +51,7 @@ _DUPLICATE = re.compile(r"#(\d+)\]?$")
 
 
 def _asset(name: str) -> str:
-    return resources.files("pytest_amigo").joinpath(name).read_text(encoding="utf-8")
+    return resources.files("pytest_amigo.reports").joinpath(name).read_text(encoding="utf-8")
 
 
 def _e(value: Any) -> str:

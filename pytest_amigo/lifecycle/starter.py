@@ -12,10 +12,10 @@ from typing import Any
 
 from amigo_sdk.errors import ConflictError, RateLimitError
 
-from .contract import PERMISSION_RUN
+from ..contract import PERMISSION_RUN
+from ..settings import Settings
 from .failures import API_ERRORS, describe, dump, parse_time, transient
 from .records import Api, RunRecord
-from .settings import Settings
 
 log = logging.getLogger("pytest_amigo")
 

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from .settings import Settings
-from .snapshot import Snapshot
-from .verdict import result_failures
+from ..judging.verdict import result_failures
+from ..lifecycle.snapshot import Snapshot
+from ..settings import Settings
 
 TTY_INTERVAL = 1.0
 

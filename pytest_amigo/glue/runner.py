@@ -17,11 +17,19 @@ from typing import Any
 import pytest
 from _pytest.junitxml import mangle_test_address, xml_key
 
-from . import html_extras
-from .baseline import BaselineError, BaselineSet, from_report, from_run, is_run_id, read_report
+from ..domain import UnitTestSet
+from ..judging.baseline import (
+    BaselineError,
+    BaselineSet,
+    from_report,
+    from_run,
+    is_run_id,
+    read_report,
+)
+from ..lifecycle.records import RunRecord
+from ..reports import html_extras
 from .collect import ROOT_NAME, AmigoItem, AmigoSetGate, ref_of, refs_for
 from .context import Context
-from .domain import UnitTestSet
 from .outcome import (
     AmigoExpected,
     AmigoProblem,
@@ -30,7 +38,6 @@ from .outcome import (
     enforce,
     longrepr,
 )
-from .records import RunRecord
 from .resampling import Resampling
 from .results import build_result, judge_ref, weigh_ref
 

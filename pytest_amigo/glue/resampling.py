@@ -16,14 +16,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from .baseline import key_of
+from ..domain import UnitTestRef, UnitTestSet, set_from_json
+from ..judging.baseline import key_of
+from ..judging.evidence import combine, weigh
+from ..judging.verdict import failing_evaluation_ids
+from ..lifecycle.records import Observation, RunRecord
 from .collect import refs_for
-from .domain import UnitTestSet, set_from_json
-from .evidence import combine, weigh
-from .outcome import UnitTestRef
-from .records import Observation, RunRecord
 from .results import Resampled, judge_ref, policy_of
-from .verdict import failing_evaluation_ids
 
 if TYPE_CHECKING:
     from .context import Context

@@ -15,12 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from . import settings as settings_mod
-from .errors import DefinitionError
+from .. import settings as settings_mod
 from .progress import Progress
 
 if TYPE_CHECKING:
-    from .coordinator import Coordinator
+    from ..lifecycle.coordinator import Coordinator
     from .plan import SetPlan
 
 STATE_DIR_KEY = "amigo_state_dir"
@@ -60,8 +59,8 @@ class Context:
     @property
     def coordinator(self) -> Coordinator:
         if self._coordinator is None:
-            from .coordinator import Coordinator
-            from .shared import SharedState
+            from ..lifecycle.coordinator import Coordinator
+            from ..lifecycle.shared import SharedState
 
             self._coordinator = Coordinator(
                 SharedState(self.state_dir), self.settings, self._make_api
@@ -69,15 +68,10 @@ class Context:
         return self._coordinator
 
     def _make_api(self) -> Any:
-        from .api import ConfigurationError, SimulationApi
-        from .shared import SharedState, SharedTokenCache
+        from ..lifecycle.connection import connect
 
-        try:
-            api = SimulationApi(token_cache=SharedTokenCache(SharedState(self.state_dir)))
-        except ConfigurationError as exc:
-            raise DefinitionError(str(exc)) from None
-        self._api = api
-        return api
+        self._api = connect(self.state_dir)
+        return self._api
 
     def secrets(self) -> set[str]:
         """Values that must never reach a report: the API key, the session token."""

@@ -21,7 +21,7 @@ SCHEMA_FILE = "report.schema.json"
 
 def schema() -> dict[str, Any]:
     """The JSON Schema of the report."""
-    text = resources.files("pytest_amigo").joinpath(SCHEMA_FILE).read_text(encoding="utf-8")
+    text = resources.files("pytest_amigo.reports").joinpath(SCHEMA_FILE).read_text(encoding="utf-8")
     data: dict[str, Any] = json.loads(text)
     return data
 

@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .evidence import attention_rank
+from ..judging.evidence import attention_rank
 
 if TYPE_CHECKING:
-    from .coordinator import Coordinator
+    from ..lifecycle.coordinator import Coordinator
 
 
 @dataclass

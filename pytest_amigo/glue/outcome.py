@@ -9,28 +9,12 @@ from typing import Any, Literal
 from _pytest._code.code import ReprExceptionInfo, ReprFileLocation, ReprTracebackNative
 from _pytest.outcomes import XFailed
 
-from .domain import UnitTest, UnitTestSet
-from .evidence import Comparison
-from .verdict import CriterionTally, SessionResult, Verdict
+from ..domain import UnitTestRef
+from ..judging.evidence import Comparison
+from ..judging.verdict import CriterionTally, SessionResult, Verdict
 
 ResultOutcome = Literal["passed", "failed", "error", "inconclusive"]
 Reported = Literal["passed", "failed", "error", "xfailed"]
-
-
-@dataclass(frozen=True)
-class UnitTestRef:
-    """One unit test of one set, as a pytest item (or a parametrized test) reports it."""
-
-    set: UnitTestSet
-    unit_test: UnitTest
-    position: int
-    occurrence: int
-    min_pass_rate: float | None = None
-    enforce_verdict: bool = True
-
-    @property
-    def set_id(self) -> str:
-        return self.set.id
 
 
 @dataclass(frozen=True)

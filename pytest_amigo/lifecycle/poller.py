@@ -17,15 +17,15 @@ from typing import Any
 
 from amigo_sdk.errors import BadRequestError
 
-from .api.core import ID_CHUNK as RUN_IDS_PER_REQUEST  # one page of ids per request
-from .api.endpoints import ENDPOINTS
-from .contract import PERMISSION_RUN
+from ..api.core import ID_CHUNK as RUN_IDS_PER_REQUEST  # one page of ids per request
+from ..api.endpoints import ENDPOINTS
+from ..contract import PERMISSION_RUN
+from ..judging.verdict import failing_evaluation_ids
+from ..settings import Settings
 from .failures import API_ERRORS, FAILURES, describe, dump, parse_time, transient
 from .records import Api, RunRecord, artifacts_path
-from .settings import Settings
 from .shared import SharedState
 from .snapshot import Snapshot
-from .verdict import failing_evaluation_ids
 
 log = logging.getLogger("pytest_amigo")
 

@@ -22,7 +22,7 @@ from urllib.parse import quote
 
 import pytest
 
-from .verdict import printable
+from ..judging.verdict import printable
 
 HTML = "html"
 URL = "url"

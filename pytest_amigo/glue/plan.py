@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from .domain import UnitTestSet
-from .outcome import UnitTestRef
+from ..domain import UnitTestRef, UnitTestSet
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,13 @@ from typing import Any, Literal
 
 import pytest
 
-from . import html_extras
-from .baseline import BaselineSet
-from .evidence import Comparison, Policy, Weighed, compare, weigh
-from .explain import explain
+from ..judging.baseline import BaselineSet
+from ..judging.evidence import Comparison, Policy, Weighed, compare, weigh
+from ..judging.explain import explain
+from ..judging.verdict import Verdict, judge, judge_unfinished, printable
+from ..lifecycle.records import Observation, RunRecord, artifacts_path
+from ..reports import html_extras
+from ..settings import Settings
 from .outcome import (
     AmigoError,
     AmigoFailure,
@@ -25,9 +28,6 @@ from .outcome import (
     UnitTestRef,
     longrepr,
 )
-from .records import Observation, RunRecord, artifacts_path
-from .settings import Settings
-from .verdict import Verdict, judge, judge_unfinished, printable
 
 Location = tuple[str, int | None, str]
 Keywords = dict[str, Literal[1]]

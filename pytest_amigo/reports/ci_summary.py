@@ -2,7 +2,7 @@
 
 Pure: the standard library and the package's pure ``evidence`` module (the order in which unit
 tests need attention). :func:`markdown` renders a report document (the shape of
-``report.schema.json``: what :func:`pytest_amigo.json_report.document` builds) and reads no
+``report.schema.json``: what :func:`pytest_amigo.reports.json_report.document` builds) and reads no
 environment; the plugin decides whether ``GITHUB_STEP_SUMMARY`` is set and passes its path to
 :func:`append`.
 
@@ -28,7 +28,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from .evidence import attention_rank
+from ..judging.evidence import attention_rank
 
 HEADING = "## Amigo simulations"
 MAX_ROWS = 100  # per list: sets, failing unit tests, expected failures, artifacts

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .contract import OBJECT_ID
+from ..contract import OBJECT_ID
+from ..domain import UnitTestRef
 from .evidence import BaselineEntry
-from .outcome import UnitTestRef
 
 
 def is_run_id(text: str) -> bool:

@@ -24,15 +24,15 @@ from typing import Any
 
 from amigo_sdk.errors import ConflictError
 
-from .api.endpoints import ENDPOINTS
+from ..api.endpoints import ENDPOINTS
+from ..contract import PERMISSION_RUN
+from ..domain import UnitTestSet, set_from_json, set_to_json
+from ..errors import DefinitionError, check_object_id
+from ..settings import Settings
 from .catalog import load_sets
-from .contract import PERMISSION_RUN
-from .domain import UnitTestSet, set_from_json, set_to_json
-from .errors import DefinitionError, check_object_id
 from .failures import API_ERRORS, FAILURES, describe, dump
 from .poller import Poller
 from .records import Api, Observation, RunRecord, artifacts_path
-from .settings import Settings
 from .shared import SharedState
 from .snapshot import Snapshot
 from .starter import CREATE, RunStarter

@@ -14,7 +14,7 @@ import pytest
 from .outcome import AmigoError, AmigoResult, UnitTestRef
 
 if TYPE_CHECKING:
-    from .emulator import Emulator, World
+    from ..emulator import Emulator, World
     from .runner import ItemRunner
 
 RUNNER = "amigo-runner"
@@ -23,13 +23,13 @@ RUNNER = "amigo-runner"
 @pytest.fixture(scope="session")
 def amigo_emulator_factory() -> Iterator[Callable[..., Emulator]]:
     """Start emulators: ``amigo_emulator_factory(world, **options)``; all stop at the end."""
-    from .emulator import Emulator
+    from ..emulator import Emulator
 
     started: list[Emulator] = []
 
     def start(world: World | str | Path | None = None, **options: Any) -> Emulator:
         if world is None:
-            world = Path(__file__).parent / "emulator" / "default_world.toml"
+            world = Path(__file__).parent.parent / "emulator" / "default_world.toml"
         emulator = Emulator(world, **options)
         started.append(emulator)
         return emulator

@@ -18,9 +18,9 @@ from typing import Any, Protocol
 
 import pytest
 
+from ..domain import UnitTestSet
+from ..errors import DefinitionError
 from .context import Context
-from .domain import UnitTestSet
-from .errors import DefinitionError
 from .outcome import AmigoError, AmigoFailure, AmigoResult, UnitTestRef, enforce
 from .plan import over_budget, plan_of
 

@@ -1,0 +1,155 @@
+"""The package's rooms and the direction of imports between them (docs/architecture.md).
+
+Every import counts: at module level, inside functions and under ``TYPE_CHECKING``, since each one
+is a dependency a reader has to follow.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import pytest_amigo
+
+PACKAGE = Path(pytest_amigo.__file__).parent
+NAME = "pytest_amigo"
+
+LEAVES = ("domain", "contract", "errors", "settings")  # shared by every part, import only leaves
+# part -> the parts it may import (besides itself and the leaves)
+MAY_IMPORT: dict[str, set[str]] = {
+    "judging": set(),
+    "reports": {"judging"},
+    "api": set(),
+    "lifecycle": {"api", "judging"},
+    "emulator": {"api"},
+    "glue": {"api", "judging", "lifecycle", "reports", "emulator"},
+    "plugin": {"glue"},
+    "": {"glue", "judging"},  # the public face (pytest_amigo/__init__.py)
+}
+
+
+def module_name(path: Path) -> str:
+    parts = [NAME, *path.relative_to(PACKAGE).with_suffix("").parts]
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def modules() -> dict[str, Path]:
+    return {module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
+
+
+def imports(path: Path) -> Iterator[str]:
+    """The package's modules ``path`` imports (absolute names; a name may be a module or an
+    attribute of one: ``resolve`` finds the module)."""
+    name = module_name(path)
+    package = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            yield from (a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package[: len(package) - node.level + 1]
+                base = ".".join([*anchor, *([node.module] if node.module else [])])
+            yield base
+            yield from (f"{base}.{a.name}" for a in node.names)
+
+
+def resolve(name: str, known: dict[str, Path]) -> str | None:
+    while name and name not in known:
+        name = name.rpartition(".")[0]
+    return name or None
+
+
+def graph() -> dict[str, set[str]]:
+    known = modules()
+    edges: dict[str, set[str]] = {}
+    for name, path in known.items():
+        targets = {resolve(t, known) for t in imports(path) if t.startswith(NAME)}
+        # importing a module imports its packages' __init__ first: not an edge worth a rule
+        edges[name] = {t for t in targets if t and t != name and not name.startswith(t + ".")}
+    return edges
+
+
+def part_of(module: str) -> str:
+    """``pytest_amigo.judging.verdict`` -> ``judging``; a leaf module -> ``leaf``."""
+    rest = module.split(".")[1:]
+    if not rest:
+        return ""
+    if rest[0] in LEAVES:
+        return "leaf"
+    return rest[0]
+
+
+def test_the_top_level_holds_the_entry_point_the_public_face_leaves_and_parts() -> None:
+    top = {p.stem for p in PACKAGE.glob("*.py")}
+    assert top == {"__init__", "plugin", *LEAVES}
+    parts = {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").is_file()}
+    assert parts == set(MAY_IMPORT) - {"", "plugin"}
+
+
+def test_imports_go_one_way_between_the_parts() -> None:
+    wrong = []
+    for module, targets in graph().items():
+        part = part_of(module)
+        allowed = {"leaf"} if part == "leaf" else {"leaf", part, *MAY_IMPORT[part]}
+        wrong += [f"{module} -> {t}" for t in sorted(targets) if part_of(t) not in allowed]
+    assert not wrong, "imports against the direction of docs/architecture.md:\n" + "\n".join(wrong)
+
+
+def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        for w in edges.get(v, ()):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for v in sorted(edges):
+        if v not in index:
+            visit(v)
+    return found
+
+
+def test_no_import_cycle_anywhere_in_the_package() -> None:
+    assert cycles(graph()) == []
+
+
+@pytest.mark.parametrize(
+    ("edges", "expected"),
+    [
+        ({"a": {"b"}, "b": {"c"}, "c": set()}, []),
+        ({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}, [["a", "b", "c"]]),
+    ],
+)
+def test_the_cycle_finder_finds_cycles(
+    edges: dict[str, set[str]], expected: list[list[str]]
+) -> None:
+    assert cycles(edges) == expected
+
+
+def test_the_import_reader_sees_lazy_relative_and_type_checking_imports() -> None:
+    module = PACKAGE / "glue" / "context.py"
+    seen = set(imports(module))
+    assert "pytest_amigo.lifecycle.connection.connect" in seen  # inside a method
+    assert "pytest_amigo.lifecycle.coordinator" in seen  # under TYPE_CHECKING
