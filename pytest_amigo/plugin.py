@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pytest
 
-from . import settings as settings_mod
+from .glue import options
 from .glue.collect import Collection
 from .glue.context import Context
 from .glue.controller import Controller, XdistController
@@ -31,7 +31,7 @@ __all__ = ["amigo_emulator", "amigo_emulator_factory", "amigo_result", "amigo_un
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    settings_mod.add_options(parser)
+    options.add_options(parser)
 
 
 @pytest.hookimpl(tryfirst=True)

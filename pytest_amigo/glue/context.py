@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .. import settings as settings_mod
+from . import options
 from .progress import Progress
 
 if TYPE_CHECKING:
@@ -28,7 +28,7 @@ STATE_DIR_KEY = "amigo_state_dir"
 class Context:
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
-        self.settings = settings_mod.load(config)
+        self.settings = options.load(config)
         workerinput = getattr(config, "workerinput", None)
         self.is_worker = workerinput is not None
         if workerinput is not None and STATE_DIR_KEY in workerinput:

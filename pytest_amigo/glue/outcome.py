@@ -17,9 +17,10 @@ ResultOutcome = Literal["passed", "failed", "error", "inconclusive"]
 Reported = Literal["passed", "failed", "error", "xfailed"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class AmigoResult:
-    """The outcome of a unit test, as the ``amigo_result`` fixture hands it to a test.
+    """The outcome of a unit test, as the ``amigo_result`` fixture hands it to a test (built by
+    keyword: most fields are optional evidence).
 
     ``outcome`` is ``passed``, ``failed``, ``error`` or (with ``--amigo-confidence`` or a required
     pass^k) ``inconclusive``; ``reported`` is how pytest reports it (``--amigo-inconclusive``,
@@ -31,8 +32,8 @@ class AmigoResult:
     outcome: ResultOutcome
     reason: str
     explanation: str
-    run_id: str | None
-    verdict: Verdict | None
+    run_id: str | None = None
+    verdict: Verdict | None = None
     evaluations: dict[str, dict[str, Any]] = field(default_factory=dict)
     artifacts: Path | None = None
     note: str = ""
@@ -110,33 +111,6 @@ class AmigoResult:
     def to_json(self, nodeid: str) -> dict[str, Any]:
         """This unit test in the JSON report (plain builtins: it crosses xdist's channel)."""
         v = self.verdict
-        sessions = v.sessions if v else ()
-        criteria = []
-        for position, tally in enumerate(v.tallies if v else ()):
-            marks: list[bool | None] = []
-            values: list[Any] = []
-            justifications: list[str | None] = []
-            for session in sessions:
-                inside = session.error is None and position < len(session.checks)
-                marks.append(session.checks[position] if inside else None)
-                found = (
-                    self.evaluations.get(session.evaluation_ids[position] or "") if inside else None
-                )
-                values.append(found.get("result") if found else None)
-                text = found.get("justification") if found else None
-                justifications.append(text if isinstance(text, str) else None)
-            criteria.append(
-                {
-                    "name": tally.criterion.name,
-                    "metric_id": tally.criterion.metric_id,
-                    "requirement": tally.criterion.requirement(),
-                    "passed": tally.passed,
-                    "valid": tally.valid,
-                    "sessions": marks,
-                    "values": values,
-                    "justifications": justifications,
-                }
-            )
         valid = v.sessions_valid if v else 0
         return {
             "id": self.ref.unit_test.id,
@@ -163,13 +137,44 @@ class AmigoResult:
                 if self.pass_k
                 else None
             ),
-            "criteria": criteria,
-            "session_errors": [s.error for s in sessions],
+            "criteria": self._criteria_json(),
+            "session_errors": [s.error for s in self.sessions],
             "explanation": self.explanation,
             "artifacts": str(self.artifacts) if self.artifacts else None,
             "baseline": self.comparison.to_json() if self.comparison else None,
             "baseline_note": self.baseline_note or None,
         }
+
+    def _criteria_json(self) -> list[dict[str, Any]]:
+        """Per criterion: its tally and, per session, the check, the value and the judge's
+        justification (None for a session that errored or never evaluated it)."""
+        criteria = []
+        for position, tally in enumerate(self.tallies):
+            marks: list[bool | None] = []
+            values: list[Any] = []
+            justifications: list[str | None] = []
+            for session in self.sessions:
+                inside = session.error is None and position < len(session.checks)
+                marks.append(session.checks[position] if inside else None)
+                found = (
+                    self.evaluations.get(session.evaluation_ids[position] or "") if inside else None
+                )
+                values.append(found.get("result") if found else None)
+                text = found.get("justification") if found else None
+                justifications.append(text if isinstance(text, str) else None)
+            criteria.append(
+                {
+                    "name": tally.criterion.name,
+                    "metric_id": tally.criterion.metric_id,
+                    "requirement": tally.criterion.requirement(),
+                    "passed": tally.passed,
+                    "valid": tally.valid,
+                    "sessions": marks,
+                    "values": values,
+                    "justifications": justifications,
+                }
+            )
+        return criteria
 
 
 class AmigoExpected(XFailed):

@@ -163,10 +163,7 @@ def build_result(
     compared with the ``baseline``; ``resampled``: the evidence after re-sampling, if any."""
     record = obs.record
     if record.run_id is None or record.error:
-        reason = printable(f"set {ref.set.name!r}: {record.error}")
-        return AmigoResult(
-            ref, "error", reason, f"{reason}\n", None, None, report_properties=settings.properties
-        )
+        return _no_run(ref, record, settings)
     run_id = record.run_id
     if resampled is not None:
         obs = replace(obs, evaluations=resampled.evaluations)
@@ -174,15 +171,7 @@ def build_result(
     else:
         weighed = weigh(_verdict(ref, obs, settings, interrupted=interrupted), policy_of(settings))
     verdict = weighed.verdict
-    comparison = None
-    if baseline is not None and baseline.run_id and verdict.outcome != "pending":
-        comparison = compare(
-            verdict.outcome,
-            verdict.sessions_passed,
-            verdict.sessions_valid,
-            baseline.run_id,
-            baseline.entry(ref),
-        )
+    comparison = _comparison(ref, verdict, baseline)
     text = explain(
         verdict,
         obs.evaluations,
@@ -191,6 +180,69 @@ def build_result(
         pass_k=weighed.pass_k,
         more=_evidence_lines(weighed, comparison),
     )
+    notes = _notes(obs, verdict, baseline, resampled)
+    if notes:
+        text = text.rstrip("\n") + "\n" + "\n".join(notes) + "\n"
+    outcome = verdict.outcome if verdict.outcome != "pending" else "error"
+    reason = printable(verdict.reason)
+    reported, expected = _reporting(outcome, reason, comparison, settings)
+    return AmigoResult(
+        ref=ref,
+        outcome=outcome,
+        reason=reason,
+        explanation=printable(text),  # service text never reaches the terminal or XML raw
+        run_id=run_id,
+        verdict=verdict,
+        evaluations=dict(obs.evaluations or {}),
+        note=record.note,
+        pass_k=weighed.pass_k,
+        interval=weighed.interval,
+        confidence=weighed.confidence,
+        comparison=comparison,
+        reported=reported,
+        expected=expected,
+        report_properties=settings.properties,
+        baseline_note=baseline.note if baseline is not None else "",
+        **_artifacts(settings, run_id),
+    )
+
+
+def _no_run(ref: UnitTestRef, record: RunRecord, settings: Settings) -> AmigoResult:
+    """The error of a unit test whose set has no run (it could not be started or read)."""
+    reason = printable(f"set {ref.set.name!r}: {record.error}")
+    return AmigoResult(
+        ref=ref,
+        outcome="error",
+        reason=reason,
+        explanation=f"{reason}\n",
+        report_properties=settings.properties,
+    )
+
+
+def _comparison(
+    ref: UnitTestRef, verdict: Verdict, baseline: BaselineSet | None
+) -> Comparison | None:
+    """The verdict against the baseline's entry for the unit test, when there is a baseline."""
+    if baseline is None or not baseline.run_id or verdict.outcome == "pending":
+        return None
+    return compare(
+        verdict.outcome,
+        verdict.sessions_passed,
+        verdict.sessions_valid,
+        baseline.run_id,
+        baseline.entry(ref),
+    )
+
+
+def _notes(
+    obs: Observation,
+    verdict: Verdict,
+    baseline: BaselineSet | None,
+    resampled: Resampled | None,
+) -> list[str]:
+    """What the explanation adds after the verdict: whose run it was, why there is no baseline,
+    the re-sampling rounds, a cancellation, justifications that could not be read."""
+    record = obs.record
     shown = record.note and (not record.started_here or record.temporary_set)
     notes = [record.note] if shown else []
     if baseline is not None and baseline.run_id is None and baseline.note:
@@ -200,36 +252,15 @@ def build_result(
         notes.append(f"this session cancelled the run: {record.cancelled}")
     if obs.evaluation_error and verdict.outcome == "failed":
         notes.append(f"justifications unavailable: {obs.evaluation_error}")
-    if notes:
-        text = text.rstrip("\n") + "\n" + "\n".join(notes) + "\n"
-    artifacts = (
-        artifacts_path(settings.artifacts_dir, run_id)
-        if settings.artifacts_dir is not None
-        else None
-    )
-    outcome = verdict.outcome if verdict.outcome != "pending" else "error"
-    reason = printable(verdict.reason)
-    reported, expected = _reporting(outcome, reason, comparison, settings)
-    return AmigoResult(
-        ref,
-        outcome,
-        reason,
-        printable(text),  # service text never reaches the terminal or XML raw
-        run_id,
-        verdict,
-        dict(obs.evaluations or {}),
-        artifacts,
-        record.note,
-        weighed.pass_k,
-        weighed.interval,
-        weighed.confidence,
-        comparison,
-        reported,
-        expected,
-        settings.attachment(artifacts) if artifacts is not None else None,
-        settings.properties,
-        baseline.note if baseline is not None else "",
-    )
+    return notes
+
+
+def _artifacts(settings: Settings, run_id: str) -> dict[str, Any]:
+    """Where the run's artifacts go, and that path as reports write it."""
+    if settings.artifacts_dir is None:
+        return {}
+    path = artifacts_path(settings.artifacts_dir, run_id)
+    return {"artifacts": path, "attachment": settings.attachment(path)}
 
 
 def reports_for(

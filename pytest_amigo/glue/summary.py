@@ -3,7 +3,7 @@ then each unit test's pass^k and baseline transition, regressions first."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +13,8 @@ from ..judging.evidence import attention_rank
 
 if TYPE_CHECKING:
     from ..lifecycle.coordinator import Coordinator
+    from ..lifecycle.records import RunRecord
+    from ..lifecycle.snapshot import Snapshot
 
 
 @dataclass
@@ -80,51 +82,8 @@ class SetSummary:
         missing = coordinator.missing_artifacts()
         reporter.write_sep("=", "Amigo simulation sets")
         for set_id, tally in self.sets.items():
-            total = len(tally.outcomes)
-            passed = tally.count("passed")
-            rate = f"{passed / total:.0%}" if total else "-"
-            record = records.get(set_id)
-            duration = ""
-            if record is not None and tally.last_report:
-                duration = f", {max(0.0, tally.last_report - record.started_at):.0f}s"
-            parts = [
-                f"{passed} passed",
-                f"{tally.count('failed')} failed",
-                f"{tally.count('error')} errors",
-            ]
-            for extra in ("xfailed", "xpassed"):
-                if tally.count(extra):
-                    parts.append(f"{tally.count(extra)} {extra}")
-            reporter.write_line(
-                f"{tally.name} ({set_id}): {', '.join(parts)}; pass rate {rate}; "
-                f"run {tally.run_id or '-'}{duration}"
-            )
-            if (
-                record is not None
-                and record.note
-                and (not record.started_here or record.temporary_set)
-            ):
-                reporter.write_line(f"    {record.note}")
-            if tally.gate:
-                reporter.write_line(f"    set gate: {tally.gate}")
-            notes = {e.get("baseline_note") for e in tally.evidence.values()} - {None, ""}
-            for note in sorted(str(n) for n in notes):
-                reporter.write_line(f"    baseline: {note}")
-            for line in evidence_lines(tally):
-                reporter.write_line(f"    {line}")
-            run = snap.run(tally.run_id) or {}
-            if run.get("errored"):
-                reporter.write_line(
-                    "    the run errored: only unit tests whose results were complete were judged"
-                )
-            artifact = snap.artifacts.get(tally.run_id or "")
-            gone = [
-                reason for path, reason in missing.items() if tally.run_id and tally.run_id in path
-            ]
-            if artifact and "path" in artifact:
-                reporter.write_line(f"    artifacts: {artifact['path']}")
-            elif gone:
-                reporter.write_line(f"    no artifacts: {gone[0]}")
+            for line in set_lines(set_id, tally, records.get(set_id), snap, missing):
+                reporter.write_line(line)
         for run_id in cancelled:
             reporter.write_line(f"cancelled run {run_id} (started by this session)")
         for run_id in left_running:
@@ -132,6 +91,51 @@ class SetSummary:
                 f"run {run_id} is still running: cancel it, or report it later with "
                 f"pytest --amigo-run={run_id}"
             )
+
+
+def set_lines(
+    set_id: str,
+    tally: SetTally,
+    record: RunRecord | None,
+    snap: Snapshot,
+    missing: Mapping[str, str],
+) -> list[str]:
+    """A set's line (counts, pass rate, run, duration), then its notes, gate, evidence lines,
+    run error and artifacts, indented."""
+    total = len(tally.outcomes)
+    passed = tally.count("passed")
+    rate = f"{passed / total:.0%}" if total else "-"
+    duration = ""
+    if record is not None and tally.last_report:
+        duration = f", {max(0.0, tally.last_report - record.started_at):.0f}s"
+    parts = [
+        f"{passed} passed",
+        f"{tally.count('failed')} failed",
+        f"{tally.count('error')} errors",
+    ]
+    parts += [
+        f"{tally.count(extra)} {extra}" for extra in ("xfailed", "xpassed") if tally.count(extra)
+    ]
+    head = (
+        f"{tally.name} ({set_id}): {', '.join(parts)}; pass rate {rate}; run {tally.run_id or '-'}"
+    )
+    notes = []
+    if record is not None and record.note and (not record.started_here or record.temporary_set):
+        notes.append(record.note)
+    if tally.gate:
+        notes.append(f"set gate: {tally.gate}")
+    baseline_notes = {e.get("baseline_note") for e in tally.evidence.values()} - {None, ""}
+    notes += [f"baseline: {note}" for note in sorted(str(n) for n in baseline_notes)]
+    notes += evidence_lines(tally)
+    if (snap.run(tally.run_id) or {}).get("errored"):
+        notes.append("the run errored: only unit tests whose results were complete were judged")
+    artifact = snap.artifacts.get(tally.run_id or "")
+    gone = [reason for path, reason in missing.items() if tally.run_id and tally.run_id in path]
+    if artifact and "path" in artifact:
+        notes.append(f"artifacts: {artifact['path']}")
+    elif gone:
+        notes.append(f"no artifacts: {gone[0]}")
+    return [head + duration, *(f"    {note}" for note in notes)]
 
 
 MAX_LINES = 30

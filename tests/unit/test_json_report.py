@@ -60,12 +60,12 @@ def amigo(
     if weighed.verdict.outcome != "pending":
         outcome = weighed.verdict.outcome
     return AmigoResult(
-        where,
-        outcome,
-        weighed.verdict.reason,
-        weighed.verdict.reason + "\n",
-        weighed.verdict.run_id,
-        weighed.verdict,
+        ref=where,
+        outcome=outcome,
+        reason=weighed.verdict.reason,
+        explanation=weighed.verdict.reason + "\n",
+        run_id=weighed.verdict.run_id,
+        verdict=weighed.verdict,
         pass_k=weighed.pass_k,
         interval=weighed.interval,
         confidence=weighed.confidence,
@@ -80,7 +80,9 @@ def entries() -> list[dict[str, Any]]:
     regressed = compare(
         "failed", 3, 10, BASELINE_RUN, BaselineEntry(BASELINE_RUN, "passed", 10, 10)
     )
-    unreadable = AmigoResult(ref(SET_A, 1), "error", "no run", "no run\n", None, None)
+    unreadable = AmigoResult(
+        ref=ref(SET_A, 1), outcome="error", reason="no run", explanation="no run\n"
+    )
     return [
         amigo(ref(SET_A, 0), judged("ut1", 10, 10)).to_json("t.py::checkout[ut1]"),
         amigo(ref(SET_B, 0), judged("ut1", 3, 10, run_id=RUN_B), comparison=regressed).to_json(

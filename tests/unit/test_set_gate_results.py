@@ -29,7 +29,9 @@ def runner(monkeypatch: pytest.MonkeyPatch, judged: list[tuple[int, float | None
 
     def judge(ref: UnitTestRef) -> AmigoResult:
         judged.append((ref.position, ref.min_pass_rate))
-        result = AmigoResult(ref, "passed", f"judged {len(judged)}", "", None, None)
+        result = AmigoResult(
+            ref=ref, outcome="passed", reason=f"judged {len(judged)}", explanation=""
+        )
         return replace(result, report_properties=False)
 
     monkeypatch.setattr(found, "_result", judge)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_amigo import settings
+from pytest_amigo.glue import options as settings
 from pytest_amigo.settings import DEFAULT_TIMEOUT, Settings
 
 SET_A = "66aa00000000000000000001"
