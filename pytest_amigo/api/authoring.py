@@ -32,7 +32,8 @@ from amigo_sdk.generated.model import (
     SimulationUnitTestSet,
 )
 
-from pytest_amigo.api.core import ApiCore, Body, _body, _params
+from pytest_amigo.api.core import ApiCore, Body, _body
+from pytest_amigo.api.paging import params_of
 
 __all__ = ["AuthoringOperations"]
 
@@ -53,7 +54,7 @@ class AuthoringOperations(ApiCore):
         resp = self._get(
             "search-simulation-unit-test-sets",
             SimulationSearchSimulationUnitTestSetResponse,
-            params=_params(query=query, creator=creators, tag=tags, unit_test_id=unit_test_ids),
+            params=params_of(query=query, creator=creators, tag=tags, unit_test_id=unit_test_ids),
         )
         return list(resp.simulation_unit_test_sets)
 
@@ -91,7 +92,7 @@ class AuthoringOperations(ApiCore):
         resp = self._get(
             "search-simulation-unit-tests",
             SimulationSearchSimulationUnitTestsResponse,
-            params=_params(
+            params=params_of(
                 query=query,
                 creator=creators,
                 tag=tags,
@@ -161,7 +162,7 @@ class AuthoringOperations(ApiCore):
         resp = self._get(
             "search-simulation-personas",
             SimulationSearchSimulationPersonasResponse,
-            params=_params(query=query, role=roles, creator=creators, tag=tags),
+            params=params_of(query=query, role=roles, creator=creators, tag=tags),
         )
         return list(resp.simulation_personas)
 
@@ -190,7 +191,7 @@ class AuthoringOperations(ApiCore):
             "get-simulation-persona-versions",
             SimulationGetSimulationPersonaVersionsResponse,
             "simulation_persona_versions",
-            _params(version=version, sort_by=sort_by),
+            params_of(version=version, sort_by=sort_by),
             page_max=10,
             path={"simulation_persona_id": persona_id},
         )
@@ -202,7 +203,7 @@ class AuthoringOperations(ApiCore):
             "create-simulation-persona-version",
             SimulationCreateSimulationPersonaVersionResponse,
             path={"simulation_persona_id": persona_id},
-            params=_params(version=version),
+            params=params_of(version=version),
             json=_body(body),
         )
         return resp.version
@@ -235,7 +236,7 @@ class AuthoringOperations(ApiCore):
         resp = self._get(
             "search-simulation-scenarios",
             SimulationSearchSimulationScenariosResponse,
-            params=_params(query=query, creator=creators, tag=tags),
+            params=params_of(query=query, creator=creators, tag=tags),
         )
         return list(resp.simulation_scenarios)
 
@@ -264,7 +265,7 @@ class AuthoringOperations(ApiCore):
             "get-simulation-scenario-versions",
             SimulationGetSimulationScenarioVersionsResponse,
             "simulation_scenario_versions",
-            _params(version=version, sort_by=sort_by),
+            params_of(version=version, sort_by=sort_by),
             page_max=10,
             path={"simulation_scenario_id": scenario_id},
         )
@@ -276,7 +277,7 @@ class AuthoringOperations(ApiCore):
             "create-simulation-scenario-version",
             SimulationCreateSimulationScenarioVersionResponse,
             path={"simulation_scenario_id": scenario_id},
-            params=_params(version=version),
+            params=params_of(version=version),
             json=_body(body),
         )
         return resp.version

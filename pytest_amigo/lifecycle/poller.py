@@ -17,8 +17,8 @@ from typing import Any
 
 from amigo_sdk.errors import BadRequestError
 
-from ..api.core import ID_CHUNK as RUN_IDS_PER_REQUEST  # one page of ids per request
 from ..api.endpoints import ENDPOINTS
+from ..api.paging import ID_CHUNK as RUN_IDS_PER_REQUEST  # one page of ids per request
 from ..contract import PERMISSION_RUN
 from ..judging.verdict import failing_evaluation_ids
 from ..settings import Settings

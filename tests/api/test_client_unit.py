@@ -24,7 +24,7 @@ from pytest_amigo.api import (
     SDKInternalError,
     SimulationApi,
 )
-from pytest_amigo.api import core as core_module
+from pytest_amigo.api import paced_client as client_module
 
 ORG = "acme"
 KEY = "sk-live-very-secret-key"
@@ -71,7 +71,7 @@ def signins(monkeypatch: pytest.MonkeyPatch) -> list[int]:
             id_token=TOKEN, expires_at=dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
         )
 
-    monkeypatch.setattr(core_module, "sign_in_with_api_key", fake)
+    monkeypatch.setattr(client_module, "sign_in_with_api_key", fake)
     return calls
 
 
@@ -295,7 +295,7 @@ def test_sign_in_retries_429_then_succeeds(monkeypatch: pytest.MonkeyPatch) -> N
             id_token=TOKEN, expires_at=dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
         )
 
-    monkeypatch.setattr(core_module, "sign_in_with_api_key", fake)
+    monkeypatch.setattr(client_module, "sign_in_with_api_key", fake)
     api = SimulationApi(
         pacer=Pacer(clock=t.clock, sleep=t.sleep),
         transport=httpx.MockTransport(lambda r: httpx.Response(204)),
@@ -315,7 +315,7 @@ def test_sign_in_401_is_clear_and_secret_free(monkeypatch: pytest.MonkeyPatch) -
     def fake(cfg: Any) -> UserSignInWithApiKeyResponse:
         raise _status_error(401)
 
-    monkeypatch.setattr(core_module, "sign_in_with_api_key", fake)
+    monkeypatch.setattr(client_module, "sign_in_with_api_key", fake)
     with SimulationApi(
         transport=httpx.MockTransport(lambda r: httpx.Response(204)),
         api_key=KEY,
@@ -353,7 +353,7 @@ def test_early_refresh_refused_keeps_the_usable_token(monkeypatch: pytest.Monkey
     t = FakeTime()
     start = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC)
     clock = {"now": start}
-    monkeypatch.setattr(core_module, "_utcnow", lambda: clock["now"])
+    monkeypatch.setattr(client_module, "_utcnow", lambda: clock["now"])
     answers: list[Any] = [
         UserSignInWithApiKeyResponse(id_token="first", expires_at=start + dt.timedelta(minutes=10)),
         _status_error(429, {"Retry-After": "30"}),
@@ -365,7 +365,7 @@ def test_early_refresh_refused_keeps_the_usable_token(monkeypatch: pytest.Monkey
             raise answer
         return answer
 
-    monkeypatch.setattr(core_module, "sign_in_with_api_key", fake)
+    monkeypatch.setattr(client_module, "sign_in_with_api_key", fake)
     sent: list[str] = []
 
     def handler(request: httpx.Request) -> httpx.Response:

@@ -27,7 +27,7 @@ from pytest_amigo.api import (
     UnitTestDefinition,
     UnitTestSetDefinition,
 )
-from pytest_amigo.api import core as core_module
+from pytest_amigo.api import paced_client as client_module
 from pytest_amigo.lifecycle.catalog import load_sets
 
 ORG = "acme"
@@ -156,7 +156,7 @@ def signins(monkeypatch: pytest.MonkeyPatch) -> list[int]:
             id_token="tok", expires_at=dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
         )
 
-    monkeypatch.setattr(core_module, "sign_in_with_api_key", fake)
+    monkeypatch.setattr(client_module, "sign_in_with_api_key", fake)
     return calls
 
 

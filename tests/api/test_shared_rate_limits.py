@@ -17,7 +17,7 @@ import pytest
 from amigo_sdk.generated.model import UserSignInWithApiKeyResponse
 
 from pytest_amigo.api import Pacer, RateLimitError, SimulationApi
-from pytest_amigo.api import core as core_module
+from pytest_amigo.api import paced_client as client_module
 
 LIST_RUNS = "get-simulation-unit-test-set-runs"
 ORG = "acme"
@@ -42,7 +42,7 @@ def _mock_api(
             id_token="tok", expires_at=dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
         )
 
-    monkeypatch.setattr(core_module, "sign_in_with_api_key", fake)
+    monkeypatch.setattr(client_module, "sign_in_with_api_key", fake)
     return SimulationApi(
         pacer=Pacer(margin=0.0, jitter=0.0),
         transport=httpx.MockTransport(handler),

@@ -1,0 +1,184 @@
+"""Reading list operations: query parameters, pages followed by continuation token, ids sent in
+chunks, items deduplicated across chunks, and pages read leniently (only the fields a verdict
+needs are checked, :mod:`.shapes`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import httpx
+import pydantic
+from amigo_sdk.errors import SDKInternalError
+
+from pytest_amigo.api.shapes import Lenient, PageShape, ResponseShapeError, validate_shape
+
+ID_CHUNK = 50
+"""At most this many ids per list request (keeps URLs short; the API pages within a chunk)."""
+
+
+def params_of(**values: Any) -> dict[str, Any]:
+    """Drop ``None`` and empty sequences; sequences become lists (repeated query keys)."""
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            out[key] = "true" if value else "false"
+        elif isinstance(value, str | int | float):
+            out[key] = value
+        elif isinstance(value, Iterable):
+            items = [str(v) for v in value]
+            if items:
+                out[key] = items
+        else:
+            out[key] = str(value)
+    return out
+
+
+def chunks(ids: Sequence[str], size: int = ID_CHUNK) -> list[list[str]]:
+    unique = list(dict.fromkeys(ids))
+    return [unique[i : i + size] for i in range(0, len(unique), size)]
+
+
+def item_id(item: Any) -> Any:
+    """An item's id (a dict's ``id``, a model's ``id`` or ``field_id``); its identity otherwise."""
+    if isinstance(item, Mapping):
+        value = item.get("id")
+        return value if isinstance(value, str) else id(item)
+    value = getattr(item, "id", None) or getattr(item, "field_id", None)
+    value = getattr(value, "root", value)  # generated RootModel string types
+    return value if isinstance(value, str) else id(item)
+
+
+class PagedReads:
+    """The list operations' reading, for :class:`~pytest_amigo.api.core.ApiCore` (a mixin: it
+    sends through the core's ``_send`` and ``_get``)."""
+
+    if TYPE_CHECKING:
+
+        def _send(
+            self,
+            op_id: str,
+            *,
+            path: Mapping[str, str] | None = None,
+            params: Mapping[str, Any] | None = None,
+            json: Any = None,
+            patient: bool = True,
+        ) -> httpx.Response: ...
+
+        def _get(
+            self,
+            op_id: str,
+            model: type[Any],
+            *,
+            path: Mapping[str, str] | None = None,
+            params: Mapping[str, Any] | None = None,
+        ) -> Any: ...
+
+    def _lenient_page(
+        self,
+        op_id: str,
+        field: str,
+        shape: Lenient,
+        *,
+        path: Mapping[str, str] | None,
+        params: Mapping[str, Any],
+    ) -> tuple[list[Any], bool, Any]:
+        """One page read leniently: items (as sent, or as ``shape.item``), has_more, token."""
+        resp = self._send(op_id, path=path, params=params)
+        status = resp.status_code
+        try:
+            data = resp.json()
+        except ValueError:
+            raise ResponseShapeError(op_id, status, "<root>", "not a JSON document") from None
+        page = validate_shape(PageShape, data, operation=op_id, status_code=status)
+        items = data.get(field)
+        if not isinstance(items, list):
+            problem = "required field missing" if field not in data else "not a list"
+            raise ResponseShapeError(op_id, status, field, problem)
+        if page.has_more and page.continuation_token is None:
+            raise ResponseShapeError(
+                op_id, status, "continuation_token", "null while has_more is true"
+            )
+        out: list[Any] = []
+        for index, item in enumerate(items):
+            checked = validate_shape(
+                shape.item, item, operation=op_id, status_code=status, prefix=(field, index)
+            )
+            out.append(item if shape.as_sent else checked)
+        return out, page.has_more, page.continuation_token
+
+    def _pages(
+        self,
+        op_id: str,
+        model: type[pydantic.BaseModel] | Lenient,
+        field: str,
+        params: Mapping[str, Any],
+        *,
+        page_max: int,
+        limit: int | None = None,
+        path: Mapping[str, str] | None = None,
+    ) -> list[Any]:
+        out: list[Any] = []
+        token: Any = None
+        seen: set[str] = set()
+        while True:
+            if limit is not None and len(out) >= limit:
+                return out[:limit]
+            page_size = page_max if limit is None else max(1, min(page_max, limit - len(out)))
+            query = {**params, "limit": page_size}
+            if token is not None:
+                query["continuation_token"] = token
+            if isinstance(model, Lenient):
+                items, has_more, token = self._lenient_page(
+                    op_id, field, model, path=path, params=query
+                )
+            else:
+                page = self._get(op_id, model, path=path, params=query)
+                items = getattr(page, field)
+                has_more = bool(getattr(page, "has_more", False))
+                token = getattr(page, "continuation_token", None)
+            out.extend(items)
+            if not has_more or token is None:
+                return out if limit is None else out[:limit]
+            if str(token) in seen:
+                raise SDKInternalError(f"{op_id}: continuation_token {token!r} repeated")
+            seen.add(str(token))
+
+    def _list(
+        self,
+        op_id: str,
+        model: type[pydantic.BaseModel] | Lenient,
+        field: str,
+        params: Mapping[str, Any],
+        *,
+        page_max: int,
+        id_key: str = "id",
+        ids: Sequence[str] = (),
+        limit: int | None = None,
+        id_chunk: int = ID_CHUNK,
+    ) -> list[Any]:
+        """Page through results; more than ``id_chunk`` ids -> one paged listing per chunk.
+
+        Chunks keep URLs short (~27 bytes per repeated id); where a page holds more items than
+        ``ID_CHUNK`` ids, callers pass a larger chunk so one request answers one chunk."""
+        if limit is not None and limit <= 0:
+            return []
+        base = params_of(**params)
+        if not ids:
+            return self._pages(op_id, model, field, base, page_max=page_max, limit=limit)
+        out: list[Any] = []
+        seen: set[Any] = set()
+        for chunk in chunks(ids, id_chunk):
+            remaining = None if limit is None else limit - len(out)
+            if remaining is not None and remaining <= 0:
+                break
+            for item in self._pages(
+                op_id, model, field, {**base, id_key: chunk}, page_max=page_max, limit=remaining
+            ):
+                key = item_id(item)
+                if key not in seen:
+                    seen.add(key)
+                    out.append(item)
+        return out if limit is None else out[:limit]
