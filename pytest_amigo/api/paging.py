@@ -4,8 +4,8 @@ needs are checked, :mod:`.shapes`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 import httpx
 import pydantic
@@ -55,26 +55,9 @@ class PagedReads:
     """The list operations' reading, for :class:`~pytest_amigo.api.core.ApiCore` (a mixin: it
     sends through the core's ``_send`` and ``_get``)."""
 
-    if TYPE_CHECKING:
-
-        def _send(
-            self,
-            op_id: str,
-            *,
-            path: Mapping[str, str] | None = None,
-            params: Mapping[str, Any] | None = None,
-            json: Any = None,
-            patient: bool = True,
-        ) -> httpx.Response: ...
-
-        def _get(
-            self,
-            op_id: str,
-            model: type[Any],
-            *,
-            path: Mapping[str, str] | None = None,
-            params: Mapping[str, Any] | None = None,
-        ) -> Any: ...
+    # the core's requests (ApiCore): one request, and one request read as a model
+    _send: Callable[..., httpx.Response]
+    _get: Callable[..., Any]
 
     def _lenient_page(
         self,
