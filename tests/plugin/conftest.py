@@ -27,7 +27,7 @@ def amigo(
     pytester: pytest.Pytester, emu: Emulator, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[AmigoProject]:
     for key in list(os.environ):
-        if key.startswith("AMIGO_") or key == "PYTEST_ADDOPTS":
+        if key.startswith("AMIGO_"):
             monkeypatch.delenv(key)
     project = AmigoProject(pytester, emu, monkeypatch)
     try:

@@ -19,7 +19,7 @@ def test_gate(amigo_result):
 @pytest.fixture
 def bare(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
     for key in list(os.environ):
-        if key.startswith("AMIGO_") or key == "PYTEST_ADDOPTS":
+        if key.startswith("AMIGO_"):
             monkeypatch.delenv(key)
     assert not (pytester.path / ".env").exists()
     return pytester
