@@ -1,5 +1,5 @@
 """Shared by every test: what the pytest sessions the tests start (pytester, the scale harness)
-load."""
+load, and the order the tests run in."""
 
 from __future__ import annotations
 
@@ -22,3 +22,16 @@ def pytester(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pyte
     """pytest's ``pytester``, whose set-up drops PYTEST_ADDOPTS: set again for its sessions."""
     monkeypatch.setenv("PYTEST_ADDOPTS", INNER_ADDOPTS)
     return pytester
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked ``slow`` run first, the longest first (``slow(seconds=N)``, else in file
+    order): under xdist the first items are dealt out to the workers at once, so a test that
+    waits minutes of real time (rate-limit windows, the benchmark) runs beside the rest instead
+    of after it. The same order in every worker (xdist requires it); no test depends on it."""
+
+    def first(item: pytest.Item) -> tuple[bool, float]:
+        mark = item.get_closest_marker("slow")
+        return mark is None, -float(mark.kwargs.get("seconds", 0)) if mark else 0.0
+
+    items.sort(key=first)  # stable: file order otherwise

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow(seconds=40)
+
 pytest.importorskip("fastapi")
 pytest.importorskip("xdist")
 

@@ -26,6 +26,8 @@ from schemathesis.checks import not_a_server_error  # noqa: E402
 from schemathesis.generation.modes import GenerationMode  # noqa: E402
 from schemathesis.specs.openapi.checks import response_schema_conformance  # noqa: E402
 
+pytestmark = pytest.mark.slow
+
 EXAMPLES = 20
 """Per operation and generation mode (2 modes x 32 operations: about 1,300 requests, ~25 s)."""
 SIGN_IN = "sign-in-with-api-key"

@@ -10,6 +10,8 @@ import pytest
 
 from support.scale import world
 
+pytestmark = pytest.mark.slow
+
 CREATE = "create-simulation-unit-test-set-run"
 CANCEL = "cancel-simulation-unit-test-set-run"
 EVALUATIONS = "get-metric-evaluation-results"

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from support.scale import world
 
 
+@pytest.mark.slow(seconds=130)
 def test_sixty_sets_provoke_no_429(harness_for):
     # Creating 60 runs at 20 a minute takes two full rate-limit windows: about 2 minutes.
     sets = {f"Set {i:02d}": 1.0 for i in range(60)}
