@@ -115,6 +115,7 @@ class UnitTest:
     run_count: int
     criteria: tuple[Criterion, ...] = ()
     description: str = ""
+    version_set: str | None = None  # service_version_set_name: the agent version set it runs on
 
 
 @dataclass(frozen=True)
@@ -138,6 +139,7 @@ def set_to_json(s: UnitTestSet) -> dict[str, Any]:
                 "name": u.name,
                 "run_count": u.run_count,
                 "description": u.description,
+                "version_set": u.version_set,
                 "criteria": [
                     {"name": c.name, "metric_id": c.metric_id, "criterion": c.to_api()}
                     for c in u.criteria
@@ -160,6 +162,7 @@ def set_from_json(data: dict[str, Any]) -> UnitTestSet:
                 name=u["name"],
                 run_count=int(u["run_count"]),
                 description=u.get("description") or "",
+                version_set=u.get("version_set"),
                 criteria=tuple(
                     Criterion.from_api(c["name"], c["metric_id"], c["criterion"])
                     for c in u["criteria"]

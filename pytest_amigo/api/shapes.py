@@ -114,6 +114,8 @@ class UnitTestDefinition(_Lenient):
     name: str
     description: str | None = None
     success_criterions: list[SuccessCriterion]
+    # the agent under test: proof of what ran names it; drifted or absent, it is just unknown
+    service_version_set_name: Any = None
 
 
 # -- checking ---------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from _pytest.outcomes import XFailed
 
 from ..domain import UnitTestRef
 from ..judging.evidence import Comparison
+from ..judging.provenance import Provenance
 from ..judging.verdict import CriterionTally, SessionResult, Verdict
 
 ResultOutcome = Literal["passed", "failed", "error", "inconclusive"]
@@ -46,6 +47,7 @@ class AmigoResult:
     attachment: str | None = None  # ``artifacts`` as reports write it (amigo_attachment_paths)
     report_properties: bool = True  # JUnit properties on its reports (amigo_junit_properties)
     baseline_note: str = ""  # where the baseline came from, or why there is none
+    provenance: Provenance | None = None  # what the run simulated (versions, settings)
 
     @property
     def report_as(self) -> Reported:
@@ -99,6 +101,11 @@ class AmigoResult:
         if self.interval is not None and self.confidence is not None:
             low, high = self.interval
             props.append((f"amigo_interval[{self.confidence:g}]", f"{low:.3f}-{high:.3f}"))
+        ran = self.provenance
+        if ran is not None and ran.version_set:
+            props.append(("amigo_version_set", ran.version_set))
+        if ran is not None and ran.agent is not None:
+            props.append(("amigo_agent_version", f"{ran.agent[0]} v{ran.agent[1]}"))
         if self.comparison is not None:
             props.append(("amigo_baseline_run_id", self.comparison.run_id))
             props.append(("amigo_transition", self.comparison.transition))
@@ -143,6 +150,7 @@ class AmigoResult:
             "artifacts": str(self.artifacts) if self.artifacts else None,
             "baseline": self.comparison.to_json() if self.comparison else None,
             "baseline_note": self.baseline_note or None,
+            "what_ran": self.provenance.to_json() if self.provenance else None,
         }
 
     def _criteria_json(self) -> list[dict[str, Any]]:

@@ -15,7 +15,8 @@ import pytest
 from ..judging.baseline import BaselineSet
 from ..judging.evidence import Comparison, Policy, Weighed, compare, weigh
 from ..judging.explain import explain
-from ..judging.verdict import Verdict, judge, judge_unfinished, printable
+from ..judging.provenance import Provenance, what_ran
+from ..judging.verdict import Verdict, judge, judge_unfinished, printable, run_spec
 from ..lifecycle.records import Observation, RunRecord, artifacts_path
 from ..reports import html_extras
 from ..settings import Settings
@@ -171,7 +172,9 @@ def build_result(
     else:
         weighed = weigh(_verdict(ref, obs, settings, interrupted=interrupted), policy_of(settings))
     verdict = weighed.verdict
-    comparison = _comparison(ref, verdict, baseline)
+    spec = run_spec(ref.unit_test, ref.position, obs.run, ref.occurrence)
+    provenance = what_ran(spec, ref.unit_test.version_set) if spec is not None else None
+    comparison = _comparison(ref, verdict, baseline, provenance)
     text = explain(
         verdict,
         obs.evaluations,
@@ -203,6 +206,7 @@ def build_result(
         expected=expected,
         report_properties=settings.properties,
         baseline_note=baseline.note if baseline is not None else "",
+        provenance=provenance,
         **_artifacts(settings, run_id),
     )
 
@@ -220,7 +224,10 @@ def _no_run(ref: UnitTestRef, record: RunRecord, settings: Settings) -> AmigoRes
 
 
 def _comparison(
-    ref: UnitTestRef, verdict: Verdict, baseline: BaselineSet | None
+    ref: UnitTestRef,
+    verdict: Verdict,
+    baseline: BaselineSet | None,
+    provenance: Provenance | None,
 ) -> Comparison | None:
     """The verdict against the baseline's entry for the unit test, when there is a baseline."""
     if baseline is None or not baseline.run_id or verdict.outcome == "pending":
@@ -231,6 +238,7 @@ def _comparison(
         verdict.sessions_valid,
         baseline.run_id,
         baseline.entry(ref),
+        provenance.to_json() if provenance is not None else None,
     )
 
 

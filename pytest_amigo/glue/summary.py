@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from ..judging.evidence import attention_rank
+from ..judging.provenance import what_ran_words
 
 if TYPE_CHECKING:
     from ..lifecycle.coordinator import Coordinator
@@ -126,6 +127,15 @@ def set_lines(
         notes.append(f"set gate: {tally.gate}")
     baseline_notes = {e.get("baseline_note") for e in tally.evidence.values()} - {None, ""}
     notes += [f"baseline: {note}" for note in sorted(str(n) for n in baseline_notes)]
+    ran = {what_ran_words(e.get("what_ran")) for e in tally.evidence.values()} - {""}
+    notes += sorted(ran)
+    apart = sum(
+        1
+        for e in tally.evidence.values()
+        if (e.get("baseline") or {}).get("transition") == "not-comparable"
+    )
+    if apart:
+        notes.append(f"not comparable with the baseline (the test changed): {apart} unit tests")
     notes += evidence_lines(tally)
     if (snap.run(tally.run_id) or {}).get("errored"):
         notes.append("the run errored: only unit tests whose results were complete were judged")
@@ -160,7 +170,9 @@ def evidence_lines(tally: SetTally) -> list[str]:
             parts.append(
                 f"{entry['confidence'] * 100:.4g}% interval {interval[0]:.2f}-{interval[1]:.2f}"
             )
-        if baseline:
+        if baseline and baseline.get("transition") == "not-comparable":
+            parts.append(f"not comparable: {'; '.join(map(str, baseline.get('changes') or ()))}")
+        elif baseline:
             words = str(baseline["transition"])
             if baseline.get("sessions_valid") is not None:
                 words += f" (baseline {baseline['sessions_passed']}/{baseline['sessions_valid']}"

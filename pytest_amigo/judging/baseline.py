@@ -16,6 +16,8 @@ from typing import Any
 from ..contract import OBJECT_ID
 from ..domain import UnitTestRef
 from .evidence import BaselineEntry
+from .provenance import what_ran
+from .verdict import run_spec
 
 
 def is_run_id(text: str) -> bool:
@@ -91,11 +93,13 @@ def from_report(report: Mapping[str, Any], set_id: str, source: str) -> Baseline
                 occurrence = seen.get(unit_test_id, 0)
                 seen[unit_test_id] = occurrence + 1
                 sessions = test["sessions"]
+                fingerprint = test.get("what_ran")
                 entries[key_of(unit_test_id, occurrence)] = BaselineEntry(
                     str(test.get("run_id") or run_id),
                     str(test["outcome"]),
                     int(sessions["passed"]),
                     int(sessions["valid"]),
+                    fingerprint if isinstance(fingerprint, dict) else None,
                 )
             except (KeyError, TypeError, ValueError):
                 continue
@@ -110,14 +114,16 @@ def from_run(
     how: str,
 ) -> BaselineSet:
     """The baseline of one set from a run instance: ``judge(ref, run)`` gives each unit test's
-    (outcome, sessions passed, sessions valid) by today's rules."""
+    (outcome, sessions passed, sessions valid) by today's rules; its run spec what ran."""
     run_id = str(run.get("id") or run.get("_id") or "")
     entries = {}
     for ref in refs:
         outcome, passed, valid = judge(ref, run)
         if outcome in ("pending",):
             continue
+        spec = run_spec(ref.unit_test, ref.position, run, ref.occurrence)
+        ran = what_ran(spec, ref.unit_test.version_set).to_json() if spec is not None else None
         entries[key_of(ref.unit_test.id, ref.occurrence)] = BaselineEntry(
-            run_id, outcome, passed, valid
+            run_id, outcome, passed, valid, ran
         )
     return BaselineSet(run_id, entries, f"baseline run {run_id} ({how})")

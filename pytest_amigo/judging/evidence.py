@@ -12,10 +12,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
+from .provenance import changes
 from .stats import fisher_exact_p, pass_hat_k, reliability, wilson_interval
 from .verdict import Outcome, Verdict, rate_words, required_sessions, summarize_tallies
 
-Transition = Literal["regressed", "fixed", "still-failing", "unchanged", "new"]
+Transition = Literal["regressed", "fixed", "still-failing", "unchanged", "new", "not-comparable"]
 SIGNIFICANCE = 0.05
 NOT_PASSING = ("failed", "inconclusive")
 
@@ -137,6 +138,8 @@ class BaselineEntry:
     outcome: str  # passed | failed | error | inconclusive | xfailed (as reported then)
     sessions_passed: int
     sessions_valid: int
+    # what ran then (provenance.Provenance.to_json); None: a report from before it was recorded
+    fingerprint: Mapping[str, Any] | None = None
 
     @property
     def failing(self) -> bool:
@@ -148,15 +151,18 @@ class BaselineEntry:
             "outcome": self.outcome,
             "sessions_passed": self.sessions_passed,
             "sessions_valid": self.sessions_valid,
+            "fingerprint": dict(self.fingerprint) if self.fingerprint is not None else None,
         }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> BaselineEntry:
+        fingerprint = data.get("fingerprint")
         return cls(
             str(data["run_id"]),
             str(data["outcome"]),
             int(data["sessions_passed"]),
             int(data["sessions_valid"]),
+            fingerprint if isinstance(fingerprint, Mapping) else None,
         )
 
 
@@ -168,6 +174,8 @@ class Comparison:
     transition: Transition
     entry: BaselineEntry | None = None
     p_value: float | None = None
+    changes: tuple[str, ...] = ()  # not-comparable: what the two runs tested differently
+    note: str = ""  # e.g. the baseline does not record what ran
 
     @property
     def significant(self) -> bool:
@@ -177,6 +185,12 @@ class Comparison:
         if self.entry is None:
             return f"new: not in baseline run {self.run_id}"
         e = self.entry
+        if self.transition == "not-comparable":
+            return (
+                f"not comparable with baseline run {self.run_id} ({e.outcome}, "
+                f"{e.sessions_passed}/{e.sessions_valid} sessions passed): "
+                f"the test changed: {'; '.join(self.changes)}"
+            )
         text = (
             f"{self.transition} since baseline run {self.run_id} "
             f"({e.outcome}, {e.sessions_passed}/{e.sessions_valid} sessions passed)"
@@ -185,7 +199,7 @@ class Comparison:
             text += f"; Fisher p = {self.p_value:.3g}"
             if self.significant:
                 text += ", significant"
-        return text
+        return f"{text}; {self.note}" if self.note else text
 
     def to_json(self) -> dict[str, Any]:
         e = self.entry
@@ -196,6 +210,8 @@ class Comparison:
             "transition": self.transition,
             "p_value": self.p_value,
             "significant": self.significant,
+            **({"changes": list(self.changes)} if self.changes else {}),
+            **({"note": self.note} if self.note else {}),
         }
 
 
@@ -216,16 +232,37 @@ def transition(now: str, before: str | None) -> Transition:
     return "unchanged"
 
 
+NO_FINGERPRINT = (
+    "the baseline does not record what ran (a report written before pytest-amigo recorded it): "
+    "compared without checking that it tested the same thing"
+)
+
+
 def compare(
-    outcome: str, passed: int, valid: int, run_id: str, entry: BaselineEntry | None
+    outcome: str,
+    passed: int,
+    valid: int,
+    run_id: str,
+    entry: BaselineEntry | None,
+    fingerprint: Mapping[str, Any] | None = None,
 ) -> Comparison:
-    """Compare a unit test now (its outcome, ``passed`` of ``valid`` sessions) with a baseline."""
+    """Compare a unit test now (its outcome, ``passed`` of ``valid`` sessions, ``fingerprint``:
+    what ran) with a baseline. When the two runs tested different things (persona or scenario
+    versions, criteria, settings: anything but the agent under test), the transition is
+    ``not-comparable``: never a regression, never a known failure."""
     if entry is None:
         return Comparison(run_id, "new")
+    note = ""
+    if fingerprint is not None and entry.fingerprint is not None:
+        differences = changes(entry.fingerprint, fingerprint)
+        if differences:
+            return Comparison(run_id, "not-comparable", entry, changes=tuple(differences))
+    elif fingerprint is not None:
+        note = NO_FINGERPRINT
     p_value = None
     if valid and entry.sessions_valid:
         p_value = fisher_exact_p(passed, valid, entry.sessions_passed, entry.sessions_valid)
-    return Comparison(run_id, transition(outcome, entry.outcome), entry, p_value)
+    return Comparison(run_id, transition(outcome, entry.outcome), entry, p_value, note=note)
 
 
 # -- reporting order -------------------------------------------------------------------------

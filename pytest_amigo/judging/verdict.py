@@ -235,6 +235,20 @@ def _locate(
     return _Found(spec=spec, result=result, index=index)
 
 
+def run_spec(
+    unit_test: UnitTest, position: int, run: Mapping[str, Any] | None, occurrence: int | None
+) -> Mapping[str, Any] | None:
+    """The run spec of the unit test at ``position`` (None when the run has none for it: the
+    verdict says why)."""
+    if not isinstance(run, Mapping):
+        return None
+    try:
+        spec = _locate(unit_test, position, run, occurrence).spec
+    except _Problem:
+        return None
+    return spec if isinstance(spec, Mapping) else None
+
+
 def _criteria(spec: Mapping[str, Any]) -> list[tuple[Criterion, str]]:
     out: list[tuple[Criterion, str]] = []
     for item in _list(spec, "metrics_to_evaluate", "a unit test spec"):

@@ -109,6 +109,7 @@ def _to_domain(
                 run_count=descriptor.run_count,
                 criteria=criteria,
                 description=definition.description or "",
+                version_set=_text(definition.service_version_set_name),
             )
         )
     return UnitTestSet(
@@ -118,3 +119,8 @@ def _to_domain(
         description=instance.description or "",
         last_run_id=instance.last_triggered_run_id,
     )
+
+
+def _text(value: object) -> str | None:
+    """A field the verdict does not need: kept when it is a string, unknown otherwise."""
+    return value if isinstance(value, str) else None

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from ..judging.evidence import attention_rank
+from ..judging.provenance import what_ran_words
 
 HEADING = "## Amigo simulations"
 MAX_ROWS = 100  # per list: sets, failing unit tests, expected failures, artifacts
@@ -57,6 +58,7 @@ def markdown(document: Mapping[str, Any], *, report_paths: Sequence[tuple[str, s
     else:
         lines += [_total(sets), ""]
         lines += _sets_table(sets)
+        lines += _what_ran(sets)
         failing = [(s, t) for s in sets for t in _tests(s) if t.get("outcome") in FAILING]
         if failing:
             lines += _failing(failing)
@@ -136,6 +138,21 @@ def _sets_table(sets: Sequence[Mapping[str, Any]]) -> list[str]:
         lines.append(_row(cells))
     lines += _more(len(sets), "sets", table=True)
     return [*lines, ""]
+
+
+def _what_ran(sets: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Which agent version each set's green (or red) check is about, once per distinct one."""
+    lines = []
+    for entry in sets:
+        seen = dict.fromkeys(
+            w for w in (what_ran_words(t.get("what_ran")) for t in _tests(entry)) if w
+        )
+        name = _text(entry.get("name") or entry.get("id") or "?")
+        lines += [f"- {name}: {_text(words)}" for words in seen]
+    if not lines:
+        return []
+    lines = lines[:MAX_ROWS] + _more(len(lines), "version lines", table=False)
+    return ["### What ran", "", *lines, ""]
 
 
 def _failing(found: list[tuple[Mapping[str, Any], Mapping[str, Any]]]) -> list[str]:
@@ -241,6 +258,8 @@ def _baseline(test: Mapping[str, Any]) -> str:
     transition = _text(base.get("transition") or "?")
     if base.get("transition") == "regressed":
         transition = f"**{transition}**"
+    if base.get("transition") == "not-comparable":
+        return f"{transition}: {_text('; '.join(map(str, base.get('changes') or ())))}"
     before = _fraction(base.get("sessions_passed"), base.get("sessions_valid"))
     sessions = test.get("sessions")
     now = (

@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from ..judging.provenance import what_ran_words
+
 # Bounds on what is read from an artifacts zip (a report must not balloon with a huge run).
 MAX_ENTRY_BYTES = 1_000_000  # one transcript or tool_invocations.json
 MAX_ZIP_BYTES = 50_000_000  # everything read from one zip
@@ -46,7 +48,7 @@ _COUNT_LABEL = {
     "inconclusive": "inconclusive",
     "xfailed": "xfailed",
 }
-_TRANSITIONS = ("regressed", "new", "still-failing", "fixed", "unchanged")
+_TRANSITIONS = ("regressed", "new", "still-failing", "fixed", "unchanged", "not-comparable")
 _DUPLICATE = re.compile(r"#(\d+)\]?$")
 
 
@@ -409,12 +411,17 @@ def _facts(test: Mapping[str, Any]) -> str:
         if isinstance(p, int | float):
             sig = "significant" if base.get("significant") else "not significant"
             pv = f"; Fisher p = {p:.3g} ({sig})"
+        changed = base.get("changes")
+        why = f"; the test changed: {'; '.join(map(str, changed))}" if changed else ""
         facts.append(
             (
                 "Baseline",
-                f"{base.get('transition')} vs run {base.get('run_id')}{was}{pv}",
+                f"{base.get('transition')} vs run {base.get('run_id')}{was}{pv}{why}",
             )
         )
+    ran = what_ran_words(test.get("what_ran"))
+    if ran:
+        facts.append(("What ran", ran))
     if test.get("expected"):
         facts.append(("Expected because", test["expected"]))
     facts.append(("Run", test.get("run_id") or "—"))

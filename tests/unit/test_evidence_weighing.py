@@ -346,8 +346,12 @@ def test_baseline_entry_json_round_trip() -> None:
         "outcome": "xfailed",
         "sessions_passed": 7,
         "sessions_valid": 9,
+        "fingerprint": None,
     }
     assert BaselineEntry.from_json(data) == entry
+    ran = {"version_set": "release", "persona": ["p1", 2], "criteria": []}
+    with_fingerprint = BaselineEntry(BASELINE_RUN, "passed", 9, 9, ran)
+    assert BaselineEntry.from_json(with_fingerprint.to_json()) == with_fingerprint
 
 
 @pytest.mark.parametrize(
