@@ -21,6 +21,18 @@ from .snapshot import Snapshot
 CANCEL = "cancel-simulation-unit-test-set-run"
 
 
+def may_cancel(record: RunRecord, snap: Snapshot, only: set[str] | None) -> bool:
+    """Whether to cancel a record's run: one this session started, among the sets asked for,
+    not known to be over (pure)."""
+    if not record.started_here or record.run_id is None or record.cancelled or record.finished:
+        return False
+    if only is not None and record.set_id not in only:
+        return False
+    run = snap.runs.get(record.run_id)
+    # the last poll saw it finished: a cancel would only spend the limit
+    return run is None or not (run["is_completed"] or run.get("errored"))
+
+
 @dataclass
 class Canceller:
     """Cancels the runs this session started; records why in their records."""
@@ -43,7 +55,7 @@ class Canceller:
         left: list[str] = []
         start = self.clock()
         for record in self.records.all().values():
-            if record.run_id is None or not self._may_cancel(record, snap, only):
+            if record.run_id is None or not may_cancel(record, snap, only):
                 continue
             if self.clock() - start > time_cap or len(cancelled) >= ENDPOINTS[CANCEL].per_minute:
                 left.append(record.run_id)
@@ -59,17 +71,6 @@ class Canceller:
             self.mark_cancelled(record.set_id, why)
             cancelled.append(record.run_id)
         return cancelled, left
-
-    @staticmethod
-    def _may_cancel(record: RunRecord, snap: Snapshot, only: set[str] | None) -> bool:
-        """A run this session started, among the sets asked for, not known to be over."""
-        if not record.started_here or record.run_id is None or record.cancelled or record.finished:
-            return False
-        if only is not None and record.set_id not in only:
-            return False
-        run = snap.runs.get(record.run_id)
-        # the last poll saw it finished: a cancel would only spend the limit
-        return run is None or not (run["is_completed"] or run.get("errored"))
 
     def mark_cancelled(self, set_id: str, why: str) -> None:
         self.records.mark(set_id, cancelled=why)

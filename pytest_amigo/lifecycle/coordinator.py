@@ -51,7 +51,7 @@ class Coordinator:
         self.settings = settings
         self._api_factory = api_factory
         self._api: Api | None = None
-        api = lambda: self.api  # noqa: E731  (made on first use, closed by close())
+        api = self._client
         records = self.run_records = RunRecords(state)
         definitions = self.set_definitions = SetDefinitions(state, api)
         poller = self.poller = Poller(state, settings, api, records.all, clock)
@@ -76,6 +76,10 @@ class Coordinator:
         if self._api is None:
             self._api = self._api_factory()
         return self._api
+
+    def _client(self) -> Api:
+        """The API client, made on first use (and again after :meth:`close`)."""
+        return self.api
 
     def close(self) -> None:
         api, self._api = self._api, None

@@ -6,10 +6,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from .shared import SharedState
 from .state_files import RUNS
+
+if TYPE_CHECKING:  # light: the pytest side imports this module at start-up
+    from .shared import SharedState
 
 
 class Api(Protocol):  # what the coordinator needs of SimulationApi

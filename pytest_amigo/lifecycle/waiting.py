@@ -24,6 +24,22 @@ Judge = Callable[[dict[str, Any] | None, RunRecord], set[str] | None]
 explanation needs (empty for a pass)."""
 
 
+def settled(record: RunRecord, snap: Snapshot, judge: Judge) -> Observation | None:
+    """What the item observes if its wait is over (time aside), else None (pure)."""
+    if record.run_id is None or record.error:
+        return Observation(record, None, None, None, False)
+    run, failure = snap.run(record.run_id), snap.failure(record.run_id)
+    if failure is not None:
+        return Observation(record, run, snap.evaluations, None, False, failure)
+    needed = judge(run, record)
+    if needed is not None:
+        error = snap.evaluation_errors.get(record.run_id)
+        missing = needed - snap.evaluations.keys() - set(snap.evaluations_tried)
+        if not missing or error:
+            return Observation(record, run, snap.evaluations, error, False)
+    return None
+
+
 @dataclass
 class Waiter:
     """Waits for a set's run to settle an item's verdict; marks and publishes waiting items."""
@@ -46,7 +62,7 @@ class Waiter:
         while True:
             record = self.records.all().get(set_id, record)
             snap = self.poller.snapshot()
-            observation = self._settled(record, snap, judge)
+            observation = settled(record, snap, judge)
             if observation is not None:
                 return observation
             run = snap.run(record.run_id)
@@ -66,22 +82,6 @@ class Waiter:
             if (record := self.records.all().get(set_id)) is None:
                 self.sleep(0.2)
         return record
-
-    @staticmethod
-    def _settled(record: RunRecord, snap: Snapshot, judge: Judge) -> Observation | None:
-        """What the item observes if its wait is over (time aside), else None."""
-        if record.run_id is None or record.error:
-            return Observation(record, None, None, None, False)
-        run, failure = snap.run(record.run_id), snap.failure(record.run_id)
-        if failure is not None:
-            return Observation(record, run, snap.evaluations, None, False, failure)
-        needed = judge(run, record)
-        if needed is not None:
-            error = snap.evaluation_errors.get(record.run_id)
-            missing = needed - snap.evaluations.keys() - set(snap.evaluations_tried)
-            if not missing or error:
-                return Observation(record, run, snap.evaluations, error, False)
-        return None
 
     # -- what the xdist controller learns of the waiting items ----------------------------------
 
