@@ -26,10 +26,10 @@ from .failures import API_ERRORS, FAILURES, describe, dump, parse_time, transien
 from .records import Api, RunRecord, artifacts_path
 from .shared import SharedState
 from .snapshot import Snapshot
+from .state_files import POLL_LOCK, SNAPSHOT
 
 log = logging.getLogger("pytest_amigo")
 
-SNAPSHOT = "snapshot.json"
 LIST_RUNS = "get-simulation-unit-test-set-runs"
 EVALUATIONS = "get-metric-evaluation-results"
 # A poll failing for a non-transient reason ends the affected items after this many polls in a
@@ -73,7 +73,7 @@ class Poller:
         """Poll the active runs if the shared cadence says so and nobody else is; True if polled."""
         if not force and self.clock() < self.snapshot().next_poll:
             return False
-        with self.state.locked("poll", timeout=0 if not force else -1) as acquired:
+        with self.state.locked(POLL_LOCK, timeout=0 if not force else -1) as acquired:
             if not acquired:
                 return False
             snap = self.snapshot(fresh=True)

@@ -1,11 +1,17 @@
-"""The records every process shares about a session's runs, and what the coordinator needs."""
+"""The records every process shares about a session's runs (``RunRecord`` and their store,
+``RunRecords``), what a waiting item observes, and what the coordinator needs of the API."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+from .state_files import RUNS
+
+if TYPE_CHECKING:  # light: the pytest side imports this module at start-up
+    from .shared import SharedState
 
 
 class Api(Protocol):  # what the coordinator needs of SimulationApi
@@ -57,6 +63,32 @@ class Observation:
     evaluation_error: str | None
     timed_out: bool
     failure: str | None = None  # the run could not be read (non-transient) or is invisible
+
+
+@dataclass
+class RunRecords:
+    """The session's run records (``runs.json``): per set, the run it reports or why none."""
+
+    state: SharedState
+
+    def all(self) -> dict[str, RunRecord]:
+        """Every set's record, by set id."""
+        data = self.state.read(RUNS, {})
+        return {k: RunRecord.from_json(v) for k, v in data.items()}
+
+    def put(self, record: RunRecord) -> None:
+        """Record (or replace) the record of ``record.set_id``."""
+        self.state.update(RUNS, lambda runs: {**runs, record.set_id: record.__dict__}, {})
+
+    def mark(self, set_id: str, **fields: Any) -> None:
+        """Change some fields of a set's record (none if the set has no record)."""
+
+        def change(runs: dict[str, Any]) -> dict[str, Any]:
+            if set_id not in runs:
+                return runs
+            return {**runs, set_id: {**runs[set_id], **fields}}
+
+        self.state.update(RUNS, change, {})
 
 
 def artifacts_path(directory: Path, run_id: str) -> Path:

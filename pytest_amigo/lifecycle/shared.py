@@ -19,6 +19,8 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
+from .state_files import TOKEN
+
 
 class SharedState:
     def __init__(self, root: Path) -> None:
@@ -99,7 +101,7 @@ class SharedTokenCache:
     HISTORY = 120.0
     """Seconds of sign-in history kept (two rate-limit windows)."""
 
-    def __init__(self, state: SharedState, name: str = "token.json") -> None:
+    def __init__(self, state: SharedState, name: str = TOKEN) -> None:
         self.state = state
         self.name = name
 

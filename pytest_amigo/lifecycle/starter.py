@@ -1,6 +1,6 @@
 """Starting a set's run: create it, recover a create whose answer was lost, resolve conflicts.
 
-One process of the session starts every run (the coordinator's ``starter`` lock), so the
+One process of the session starts every run (``RunLauncher``'s ``starter`` lock), so the
 20-a-minute create limit is paced by a single pacer.
 """
 

@@ -32,10 +32,10 @@ from ..contract import PERMISSION_SET
 from ..domain import UnitTestSet
 from .failures import API_ERRORS, describe, dump, transient
 from .shared import SharedState
+from .state_files import TEMPORARY
 
 log = logging.getLogger("pytest_amigo")
 
-STATE = "temporary.json"
 PERMISSION_CREATE = "Simulation:CreateSimulationUnitTestSet"  # create-simulation-unit-test-set
 PERMISSION_DELETE = "Simulation:DeleteSimulationUnitTestSet"  # delete-simulation-unit-test-set
 TAGS = {"pytest-amigo": "temporary"}  # leftovers can be listed with tag=pytest-amigo:temporary
@@ -134,7 +134,7 @@ class TemporarySets:
 
     def entries(self) -> list[Entry]:
         """Every recorded temporary set, in creation order."""
-        data = self.state.read(STATE, {}, fresh=True)
+        data = self.state.read(TEMPORARY, {}, fresh=True)
         return list(data.get("sets", {}).values())
 
     def pending(self) -> list[Entry]:
@@ -147,7 +147,7 @@ class TemporarySets:
             sets[name] = {**sets.get(name, {"name": name}), **fields}
             return data
 
-        self.state.update(STATE, change, {})
+        self.state.update(TEMPORARY, change, {})
 
     # -- create ---------------------------------------------------------------------------------
 

@@ -14,10 +14,10 @@ from pytest_amigo.api import SimulationApi
 from pytest_amigo.domain import UnitTestSet
 from pytest_amigo.lifecycle.catalog import load_sets
 from pytest_amigo.lifecycle.shared import SharedState
+from pytest_amigo.lifecycle.state_files import TEMPORARY
 from pytest_amigo.lifecycle.temporary import (
     PERMISSION_CREATE,
     PERMISSION_DELETE,
-    STATE,
     TemporarySetError,
     TemporarySets,
     temporary_set,
@@ -147,7 +147,7 @@ def test_created_set_runs_only_its_unit_tests(
         (TWO, "Two", 5),
     ]
     assert made.unit_tests[0].criteria == source.unit_tests[0].criteria
-    (entry,) = state.read(STATE)["sets"].values()
+    (entry,) = state.read(TEMPORARY)["sets"].values()
     assert entry == {
         "name": made.name,
         "source_set_id": SET_ID,
@@ -269,7 +269,7 @@ def test_delete_all_resolves_a_create_recorded_but_never_answered(
         data["sets"][never] = {**data["sets"][made.name], "name": never}
         return data
 
-    state.update(STATE, forget, {})
+    state.update(TEMPORARY, forget, {})
     assert _sets(SharedState(state.root), api).delete_all(10.0) == []
     assert not _live(api, made.id)
     statuses = {e["name"]: e["status"] for e in sets.entries()}

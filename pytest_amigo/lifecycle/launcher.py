@@ -1,0 +1,104 @@
+"""Giving every set of the session its run: attached (``--amigo-run``), started, deferred while
+the create limit is spent, or refused (``--amigo-max-sessions``).
+
+One process of the session (whoever takes the ``starter`` lock first) creates every run, one
+after the other through its ``RunStarter``, so the 20-a-minute create limit is paced by a single
+pacer; the others find the records in ``runs.json`` as they appear. A set of ``--amigo-subset``
+runs a temporary set of just those unit tests (``TemporaryRuns``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+from ..domain import UnitTestSet
+from .records import Api, RunRecord, RunRecords
+from .shared import SharedState
+from .starter import CREATE, RunStarter
+from .state_files import STARTER_LOCK
+from .temporary_runs import TemporaryRuns
+
+Subset = tuple[UnitTestSet, Sequence[tuple[str, int]]]
+"""A set and the (unit test id, run count) entries of it to run."""
+
+
+@dataclass
+class RunLauncher:
+    """Attaches, starts, defers and refuses the runs of the session's sets."""
+
+    state: SharedState
+    records: RunRecords
+    starter: RunStarter
+    temporary_runs: TemporaryRuns
+    api: Callable[[], Api]
+    clock: Callable[[], float]
+    # the sets to start once the create limit allows, and the sets of --amigo-subset
+    _deferred: list[str] = field(default_factory=list, init=False)
+    _subsets: dict[str, Subset] = field(default_factory=dict, init=False)
+
+    def add_subsets(self, subsets: Mapping[str, Subset]) -> None:
+        """Sets that run only some of their unit tests (``--amigo-subset``): a temporary set of
+        just those unit tests is started instead."""
+        self._subsets.update(subsets)
+
+    def start(
+        self, set_ids: Sequence[str], attach: Mapping[str, str] | None = None, *, wait: bool = True
+    ) -> None:
+        """Make sure every set has a run: attach the given ones (``--amigo-run``), start the
+        others.
+
+        ``wait=False``: once the organization's create limit is spent (other pipelines draw
+        from it too), the sets left are deferred instead of waited for: items waiting for the
+        runs already started poll them meanwhile and start the deferred ones as the limit
+        allows (:meth:`start_deferred`), so a verdict never waits behind another set's create.
+        """
+        with self.state.locked(STARTER_LOCK, timeout=0) as starter:
+            if not starter:
+                if not wait:  # another process is creating: try these again later
+                    self._defer(set_ids, set_ids)
+                return
+            self._attach(attach or {})
+            for i, set_id in enumerate(set_ids):
+                if set_id in self.records.all():
+                    continue
+                if set_id in self._subsets:
+                    self.records.put(self.temporary_runs.start_subset(*self._subsets[set_id]))
+                    continue
+                record = self.starter.create(set_id) if wait else self.starter.try_create(set_id)
+                if record is None:  # the create limit is spent: these wait for the next try
+                    self._defer(set_ids, set_ids[i:])
+                    return
+                self.records.put(record)
+            self._defer(set_ids, [])
+
+    def _attach(self, attach: Mapping[str, str]) -> None:
+        for set_id, run_id in attach.items():
+            if set_id not in self.records.all():
+                note = f"reporting existing run {run_id} (--amigo-run)"
+                self.records.put(RunRecord(set_id, run_id, False, note, self.clock()))
+
+    def _defer(self, tried: Sequence[str], left: Sequence[str]) -> None:
+        """Of the deferred sets, those just ``tried`` are replaced by those ``left``."""
+        kept = [s for s in self._deferred if s not in tried]
+        self._deferred = list(dict.fromkeys([*left, *kept]))
+
+    def start_deferred(self) -> None:
+        """Start the sets :meth:`start` deferred, as far as the create limit allows now.
+
+        Called on every tick of a waiting item: while the limit is spent, it costs no lock."""
+        if self._deferred and self.api().would_wait(CREATE) <= 0:
+            self.start(self._deferred, wait=False)
+
+    def refuse(self, set_ids: Iterable[str], why: str) -> None:
+        """No run for these sets in this session (``--amigo-max-sessions``): items report why,
+        and the records say the session was refused, for the controller to end it."""
+        now = self.clock()
+        for set_id in set_ids:
+            if set_id not in self.records.all():
+                self.records.put(replace(RunRecord.refused(set_id, now, why), session_refused=True))
+
+    def refusals(self) -> list[str]:
+        """The reasons sets were refused as a whole (a usage error of the session)."""
+        found = {r.error for r in self.records.all().values() if r.session_refused and r.error}
+        return sorted(found)

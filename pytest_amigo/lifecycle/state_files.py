@@ -1,0 +1,37 @@
+"""The names of the session's state files and locks: the only place that names them.
+
+Every process of the session (one, or the xdist controller and its workers) shares one
+``SharedState`` directory. Its documents:
+
+- ``definitions.json``: set definitions (and the set of each ``--amigo-run`` run), fetched once
+  by whoever asks first; temporary sets are added as they are created;
+- ``runs.json``: per set, the run this session reports (started here or attached) or why none;
+- ``snapshot.json``: the latest run instances, justifications, artifacts and the shared poll
+  cadence (written by the ``Poller``);
+- ``items.json``: the workers' Amigo items, for the controller to report after an interruption;
+- ``active.json``: Amigo items run in this session;
+- ``baselines.json``: per set, the baseline run (``--amigo-baseline=last|RUN_ID``) or why none;
+- ``resamples.json``: per set and round, the temporary set re-sampling runs, or why none;
+- ``temporary.json``: every temporary set, for deletion (``TemporarySets``);
+- ``token.json``: the session's Amigo id token (``SharedTokenCache``).
+
+And its locks (``<name>.lock``): ``starter`` (the one process creating runs), ``poll`` (the one
+process polling) and ``resample`` (the one process creating a re-sampling round or deleting
+its set).
+"""
+
+from __future__ import annotations
+
+DEFINITIONS = "definitions.json"
+RUNS = "runs.json"
+SNAPSHOT = "snapshot.json"
+ITEMS = "items.json"
+ACTIVE = "active.json"
+BASELINES = "baselines.json"
+RESAMPLES = "resamples.json"
+TEMPORARY = "temporary.json"
+TOKEN = "token.json"
+
+STARTER_LOCK = "starter"
+POLL_LOCK = "poll"
+RESAMPLE_LOCK = "resample"
