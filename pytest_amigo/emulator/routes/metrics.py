@@ -11,6 +11,7 @@ from fastapi import Query
 from fastapi.responses import Response
 
 from pytest_amigo.emulator import world as w
+from pytest_amigo.emulator.routes import resource as r
 from pytest_amigo.emulator.routes.common import (
     IdList,
     StoreDep,
@@ -22,24 +23,12 @@ from pytest_amigo.emulator.routes.common import (
     unique,
     user_dep,
 )
-from pytest_amigo.emulator.routes.resource import (
-    CREATOR,
-    ID,
-    SORT_BY,
-    TAG,
-    TOKEN,
-    Param,
-    Resource,
-    id_filter,
-    page_limit,
-    resource_router,
-)
 from pytest_amigo.emulator.store import EvaluationRef
 
 Doc = dict[str, Any]
-APPLIED_TO_SERVICE = id_filter("applied_to_service")
-TYPE = Param("type", Annotated[list[m.MetricValueType], Query()], [])
-IS_ALIVE = Param("is_deleted", Annotated[bool, Query()], False)
+APPLIED_TO_SERVICE = r.id_filter("applied_to_service")
+TYPE = r.Param("type", Annotated[list[m.MetricValueType], Query()], [])
+IS_ALIVE = r.Param("is_deleted", Annotated[bool, Query()], False)
 """Metrics list live ones unless told (``is_deleted`` is not optional here, as documented)."""
 
 
@@ -61,31 +50,30 @@ def _filter_values(docs: list[Doc]) -> dict[str, Any]:
     }
 
 
-METRICS = Resource(
+METRICS = r.Resource(
     path="/metric",
     name="metric",
     names="metrics",
     key="metrics",
     read="Metric:GetMetric",
-    write="",
     docs=lambda store, user: store.metrics.values(),
     list_model=m.MetricGetMetricsResponse,
     list_query=(
-        ID,
-        page_limit(50, 50),
-        TOKEN,
+        r.ID,
+        r.page_limit(50, 50),
+        r.TOKEN,
         APPLIED_TO_SERVICE,
         TYPE,
         IS_ALIVE,
-        CREATOR,
-        TAG,
-        SORT_BY,
+        r.CREATOR,
+        r.TAG,
+        r.SORT_BY,
     ),
     filter_values=_filter_values,
     keep=_keep,
 )
 """Metrics are only listed (the evaluation results below have their own shape)."""
-router = resource_router(METRICS)
+router = r.resource_router(METRICS)
 
 
 @router.get("/metric_evaluation_result", response_model=m.MetricGetMetricEvaluationResultsResponse)

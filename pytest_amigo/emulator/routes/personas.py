@@ -7,6 +7,7 @@ from typing import Any
 
 from amigo_sdk.generated import model as m
 
+from pytest_amigo.emulator.routes import resource as r
 from pytest_amigo.emulator.routes.common import (
     PersonaIn,
     PersonaVersionIn,
@@ -15,23 +16,10 @@ from pytest_amigo.emulator.routes.common import (
     tag_changes,
     unique,
 )
-from pytest_amigo.emulator.routes.resource import (
-    CREATOR,
-    ID,
-    IS_DELETED,
-    SORT_BY,
-    TAG,
-    TOKEN,
-    Resource,
-    Versions,
-    page_limit,
-    resource_router,
-    str_filter,
-)
 from pytest_amigo.emulator.store import Store
 
 Doc = dict[str, Any]
-ROLE = str_filter("role")
+ROLE = r.str_filter("role")
 
 
 def _keep(q: dict[str, Any]) -> Callable[[Doc], bool]:
@@ -47,7 +35,7 @@ def _filter_values(docs: list[Doc]) -> dict[str, Any]:
     }
 
 
-PERSONAS = Resource(
+PERSONAS = r.Resource(
     path="/simulation/persona",
     name="persona",
     names="personas",
@@ -56,20 +44,17 @@ PERSONAS = Resource(
     write="Simulation:ModifySimulationPersona",
     docs=lambda store, user: store.personas.values(),
     list_model=m.SimulationGetSimulationPersonasResponse,
-    list_query=(ID, page_limit(50, 50), TOKEN, IS_DELETED, ROLE, CREATOR, TAG, SORT_BY),
+    list_query=r.list_query(50, 50, ROLE),
     filter_values=_filter_values,
     keep=_keep,
     id_name="simulation_persona_id",
-    search_model=m.SimulationSearchSimulationPersonasResponse,
-    search_query=(ROLE, CREATOR, TAG),
-    create_body=PersonaIn,
-    create_model=m.SimulationCreateSimulationPersonaResponse,
-    create=Store.create_persona,
-    update_body=TagsUpdateIn,
-    changes=tag_changes,
-    update=Store.update_persona,
+    search=r.Search(
+        "/search", m.SimulationSearchSimulationPersonasResponse, (ROLE, r.CREATOR, r.TAG)
+    ),
+    create=r.Create(PersonaIn, m.SimulationCreateSimulationPersonaResponse, Store.create_persona),
+    update=r.Update(TagsUpdateIn, tag_changes, Store.update_persona),
     delete=Store.delete_persona,
-    versions=Versions(
+    versions=r.Versions(
         key="simulation_persona_versions",
         body=PersonaVersionIn,
         create_model=m.SimulationCreateSimulationPersonaVersionResponse,
@@ -78,4 +63,4 @@ PERSONAS = Resource(
         items=Store.persona_version_list,
     ),
 )
-router = resource_router(PERSONAS)
+router = r.resource_router(PERSONAS)

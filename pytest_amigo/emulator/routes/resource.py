@@ -78,9 +78,48 @@ TAG = str_filter("tag")
 SORT_BY = str_filter("sort_by")
 
 
+def list_query(most: int, default: int, *filters: Param) -> tuple[Param, ...]:
+    """The list parameters of the simulation resources, in their order: ``id``, ``limit``,
+    ``continuation_token``, ``is_deleted``, the resource's own ``filters``, ``creator``, ``tag``,
+    ``sort_by``."""
+    return (ID, page_limit(most, default), TOKEN, IS_DELETED, *filters, CREATOR, TAG, SORT_BY)
+
+
+@dataclass(frozen=True)
+class Search:
+    """``GET <path>?query=``: the first 50 live documents whose name holds the query."""
+
+    path: str
+    """``/search`` or ``/search/`` (the contract differs per resource)."""
+    model: type[BaseModel]
+    query: tuple[Param, ...]
+    """The filters besides ``query``, in declaration order."""
+    underscore: bool = False
+    """The answer carries ``_id`` instead of ``id``."""
+
+
+@dataclass(frozen=True)
+class Create:
+    """``POST /``: ``201 {<id_name>: new id}``."""
+
+    body: type[BaseModel]
+    model: type[BaseModel]
+    store: Callable[[Store, Doc, w.User], str]
+
+
+@dataclass(frozen=True)
+class Update:
+    """``POST /{id}``: ``204``."""
+
+    body: type[BaseModel]
+    changes: Callable[[Any], Any]
+    """The body as ``store`` takes it."""
+    store: Callable[[Store, str, Any, w.User], None]
+
+
 @dataclass(frozen=True)
 class Versions:
-    """The versions of a versioned resource (``.../{id}/version/``)."""
+    """The versions of a versioned resource (``.../{id}/version/``): create and list."""
 
     key: str
     """The list answer's key, e.g. ``simulation_persona_versions``."""
@@ -93,7 +132,8 @@ class Versions:
 
 @dataclass(frozen=True)
 class Resource:
-    """What the shared handlers need to serve one resource."""
+    """What the shared handlers need to serve one resource; the operations left None are not
+    served."""
 
     path: str
     """Below ``/v1/{organization}``, e.g. ``/simulation/persona``."""
@@ -104,33 +144,25 @@ class Resource:
     key: str
     """The list and search answers' key, e.g. ``simulation_personas``."""
     read: str
-    write: str
-    """Permission names: reading (list, search, versions) and modifying."""
+    """The permission to list, search and list versions."""
     docs: Callable[[Store, w.User], Iterable[Doc]]
     """The documents the user may list (all of the kind, or none when hidden)."""
     list_model: type[BaseModel]
     list_query: tuple[Param, ...]
-    """Every query parameter of the list, in declaration order (``ID``, ``limit(...)``, ...)."""
+    """Every query parameter of the list, in declaration order (see ``list_query``)."""
     filter_values: Callable[[list[Doc]], dict[str, Any]]
     """The list's ``filter_values`` (first page only) from every matching document."""
     keep: Callable[[dict[str, Any]], Callable[[Doc], bool] | None] = lambda q: None
     """The resource's own filters: from the query's values, a test of a document (or None)."""
+    write: str = ""
+    """The permission to create, update, delete and add versions."""
     id_name: str = ""
     """The path parameter of one object, also the create answer's key."""
     item_suffix: str = "/"
     """What follows ``/{id}`` in the object's path (the contract differs per resource)."""
-    search_path: str = "/search"
-    search_model: type[BaseModel] | None = None
-    search_query: tuple[Param, ...] = ()
-    search_underscore: bool = False
-    """Search answers carry ``_id`` instead of ``id``."""
-    create_body: type[BaseModel] | None = None
-    create_model: type[BaseModel] | None = None
-    create: Callable[[Store, Doc, w.User], str] | None = None
-    update_body: type[BaseModel] | None = None
-    changes: Callable[[Any], Any] = lambda body: body
-    """The update body as the store's ``update`` takes it."""
-    update: Callable[[Store, str, Any, w.User], None] | None = None
+    search: Search | None = None
+    create: Create | None = None
+    update: Update | None = None
     delete: Callable[[Store, str, w.User], None] | None = None
     versions: Versions | None = None
 
@@ -182,26 +214,26 @@ def _list(res: Resource, store: Store, user: w.User, **q: Any) -> Response:
 
 
 def _search(res: Resource, store: Store, user: w.User, query: str, **q: Any) -> Response:
-    assert res.search_model is not None
+    assert res.search is not None
     docs = store.list_docs(
         store.search(res.docs(store, user), query, top=10_000), ids=[], is_deleted=None,
         creator=q["creator"], tag=q["tag"], sort_by=[], extra=res.keep(q),
     )[:50]  # fmt: skip
     found = [store.public(d) for d in docs]
-    if res.search_underscore:
+    if res.search.underscore:
         found = [underscore_id(d) for d in found]
-    return ok(res.search_model, {res.key: found})
+    return ok(res.search.model, {res.key: found})
 
 
 def _create(res: Resource, store: Store, user: w.User, body: BaseModel) -> Response:
-    assert res.create is not None and res.create_model is not None
-    new_id = res.create(store, data_of(body), user)
-    return ok(res.create_model, {res.id_name: new_id}, 201)
+    assert res.create is not None
+    new_id = res.create.store(store, data_of(body), user)
+    return ok(res.create.model, {res.id_name: new_id}, 201)
 
 
 def _update(res: Resource, store: Store, user: w.User, body: BaseModel, **path: str) -> Response:
     assert res.update is not None
-    res.update(store, path[res.id_name], res.changes(body), user)
+    res.update.store(store, path[res.id_name], res.update.changes(body), user)
     return no_content()
 
 
@@ -248,16 +280,16 @@ def resource_router(res: Resource) -> APIRouter:
 
     add("/", "GET", f"list_{res.names}", res.read, res.list_query, _list,
         response_model=res.list_model)  # fmt: skip
-    if res.search_model is not None:
-        query = Param("query", SearchQuery)
-        add(res.search_path, "GET", f"search_{res.names}", res.read, (query, *res.search_query),
-            _search, response_model=res.search_model)  # fmt: skip
+    if res.search is not None:
+        query = (Param("query", SearchQuery), *res.search.query)
+        add(res.search.path, "GET", f"search_{res.names}", res.read, query, _search,
+            response_model=res.search.model)  # fmt: skip
     if res.create is not None:
-        body = Param("body", res.create_body)
+        body = Param("body", res.create.body)
         add("/", "POST", f"create_{res.name}", res.write, (body,), _create, status_code=201,
-            response_model=res.create_model)  # fmt: skip
+            response_model=res.create.model)  # fmt: skip
     if res.update is not None:
-        params = (res.item_param(), Param("body", res.update_body))
+        params = (res.item_param(), Param("body", res.update.body))
         add(res.item, "POST", f"update_{res.name}", res.write, params, _update, status_code=204)
     if res.delete is not None:
         add(res.item, "DELETE", f"delete_{res.name}", res.write, (res.item_param(),), _delete,

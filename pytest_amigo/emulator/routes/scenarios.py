@@ -6,6 +6,7 @@ from typing import Any
 
 from amigo_sdk.generated import model as m
 
+from pytest_amigo.emulator.routes import resource as r
 from pytest_amigo.emulator.routes.common import (
     ScenarioIn,
     ScenarioVersionIn,
@@ -14,18 +15,6 @@ from pytest_amigo.emulator.routes.common import (
     tag_changes,
     unique,
 )
-from pytest_amigo.emulator.routes.resource import (
-    CREATOR,
-    ID,
-    IS_DELETED,
-    SORT_BY,
-    TAG,
-    TOKEN,
-    Resource,
-    Versions,
-    page_limit,
-    resource_router,
-)
 from pytest_amigo.emulator.store import Store
 
 
@@ -33,7 +22,7 @@ def _filter_values(docs: list[dict[str, Any]]) -> dict[str, Any]:
     return {"creators": unique([d["creator"] for d in docs]), "tags": dict_tag_values(docs)}
 
 
-SCENARIOS = Resource(
+SCENARIOS = r.Resource(
     path="/simulation/scenario",
     name="scenario",
     names="scenarios",
@@ -42,19 +31,16 @@ SCENARIOS = Resource(
     write="Simulation:ModifySimulationScenario",
     docs=lambda store, user: store.scenarios.values(),
     list_model=m.SimulationGetSimulationScenariosResponse,
-    list_query=(ID, page_limit(200, 50), TOKEN, IS_DELETED, CREATOR, TAG, SORT_BY),
+    list_query=r.list_query(200, 50),
     filter_values=_filter_values,
     id_name="simulation_scenario_id",
-    search_model=m.SimulationSearchSimulationScenariosResponse,
-    search_query=(CREATOR, TAG),
-    create_body=ScenarioIn,
-    create_model=m.SimulationCreateSimulationScenarioResponse,
-    create=Store.create_scenario,
-    update_body=TagsUpdateIn,
-    changes=tag_changes,
-    update=Store.update_scenario,
+    search=r.Search("/search", m.SimulationSearchSimulationScenariosResponse, (r.CREATOR, r.TAG)),
+    create=r.Create(
+        ScenarioIn, m.SimulationCreateSimulationScenarioResponse, Store.create_scenario
+    ),
+    update=r.Update(TagsUpdateIn, tag_changes, Store.update_scenario),
     delete=Store.delete_scenario,
-    versions=Versions(
+    versions=r.Versions(
         key="simulation_scenario_versions",
         body=ScenarioVersionIn,
         create_model=m.SimulationCreateSimulationScenarioVersionResponse,
@@ -63,4 +49,4 @@ SCENARIOS = Resource(
         items=Store.scenario_version_list,
     ),
 )
-router = resource_router(SCENARIOS)
+router = r.resource_router(SCENARIOS)

@@ -9,23 +9,12 @@ from amigo_sdk.generated import model as m
 
 from pytest_amigo.contract import PERMISSION_SET
 from pytest_amigo.emulator import world as w
+from pytest_amigo.emulator.routes import resource as r
 from pytest_amigo.emulator.routes.common import data_of, tag_values, unique
-from pytest_amigo.emulator.routes.resource import (
-    CREATOR,
-    ID,
-    IS_DELETED,
-    SORT_BY,
-    TAG,
-    TOKEN,
-    Resource,
-    id_filter,
-    page_limit,
-    resource_router,
-)
 from pytest_amigo.emulator.store import Store
 
 Doc = dict[str, Any]
-UNIT_TEST_ID = id_filter("unit_test_id")
+UNIT_TEST_ID = r.id_filter("unit_test_id")
 
 
 def _keep(q: dict[str, Any]) -> Callable[[Doc], bool]:
@@ -62,7 +51,7 @@ def _changes(body: m.SimulationUpdateSimulationUnitTestSetRequest) -> Doc:
     return changes
 
 
-SETS = Resource(
+SETS = r.Resource(
     path="/simulation/unit_test_set",
     name="set",
     names="sets",
@@ -71,21 +60,23 @@ SETS = Resource(
     write="Simulation:ModifySimulationUnitTestSet",
     docs=_visible,
     list_model=m.SimulationGetSimulationUnitTestSetsResponse,
-    list_query=(ID, page_limit(20, 20), TOKEN, IS_DELETED, UNIT_TEST_ID, CREATOR, TAG, SORT_BY),
+    list_query=r.list_query(20, 20, UNIT_TEST_ID),
     filter_values=_filter_values,
     keep=_keep,
     id_name="simulation_unit_test_set_id",
     item_suffix="",
-    search_path="/search/",
-    search_model=m.SimulationSearchSimulationUnitTestSetResponse,
-    search_query=(CREATOR, TAG, UNIT_TEST_ID),
-    search_underscore=True,
-    create_body=m.SimulationCreateSimulationUnitTestSetRequest,
-    create_model=m.SimulationCreateSimulationUnitTestSetResponse,
-    create=Store.create_set,
-    update_body=m.SimulationUpdateSimulationUnitTestSetRequest,
-    changes=_changes,
-    update=Store.update_set,
+    search=r.Search(
+        "/search/",
+        m.SimulationSearchSimulationUnitTestSetResponse,
+        (r.CREATOR, r.TAG, UNIT_TEST_ID),
+        underscore=True,
+    ),
+    create=r.Create(
+        m.SimulationCreateSimulationUnitTestSetRequest,
+        m.SimulationCreateSimulationUnitTestSetResponse,
+        Store.create_set,
+    ),
+    update=r.Update(m.SimulationUpdateSimulationUnitTestSetRequest, _changes, Store.update_set),
     delete=Store.delete_set,
 )
-router = resource_router(SETS)
+router = r.resource_router(SETS)

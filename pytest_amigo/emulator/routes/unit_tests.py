@@ -8,23 +8,12 @@ from typing import Any
 from amigo_sdk.generated import model as m
 
 from pytest_amigo.contract import PERMISSION_UNIT_TEST
+from pytest_amigo.emulator.routes import resource as r
 from pytest_amigo.emulator.routes.common import data_of, tag_values, unique
-from pytest_amigo.emulator.routes.resource import (
-    CREATOR,
-    ID,
-    IS_DELETED,
-    SORT_BY,
-    TAG,
-    TOKEN,
-    Resource,
-    id_filter,
-    page_limit,
-    resource_router,
-)
 from pytest_amigo.emulator.store import Store
 
 Doc = dict[str, Any]
-REFERENCES = tuple(id_filter(n) for n in ("service_id", "persona_id", "scenario_id", "metric_id"))
+REFERENCES = tuple(r.id_filter(n) for n in ("service_id", "persona_id", "scenario_id", "metric_id"))
 """The filters on what a unit test refers to (list and search)."""
 
 
@@ -58,7 +47,7 @@ def _changes(body: m.SimulationUpdateSimulationUnitTestRequest) -> Doc:
     return {k: v for k, v in data_of(body).items() if v is not None}
 
 
-UNIT_TESTS = Resource(
+UNIT_TESTS = r.Resource(
     path="/simulation/unit_test",
     name="unit_test",
     names="unit_tests",
@@ -67,20 +56,22 @@ UNIT_TESTS = Resource(
     write="Simulation:ModifySimulationUnitTest",
     docs=lambda store, user: store.unit_tests.values(),
     list_model=m.SimulationGetSimulationUnitTestsResponse,
-    list_query=(ID, page_limit(500, 50), TOKEN, IS_DELETED, *REFERENCES, CREATOR, TAG, SORT_BY),
+    list_query=r.list_query(500, 50, *REFERENCES),
     filter_values=_filter_values,
     keep=_keep,
     id_name="simulation_unit_test_id",
-    search_path="/search/",
-    search_model=m.SimulationSearchSimulationUnitTestsResponse,
-    search_query=(CREATOR, TAG, *REFERENCES),
-    search_underscore=True,
-    create_body=m.SimulationCreateSimulationUnitTestRequest,
-    create_model=m.SimulationCreateSimulationUnitTestResponse,
-    create=Store.create_unit_test,
-    update_body=m.SimulationUpdateSimulationUnitTestRequest,
-    changes=_changes,
-    update=Store.update_unit_test,
+    search=r.Search(
+        "/search/",
+        m.SimulationSearchSimulationUnitTestsResponse,
+        (r.CREATOR, r.TAG, *REFERENCES),
+        underscore=True,
+    ),
+    create=r.Create(
+        m.SimulationCreateSimulationUnitTestRequest,
+        m.SimulationCreateSimulationUnitTestResponse,
+        Store.create_unit_test,
+    ),
+    update=r.Update(m.SimulationUpdateSimulationUnitTestRequest, _changes, Store.update_unit_test),
     delete=Store.delete_unit_test,
 )
-router = resource_router(UNIT_TESTS)
+router = r.resource_router(UNIT_TESTS)
