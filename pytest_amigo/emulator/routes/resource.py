@@ -18,6 +18,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -260,13 +261,6 @@ def _list_versions(res: Resource, store: Store, user: w.User, **q: Any) -> Respo
     return ok(v.list_model, page_body(v.key, chunk, more, nxt))
 
 
-def _serving(res: Resource, serve: Callable[..., Response]) -> Callable[..., Response]:
-    def call(**values: Any) -> Response:
-        return serve(res, **values)
-
-    return call
-
-
 def resource_router(res: Resource) -> APIRouter:
     """An APIRouter serving ``res`` at ``/v1/{organization}`` + ``res.path``."""
     router = APIRouter(prefix=V1 + res.path)
@@ -275,7 +269,7 @@ def resource_router(res: Resource) -> APIRouter:
         path: str, method: str, name: str, permission: str, params: Iterable[Param],
         serve: Callable[..., Response], **route: Any,
     ) -> None:  # fmt: skip
-        endpoint = _handler(name, permission, params, _serving(res, serve))
+        endpoint = _handler(name, permission, params, partial(serve, res))
         router.add_api_route(path, endpoint, methods=[method], name=name, **route)
 
     add("/", "GET", f"list_{res.names}", res.read, res.list_query, _list,
