@@ -172,6 +172,13 @@ def ok(model: type[BaseModel], body: dict[str, Any], status: int = 200) -> Respo
     return Response(_encode(body).encode(), status_code=status, media_type="application/json")
 
 
+def page_body(
+    key: str, items: list[Any], more: bool, nxt: int | None, **extra: Any
+) -> dict[str, Any]:
+    """A page of a list answer: ``{key: items, has_more, continuation_token, **extra}``."""
+    return {key: items, "has_more": more, "continuation_token": nxt, **extra}
+
+
 def data_of(body: BaseModel) -> dict[str, Any]:
     """A request model as plain JSON data (the SDK models use RootModel keys)."""
     data: dict[str, Any] = json.loads(body.model_dump_json())
@@ -237,6 +244,16 @@ def unique(creators: list[dict[str, str]]) -> list[dict[str, str]]:
 
 def tag_values(docs: list[dict[str, Any]]) -> list[str]:
     return sorted({f"{t['key']}:{t['value'] or ''}" for d in docs for t in d["tags"]})
+
+
+def tag_changes(body: TagsUpdateIn) -> dict[str, Any] | None:
+    """A persona's or scenario's update: its new tags, or None to keep them."""
+    return data_of(body)["tags"] if body.tags is not None else None
+
+
+def dict_tag_values(docs: list[dict[str, Any]]) -> list[str]:
+    """``key:value`` of the tags of documents keeping them as a dict (personas, scenarios)."""
+    return sorted({f"{k}:{v or ''}" for d in docs for k, v in d["tags"].items()})
 
 
 def underscore_id(doc: dict[str, Any]) -> dict[str, Any]:

@@ -2,68 +2,78 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from amigo_sdk.generated import model as m
-from fastapi import APIRouter, Query
+from fastapi import Query
 from fastapi.responses import Response
 
 from pytest_amigo.emulator import world as w
+from pytest_amigo.emulator.routes import resource as r
 from pytest_amigo.emulator.routes.common import (
-    V1,
     IdList,
     StoreDep,
     StrList,
     Token,
     ok,
+    page_body,
     tag_values,
     unique,
     user_dep,
 )
 from pytest_amigo.emulator.store import EvaluationRef
 
-router = APIRouter(prefix=V1 + "/metric")
+Doc = dict[str, Any]
+APPLIED_TO_SERVICE = r.id_filter("applied_to_service")
+TYPE = r.Param("type", Annotated[list[m.MetricValueType], Query()], [])
+IS_ALIVE = r.Param("is_deleted", Annotated[bool, Query()], False)
+"""Metrics list live ones unless told (``is_deleted`` is not optional here, as documented)."""
 
 
-@router.get("/", response_model=m.MetricGetMetricsResponse)
-async def list_metrics(
-    store: StoreDep,
-    user: Annotated[w.User, user_dep("Metric:GetMetric")],
-    id: IdList = [],  # noqa: B006
-    limit: Annotated[int, Query(ge=0, le=50)] = 50,
-    continuation_token: Token = 0,
-    applied_to_service: IdList = [],  # noqa: B006
-    type: Annotated[list[m.MetricValueType], Query()] = [],  # noqa: B006
-    is_deleted: Annotated[bool, Query()] = False,
-    creator: StrList = [],  # noqa: B006
-    tag: StrList = [],  # noqa: B006
-    sort_by: StrList = [],  # noqa: B006
-) -> Response:
-    kinds = {t.value for t in type}
-    docs = store.list_docs(
-        store.metrics.values(), ids=id, is_deleted=is_deleted, creator=creator, tag=tag,
-        sort_by=sort_by,
-        extra=lambda d: (not kinds or d["metric_value_type"] in kinds)
-        and (not applied_to_service
-             or bool(set(d["applied_to_services"]) & set(applied_to_service))),
-    )  # fmt: skip
-    chunk, more, nxt = store.page(docs, limit, continuation_token)
-    filters = None
-    if continuation_token == 0:
-        filters = {
-            "applied_to_services_ids": sorted({s for d in docs for s in d["applied_to_services"]}),
-            "creators": unique([d["creator"] for d in docs]),
-            "tags": tag_values(docs),
-            "types": sorted({d["metric_value_type"] for d in docs}),
-        }
-    body = {
-        "metrics": [store.public(d) for d in chunk],
-        "has_more": more,
-        "continuation_token": nxt,
-        "filter_values": filters,
+def _keep(q: dict[str, Any]) -> Callable[[Doc], bool]:
+    kinds = {t.value for t in q["type"]}
+    services: list[str] = q["applied_to_service"]
+    return lambda d: (
+        (not kinds or d["metric_value_type"] in kinds)
+        and (not services or bool(set(d["applied_to_services"]) & set(services)))
+    )
+
+
+def _filter_values(docs: list[Doc]) -> dict[str, Any]:
+    return {
+        "applied_to_services_ids": sorted({s for d in docs for s in d["applied_to_services"]}),
+        "creators": unique([d["creator"] for d in docs]),
+        "tags": tag_values(docs),
+        "types": sorted({d["metric_value_type"] for d in docs}),
     }
-    return ok(m.MetricGetMetricsResponse, body)
+
+
+METRICS = r.Resource(
+    path="/metric",
+    name="metric",
+    names="metrics",
+    key="metrics",
+    read="Metric:GetMetric",
+    docs=lambda store, user: store.metrics.values(),
+    list_model=m.MetricGetMetricsResponse,
+    list_query=(
+        r.ID,
+        r.page_limit(50, 50),
+        r.TOKEN,
+        APPLIED_TO_SERVICE,
+        TYPE,
+        IS_ALIVE,
+        r.CREATOR,
+        r.TAG,
+        r.SORT_BY,
+    ),
+    filter_values=_filter_values,
+    keep=_keep,
+)
+"""Metrics are only listed (the evaluation results below have their own shape)."""
+router = r.resource_router(METRICS)
 
 
 @router.get("/metric_evaluation_result", response_model=m.MetricGetMetricEvaluationResultsResponse)
@@ -110,10 +120,5 @@ def list_evaluation_results(
         simulation_unit_test_set_run_id, keep, sort_by, limit, continuation_token
     )
     filters = {"metric_ids": metric_ids} if continuation_token == 0 else None
-    body = {
-        "metric_evaluation_results": chunk,
-        "has_more": more,
-        "continuation_token": nxt,
-        "filter_values": filters,
-    }
+    body = page_body("metric_evaluation_results", chunk, more, nxt, filter_values=filters)
     return ok(m.MetricGetMetricEvaluationResultsResponse, body)

@@ -20,6 +20,7 @@ from pytest_amigo.emulator.routes.common import (
     Token,
     no_content,
     ok,
+    page_body,
     path_id,
     unique,
     user_dep,
@@ -72,12 +73,7 @@ def list_runs(
             ),
             "tags": [],
         }
-    body = {
-        "simulation_unit_test_set_runs": chunk,
-        "has_more": more,
-        "continuation_token": nxt,
-        "filter_values": filters,
-    }
+    body = page_body("simulation_unit_test_set_runs", chunk, more, nxt, filter_values=filters)
     return ok(m.SimulationGetSimulationUnitTestSetRunsResponse, body)
 
 

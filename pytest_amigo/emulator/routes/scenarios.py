@@ -2,146 +2,51 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Any
 
 from amigo_sdk.generated import model as m
-from fastapi import APIRouter, Query
-from fastapi.responses import Response
 
-from pytest_amigo.emulator import world as w
+from pytest_amigo.emulator.routes import resource as r
 from pytest_amigo.emulator.routes.common import (
-    V1,
-    IdList,
-    OptBool,
     ScenarioIn,
     ScenarioVersionIn,
-    SearchQuery,
-    StoreDep,
-    StrList,
     TagsUpdateIn,
-    Token,
-    data_of,
-    no_content,
-    ok,
-    path_id,
+    dict_tag_values,
+    tag_changes,
     unique,
-    user_dep,
-    versions_of,
 )
-
-router = APIRouter(prefix=V1 + "/simulation/scenario")
-READ, WRITE = "Simulation:GetSimulationScenario", "Simulation:ModifySimulationScenario"
-ScenarioId = Annotated[str, path_id("simulation_scenario_id")]
+from pytest_amigo.emulator.store import Store
 
 
-@router.get("/", response_model=m.SimulationGetSimulationScenariosResponse)
-async def list_scenarios(
-    store: StoreDep,
-    user: Annotated[w.User, user_dep(READ)],
-    id: IdList = [],  # noqa: B006
-    limit: Annotated[int, Query(ge=0, le=200)] = 50,
-    continuation_token: Token = 0,
-    is_deleted: OptBool = None,
-    creator: StrList = [],  # noqa: B006
-    tag: StrList = [],  # noqa: B006
-    sort_by: StrList = [],  # noqa: B006
-) -> Response:
-    docs = store.list_docs(
-        store.scenarios.values(), ids=id, is_deleted=is_deleted, creator=creator, tag=tag,
-        sort_by=sort_by,
-    )  # fmt: skip
-    chunk, more, nxt = store.page(docs, limit, continuation_token)
-    filters = None
-    if continuation_token == 0:
-        filters = {
-            "creators": unique([d["creator"] for d in docs]),
-            "tags": sorted({f"{k}:{v or ''}" for d in docs for k, v in d["tags"].items()}),
-        }
-    body = {
-        "simulation_scenarios": [store.public(d) for d in chunk],
-        "has_more": more,
-        "continuation_token": nxt,
-        "filter_values": filters,
-    }
-    return ok(m.SimulationGetSimulationScenariosResponse, body)
+def _filter_values(docs: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"creators": unique([d["creator"] for d in docs]), "tags": dict_tag_values(docs)}
 
 
-@router.get("/search", response_model=m.SimulationSearchSimulationScenariosResponse)
-async def search_scenarios(
-    store: StoreDep,
-    user: Annotated[w.User, user_dep(READ)],
-    query: SearchQuery,
-    creator: StrList = [],  # noqa: B006
-    tag: StrList = [],  # noqa: B006
-) -> Response:
-    docs = store.list_docs(
-        store.search(store.scenarios.values(), query, top=10_000), ids=[], is_deleted=None,
-        creator=creator, tag=tag, sort_by=[],
-    )[:50]  # fmt: skip
-    body = {"simulation_scenarios": [store.public(d) for d in docs]}
-    return ok(m.SimulationSearchSimulationScenariosResponse, body)
-
-
-@router.post("/", status_code=201, response_model=m.SimulationCreateSimulationScenarioResponse)
-async def create_scenario(
-    store: StoreDep, user: Annotated[w.User, user_dep(WRITE)], body: ScenarioIn
-) -> Response:
-    sid = store.create_scenario(data_of(body), user)
-    return ok(m.SimulationCreateSimulationScenarioResponse, {"simulation_scenario_id": sid}, 201)
-
-
-@router.post("/{simulation_scenario_id}/", status_code=204)
-async def update_scenario(
-    store: StoreDep,
-    user: Annotated[w.User, user_dep(WRITE)],
-    simulation_scenario_id: ScenarioId,
-    body: TagsUpdateIn,
-) -> Response:
-    tags = data_of(body)["tags"] if body.tags is not None else None
-    store.update_scenario(simulation_scenario_id, tags, user)
-    return no_content()
-
-
-@router.delete("/{simulation_scenario_id}/", status_code=204)
-async def delete_scenario(
-    store: StoreDep,
-    user: Annotated[w.User, user_dep(WRITE)],
-    simulation_scenario_id: ScenarioId,
-) -> Response:
-    store.delete_scenario(simulation_scenario_id, user)
-    return no_content()
-
-
-@router.post(
-    "/{simulation_scenario_id}/version/",
-    status_code=201,
-    response_model=m.SimulationCreateSimulationScenarioVersionResponse,
+SCENARIOS = r.Resource(
+    path="/simulation/scenario",
+    name="scenario",
+    names="scenarios",
+    key="simulation_scenarios",
+    read="Simulation:GetSimulationScenario",
+    write="Simulation:ModifySimulationScenario",
+    docs=lambda store, user: store.scenarios.values(),
+    list_model=m.SimulationGetSimulationScenariosResponse,
+    list_query=r.list_query(200, 50),
+    filter_values=_filter_values,
+    id_name="simulation_scenario_id",
+    search=r.Search("/search", m.SimulationSearchSimulationScenariosResponse, (r.CREATOR, r.TAG)),
+    create=r.Create(
+        ScenarioIn, m.SimulationCreateSimulationScenarioResponse, Store.create_scenario
+    ),
+    update=r.Update(TagsUpdateIn, tag_changes, Store.update_scenario),
+    delete=Store.delete_scenario,
+    versions=r.Versions(
+        key="simulation_scenario_versions",
+        body=ScenarioVersionIn,
+        create_model=m.SimulationCreateSimulationScenarioVersionResponse,
+        list_model=m.SimulationGetSimulationScenarioVersionsResponse,
+        create=Store.create_scenario_version,
+        items=Store.scenario_version_list,
+    ),
 )
-async def create_scenario_version(
-    store: StoreDep,
-    user: Annotated[w.User, user_dep(WRITE)],
-    simulation_scenario_id: ScenarioId,
-    body: ScenarioVersionIn,
-    version: Annotated[int | None, Query(gt=1)] = None,
-) -> Response:
-    number = store.create_scenario_version(simulation_scenario_id, data_of(body), version, user)
-    return ok(m.SimulationCreateSimulationScenarioVersionResponse, {"version": number}, 201)
-
-
-@router.get(
-    "/{simulation_scenario_id}/version/",
-    response_model=m.SimulationGetSimulationScenarioVersionsResponse,
-)
-async def list_scenario_versions(
-    store: StoreDep,
-    user: Annotated[w.User, user_dep(READ)],
-    simulation_scenario_id: ScenarioId,
-    version: Annotated[str | None, Query()] = None,
-    limit: Annotated[int, Query(gt=0, le=10)] = 10,
-    continuation_token: Token = 0,
-    sort_by: StrList = [],  # noqa: B006
-) -> Response:
-    items = versions_of(store.scenario_version_list(simulation_scenario_id), version, sort_by)
-    chunk, more, nxt = store.page(items, limit, continuation_token)
-    body = {"simulation_scenario_versions": chunk, "has_more": more, "continuation_token": nxt}
-    return ok(m.SimulationGetSimulationScenarioVersionsResponse, body)
+router = r.resource_router(SCENARIOS)

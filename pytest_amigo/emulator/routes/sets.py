@@ -2,121 +2,44 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated, Any
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from amigo_sdk.generated import model as m
-from fastapi import APIRouter, Query
-from fastapi.responses import Response
 
 from pytest_amigo.contract import PERMISSION_SET
 from pytest_amigo.emulator import world as w
-from pytest_amigo.emulator.routes.common import (
-    V1,
-    IdList,
-    OptBool,
-    SearchQuery,
-    StoreDep,
-    StrList,
-    Token,
-    data_of,
-    no_content,
-    ok,
-    path_id,
-    tag_values,
-    underscore_id,
-    unique,
-    user_dep,
-)
+from pytest_amigo.emulator.routes import resource as r
+from pytest_amigo.emulator.routes.common import data_of, tag_values, unique
+from pytest_amigo.emulator.store import Store
 
-router = APIRouter(prefix=V1 + "/simulation/unit_test_set")
-READ, WRITE = PERMISSION_SET, "Simulation:ModifySimulationUnitTestSet"
-SetId = Annotated[str, path_id("simulation_unit_test_set_id")]
+Doc = dict[str, Any]
+UNIT_TEST_ID = r.id_filter("unit_test_id")
 
 
-def _filter(unit_test_id: list[str]) -> Callable[[dict[str, Any]], bool]:
+def _keep(q: dict[str, Any]) -> Callable[[Doc], bool]:
+    unit_test_id: list[str] = q["unit_test_id"]
     return lambda d: (
         not unit_test_id or any(r["unit_test_id"] in unit_test_id for r in d["unit_test_runs"])
     )
 
 
-def _visible(store: Any, user: w.User) -> Any:
+def _visible(store: Store, user: w.User) -> Iterable[Doc]:
     """The sets ``user`` may list: none with ``hidden = ["sets"]``."""
     return [] if "sets" in user.hidden else store.sets.values()
 
 
-@router.get("/", response_model=m.SimulationGetSimulationUnitTestSetsResponse)
-async def list_sets(
-    store: StoreDep,
-    user: Annotated[w.User, user_dep(READ)],
-    id: IdList = [],  # noqa: B006
-    limit: Annotated[int, Query(ge=0, le=20)] = 20,
-    continuation_token: Token = 0,
-    is_deleted: OptBool = None,
-    unit_test_id: IdList = [],  # noqa: B006
-    creator: StrList = [],  # noqa: B006
-    tag: StrList = [],  # noqa: B006
-    sort_by: StrList = [],  # noqa: B006
-) -> Response:
-    docs = store.list_docs(
-        _visible(store, user), ids=id, is_deleted=is_deleted, creator=creator, tag=tag,
-        sort_by=sort_by, extra=_filter(unit_test_id),
-    )  # fmt: skip
-    chunk, more, nxt = store.page(docs, limit, continuation_token)
-    filters = None
-    if continuation_token == 0:
-        filters = {
-            "creators": unique([d["creator"] for d in docs]),
-            "unit_test_ids": sorted({r["unit_test_id"] for d in docs for r in d["unit_test_runs"]}),
-            "tags": tag_values(docs),
-        }
-    body = {
-        "simulation_unit_test_sets": [store.public(d) for d in chunk],
-        "has_more": more,
-        "continuation_token": nxt,
-        "filter_values": filters,
+def _filter_values(docs: list[Doc]) -> dict[str, Any]:
+    return {
+        "creators": unique([d["creator"] for d in docs]),
+        "unit_test_ids": sorted({r["unit_test_id"] for d in docs for r in d["unit_test_runs"]}),
+        "tags": tag_values(docs),
     }
-    return ok(m.SimulationGetSimulationUnitTestSetsResponse, body)
 
 
-@router.get("/search/", response_model=m.SimulationSearchSimulationUnitTestSetResponse)
-async def search_sets(
-    store: StoreDep,
-    user: Annotated[w.User, user_dep(READ)],
-    query: SearchQuery,
-    creator: StrList = [],  # noqa: B006
-    tag: StrList = [],  # noqa: B006
-    unit_test_id: IdList = [],  # noqa: B006
-) -> Response:
-    docs = store.list_docs(
-        store.search(_visible(store, user), query, top=10_000), ids=[], is_deleted=None,
-        creator=creator, tag=tag, sort_by=[], extra=_filter(unit_test_id),
-    )[:50]  # fmt: skip
-    body = {"simulation_unit_test_sets": [underscore_id(store.public(d)) for d in docs]}
-    return ok(m.SimulationSearchSimulationUnitTestSetResponse, body)
-
-
-@router.post("/", status_code=201, response_model=m.SimulationCreateSimulationUnitTestSetResponse)
-async def create_set(
-    store: StoreDep,
-    user: Annotated[w.User, user_dep(WRITE)],
-    body: m.SimulationCreateSimulationUnitTestSetRequest,
-) -> Response:
-    sid = store.create_set(data_of(body), user)
-    return ok(
-        m.SimulationCreateSimulationUnitTestSetResponse, {"simulation_unit_test_set_id": sid}, 201
-    )
-
-
-@router.post("/{simulation_unit_test_set_id}", status_code=204)
-async def update_set(
-    store: StoreDep,
-    user: Annotated[w.User, user_dep(WRITE)],
-    simulation_unit_test_set_id: SetId,
-    body: m.SimulationUpdateSimulationUnitTestSetRequest,
-) -> Response:
+def _changes(body: m.SimulationUpdateSimulationUnitTestSetRequest) -> Doc:
     data = data_of(body)
-    changes: dict[str, Any] = {}
+    changes: Doc = {}
     if body.name is not None:
         changes["name"] = data["name"]
     if not isinstance(body.description, m.FieldNotSet):
@@ -125,15 +48,35 @@ async def update_set(
         changes["unit_test_runs"] = data["unit_test_runs"]
     if body.tags is not None:
         changes["tags"] = data["tags"]
-    store.update_set(simulation_unit_test_set_id, changes, user)
-    return no_content()
+    return changes
 
 
-@router.delete("/{simulation_unit_test_set_id}", status_code=204)
-async def delete_set(
-    store: StoreDep,
-    user: Annotated[w.User, user_dep(WRITE)],
-    simulation_unit_test_set_id: SetId,
-) -> Response:
-    store.delete_set(simulation_unit_test_set_id, user)
-    return no_content()
+SETS = r.Resource(
+    path="/simulation/unit_test_set",
+    name="set",
+    names="sets",
+    key="simulation_unit_test_sets",
+    read=PERMISSION_SET,
+    write="Simulation:ModifySimulationUnitTestSet",
+    docs=_visible,
+    list_model=m.SimulationGetSimulationUnitTestSetsResponse,
+    list_query=r.list_query(20, 20, UNIT_TEST_ID),
+    filter_values=_filter_values,
+    keep=_keep,
+    id_name="simulation_unit_test_set_id",
+    item_suffix="",
+    search=r.Search(
+        "/search/",
+        m.SimulationSearchSimulationUnitTestSetResponse,
+        (r.CREATOR, r.TAG, UNIT_TEST_ID),
+        underscore=True,
+    ),
+    create=r.Create(
+        m.SimulationCreateSimulationUnitTestSetRequest,
+        m.SimulationCreateSimulationUnitTestSetResponse,
+        Store.create_set,
+    ),
+    update=r.Update(m.SimulationUpdateSimulationUnitTestSetRequest, _changes, Store.update_set),
+    delete=Store.delete_set,
+)
+router = r.resource_router(SETS)

@@ -19,6 +19,7 @@ from pytest_amigo.emulator.routes.common import (
     StrList,
     Token,
     ok,
+    page_body,
     user_dep,
 )
 from pytest_amigo.emulator.store import sorted_docs
@@ -63,5 +64,4 @@ def list_tool_invocations(
 
     items = sorted_docs([x for x in items if keep(x)], sort_by, {"created_at", "tool_id"})
     chunk, more, nxt = store.page(items, limit, continuation_token)
-    body = {"tool_invocations": chunk, "has_more": more, "continuation_token": nxt}
-    return ok(m.ToolGetToolInvocationsResponse, body)
+    return ok(m.ToolGetToolInvocationsResponse, page_body("tool_invocations", chunk, more, nxt))

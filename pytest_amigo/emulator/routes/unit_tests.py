@@ -3,41 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Any
 
 from amigo_sdk.generated import model as m
-from fastapi import APIRouter, Query
-from fastapi.responses import Response
 
 from pytest_amigo.contract import PERMISSION_UNIT_TEST
-from pytest_amigo.emulator import world as w
-from pytest_amigo.emulator.routes.common import (
-    V1,
-    IdList,
-    OptBool,
-    SearchQuery,
-    StoreDep,
-    StrList,
-    Token,
-    data_of,
-    no_content,
-    ok,
-    path_id,
-    tag_values,
-    underscore_id,
-    unique,
-    user_dep,
-)
+from pytest_amigo.emulator.routes import resource as r
+from pytest_amigo.emulator.routes.common import data_of, tag_values, unique
+from pytest_amigo.emulator.store import Store
 
-router = APIRouter(prefix=V1 + "/simulation/unit_test")
-READ, WRITE = PERMISSION_UNIT_TEST, "Simulation:ModifySimulationUnitTest"
-UnitTestId = Annotated[str, path_id("simulation_unit_test_id")]
+Doc = dict[str, Any]
+REFERENCES = tuple(r.id_filter(n) for n in ("service_id", "persona_id", "scenario_id", "metric_id"))
+"""The filters on what a unit test refers to (list and search)."""
 
 
-def _filter(
-    service_id: list[str], persona_id: list[str], scenario_id: list[str], metric_id: list[str]
-) -> Callable[[dict[str, Any]], bool]:
-    def keep(d: dict[str, Any]) -> bool:
+def _keep(q: dict[str, Any]) -> Callable[[Doc], bool]:
+    service_id, persona_id, scenario_id, metric_id = (q[p.name] for p in REFERENCES)
+
+    def keep(d: Doc) -> bool:
         metrics = {c["metric_id"] for c in d["success_criterions"]}
         return (
             (not service_id or d["service_id"] in service_id)
@@ -49,94 +32,46 @@ def _filter(
     return keep
 
 
-@router.get("/", response_model=m.SimulationGetSimulationUnitTestsResponse)
-async def list_unit_tests(
-    store: StoreDep,
-    user: Annotated[w.User, user_dep(READ)],
-    id: IdList = [],  # noqa: B006
-    limit: Annotated[int, Query(ge=0, le=500)] = 50,
-    continuation_token: Token = 0,
-    is_deleted: OptBool = None,
-    service_id: IdList = [],  # noqa: B006
-    persona_id: IdList = [],  # noqa: B006
-    scenario_id: IdList = [],  # noqa: B006
-    metric_id: IdList = [],  # noqa: B006
-    creator: StrList = [],  # noqa: B006
-    tag: StrList = [],  # noqa: B006
-    sort_by: StrList = [],  # noqa: B006
-) -> Response:
-    docs = store.list_docs(
-        store.unit_tests.values(), ids=id, is_deleted=is_deleted, creator=creator, tag=tag,
-        sort_by=sort_by, extra=_filter(service_id, persona_id, scenario_id, metric_id),
-    )  # fmt: skip
-    chunk, more, nxt = store.page(docs, limit, continuation_token)
-    filters = None
-    if continuation_token == 0:
-        filters = {
-            "creators": unique([d["creator"] for d in docs]),
-            "tags": tag_values(docs),
-            "service_ids": sorted({d["service_id"] for d in docs}),
-            "persona_ids": sorted({d["persona_id"] for d in docs}),
-            "scenario_ids": sorted({d["scenario_id"] for d in docs}),
-            "metric_ids": sorted({c["metric_id"] for d in docs for c in d["success_criterions"]}),
-        }
-    body = {
-        "simulation_unit_tests": [store.public(d) for d in chunk],
-        "has_more": more,
-        "continuation_token": nxt,
-        "filter_values": filters,
+def _filter_values(docs: list[Doc]) -> dict[str, Any]:
+    return {
+        "creators": unique([d["creator"] for d in docs]),
+        "tags": tag_values(docs),
+        "service_ids": sorted({d["service_id"] for d in docs}),
+        "persona_ids": sorted({d["persona_id"] for d in docs}),
+        "scenario_ids": sorted({d["scenario_id"] for d in docs}),
+        "metric_ids": sorted({c["metric_id"] for d in docs for c in d["success_criterions"]}),
     }
-    return ok(m.SimulationGetSimulationUnitTestsResponse, body)
 
 
-@router.get("/search/", response_model=m.SimulationSearchSimulationUnitTestsResponse)
-async def search_unit_tests(
-    store: StoreDep,
-    user: Annotated[w.User, user_dep(READ)],
-    query: SearchQuery,
-    creator: StrList = [],  # noqa: B006
-    tag: StrList = [],  # noqa: B006
-    service_id: IdList = [],  # noqa: B006
-    persona_id: IdList = [],  # noqa: B006
-    scenario_id: IdList = [],  # noqa: B006
-    metric_id: IdList = [],  # noqa: B006
-) -> Response:
-    docs = store.list_docs(
-        store.search(store.unit_tests.values(), query, top=10_000), ids=[], is_deleted=None,
-        creator=creator, tag=tag, sort_by=[],
-        extra=_filter(service_id, persona_id, scenario_id, metric_id),
-    )[:50]  # fmt: skip
-    body = {"simulation_unit_tests": [underscore_id(store.public(d)) for d in docs]}
-    return ok(m.SimulationSearchSimulationUnitTestsResponse, body)
+def _changes(body: m.SimulationUpdateSimulationUnitTestRequest) -> Doc:
+    return {k: v for k, v in data_of(body).items() if v is not None}
 
 
-@router.post("/", status_code=201, response_model=m.SimulationCreateSimulationUnitTestResponse)
-async def create_unit_test(
-    store: StoreDep,
-    user: Annotated[w.User, user_dep(WRITE)],
-    body: m.SimulationCreateSimulationUnitTestRequest,
-) -> Response:
-    uid = store.create_unit_test(data_of(body), user)
-    return ok(m.SimulationCreateSimulationUnitTestResponse, {"simulation_unit_test_id": uid}, 201)
-
-
-@router.post("/{simulation_unit_test_id}/", status_code=204)
-async def update_unit_test(
-    store: StoreDep,
-    user: Annotated[w.User, user_dep(WRITE)],
-    simulation_unit_test_id: UnitTestId,
-    body: m.SimulationUpdateSimulationUnitTestRequest,
-) -> Response:
-    data = {k: v for k, v in data_of(body).items() if v is not None}
-    store.update_unit_test(simulation_unit_test_id, data, user)
-    return no_content()
-
-
-@router.delete("/{simulation_unit_test_id}/", status_code=204)
-async def delete_unit_test(
-    store: StoreDep,
-    user: Annotated[w.User, user_dep(WRITE)],
-    simulation_unit_test_id: UnitTestId,
-) -> Response:
-    store.delete_unit_test(simulation_unit_test_id, user)
-    return no_content()
+UNIT_TESTS = r.Resource(
+    path="/simulation/unit_test",
+    name="unit_test",
+    names="unit_tests",
+    key="simulation_unit_tests",
+    read=PERMISSION_UNIT_TEST,
+    write="Simulation:ModifySimulationUnitTest",
+    docs=lambda store, user: store.unit_tests.values(),
+    list_model=m.SimulationGetSimulationUnitTestsResponse,
+    list_query=r.list_query(500, 50, *REFERENCES),
+    filter_values=_filter_values,
+    keep=_keep,
+    id_name="simulation_unit_test_id",
+    search=r.Search(
+        "/search/",
+        m.SimulationSearchSimulationUnitTestsResponse,
+        (r.CREATOR, r.TAG, *REFERENCES),
+        underscore=True,
+    ),
+    create=r.Create(
+        m.SimulationCreateSimulationUnitTestRequest,
+        m.SimulationCreateSimulationUnitTestResponse,
+        Store.create_unit_test,
+    ),
+    update=r.Update(m.SimulationUpdateSimulationUnitTestRequest, _changes, Store.update_unit_test),
+    delete=Store.delete_unit_test,
+)
+router = r.resource_router(UNIT_TESTS)

@@ -58,6 +58,44 @@ class Documents(StoreState):
             "_value": value, "_description": description,
         }  # fmt: skip
 
+    def _add_catalog_doc(
+        self,
+        docs: dict[str, dict[str, Any]],
+        versions: dict[str, list[dict[str, Any]]],
+        oid: str,
+        name: str,
+        fields: dict[str, Any],
+        tags: dict[str, str | None],
+        owner: str,
+    ) -> None:
+        """A persona or scenario (``fields``: what its kind adds after the name), no versions."""
+        now = self.stamp()
+        docs[oid] = {
+            "id": oid, "name": name, **fields, "tags": dict(tags), "is_deleted": False,
+            "created_at": now, "creator": self._who(owner), "updated_at": now,
+            "updated_by": self._who(owner),
+        }  # fmt: skip
+        versions[oid] = []
+
+    def _append_version(
+        self, versions: list[dict[str, Any]], key: str, oid: str, fields: dict[str, Any], owner: str
+    ) -> int:
+        """Appends the next version (``key``: the field naming ``oid``); returns its number."""
+        number = len(versions) + 1
+        versions.append(
+            {
+                "_id": self.new_id(),
+                "org_id": self.org,
+                "created_at": self.stamp(),
+                "updated_at": self.stamp(),
+                key: oid,
+                "version": number,
+                **fields,
+                "creator": self._who(owner),
+            }
+        )
+        return number
+
     def _add_persona(
         self,
         pid: str,
@@ -67,68 +105,39 @@ class Documents(StoreState):
         version: dict[str, Any],
         owner: str,
     ) -> None:
-        now = self.stamp()
-        self.personas[pid] = {
-            "id": pid, "name": name, "role": role, "tags": dict(tags), "is_deleted": False,
-            "created_at": now, "creator": self._who(owner), "updated_at": now,
-            "updated_by": self._who(owner),
-        }  # fmt: skip
-        self.persona_versions[pid] = []
+        fields = {"role": role}
+        self._add_catalog_doc(self.personas, self.persona_versions, pid, name, fields, tags, owner)
         self.add_persona_version(pid, version, owner)
 
     def add_persona_version(self, pid: str, version: dict[str, Any], owner: str) -> int:
+        fields = {
+            "background": version["background"],
+            "preferred_language": version.get("preferred_language"),
+            "timezone": version.get("timezone"),
+            "user_models": list(version.get("user_models", [])),
+            "nonsensitive_user_variables": dict(version.get("nonsensitive_user_variables", {})),
+            "sensitive_user_variables": dict(version.get("sensitive_user_variables", {})),
+        }
         versions = self.persona_versions[pid]
-        number = len(versions) + 1
-        versions.append(
-            {
-                "_id": self.new_id(),
-                "org_id": self.org,
-                "created_at": self.stamp(),
-                "updated_at": self.stamp(),
-                "simulation_persona_id": pid,
-                "version": number,
-                "background": version["background"],
-                "preferred_language": version.get("preferred_language"),
-                "timezone": version.get("timezone"),
-                "user_models": list(version.get("user_models", [])),
-                "nonsensitive_user_variables": dict(version.get("nonsensitive_user_variables", {})),
-                "sensitive_user_variables": dict(version.get("sensitive_user_variables", {})),
-                "creator": self._who(owner),
-            }
-        )
-        return number
+        return self._append_version(versions, "simulation_persona_id", pid, fields, owner)
 
     def _add_scenario(
         self, sid: str, name: str, tags: dict[str, str | None], version: dict[str, Any], owner: str
     ) -> None:
-        now = self.stamp()
-        self.scenarios[sid] = {
-            "id": sid, "name": name, "tags": dict(tags), "is_deleted": False, "created_at": now,
-            "creator": self._who(owner), "updated_at": now, "updated_by": self._who(owner),
-        }  # fmt: skip
-        self.scenario_versions[sid] = []
+        docs, versions = self.scenarios, self.scenario_versions
+        self._add_catalog_doc(docs, versions, sid, name, {}, tags, owner)
         self.add_scenario_version(sid, version, owner)
 
     def add_scenario_version(self, sid: str, version: dict[str, Any], owner: str) -> int:
-        versions = self.scenario_versions[sid]
-        number = len(versions) + 1
         starts = version.get("conversation_starts_at")
-        versions.append(
-            {
-                "_id": self.new_id(),
-                "org_id": self.org,
-                "created_at": self.stamp(),
-                "updated_at": self.stamp(),
-                "simulation_scenario_id": sid,
-                "version": number,
-                "objective": version["objective"],
-                "instructions": version["instructions"],
-                "initial_message_type": version.get("initial_message_type", "user-message"),
-                "conversation_starts_at": iso(starts) if isinstance(starts, datetime) else starts,
-                "creator": self._who(owner),
-            }
-        )
-        return number
+        fields = {
+            "objective": version["objective"],
+            "instructions": version["instructions"],
+            "initial_message_type": version.get("initial_message_type", "user-message"),
+            "conversation_starts_at": iso(starts) if isinstance(starts, datetime) else starts,
+        }
+        versions = self.scenario_versions[sid]
+        return self._append_version(versions, "simulation_scenario_id", sid, fields, owner)
 
     def _unit_test_doc(
         self, uid: str, name: str, description: str, service_id: str, version_set: str,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pytest_amigo.emulator import world as w
-from pytest_amigo.emulator.errors import invalid
+from pytest_amigo.emulator.errors import NotFound, invalid
 from pytest_amigo.emulator.plan import Run
 from pytest_amigo.emulator.store.clock import Clock, iso
 
@@ -87,6 +87,14 @@ class StoreState:
     def _touch(self, doc: dict[str, Any], user: w.User) -> None:
         doc["updated_at"] = self.stamp()
         doc["updated_by"] = self._who(user.user_id)
+
+    @staticmethod
+    def _found(docs: dict[str, dict[str, Any]], oid: str, what: str) -> dict[str, Any]:
+        """The document ``oid`` of ``docs``; ``404 "<what> not found."`` when there is none."""
+        doc = docs.get(oid)
+        if doc is None:
+            raise NotFound(f"{what} not found.")
+        return doc
 
     @staticmethod
     def _name_taken(docs: Iterable[dict[str, Any]], name: str, but: Any = None) -> bool:

@@ -13,10 +13,7 @@ class UnitTests(Documents):
     """Simulation unit tests: their persona, scenario and metrics must exist."""
 
     def unit_test(self, uid: str) -> dict[str, Any]:
-        doc = self.unit_tests.get(uid)
-        if doc is None:
-            raise NotFound("Simulation unit test not found.")
-        return doc
+        return self._found(self.unit_tests, uid, "Simulation unit test")
 
     def _check_unit_test_refs(self, data: dict[str, Any]) -> None:
         if data.get("persona_id") is not None:
@@ -86,10 +83,7 @@ class UnitTestSets(Documents):
     """Simulation unit test sets: their unit tests must exist."""
 
     def unit_test_set(self, sid: str) -> dict[str, Any]:
-        doc = self.sets.get(sid)
-        if doc is None:
-            raise NotFound("Simulation unit test set not found.")
-        return doc
+        return self._found(self.sets, sid, "Simulation unit test set")
 
     def _check_set_runs(self, runs: list[dict[str, Any]]) -> None:
         for r in runs:

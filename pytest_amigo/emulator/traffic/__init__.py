@@ -89,6 +89,7 @@ Admin endpoints (answered by the middleware itself, JSON; never logged, limited 
 from __future__ import annotations
 
 from pytest_amigo.emulator.traffic.asgi import ADMIN_PREFIX, ASGIApp, Message, Receive, Scope, Send
+from pytest_amigo.emulator.traffic.control import TrafficControl
 from pytest_amigo.emulator.traffic.faults import (
     ERROR_DETAILS,
     MAINTENANCE_DETAIL,
@@ -119,6 +120,7 @@ __all__ = [
     "RequestLog",
     "Scope",
     "Send",
+    "TrafficControl",
     "TrafficMiddleware",
     "TrafficPolicy",
     "parse_fault_plan",

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from pytest_amigo.emulator.traffic.asgi import (
     ADMIN_PREFIX,
     Receive,
@@ -12,12 +10,10 @@ from pytest_amigo.emulator.traffic.asgi import (
     send_empty,
     send_json,
 )
+from pytest_amigo.emulator.traffic.control import TrafficControl
 from pytest_amigo.emulator.traffic.faults import FaultPlan, parse_fault_plan
 from pytest_amigo.emulator.traffic.rate_limits import parse_rate_limits
 from pytest_amigo.emulator.traffic.validation import FaultPlanError
-
-if TYPE_CHECKING:
-    from pytest_amigo.emulator.traffic.middleware import TrafficMiddleware
 
 ALLOWED_METHODS: dict[str, tuple[str, ...]] = {
     "requests": ("GET", "DELETE"),
@@ -27,7 +23,7 @@ ALLOWED_METHODS: dict[str, tuple[str, ...]] = {
 
 
 async def answer_admin(
-    traffic: TrafficMiddleware, path: str, method: str, receive: Receive, send: Send
+    traffic: TrafficControl, path: str, method: str, receive: Receive, send: Send
 ) -> bool:
     """Answer an admin request; False when the path is not one of ours."""
     name = path[len(ADMIN_PREFIX) :].rstrip("/")
@@ -54,7 +50,7 @@ async def answer_admin(
     return True
 
 
-async def _requests(traffic: TrafficMiddleware, method: str, send: Send) -> None:
+async def _requests(traffic: TrafficControl, method: str, send: Send) -> None:
     if method == "GET":
         await send_json(send, 200, traffic.log.snapshot())
     else:
@@ -62,7 +58,7 @@ async def _requests(traffic: TrafficMiddleware, method: str, send: Send) -> None
         await send_empty(send, 204)
 
 
-async def _faults(traffic: TrafficMiddleware, method: str, receive: Receive, send: Send) -> None:
+async def _faults(traffic: TrafficControl, method: str, receive: Receive, send: Send) -> None:
     if method == "GET":
         await send_json(send, 200, traffic.faults.to_json())
     elif method == "DELETE":
@@ -74,9 +70,7 @@ async def _faults(traffic: TrafficMiddleware, method: str, receive: Receive, sen
         await send_json(send, 200, plan.to_json())
 
 
-async def _rate_limits(
-    traffic: TrafficMiddleware, method: str, receive: Receive, send: Send
-) -> None:
+async def _rate_limits(traffic: TrafficControl, method: str, receive: Receive, send: Send) -> None:
     if method == "POST":
         traffic.set_rate_limits(parse_rate_limits(await read_json(receive), traffic.policy))
     await send_json(send, 200, traffic.policy.to_json())

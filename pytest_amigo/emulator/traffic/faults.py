@@ -112,28 +112,38 @@ def _maintenance(data: dict[str, Any], kwargs: dict[str, Any], errors: _Errors) 
     kwargs["maintenance"] = windows
 
 
+_NUMBERS: tuple[tuple[tuple[str, ...], Callable[[Any], bool], str, Callable[[Any], Any]], ...] = (
+    (
+        ("maintenance_for", "latency", "answer_latency"),
+        lambda v: is_number(v) and v >= 0,
+        "expected a number of seconds >= 0",
+        float,
+    ),
+    (
+        ("error_rate", "drop_rate"),
+        lambda v: is_number(v) and 0 <= v <= 1,
+        "expected a fraction between 0 and 1",
+        float,
+    ),
+    (
+        ("burst_429", "processed_errors", "processed_drops"),
+        lambda v: is_int(v) and v >= 0,
+        "expected an integer >= 0",
+        lambda v: v,
+    ),
+)
+"""The numeric fields: (names, valid, what the error says is expected, conversion)."""
+
+
 def _numbers(data: dict[str, Any], kwargs: dict[str, Any], errors: _Errors) -> None:
-    for name in ("maintenance_for", "latency", "answer_latency"):
-        if name in data:
-            value = data[name]
-            if not is_number(value) or value < 0:
-                errors.append(error(name, f"expected a number of seconds >= 0, got {value!r}"))
-            else:
-                kwargs[name] = float(value)
-    for name in ("error_rate", "drop_rate"):
-        if name in data:
-            value = data[name]
-            if not is_number(value) or not 0 <= value <= 1:
-                errors.append(error(name, f"expected a fraction between 0 and 1, got {value!r}"))
-            else:
-                kwargs[name] = float(value)
-    for name in ("burst_429", "processed_errors", "processed_drops"):
-        if name in data:
-            value = data[name]
-            if not is_int(value) or value < 0:
-                errors.append(error(name, f"expected an integer >= 0, got {value!r}"))
-            else:
-                kwargs[name] = value
+    for names, valid, expected, convert in _NUMBERS:
+        for name in names:
+            if name in data:
+                value = data[name]
+                if not valid(value):
+                    errors.append(error(name, f"{expected}, got {value!r}"))
+                else:
+                    kwargs[name] = convert(value)
 
 
 def _drift(data: dict[str, Any], kwargs: dict[str, Any], errors: _Errors) -> None:

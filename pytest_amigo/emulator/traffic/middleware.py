@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import math
-import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -22,16 +21,11 @@ from pytest_amigo.emulator.traffic.asgi import (
     send_json,
     truncating_start,
 )
-from pytest_amigo.emulator.traffic.faults import (
-    ERROR_DETAILS,
-    MAINTENANCE_DETAIL,
-    Decision,
-    FaultInjector,
-    FaultPlan,
-)
+from pytest_amigo.emulator.traffic.control import TrafficControl
+from pytest_amigo.emulator.traffic.faults import ERROR_DETAILS, MAINTENANCE_DETAIL, Decision
 from pytest_amigo.emulator.traffic.forwarding import forward
-from pytest_amigo.emulator.traffic.log import LogEntry, RequestLog
-from pytest_amigo.emulator.traffic.rate_limits import RateLimiter, TrafficPolicy, rate_limit_detail
+from pytest_amigo.emulator.traffic.log import LogEntry
+from pytest_amigo.emulator.traffic.rate_limits import TrafficPolicy, rate_limit_detail
 
 
 def _organization(path: str) -> str:
@@ -39,42 +33,16 @@ def _organization(path: str) -> str:
     return path.split("/", 3)[2]
 
 
-class TrafficMiddleware:
+class TrafficMiddleware(TrafficControl):
     """ASGI middleware adding rate limits, faults, a request log and ``/_emulator`` admin."""
 
     def __init__(
         self, app: ASGIApp, policy: TrafficPolicy, *, clock: Callable[[], float] = time.time
     ) -> None:
+        super().__init__(policy, clock=clock)
         self.app = app
-        self.clock = clock
-        self.log = RequestLog()
-        self._lock = threading.Lock()
-        self._limiter = RateLimiter(policy)
-        self._injector = FaultInjector(clock)
         self.transport_for: Callable[[Scope], Any] | None = None
         """The server's hook to find a request's transport (to close it unanswered)."""
-
-    @property
-    def policy(self) -> TrafficPolicy:
-        return self._limiter.policy
-
-    @property
-    def faults(self) -> FaultPlan:
-        return self._injector.plan
-
-    @faults.setter
-    def faults(self, plan: FaultPlan) -> None:
-        with self._lock:
-            self._injector.install(plan)
-
-    def reset_rate_limits(self) -> None:
-        with self._lock:
-            self._limiter.reset()
-
-    def set_rate_limits(self, policy: TrafficPolicy) -> None:
-        """Switch to the settings of ``policy`` and reset the counters."""
-        with self._lock:
-            self._limiter.adopt(policy)
 
     # -- ASGI -------------------------------------------------------------------------------
 
@@ -93,31 +61,11 @@ class TrafficMiddleware:
             status = await forward(self.app, scope, receive, send, [], drop=False)
             self.log.record(LogEntry(self.clock(), method, path, None, status))
             return
-        with self._lock:
-            decision = self._decide(endpoint, _organization(path), self.clock())
+        decision = self.decide(endpoint, _organization(path), self.clock())
         status = await self._answer(decision, endpoint, scope, receive, send)
         self.log.record(
             LogEntry(self.clock(), method, path, endpoint.operation_id, status, decision.fault)
         )
-
-    def _decide(self, endpoint: Endpoint, org: str, now: float) -> Decision:
-        """Faults first (see the module's order), the rate limit in between. Lock held."""
-        decision = Decision()
-        self._injector.anchor_maintenance()
-        faulty = self._injector.plan.applies_to(endpoint)
-        if faulty:
-            self._injector.refuse(decision, now)
-        if self.policy.rate_limits:
-            allowed, decision.headers, end = self._limiter.check(
-                endpoint, org, now, consume=decision.fault is None
-            )
-            if not allowed:
-                decision.fault, decision.status, decision.retry_after = "rate_limit", 429, end - now
-        if faulty:
-            if decision.fault is None:
-                self._injector.draw(decision)
-            self._injector.shape(decision)
-        return decision
 
     async def _answer(
         self, d: Decision, endpoint: Endpoint, scope: Scope, receive: Receive, send: Send

@@ -1,4 +1,4 @@
-"""Parsing a world file (or dict) into the frozen world model of ``world.py``.
+"""Parsing a world file (or dict) into the parts of a world (``model.py``).
 
 One parser per section, sharing the typed readers of :class:`~.reader.Reader`: ``catalog``
 (``[emulator]``, users, metrics, personas, scenarios), ``unit_tests`` and ``sets``.
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pytest_amigo.emulator.world import Metric, Persona, Scenario, User, World
+from pytest_amigo.emulator.model import Metric, Persona, Scenario, User, WorldParts
 from pytest_amigo.emulator.world_parser.catalog import CatalogSections
 from pytest_amigo.emulator.world_parser.sets import SetSections
 from pytest_amigo.emulator.world_parser.unit_tests import UnitTestSections
@@ -25,7 +25,7 @@ _SECTIONS = {
 class WorldParser(CatalogSections, UnitTestSections, SetSections):
     """A whole world: its sections in dependency order."""
 
-    def world(self, data: dict[str, Any]) -> World:
+    def parts(self, data: dict[str, Any]) -> WorldParts:
         self._check_keys(self._table(data, "top level"), _SECTIONS, "top level")
         options = self.options(self._table(data.get("emulator", {}), "[emulator]"))
         users, metrics, personas, scenarios = self._organization(data)
@@ -40,9 +40,7 @@ class WorldParser(CatalogSections, UnitTestSections, SetSections):
         )
         self._unique("sets", [(s.id, s.name) for s in sets])
         faults = self._faults(data)
-        return World(
-            options, users, metrics, personas, scenarios, unit_tests, sets, self.source, faults
-        )
+        return WorldParts(options, users, metrics, personas, scenarios, unit_tests, sets, faults)
 
     def _organization(
         self, data: dict[str, Any]
@@ -72,6 +70,8 @@ class WorldParser(CatalogSections, UnitTestSections, SetSections):
         """``[faults]`` as given, once it parses as a fault plan."""
         faults = dict(self._table(data.get("faults", {}), "[faults]"))
         if faults:
+            # imported here: the traffic layer pulls in pytest_amigo.api (amigo-sdk, ~2 s), which
+            # a world without [faults] does not need
             from pytest_amigo.emulator.traffic import FaultPlanError, parse_fault_plan
 
             try:

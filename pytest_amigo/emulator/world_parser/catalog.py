@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pytest_amigo.emulator.world import (
+from pytest_amigo.emulator.model import (
     PAIR_ORDERS,
     Metric,
     Options,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pytest_amigo.contract import OBJECT_ID
-from pytest_amigo.emulator.world import WorldError, derive_id
+from pytest_amigo.emulator.model import WorldError, derive_id
 
 _HEX24 = OBJECT_ID
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pytest_amigo.domain import Criterion
-from pytest_amigo.emulator.world import (
+from pytest_amigo.emulator.model import (
     Metric,
     Persona,
     RandomSessions,
