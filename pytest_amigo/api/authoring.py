@@ -187,7 +187,7 @@ class AuthoringOperations(ApiCore):
     def list_persona_versions(
         self, persona_id: str, *, version: str | None = None, sort_by: Sequence[str] = ()
     ) -> list[SimulationPersonaVersion]:
-        return self._pages(
+        return self._list(
             "get-simulation-persona-versions",
             SimulationGetSimulationPersonaVersionsResponse,
             "simulation_persona_versions",
@@ -261,7 +261,7 @@ class AuthoringOperations(ApiCore):
     def list_scenario_versions(
         self, scenario_id: str, *, version: str | None = None, sort_by: Sequence[str] = ()
     ) -> list[SimulationScenarioVersion]:
-        return self._pages(
+        return self._list(
             "get-simulation-scenario-versions",
             SimulationGetSimulationScenarioVersionsResponse,
             "simulation_scenario_versions",

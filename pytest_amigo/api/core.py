@@ -28,7 +28,6 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Mapping
-from types import TracebackType
 from typing import Any, Self, TypeVar
 from urllib.parse import quote
 
@@ -212,12 +211,7 @@ class ApiCore(PagedReads):
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
     def would_wait(self, op_id: str) -> float:

@@ -5,6 +5,7 @@ needs are checked, :mod:`.shapes`)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -51,6 +52,17 @@ def item_id(item: Any) -> Any:
     return value if isinstance(value, str) else id(item)
 
 
+@dataclass(frozen=True)
+class Listing:
+    """One list operation as it is paged: what to send, how to read it, how much a page holds."""
+
+    op_id: str
+    model: type[pydantic.BaseModel] | Lenient
+    field: str  # the answer's list of items
+    page_max: int
+    path: Mapping[str, str] | None = None
+
+
 class PagedReads:
     """The list operations' reading, for :class:`~pytest_amigo.api.core.ApiCore` (a mixin: it
     sends through the core's ``_send`` and ``_get``)."""
@@ -92,23 +104,16 @@ class PagedReads:
             out.append(item if shape.as_sent else checked)
         return out, page.has_more, page.continuation_token
 
-    def _pages(
-        self,
-        op_id: str,
-        model: type[pydantic.BaseModel] | Lenient,
-        field: str,
-        params: Mapping[str, Any],
-        *,
-        page_max: int,
-        limit: int | None = None,
-        path: Mapping[str, str] | None = None,
-    ) -> list[Any]:
+    def _pages(self, listing: Listing, params: Mapping[str, Any], limit: int | None) -> list[Any]:
+        """Every page of one listing (at most ``limit`` items), following continuation tokens."""
+        op_id, model, field, path = listing.op_id, listing.model, listing.field, listing.path
         out: list[Any] = []
         token: Any = None
         seen: set[str] = set()
         while True:
             if limit is not None and len(out) >= limit:
                 return out[:limit]
+            page_max = listing.page_max
             page_size = page_max if limit is None else max(1, min(page_max, limit - len(out)))
             query = {**params, "limit": page_size}
             if token is not None:
@@ -141,6 +146,7 @@ class PagedReads:
         ids: Sequence[str] = (),
         limit: int | None = None,
         id_chunk: int = ID_CHUNK,
+        path: Mapping[str, str] | None = None,
     ) -> list[Any]:
         """Page through results; more than ``id_chunk`` ids -> one paged listing per chunk.
 
@@ -149,17 +155,16 @@ class PagedReads:
         if limit is not None and limit <= 0:
             return []
         base = params_of(**params)
+        listing = Listing(op_id, model, field, page_max, path)
         if not ids:
-            return self._pages(op_id, model, field, base, page_max=page_max, limit=limit)
+            return self._pages(listing, base, limit)
         out: list[Any] = []
         seen: set[Any] = set()
         for chunk in chunks(ids, id_chunk):
             remaining = None if limit is None else limit - len(out)
             if remaining is not None and remaining <= 0:
                 break
-            for item in self._pages(
-                op_id, model, field, {**base, id_key: chunk}, page_max=page_max, limit=remaining
-            ):
+            for item in self._pages(listing, {**base, id_key: chunk}, remaining):
                 key = item_id(item)
                 if key not in seen:
                     seen.add(key)

@@ -59,14 +59,7 @@ def _verdict(
 ) -> Verdict:
     record, run_id = obs.record, obs.record.run_id
     if obs.timed_out:
-        verdict = judge_unfinished(
-            ref.unit_test,
-            ref.position,
-            obs.run,
-            why="timeout",
-            budget_s=settings.timeout,
-            occurrence=ref.occurrence,
-        )
+        verdict = _unfinished(ref, obs, "timeout", budget_s=settings.timeout)
         if record.cancelled:
             verdict = replace(
                 verdict,
@@ -79,20 +72,23 @@ def _verdict(
     verdict = judge_ref(ref, obs.run, record, obs.evaluations, settings)
     if not interrupted or verdict.outcome != "pending":
         return verdict
-    verdict = judge_unfinished(
-        ref.unit_test,
-        ref.position,
-        obs.run,
-        why="interrupted",
-        occurrence=ref.occurrence,
-        evaluations=obs.evaluations,
-    )
+    verdict = _unfinished(ref, obs, "interrupted", evaluations=obs.evaluations)
     if record.cancelled:
         return replace(verdict, reason=f"{verdict.reason}; run {run_id} cancelled")
     return replace(
         verdict,
         reason=f"{verdict.reason}; run {run_id} left running: report it later "
         f"with pytest --amigo-run={run_id}",
+    )
+
+
+def _unfinished(
+    ref: UnitTestRef, obs: Observation, why: Literal["timeout", "interrupted"], **details: Any
+) -> Verdict:
+    """``verdict.judge_unfinished`` for the unit test an item reports (``details``: the budget
+    of a timeout, the evaluations read before an interruption)."""
+    return judge_unfinished(
+        ref.unit_test, ref.position, obs.run, why=why, occurrence=ref.occurrence, **details
     )
 
 
@@ -107,17 +103,6 @@ class Resampled:
 
 def policy_of(settings: Settings) -> Policy:
     return Policy(settings.confidence, settings.min_pass_k, settings.pass_k)
-
-
-def weigh_ref(
-    ref: UnitTestRef,
-    run: dict[str, Any] | None,
-    record: RunRecord,
-    evaluations: dict[str, dict[str, Any]] | None,
-    settings: Settings,
-) -> Weighed:
-    """The verdict of ``judge_ref``, weighed: confidence and pass^k may make it inconclusive."""
-    return weigh(judge_ref(ref, run, record, evaluations, settings), policy_of(settings))
 
 
 def _reporting(

@@ -26,6 +26,7 @@ from ..judging.baseline import (
     is_run_id,
     read_report,
 )
+from ..judging.evidence import weigh
 from ..lifecycle.records import RunRecord
 from ..reports import html_extras
 from .collect import ROOT_NAME, AmigoItem, AmigoSetGate, ref_of, refs_for
@@ -39,7 +40,7 @@ from .outcome import (
     longrepr,
 )
 from .resampling import Resampling
-from .results import build_result, judge_ref, weigh_ref
+from .results import build_result, judge_ref, policy_of
 
 
 class ItemRunner:
@@ -166,7 +167,8 @@ class ItemRunner:
 
     def _judge_baseline(self, ref: UnitTestRef, run: Any) -> tuple[str, int, int]:
         record = RunRecord(ref.set_id, run.get("id"), False, "", 0.0)
-        weighed = weigh_ref(ref, run, record, None, self.ctx.settings)
+        settings = self.ctx.settings
+        weighed = weigh(judge_ref(ref, run, record, None, settings), policy_of(settings))
         v = weighed.verdict
         return v.outcome, v.sessions_passed, v.sessions_valid
 
