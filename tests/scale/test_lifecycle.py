@@ -150,8 +150,10 @@ def test_global_pytest_timeout_does_not_kill_amigo_items(harness_for):
 @pytest.mark.parametrize("dist", ["load", "loadscope", "loadgroup"])
 def test_xdist_same_verdicts_and_requests_as_single_process(harness_for, dist):
     pytest.importorskip("xdist")
+    # Sessions of 2..7 world seconds at speed 2: the sets finish 0.5 s apart, from 1 s on, so
+    # the items still end at different polls (speed 1 only waited twice as long for the same).
     sets = {f"Set {i}": 2.0 + i for i in range(6)}
-    h = harness_for(world(sets, fail=["Set 2", "Set 4"]))
+    h = harness_for(world(sets, fail=["Set 2", "Set 4"], speed=2.0))
     ids = h.set_ids(*sets)
     single = h.run(ids, "-p", "no:xdist")
     single_outcomes = outcomes(single.junit)
