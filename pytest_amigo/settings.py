@@ -50,6 +50,7 @@ class Settings:
     junit_properties: JunitProperties = "auto"  # per-testcase <properties> (amigo_* keys)
     properties: bool = True  # what junit_properties decides for this session's JUnit family
     attachment_paths: AttachmentPaths = "relative"  # how reports write artifacts paths
+    version_set: str | None = None  # --amigo-version-set: simulate this version set instead
     # What relative attachment paths are relative to: where pytest runs, not a choice.
     rootdir: Path | None = field(default=None, compare=False)
 

@@ -209,7 +209,11 @@ class Controller:
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self.ctx.settings.plan:
             terminalreporter.write_sep("=", "Amigo plan (--amigo-plan: nothing was simulated)")
-            for line in describe(self.ctx.plans) if self.ctx.plans else ["no Amigo unit test"]:
+            for line in (
+                describe(self.ctx.plans, self.ctx.settings.version_set)
+                if self.ctx.plans
+                else ["no Amigo unit test"]
+            ):
                 terminalreporter.write_line(line)
             return
         if not self._active:
@@ -236,7 +240,7 @@ class Controller:
             self.write_reports()
             if self._active and not self._ended_normally and self.ctx.coordinator.records():
                 self._cancel_at_exit()
-            if self._active and self.ctx.coordinator.records():
+            if self._active:  # whatever was created, even before any run was recorded
                 self._delete_temporary_sets()
         finally:
             if self.ctx.started:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,8 @@ import pytest
 
 from ..contract import OBJECT_ID
 from ..settings import DEFAULT_ARTIFACTS_DIR, DEFAULT_TIMEOUT, Settings
+
+VERSION_SET_ENV = "AMIGO_VERSION_SET"
 
 # (flag, argparse keywords, help): options default to None so an ini key of the same name can
 # fill in (``_given``); the dest is the flag's name with underscores.
@@ -112,6 +115,13 @@ OPTIONS: tuple[tuple[str, dict[str, Any], str], ...] = (
         "run just those in a temporary set instead of the whole set.",
     ),
     (
+        "--amigo-version-set",
+        {"metavar": "NAME"},
+        "simulate the unit tests on this version set of their service (e.g. the candidate the "
+        "pipeline just pushed: pr-123), through temporary copies; default: the environment "
+        "variable AMIGO_VERSION_SET, else each unit test's own version set.",
+    ),
+    (
         "--amigo-html",
         {"metavar": "PATH"},
         "write a self-contained HTML report of every unit test's evidence.",
@@ -167,6 +177,7 @@ INI: dict[str, tuple[str, str | None, Any]] = {
     "amigo_json": ("write the JSON report to this path", None, ""),
     "amigo_html": ("write the HTML report to this path", None, ""),
     "amigo_subset": ("run only the selected unit tests of a set", "bool", False),
+    "amigo_version_set": ("simulate this version set (else AMIGO_VERSION_SET)", None, ""),
     "amigo_junit_properties": (
         "per-testcase JUnit properties: auto (not under junit_family xunit2, whose schema "
         "rejects them) | always | never",
@@ -345,7 +356,22 @@ def _evidence(config: pytest.Config) -> dict[str, object]:
         "html_path": _path(config, "amigo_html", html_text) if html_text else None,
         "plan": bool(config.option.amigo_plan),
         "subset": _flag(config, "amigo_subset"),
+        "version_set": _version_set(config, resample or 0),
     }
+
+
+def _version_set(config: pytest.Config, resample: int) -> str | None:
+    """The option, else the ini key, else ``AMIGO_VERSION_SET`` (what CI templates set)."""
+    name = _option_or_ini(config, "amigo_version_set") or os.environ.get(VERSION_SET_ENV, "")
+    name = name.strip().strip("\"'")
+    if not name:
+        return None
+    if resample:
+        raise SettingsError(
+            f"--amigo-resample cannot be combined with --amigo-version-set={name} yet: re-sample "
+            "in a session without the version set, or drop --amigo-resample"
+        )
+    return name
 
 
 def _ini_choice(config: pytest.Config, name: str, choices: tuple[str, ...]) -> str:

@@ -38,6 +38,13 @@ class SetPlan:
         return entries
 
     @property
+    def entries(self) -> list[tuple[str, int]]:
+        """(unit test id, run count) of what the run holds: the subset, or the whole set."""
+        if self.whole:
+            return [(u.id, u.run_count) for u in self.unit_set.unit_tests]
+        return self.subset
+
+    @property
     def sessions(self) -> int:
         """Sessions this set would simulate."""
         if self.attached:
@@ -75,9 +82,15 @@ def plan_of(
     return plans
 
 
-def describe(plans: Sequence[SetPlan]) -> list[str]:
-    """The plan as lines: per set its unit tests, run counts and sessions; then the total."""
+def describe(plans: Sequence[SetPlan], version_set: str | None = None) -> list[str]:
+    """The plan as lines: per set its unit tests, run counts and sessions, and what would be
+    copied onto ``version_set``; then the total."""
     lines = []
+    if version_set is not None:
+        lines.append(
+            f"version set {version_set} (--amigo-version-set): unit tests on another version "
+            "set would run as temporary copies on it; nothing was created"
+        )
     for plan in plans:
         unit_set = plan.unit_set
         how = (
@@ -93,6 +106,8 @@ def describe(plans: Sequence[SetPlan]) -> list[str]:
             mark = "" if position in chosen else "  (not selected)"
             if not runs:
                 mark = "  (not selected, not run)"
+            copied = runs and not plan.attached and version_set not in (None, unit_test.version_set)
+            mark += f"  (copy on {version_set})" if copied else ""
             lines.append(f"    {unit_test.run_count:>4} x {unit_test.name}{mark}")
     total = sum(p.sessions for p in plans)
     lines.append(f"total: {total} sessions in {len(plans)} set(s); no run was started")

@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 import pytest
 
+from ..domain import UnitTest
 from ..judging.baseline import BaselineSet
 from ..judging.evidence import Comparison, Policy, Weighed, compare, weigh
 from ..judging.explain import explain
@@ -43,7 +44,7 @@ def judge_ref(
 ) -> Verdict:
     """``verdict.judge`` for the unit test an item reports."""
     return judge(
-        ref.unit_test,
+        in_run(ref, record),
         ref.position,
         run,
         min_pass_rate=ref.min_pass_rate,
@@ -82,13 +83,21 @@ def _verdict(
     )
 
 
+def in_run(ref: UnitTestRef, record: RunRecord) -> UnitTest:
+    """The unit test as the run holds it: its copy on the candidate version set
+    (``--amigo-version-set``), reported under the original item."""
+    copy_id = (record.copies or {}).get(ref.unit_test.id)
+    return ref.unit_test if copy_id is None else replace(ref.unit_test, id=copy_id)
+
+
 def _unfinished(
     ref: UnitTestRef, obs: Observation, why: Literal["timeout", "interrupted"], **details: Any
 ) -> Verdict:
     """``verdict.judge_unfinished`` for the unit test an item reports (``details``: the budget
     of a timeout, the evaluations read before an interruption)."""
+    unit_test = in_run(ref, obs.record)
     return judge_unfinished(
-        ref.unit_test, ref.position, obs.run, why=why, occurrence=ref.occurrence, **details
+        unit_test, ref.position, obs.run, why=why, occurrence=ref.occurrence, **details
     )
 
 
@@ -157,8 +166,9 @@ def build_result(
     else:
         weighed = weigh(_verdict(ref, obs, settings, interrupted=interrupted), policy_of(settings))
     verdict = weighed.verdict
-    spec = run_spec(ref.unit_test, ref.position, obs.run, ref.occurrence)
-    provenance = what_ran(spec, ref.unit_test.version_set) if spec is not None else None
+    spec = run_spec(in_run(ref, record), ref.position, obs.run, ref.occurrence)
+    version_set = record.version_set or ref.unit_test.version_set
+    provenance = what_ran(spec, version_set) if spec is not None else None
     comparison = _comparison(ref, verdict, baseline, provenance)
     text = explain(
         verdict,

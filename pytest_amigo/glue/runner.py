@@ -67,7 +67,13 @@ class ItemRunner:
         coordinator = self.ctx.coordinator
         coordinator.mark_active()  # tells the xdist controller
         attach = {s: r for s, r in self.ctx.attached_runs().items() if s in selected}
-        subsets = {p.unit_set.id: (p.unit_set, p.subset) for p in self.ctx.plans if not p.whole}
+        # a subset runs its unit tests only; on a candidate version set every set runs copies
+        copying = self.ctx.settings.version_set is not None
+        subsets = {
+            p.unit_set.id: (p.unit_set, p.entries)
+            for p in self.ctx.plans
+            if not p.whole or (copying and not p.attached)
+        }
         coordinator.start([s for s in selected if s not in attach], attach, subsets, wait=False)
 
     # -- waiting and judging ----------------------------------------------------------------

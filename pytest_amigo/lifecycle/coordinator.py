@@ -10,7 +10,8 @@ API client on first use and delegates to one collaborator per concern:
 - ``Poller`` (poller.py): the shared snapshot and the polls;
 - ``Canceller`` (cancelling.py): cancelling the runs this session started;
 - ``ArtifactsStatus`` (artifacts.py): the last artifacts, and why any are missing;
-- ``TemporaryRuns`` (temporary_runs.py): subset runs and re-sampling rounds, their deletion.
+- ``TemporaryRuns`` (temporary_runs.py): subset runs, candidate runs on another version set
+  (unit test copies: copies.py) and re-sampling rounds, their deletion.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from ..domain import UnitTestSet
 from ..settings import Settings
 from .artifacts import ArtifactsStatus
 from .cancelling import Canceller
+from .copies import UnitTestCopies
 from .definitions import SetDefinitions
 from .launcher import RunLauncher, Subset
 from .poller import Poller
@@ -63,7 +65,9 @@ class Coordinator:
             records=records,
             starter=starter,
             temporary=TemporarySets(state, api),  # type: ignore[arg-type]
+            copies=UnitTestCopies(state, api),  # type: ignore[arg-type]
             clock=clock,
+            version_set=settings.version_set,
         )
         self.launcher = RunLauncher(state, records, starter, self.temporary_runs, api, clock)
         self.waiter = Waiter(state, settings.timeout, records, poller, self.launcher, clock, sleep)

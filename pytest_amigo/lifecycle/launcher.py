@@ -4,7 +4,8 @@ the create limit is spent, or refused (``--amigo-max-sessions``).
 One process of the session (whoever takes the ``starter`` lock first) creates every run, one
 after the other through its ``RunStarter``, so the 20-a-minute create limit is paced by a single
 pacer; the others find the records in ``runs.json`` as they appear. A set of ``--amigo-subset``
-runs a temporary set of just those unit tests (``TemporaryRuns``).
+runs a temporary set of just those unit tests, and with ``--amigo-version-set`` every set runs
+its unit tests' copies on the candidate version set (``TemporaryRuns``).
 """
 
 from __future__ import annotations
@@ -59,6 +60,8 @@ class RunLauncher:
                     self._defer(set_ids, set_ids)
                 return
             self._attach(attach or {})
+            if not self._copy(set_ids):
+                return
             for i, set_id in enumerate(set_ids):
                 if set_id in self.records.all():
                     continue
@@ -71,6 +74,22 @@ class RunLauncher:
                     return
                 self.records.put(record)
             self._defer(set_ids, [])
+
+    def _copy(self, set_ids: Sequence[str]) -> bool:
+        """``--amigo-version-set``: copy every unit test to run onto the candidate version set
+        before any run starts. A refusal (no such version set, a missing permission) refuses
+        the whole session (a usage error, exit 4) with the copies made deleted: False."""
+        wanted = [
+            unit_test_id
+            for set_id in set_ids
+            if set_id in self._subsets and set_id not in self.records.all()
+            for unit_test_id in self.temporary_runs.off_version_set(*self._subsets[set_id])
+        ]
+        why = self.temporary_runs.make_copies(list(dict.fromkeys(wanted)))
+        if why is None:
+            return True
+        self.refuse(set_ids, why)
+        return False
 
     def _attach(self, attach: Mapping[str, str]) -> None:
         for set_id, run_id in attach.items():

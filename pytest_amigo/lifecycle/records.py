@@ -39,6 +39,8 @@ class RunRecord:
     cancelled: str | None = None  # why this session cancelled it
     finished: bool = False  # a cancel found it finished (409): never send another
     temporary_set: str | None = None  # the temporary set run instead (--amigo-subset)
+    version_set: str | None = None  # --amigo-version-set: the version set simulated
+    copies: dict[str, str] | None = None  # original unit test id -> its copy in the run
     # Refused with the whole session by a cost guard (--amigo-max-sessions under xdist, where a
     # worker cannot end the session): the controller makes ``error`` a usage error (exit 4).
     session_refused: bool = False

@@ -13,6 +13,8 @@ Every process of the session (one, or the xdist controller and its workers) shar
 - ``baselines.json``: per set, the baseline run (``--amigo-baseline=last|RUN_ID``) or why none;
 - ``resamples.json``: per set and round, the temporary set re-sampling runs, or why none;
 - ``temporary.json``: every temporary set, for deletion (``TemporarySets``);
+- ``copies.json``: every temporary unit test copy (``--amigo-version-set``), for deletion after
+  the sets that use them (``UnitTestCopies``);
 - ``token.json``: the session's Amigo id token (``SharedTokenCache``).
 
 And its locks (``<name>.lock``): ``starter`` (the one process creating runs), ``poll`` (the one
@@ -30,6 +32,7 @@ ACTIVE = "active.json"
 BASELINES = "baselines.json"
 RESAMPLES = "resamples.json"
 TEMPORARY = "temporary.json"
+COPIES = "copies.json"
 TOKEN = "token.json"
 
 STARTER_LOCK = "starter"

@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 import secrets
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Literal, NoReturn, Protocol, TypedDict
 
@@ -69,10 +69,15 @@ class TemporaryApi(Protocol):
 
 
 def temporary_set(
-    prefix: str, source: UnitTestSet, entries: Sequence[tuple[str, int]], suffix: str
+    prefix: str,
+    source: UnitTestSet,
+    entries: Sequence[tuple[str, int]],
+    suffix: str,
+    copies: Mapping[str, str] | None = None,
 ) -> UnitTestSet:
     """The set to create (its id still empty): ``entries`` are (unit test id, run count) pairs,
-    and each unit test must belong to ``source``."""
+    and each unit test must belong to ``source``; ``copies`` replace unit tests by their copies
+    (original id -> copy id, ``--amigo-version-set``)."""
     if not entries:
         raise ValueError("a temporary unit test set needs at least one unit test")
     members = {u.id: u for u in reversed(source.unit_tests)}  # the first occurrence wins
@@ -84,7 +89,8 @@ def temporary_set(
             )
         if run_count < 1:
             raise ValueError(f"run_count of unit test {unit_test_id} must be > 0, not {run_count}")
-        chosen.append(replace(members[unit_test_id], run_count=run_count))
+        copy_id = (copies or {}).get(unit_test_id, unit_test_id)
+        chosen.append(replace(members[unit_test_id], id=copy_id, run_count=run_count))
     description = (
         f"Temporary unit test set created by pytest-amigo ({prefix} {source.name!r}, "
         f"{source.id}). pytest-amigo deletes it when its run is over; if it is left behind, "
@@ -152,11 +158,16 @@ class TemporarySets:
     # -- create ---------------------------------------------------------------------------------
 
     def create(
-        self, prefix: str, source_set: UnitTestSet, entries: Sequence[tuple[str, int]]
+        self,
+        prefix: str,
+        source_set: UnitTestSet,
+        entries: Sequence[tuple[str, int]],
+        copies: Mapping[str, str] | None = None,
     ) -> UnitTestSet:
         """Create a set of some unit tests of ``source_set`` (``entries``: unit test id, run
-        count), record it and return it. Raises :class:`TemporarySetError`."""
-        planned = temporary_set(prefix, source_set, entries, secrets.token_hex(3))
+        count; ``copies`` run instead of their originals), record it and return it. Raises
+        :class:`TemporarySetError`."""
+        planned = temporary_set(prefix, source_set, entries, secrets.token_hex(3), copies)
         name = planned.name
         self._record(name, source_set_id=source_set.id, set_id=None, status="creating", error=None)
         set_id = self._send_create(name, create_body(planned))

@@ -1,4 +1,6 @@
-"""The runs of temporary sets: a subset run (``--amigo-subset``) and re-sampling rounds.
+"""The runs of temporary sets: a subset run (``--amigo-subset``), a candidate run
+(``--amigo-version-set``: copies of the unit tests on the candidate version set) and re-sampling
+rounds.
 
 A temporary set (``TemporarySets`` creates and deletes it) is recorded among the set
 definitions as soon as it exists, so every process can judge its run. A re-sampling round is
@@ -14,6 +16,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ..domain import UnitTestSet, set_from_json, set_to_json
+from .copies import CopyError, UnitTestCopies
 from .definitions import SetDefinitions
 from .records import RunRecord, RunRecords
 from .shared import SharedState
@@ -36,19 +39,66 @@ class TemporaryRuns:
     starter: RunStarter
     temporary: TemporarySets
     clock: Callable[[], float]
+    copies: UnitTestCopies | None = None  # with a version set: its unit test copies
+    version_set: str | None = None  # --amigo-version-set
+
+    def off_version_set(
+        self, unit_set: UnitTestSet, entries: Sequence[tuple[str, int]]
+    ) -> list[str]:
+        """The unit tests of ``entries`` that must be copied onto the candidate version set."""
+        if self.version_set is None:
+            return []
+        on = {u.id for u in unit_set.unit_tests if u.version_set == self.version_set}
+        return [uid for uid, _ in entries if uid not in on]
+
+    def make_copies(self, unit_test_ids: Sequence[str]) -> str | None:
+        """Copy these unit tests onto the candidate version set (those not copied yet); None,
+        or why not (the copies made are deleted then)."""
+        if self.version_set is None or self.copies is None or not unit_test_ids:
+            return None
+        try:
+            self.copies.create(self.version_set, unit_test_ids)
+        except CopyError as exc:
+            return str(exc)
+        return None
 
     def start_subset(self, unit_set: UnitTestSet, entries: Sequence[tuple[str, int]]) -> RunRecord:
-        """Run only some unit tests of a set: a temporary set of them, reported as the set."""
+        """Run some unit tests of a set (``--amigo-subset``), or all of them on the candidate
+        version set (their copies): a temporary set, reported as the set."""
+        copied = self.off_version_set(unit_set, entries)
+        copies = {}
+        if self.version_set is not None and self.copies is not None:
+            copies = self.copies.made(self.version_set, copied)
+        whole = len(entries) == len(unit_set.unit_tests)
+        if whole and not copies:  # every unit test is on the version set: the set as it is
+            record = self.starter.create(unit_set.id)
+            return replace(record, version_set=self.version_set)
+        prefix = f"pytest-amigo {self.version_set} of" if copies else SUBSET_PREFIX
         try:
-            temporary = self._create(SUBSET_PREFIX, unit_set, entries)
+            temporary = self._create(prefix, unit_set, entries, copies)
         except TemporarySetError as exc:
-            return RunRecord.refused(unit_set.id, self.clock(), f"--amigo-subset: {exc}")
+            why = "--amigo-version-set" if copies else "--amigo-subset"
+            return RunRecord.refused(unit_set.id, self.clock(), f"{why}: {exc}")
         record = self.starter.create(temporary.id)
         note = (
-            f"--amigo-subset: ran {len(entries)} of {len(unit_set.unit_tests)} unit tests in "
-            f"temporary set {temporary.name!r} ({temporary.id}), deleted at the end"
+            f"ran {len(entries)} of {len(unit_set.unit_tests)} unit tests in temporary set "
+            f"{temporary.name!r} ({temporary.id}), deleted at the end"
         )
-        return replace(record, set_id=unit_set.id, temporary_set=temporary.id, note=note)
+        if copies:
+            note = (
+                f"--amigo-version-set={self.version_set}: {note}, with copies of "
+                f"{len(copies)} unit test(s) on the version set, deleted at the end too"
+            )
+        else:
+            note = f"--amigo-subset: {note}"
+        return replace(
+            record,
+            set_id=unit_set.id,
+            temporary_set=temporary.id,
+            note=note,
+            version_set=self.version_set,
+            copies=copies or None,
+        )
 
     def sessions_started(self) -> int:
         """Sessions simulated by the runs this session started (re-sampling runs included)."""
@@ -95,9 +145,13 @@ class TemporaryRuns:
         return {"set": set_to_json(temporary)}
 
     def _create(
-        self, prefix: str, unit_set: UnitTestSet, entries: Sequence[tuple[str, int]]
+        self,
+        prefix: str,
+        unit_set: UnitTestSet,
+        entries: Sequence[tuple[str, int]],
+        copies: dict[str, str] | None = None,
     ) -> UnitTestSet:
-        temporary = self.temporary.create(prefix, unit_set, entries)
+        temporary = self.temporary.create(prefix, unit_set, entries, copies)
         self.definitions.add(temporary)
         return temporary
 
@@ -111,7 +165,9 @@ class TemporaryRuns:
             self.temporary.delete(set_id)
 
     def delete_all(self, time_cap: float) -> list[str]:
-        """Delete every temporary set still recorded; lines for those left behind."""
-        if not self.temporary.pending():
-            return []
-        return self.temporary.delete_all(time_cap)
+        """Delete every temporary set still recorded, then the unit test copies they used (the
+        contract refuses to delete a unit test a set uses); lines for those left behind."""
+        lines = self.temporary.delete_all(time_cap) if self.temporary.pending() else []
+        if self.copies is not None and self.copies.pending():
+            lines += self.copies.delete_all(time_cap)
+        return lines
