@@ -22,11 +22,13 @@ import logging
 import secrets
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from amigo_sdk.errors import ForbiddenError, NotFoundError
 
 from .failures import API_ERRORS, describe, dump, transient
+from .ledger import Ledger
 from .shared import SharedState
 from .state_files import COPIES
 from .temporary import TAGS
@@ -107,35 +109,27 @@ def refusal(exc: BaseException, original: Mapping[str, Any], version_set: str) -
     return f"--amigo-version-set={version_set}: {describe(exc, f'copy {what}')}"
 
 
+@dataclass
 class UnitTestCopies:
     """Creates copies of unit tests on a version set and deletes them; ``copies.json``."""
 
-    def __init__(
-        self,
-        state: SharedState,
-        api: Callable[[], CopiesApi],
-        *,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        self.state = state
-        self.api = api
-        self.clock = clock
-        self.sleep = sleep
+    state: SharedState
+    api: Callable[[], CopiesApi]
+    clock: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
+
+    @property
+    def ledger(self) -> Ledger:
+        return Ledger(self.state, COPIES, "copies")
 
     def entries(self) -> list[dict[str, Any]]:
-        return list(self.state.read(COPIES, {}, fresh=True).get("copies", {}).values())
+        return self.ledger.entries()
 
     def pending(self) -> list[dict[str, Any]]:
-        return [e for e in self.entries() if e["status"] in ("creating", "created")]
+        return self.ledger.pending()
 
     def _record(self, name: str, **fields: Any) -> None:
-        def change(data: dict[str, Any]) -> dict[str, Any]:
-            copies = data.setdefault("copies", {})
-            copies[name] = {**copies.get(name, {"name": name}), **fields}
-            return data
-
-        self.state.update(COPIES, change, {})
+        self.ledger.record(name, **fields)
 
     def made(self, version_set: str, unit_test_ids: Sequence[str]) -> dict[str, str]:
         """The copies already made of these unit tests on ``version_set``: original -> copy."""

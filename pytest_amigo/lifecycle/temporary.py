@@ -31,6 +31,7 @@ from amigo_sdk.errors import ConflictError, ForbiddenError, NotFoundError
 from ..contract import PERMISSION_SET
 from ..domain import UnitTestSet
 from .failures import API_ERRORS, describe, dump, transient
+from .ledger import Ledger
 from .shared import SharedState
 from .state_files import TEMPORARY
 
@@ -132,6 +133,7 @@ class TemporarySets:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.state = state
+        self.ledger = Ledger(state, TEMPORARY, "sets")
         self.api = api
         self.clock = clock
         self.sleep = sleep
@@ -140,20 +142,14 @@ class TemporarySets:
 
     def entries(self) -> list[Entry]:
         """Every recorded temporary set, in creation order."""
-        data = self.state.read(TEMPORARY, {}, fresh=True)
-        return list(data.get("sets", {}).values())
+        return self.ledger.entries()  # type: ignore[return-value]
 
     def pending(self) -> list[Entry]:
         """The recorded sets that may still exist (``creating`` or ``created``)."""
-        return [e for e in self.entries() if e["status"] in ("creating", "created")]
+        return self.ledger.pending()  # type: ignore[return-value]
 
     def _record(self, name: str, **fields: Any) -> None:
-        def change(data: dict[str, Any]) -> dict[str, Any]:
-            sets = data.setdefault("sets", {})
-            sets[name] = {**sets.get(name, {"name": name}), **fields}
-            return data
-
-        self.state.update(TEMPORARY, change, {})
+        self.ledger.record(name, **fields)
 
     # -- create ---------------------------------------------------------------------------------
 

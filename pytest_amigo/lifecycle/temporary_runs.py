@@ -75,7 +75,8 @@ class TemporaryRuns:
             return replace(record, version_set=self.version_set)
         prefix = f"pytest-amigo {self.version_set} of" if copies else SUBSET_PREFIX
         try:
-            temporary = self._create(prefix, unit_set, entries, copies)
+            temporary = self.temporary.create(prefix, unit_set, entries, copies)
+            self.definitions.add(temporary)
         except TemporarySetError as exc:
             why = "--amigo-version-set" if copies else "--amigo-subset"
             return RunRecord.refused(unit_set.id, self.clock(), f"{why}: {exc}")
@@ -138,22 +139,12 @@ class TemporaryRuns:
                     f"session budget (--amigo-max-sessions={budget}, {used} simulated)"
                 }
         try:
-            temporary = self._create(RESAMPLE_PREFIX, unit_set, entries)
+            temporary = self.temporary.create(RESAMPLE_PREFIX, unit_set, entries)
+            self.definitions.add(temporary)
         except TemporarySetError as exc:
             return {"stop": f"re-sampling not possible: {exc}"}
         self.records.put(self.starter.create(temporary.id))
         return {"set": set_to_json(temporary)}
-
-    def _create(
-        self,
-        prefix: str,
-        unit_set: UnitTestSet,
-        entries: Sequence[tuple[str, int]],
-        copies: dict[str, str] | None = None,
-    ) -> UnitTestSet:
-        temporary = self.temporary.create(prefix, unit_set, entries, copies)
-        self.definitions.add(temporary)
-        return temporary
 
     def finish_round(self, set_id: str) -> None:
         """A temporary set's run has ended: delete the set (once)."""

@@ -92,10 +92,18 @@ def _ordered(tests: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
 # -- artifacts ---------------------------------------------------------------------------------
 
 
-class _Artifacts:
-    """Transcripts and tool invocations read from the runs' artifacts zips, bounded in size."""
+Calls = Mapping[str, dict[tuple[str, int], list[Mapping[str, Any]]]]
+"""Run id -> (unit test id, session) -> its tool invocations."""
 
-    def __init__(self) -> None:
+
+class _Artifacts:
+    """What the page reads beside the document: transcripts and tool invocations from the runs'
+    artifacts zips (bounded in size), the tool invocations given by run (``calls_by_run``) and
+    the directory artifacts links are relative to (``base``)."""
+
+    def __init__(self, calls_by_run: Calls | None = None, base: Path | None = None) -> None:
+        self.calls_by_run: Calls = calls_by_run or {}
+        self.base = base
         self._zips: dict[str, zipfile.ZipFile | None] = {}
         self._read: dict[str, int] = {}
         self._entries: dict[tuple[str, str], Any] = {}
@@ -433,19 +441,13 @@ def _facts(test: Mapping[str, Any]) -> str:
     )
 
 
-def _unit_test(
-    test: Mapping[str, Any],
-    uid: str,
-    artifacts: _Artifacts,
-    calls_by_run: Mapping[str, dict[tuple[str, int], list[Mapping[str, Any]]]],
-    base: Path | None,
-) -> str:
+def _unit_test(test: Mapping[str, Any], uid: str, artifacts: _Artifacts) -> str:
     outcome = str(test.get("outcome"))
     n = _session_count(test)
     run_id = str(test.get("run_id") or "")
     zip_path = test.get("artifacts")
     zip_ok = isinstance(zip_path, str) and artifacts.readable(zip_path)
-    calls = calls_by_run.get(run_id)
+    calls = artifacts.calls_by_run.get(run_id)
     if calls is None and zip_ok:  # the artifacts carry the run's tool invocations
         found = artifacts.entry(str(zip_path), "tool_invocations.json")
         if isinstance(found, list):
@@ -460,7 +462,7 @@ def _unit_test(
     search = " ".join(str(test.get(key) or "") for key in ("name", "reason", "expected"))
     links = ""
     if isinstance(zip_path, str) and zip_path:
-        href = _artifacts_href(zip_path, base)
+        href = _artifacts_href(zip_path, artifacts.base)
         note = "" if zip_ok else " (not found when this report was written)"
         if zip_ok and not any_transcript:
             note = " (no transcripts inside)"
@@ -496,13 +498,7 @@ def _set_rate(counts: Mapping[str, int]) -> float | None:
     return counts["passed"] / total if total else None
 
 
-def _set(
-    entry: Mapping[str, Any],
-    n: int,
-    artifacts: _Artifacts,
-    calls_by_run: Mapping[str, dict[tuple[str, int], list[Mapping[str, Any]]]],
-    base: Path | None,
-) -> str:
+def _set(entry: Mapping[str, Any], n: int, artifacts: _Artifacts) -> str:
     tests = list(entry.get("unit_tests") or [])
     counts = _counts(tests)
     count_items = "".join(
@@ -523,10 +519,7 @@ def _set(
     if transitions:
         order = sorted(transitions, key=lambda x: _TRANSITIONS.index(x) if x in _TRANSITIONS else 9)
         facts.append(("Baseline", ", ".join(f"{transitions[k]} {k}" for k in order)))
-    body = "".join(
-        _unit_test(t, f"s{n}-u{i}", artifacts, calls_by_run, base)
-        for i, t in enumerate(_ordered(tests))
-    )
+    body = "".join(_unit_test(t, f"s{n}-u{i}", artifacts) for i, t in enumerate(_ordered(tests)))
     dl = "".join(f"<div><dt>{_e(k)}</dt><dd>{_e(v)}</dd></div>" for k, v in facts)
     return (
         f'<section class="set" id="set-{n}" aria-labelledby="set-{n}-h">'
@@ -583,11 +576,9 @@ def render(
         str(run): _invocations_by_session(calls) for run, calls in (tool_invocations or {}).items()
     }
     base = artifacts_base.resolve() if artifacts_base is not None else None
-    artifacts = _Artifacts()
+    artifacts = _Artifacts(calls_by_run, base)
     try:
-        body = "".join(
-            _set(entry, n, artifacts, calls_by_run, base) for n, entry in enumerate(sets)
-        )
+        body = "".join(_set(entry, n, artifacts) for n, entry in enumerate(sets))
     finally:
         artifacts.close()
     tests = [t for s in sets for t in s.get("unit_tests") or []]
