@@ -1,4 +1,5 @@
-"""Smoke test of bench/run.py: the small size runs and prints every row with numeric ratios.
+"""Smoke test of bench/run.py: the smoke size (every measurement, the fewest sets and start-ups)
+runs and prints every row with numeric ratios.
 
 No timing thresholds: the figures are only checked to be printed and to parse as numbers.
 """
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.slow(seconds=40)
+pytestmark = pytest.mark.slow(seconds=30)
 
 pytest.importorskip("fastapi")
 pytest.importorskip("xdist")
@@ -34,10 +35,10 @@ def _table_rows(text: str, header: str) -> list[list[str]]:
 
 
 @pytest.mark.timeout(240)
-def test_small_benchmark_prints_every_row() -> None:
+def test_smoke_benchmark_prints_every_row() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AMIGO_", "PYTEST_"))}
     proc = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "run.py"), "--size", "small"],
+        [sys.executable, str(ROOT / "bench" / "run.py"), "--size", "smoke"],
         cwd=ROOT,
         env=env,
         capture_output=True,
