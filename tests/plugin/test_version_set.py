@@ -168,3 +168,14 @@ def polled(admin: Any) -> bool:
     ops = [e["operation_id"] for e in admin.get("/_emulator/requests").json()["log"]]
     creates = [i for i, op in enumerate(ops) if op == "create-simulation-unit-test-set-run"]
     return bool(creates) and "get-simulation-unit-test-set-runs" in ops[creates[0] + 1 :]
+
+
+def test_without_the_create_permission_it_is_a_usage_error_naming_it(
+    amigo: AmigoProject,
+) -> None:
+    amigo.use_user("no-copier")
+    out = amigo.run(*MIXED, "--amigo-version-set=pr-123")
+    assert out.result.ret == 4, out.output
+    assert "lacks the permission Simulation:CreateSimulationUnitTest" in out.output
+    assert "Traceback" not in out.output
+    assert out.runs == [] and out.count(CREATE_SET) == 0
