@@ -69,6 +69,9 @@ class TemporaryRuns:
         copies = {}
         if self.version_set is not None and self.copies is not None:
             copies = self.copies.made(self.version_set, copied)
+        if missing := [uid for uid in copied if uid not in copies]:  # never a silent fallback
+            why = f"--amigo-version-set={self.version_set}: no copy of unit test(s) {missing}"
+            return RunRecord.refused(unit_set.id, self.clock(), why)
         whole = len(entries) == len(unit_set.unit_tests)
         if whole and not copies:  # every unit test is on the version set: the set as it is
             record = self.starter.create(unit_set.id)
