@@ -4,7 +4,9 @@ API-created copies behaving like their twin, and the contract's unit test rules 
 from __future__ import annotations
 
 import copy
+import tomllib
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -431,3 +433,15 @@ def _finished(emu: Emulator, run_id: str) -> Any:
 
 def _verdict(result: dict[str, Any]) -> bool:
     return all(pair[1] for m in result["metric_evaluation_results"] for pair in m["results"])
+
+
+def test_documented_example_has_services_and_version_sets() -> None:
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "emulator.md").read_text()
+    block = doc.split("## World file", 1)[1].split("```toml\n", 1)[1].split("```", 1)[0]
+    world = World.from_dict(tomllib.loads(block), source="docs/emulator.md")
+    (service,) = world.services
+    assert [v.name for v in service.version_sets] == ["release", "pr-123"]
+    refund = world.unit_tests[0]
+    assert (refund.service_id, refund.version_set) == (service.id, "release")
+    assert refund.behaviour("pr-123").duration == 45
+    assert refund.behaviour("pr-123").sessions[0].values == {"Completed": False}
