@@ -129,6 +129,44 @@ class RandomSessions:
 
 
 @dataclass(frozen=True)
+class Behaviour:
+    """How the sessions of a unit test go: scripted ``sessions``, ``random`` draws, or (neither)
+    sessions of ``duration`` world seconds meeting every criterion."""
+
+    duration: float = 60.0
+    sessions: tuple[Session, ...] = ()
+    random: RandomSessions | None = None
+
+
+DEFAULT_SERVICE = "Emulated service"
+"""The service of a world without ``[[services]]`` (and of its unit tests)."""
+RELEASE = "release"
+"""The version set a unit test runs on unless it says otherwise."""
+
+
+@dataclass(frozen=True)
+class VersionSet:
+    """A named agent version + state machine version of a service (``release``, ``pr-123``)."""
+
+    name: str
+    agent_version: int = 1
+    state_machine_version: int = 1
+
+
+@dataclass(frozen=True)
+class Service:
+    id: str
+    name: str
+    version_sets: tuple[VersionSet, ...] = (VersionSet(RELEASE),)
+
+    def version_set(self, name: str) -> VersionSet | None:
+        return next((v for v in self.version_sets if v.name == name), None)
+
+
+DEFAULT_SERVICES = (Service(derive_id("service", DEFAULT_SERVICE), DEFAULT_SERVICE),)
+
+
+@dataclass(frozen=True)
 class UnitTest:
     id: str
     name: str
@@ -140,7 +178,16 @@ class UnitTest:
     duration: float = 60.0
     sessions: tuple[Session, ...] = ()
     random: RandomSessions | None = None
-    service_id: str = derive_id("service", "Emulated service")
+    service_id: str = derive_id("service", DEFAULT_SERVICE)
+    version_set: str = RELEASE
+    """The ``service_version_set_name`` of its document."""
+    version_sets: dict[str, Behaviour] = field(default_factory=dict)
+    """How its sessions go on other version sets (``[unit_tests.version_sets.<name>]``)."""
+
+    def behaviour(self, version_set: str) -> Behaviour:
+        """How its sessions go on ``version_set``: that version set's, else its own."""
+        found = self.version_sets.get(version_set)
+        return found if found is not None else Behaviour(self.duration, self.sessions, self.random)
 
 
 @dataclass(frozen=True)
@@ -168,6 +215,7 @@ class WorldParts(NamedTuple):
     metrics: tuple[Metric, ...]
     personas: tuple[Persona, ...]
     scenarios: tuple[Scenario, ...]
+    services: tuple[Service, ...]
     unit_tests: tuple[UnitTest, ...]
     sets: tuple[UnitTestSet, ...]
     faults: dict[str, Any]

@@ -16,18 +16,23 @@ from pathlib import Path
 from typing import Any
 
 from pytest_amigo.emulator.model import (
+    DEFAULT_SERVICES,
     PAIR_ORDERS,
+    RELEASE,
+    Behaviour,
     Metric,
     Options,
     Persona,
     RandomSessions,
     RunError,
     Scenario,
+    Service,
     Session,
     ToolCall,
     UnitTest,
     UnitTestSet,
     User,
+    VersionSet,
     WorldError,
     derive_id,
 )
@@ -35,17 +40,21 @@ from pytest_amigo.emulator.world_parser import WorldParser
 
 __all__ = [
     "PAIR_ORDERS",
+    "RELEASE",
+    "Behaviour",
     "Metric",
     "Options",
     "Persona",
     "RandomSessions",
     "RunError",
     "Scenario",
+    "Service",
     "Session",
     "ToolCall",
     "UnitTest",
     "UnitTestSet",
     "User",
+    "VersionSet",
     "World",
     "WorldError",
     "derive_id",
@@ -59,6 +68,7 @@ class World:
     metrics: tuple[Metric, ...] = ()
     personas: tuple[Persona, ...] = ()
     scenarios: tuple[Scenario, ...] = ()
+    services: tuple[Service, ...] = DEFAULT_SERVICES
     unit_tests: tuple[UnitTest, ...] = ()
     sets: tuple[UnitTestSet, ...] = ()
     source: str = "<dict>"
@@ -97,10 +107,28 @@ class World:
     def metric(self, metric_id: str) -> Metric:
         return next(m for m in self.metrics if m.id == metric_id)
 
+    def service(self, service_id: str) -> Service | None:
+        return next((s for s in self.services if s.id == service_id), None)
+
     def summary(self) -> dict[str, Any]:
         """Ids of everything in the world (GET /_emulator/world, ``--list``)."""
         return {
             "organization": self.options.organization,
+            "services": [
+                {
+                    "id": s.id,
+                    "name": s.name,
+                    "version_sets": [
+                        {
+                            "name": v.name,
+                            "agent_version": v.agent_version,
+                            "state_machine_version": v.state_machine_version,
+                        }
+                        for v in s.version_sets
+                    ],
+                }
+                for s in self.services
+            ],
             "sets": [
                 {
                     "id": s.id,
@@ -109,7 +137,15 @@ class World:
                 }
                 for s in self.sets
             ],
-            "unit_tests": [{"id": u.id, "name": u.name} for u in self.unit_tests],
+            "unit_tests": [
+                {
+                    "id": u.id,
+                    "name": u.name,
+                    "service_id": u.service_id,
+                    "version_set": u.version_set,
+                }
+                for u in self.unit_tests
+            ],
             "metrics": [{"id": m.id, "name": m.name, "type": m.type} for m in self.metrics],
             "personas": [{"id": p.id, "name": p.name} for p in self.personas],
             "scenarios": [{"id": s.id, "name": s.name} for s in self.scenarios],

@@ -177,7 +177,7 @@ def test_crud_round_trip(api: Api, world: World) -> None:
     unit_test = {
         "name": "Card blocked",
         "description": "The agent blocks the card.",
-        "service_id": "a" * 24,
+        "service_id": world.services[0].id,  # a world service: unknown services are 404
         "service_version_set_name": "release",
         "persona_id": pid,
         "scenario_id": scid,

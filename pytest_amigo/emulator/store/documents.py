@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from pytest_amigo.emulator.store.clock import iso
-from pytest_amigo.emulator.store.state import Behaviour, StoreState
+from pytest_amigo.emulator.store.state import StoreState
 
 
 def tags_list(tags: dict[str, str | None]) -> list[dict[str, str | None]]:
@@ -31,11 +31,10 @@ class Documents(StoreState):
                 for c in u.criteria
             ]
             doc = self._unit_test_doc(
-                u.id, u.name, u.description, u.service_id, "release", u.persona_id,
+                u.id, u.name, u.description, u.service_id, u.version_set, u.persona_id,
                 u.scenario_id, u.max_interactions, criteria, {}, owner,
             )  # fmt: skip
             self.unit_tests[u.id] = doc
-            self.behaviours[u.id] = Behaviour(u.duration, u.sessions, u.random)
         for unit_set in self.world.sets:
             self.sets[unit_set.id] = self._set_doc(
                 unit_set.id, unit_set.name, unit_set.description,

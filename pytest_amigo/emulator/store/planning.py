@@ -7,7 +7,7 @@ from typing import Any
 from pytest_amigo.domain import Criterion, MetricValue, format_value
 from pytest_amigo.emulator import world as w
 from pytest_amigo.emulator.plan import Fixed, PlannedUnitTest, RandomDraws, Variant
-from pytest_amigo.emulator.store.state import Behaviour, StoreState
+from pytest_amigo.emulator.store.services import Services, doc_criteria
 
 
 def meeting_value(c: Criterion) -> MetricValue:
@@ -29,18 +29,16 @@ def failing_value(c: Criterion, metric: dict[str, Any] | None) -> MetricValue:
     return {"==": t + 1, "!=": t, "<=": t + 1, "<": t, ">=": t - 1, ">": t}[c.verb or ">="]
 
 
-class RunPlanner(StoreState):
+class RunPlanner(Services):
     """What a new run will do, fixed when it is created (see ``plan``)."""
 
     def _plan_unit_test(
         self, uid: str, run_count: int, rid: str, position: int, eager: bool
     ) -> PlannedUnitTest:
+        """``uid``'s sessions as they go on its version set (``Services._behaviour``)."""
         doc = self.unit_tests[uid]
-        criteria = [
-            Criterion.from_api(c["name"], c["metric_id"], c["criterion"])
-            for c in doc["success_criterions"]
-        ]
-        behaviour = self.behaviours.get(uid, Behaviour())
+        criteria = doc_criteria(doc)
+        behaviour = self._behaviour(uid)
         spec = self._spec(doc, uid, run_count)
         fixed: tuple[Fixed, ...] = ()
         draws: RandomDraws | None = None
@@ -83,14 +81,18 @@ class RunPlanner(StoreState):
         """``unit_test_run_specs[i]`` of a run: the versions of what the unit test uses."""
         persona_version = len(self.persona_versions.get(doc["persona_id"], [])) or 1
         scenario_version = len(self.scenario_versions.get(doc["scenario_id"], [])) or 1
+        version_set = self._version_set(doc["service_id"], doc["service_version_set_name"])
         return {
             "unit_test_id": uid,
             "run_count": run_count,
             "service_hierarchical_state_machine_version_info": [
                 w.derive_id("state_machine", doc["service_id"]),
-                1,
+                version_set.state_machine_version,
             ],
-            "agent_version_info": [w.derive_id("agent", doc["service_id"]), 1],
+            "agent_version_info": [
+                w.derive_id("agent", doc["service_id"]),
+                version_set.agent_version,
+            ],
             "scenario_version_info": [doc["scenario_id"], scenario_version],
             "persona_version_info": [doc["persona_id"], persona_version],
             "llm_model_preferences": {},

@@ -15,7 +15,6 @@ from pytest_amigo.emulator.errors import BadRequest, Conflict, NotFound
 from pytest_amigo.emulator.plan import EAGER_LIMIT, PlannedUnitTest, Run
 from pytest_amigo.emulator.store.clock import aware, iso
 from pytest_amigo.emulator.store.planning import RunPlanner
-from pytest_amigo.emulator.store.state import Behaviour
 
 PERM_GET_SET = PERMISSION_SET
 PERM_GET_UNIT_TEST = PERMISSION_UNIT_TEST
@@ -40,7 +39,7 @@ class Runs(RunPlanner):
             random_sessions = sum(
                 item["run_count"]
                 for item in items
-                if self.behaviours.get(item["unit_test_id"], Behaviour()).random is not None
+                if self._behaviour(item["unit_test_id"]).random is not None
             )
             eager = random_sessions <= EAGER_LIMIT
             planned = [

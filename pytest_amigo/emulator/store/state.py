@@ -24,15 +24,6 @@ class Token:
     """Epoch seconds (real time)."""
 
 
-@dataclass
-class Behaviour:
-    """How sessions of a unit test behave (world spec, or defaults for API-created tests)."""
-
-    duration: float = 60.0
-    sessions: tuple[w.Session, ...] = ()
-    random: w.RandomSessions | None = None
-
-
 class StoreState:
     """What every part of the store shares: the world, the clock, the lock, the documents."""
 
@@ -54,7 +45,8 @@ class StoreState:
         self.scenario_versions: dict[str, list[dict[str, Any]]] = {}
         self.metrics: dict[str, dict[str, Any]] = {}
         self.unit_tests: dict[str, dict[str, Any]] = {}
-        self.behaviours: dict[str, Behaviour] = {}
+        self.world_unit_tests = {u.id: u for u in world.unit_tests}
+        """The world's unit tests by id: how their sessions go (see ``services``)."""
         self.sets: dict[str, dict[str, Any]] = {}
         self.set_run_errors: dict[str, w.RunError] = {}
         self.sets_without_artifacts: set[str] = set()

@@ -1,4 +1,5 @@
-"""Unit tests and unit test sets: references, names and deletion rules."""
+"""Unit tests and unit test sets: references (service and version set included), names and
+deletion rules."""
 
 from __future__ import annotations
 
@@ -7,15 +8,24 @@ from typing import Any
 from pytest_amigo.emulator import world as w
 from pytest_amigo.emulator.errors import BadRequest, Conflict, NotFound
 from pytest_amigo.emulator.store.documents import Documents, tags_list
+from pytest_amigo.emulator.store.services import Services
 
 
-class UnitTests(Documents):
-    """Simulation unit tests: their persona, scenario and metrics must exist."""
+class UnitTests(Documents, Services):
+    """Simulation unit tests: their service and version set, persona, scenario and metrics must
+    exist."""
 
     def unit_test(self, uid: str) -> dict[str, Any]:
         return self._found(self.unit_tests, uid, "Simulation unit test")
 
-    def _check_unit_test_refs(self, data: dict[str, Any]) -> None:
+    def _check_unit_test_refs(
+        self, data: dict[str, Any], doc: dict[str, Any] | None = None
+    ) -> None:
+        """``404`` for what ``data`` (a create body, or an update's fields of ``doc``) refers to
+        and does not exist; ``400`` for a criterion of another type than its metric."""
+        if "service_id" in data or "service_version_set_name" in data:
+            now = {**(doc or {}), **data}
+            self._check_version_set(now["service_id"], now["service_version_set_name"])
         if data.get("persona_id") is not None:
             p = self.personas.get(data["persona_id"])
             if p is None or p["is_deleted"]:
@@ -52,7 +62,7 @@ class UnitTests(Documents):
         """``data``: the fields sent (not null)."""
         with self.lock:
             doc = self.unit_test(uid)
-            self._check_unit_test_refs(data)
+            self._check_unit_test_refs(data, doc)
             for key in (
                 "description", "service_id", "service_version_set_name", "persona_id",
                 "scenario_id", "max_interactions", "success_criterions",

@@ -1,7 +1,7 @@
 """Parsing a world file (or dict) into the parts of a world (``model.py``).
 
 One parser per section, sharing the typed readers of :class:`~.reader.Reader`: ``catalog``
-(``[emulator]``, users, metrics, personas, scenarios), ``unit_tests`` and ``sets``.
+(``[emulator]``, users, metrics, personas, scenarios), ``services``, ``unit_tests`` and ``sets``.
 :class:`WorldParser` reads the top level and checks what spans sections (unique ids and names,
 references, the ``[faults]`` plan).
 """
@@ -12,25 +12,28 @@ from typing import Any
 
 from pytest_amigo.emulator.model import Metric, Persona, Scenario, User, WorldParts
 from pytest_amigo.emulator.world_parser.catalog import CatalogSections
+from pytest_amigo.emulator.world_parser.services import ServiceSections
 from pytest_amigo.emulator.world_parser.sets import SetSections
 from pytest_amigo.emulator.world_parser.unit_tests import UnitTestSections
 
 __all__ = ["WorldParser"]
 
 _SECTIONS = {
-    "emulator", "users", "metrics", "personas", "scenarios", "unit_tests", "sets", "faults",
+    "emulator", "users", "metrics", "personas", "scenarios", "services", "unit_tests", "sets",
+    "faults",
 }  # fmt: skip
 
 
-class WorldParser(CatalogSections, UnitTestSections, SetSections):
+class WorldParser(CatalogSections, ServiceSections, UnitTestSections, SetSections):
     """A whole world: its sections in dependency order."""
 
     def parts(self, data: dict[str, Any]) -> WorldParts:
         self._check_keys(self._table(data, "top level"), _SECTIONS, "top level")
         options = self.options(self._table(data.get("emulator", {}), "[emulator]"))
         users, metrics, personas, scenarios = self._organization(data)
+        services = self.services(data)
         unit_tests = tuple(
-            self.unit_test(t, f"unit_tests[{i}]", metrics, personas, scenarios)
+            self.unit_test(t, f"unit_tests[{i}]", metrics, personas, scenarios, services)
             for i, t in enumerate(self._tables(data, "unit_tests"))
         )
         self._unique("unit_tests", [(u.id, u.name) for u in unit_tests])
@@ -40,7 +43,9 @@ class WorldParser(CatalogSections, UnitTestSections, SetSections):
         )
         self._unique("sets", [(s.id, s.name) for s in sets])
         faults = self._faults(data)
-        return WorldParts(options, users, metrics, personas, scenarios, unit_tests, sets, faults)
+        return WorldParts(
+            options, users, metrics, personas, scenarios, services, unit_tests, sets, faults
+        )
 
     def _organization(
         self, data: dict[str, Any]

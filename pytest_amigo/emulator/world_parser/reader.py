@@ -61,15 +61,14 @@ class Reader:
             raise self.fail(where, f"unknown key(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
 
     def _unique(self, kind: str, pairs: list[tuple[str, str]], check_names: bool = True) -> None:
-        ids = [p[0] for p in pairs]
-        names = [p[1] for p in pairs]
-        for i, value in enumerate(ids):
-            if value in ids[:i]:
-                raise self.fail(kind, f"duplicate id {value!r}")
+        self._distinct(kind, [p[0] for p in pairs], "id")
         if check_names:
-            for i, value in enumerate(names):
-                if value in names[:i]:
-                    raise self.fail(kind, f"duplicate name {value!r}")
+            self._distinct(kind, [p[1] for p in pairs], "name")
+
+    def _distinct(self, where: str, values: list[str], what: str) -> None:
+        for i, value in enumerate(values):
+            if value in values[:i]:
+                raise self.fail(where, f"duplicate {what} {value!r}")
 
     @staticmethod
     def _lookup(ref: Any, items: tuple[Any, ...]) -> Any | None:

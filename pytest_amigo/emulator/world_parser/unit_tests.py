@@ -1,4 +1,5 @@
-"""``[[unit_tests]]``: criteria, scripted sessions (with tool calls) or random sessions."""
+"""``[[unit_tests]]``: criteria, scripted sessions (with tool calls) or random sessions, the
+service and version set they run on, and how their sessions go on other version sets."""
 
 from __future__ import annotations
 
@@ -6,14 +7,17 @@ from typing import Any
 
 from pytest_amigo.domain import Criterion
 from pytest_amigo.emulator.model import (
+    DEFAULT_SERVICE,
+    RELEASE,
+    Behaviour,
     Metric,
     Persona,
     RandomSessions,
     Scenario,
+    Service,
     Session,
     ToolCall,
     UnitTest,
-    derive_id,
 )
 from pytest_amigo.emulator.world_parser.reader import Reader
 
@@ -30,10 +34,11 @@ class UnitTestSections(Reader):
         metrics: tuple[Metric, ...],
         personas: tuple[Persona, ...],
         scenarios: tuple[Scenario, ...],
+        services: tuple[Service, ...],
     ) -> UnitTest:
         allowed = {
             "id", "name", "description", "persona", "scenario", "max_interactions", "duration",
-            "criteria", "sessions", "random", "service",
+            "criteria", "sessions", "random", "service", "version_set", "version_sets",
         }  # fmt: skip
         self._check_keys(t, allowed, where)
         name = self._str(t, "name", where)
@@ -50,8 +55,12 @@ class UnitTestSections(Reader):
         if not isinstance(max_interactions, int) or not 0 < max_interactions <= 100:
             raise self.fail(where, "'max_interactions' must be an integer in 1..100")
         duration = self._num(t, "duration", where, 60.0)
-        sessions, random_spec = self._behaviour(t, where, duration, [c.name for c in criteria])
-        service = t.get("service", "Emulated service")
+        names = [c.name for c in criteria]
+        sessions, random_spec = self._behaviour(t, where, duration, names)
+        service = self._service(t, where, services)
+        version_set = self._str(t, "version_set", where, RELEASE)
+        if service.version_set(version_set) is None:
+            raise self.fail(where, self._not_a_version_set(version_set, service))
         return UnitTest(
             id=self._id(t, "unit_test", name, where),
             name=name,
@@ -63,8 +72,41 @@ class UnitTestSections(Reader):
             duration=duration,
             sessions=sessions,
             random=random_spec,
-            service_id=derive_id("service", str(service)),
+            service_id=service.id,
+            version_set=version_set,
+            version_sets=self._version_sets(t, where, service, duration, names),
         )
+
+    def _service(self, t: dict[str, Any], where: str, services: tuple[Service, ...]) -> Service:
+        """The ``service`` (name or id) it runs on: the first service when not given."""
+        if "service" not in t:
+            default = self._lookup(DEFAULT_SERVICE, services)
+            return default if default is not None else services[0]
+        service = self._lookup(self._str(t, "service", where), services)
+        if service is None:
+            raise self.fail(where, f"service {t['service']!r} is not a [[services]] name or id")
+        return service
+
+    @staticmethod
+    def _not_a_version_set(name: str, service: Service) -> str:
+        names = [v.name for v in service.version_sets]
+        return f"version set {name!r} is not one of service {service.name!r}'s version sets {names}"
+
+    def _version_sets(
+        self, t: dict[str, Any], where: str, service: Service, duration: float, names: list[str]
+    ) -> dict[str, Behaviour]:
+        """``[unit_tests.version_sets.<name>]``: how its sessions go on that version set (the
+        keys of its own session description: ``sessions``, ``random``, ``duration``)."""
+        found: dict[str, Behaviour] = {}
+        for name, raw in self._table(t.get("version_sets", {}), f"{where}.version_sets").items():
+            place = f"{where}.version_sets.{name}"
+            if service.version_set(name) is None:
+                raise self.fail(place, self._not_a_version_set(name, service))
+            v = self._table(raw, place)
+            self._check_keys(v, {"duration", "sessions", "random"}, place)
+            own_duration = self._num(v, "duration", place, duration)
+            found[name] = Behaviour(own_duration, *self._behaviour(v, place, own_duration, names))
+        return found
 
     def _criteria(
         self, t: dict[str, Any], where: str, metrics: tuple[Metric, ...]
