@@ -81,11 +81,50 @@ def test_unit_tests_already_on_the_version_set_run_as_they_are(amigo: AmigoProje
 
 
 def test_the_environment_variable_names_it_and_the_option_wins(amigo: AmigoProject) -> None:
-    amigo.mp.setenv("AMIGO_VERSION_SET", "pr-7")
+    amigo.mp.setenv("AMIGO_VERSION_SET", "pr-123")
     out = amigo.run(*MIXED, "-k", "Greets")
-    assert out.cases[0].prop("amigo_version_set") == "pr-7"
-    out = amigo.run(*MIXED, "-k", "Greets", "--amigo-version-set=pr-8")
-    assert out.cases[0].prop("amigo_version_set") == "pr-8"
+    assert out.cases[0].prop("amigo_version_set") == "pr-123"
+    out = amigo.run(*MIXED, "-k", "Greets", "--amigo-version-set=pr-124")
+    assert out.cases[0].prop("amigo_version_set") == "pr-124"
+    assert out.cases[0].prop("amigo_agent_version").endswith(" v3")  # what pr-124 resolves to
+
+
+def test_a_candidate_that_regresses_one_unit_test_and_fixes_another(
+    amigo: AmigoProject,
+) -> None:
+    release = amigo.run(*MIXED)
+    candidate = amigo.run(*MIXED, "--amigo-version-set=pr-123")
+    before = {c.name: c.outcome for c in release.cases}
+    after = {c.name: c.outcome for c in candidate.cases}
+    assert before == {
+        "Greets customer": "passed",
+        "Refund is processed": "failure",
+        "Half and half": "failure",
+    }
+    assert after == {
+        "Greets customer": "failure",
+        "Refund is processed": "passed",
+        "Half and half": "failure",
+    }
+    greets = candidate.case("amigo.Mixed bag", "Greets customer")
+    assert "The candidate never greeted." in greets.text
+    assert greets.prop("amigo_agent_version").endswith(" v2")
+    assert (
+        release.case("amigo.Mixed bag", "Greets customer")
+        .prop("amigo_agent_version")
+        .endswith(" v1")
+    )
+
+
+def test_an_unknown_version_set_is_a_usage_error_and_leaves_nothing(amigo: AmigoProject) -> None:
+    before = set(amigo.emu.store.unit_tests)
+    out = amigo.run(*MIXED, "--amigo-version-set=pr-999")
+    assert out.result.ret == 4, out.output
+    assert "has no version set 'pr-999'" in out.output
+    assert "push the candidate to that version set first, or check AMIGO_VERSION_SET" in out.output
+    assert "Traceback" not in out.output
+    assert out.runs == [] and out.count(CREATE_SET) == 0
+    assert not [d for d in ours(amigo.emu.store.unit_tests, before) if not d["is_deleted"]]
 
 
 def test_a_subset_copies_only_the_selected_unit_tests(amigo: AmigoProject) -> None:
