@@ -118,11 +118,13 @@ def from_run(
     run_id = str(run.get("id") or run.get("_id") or "")
     entries = {}
     for ref in refs:
+        spec = run_spec(ref.unit_test, ref.position, run, ref.occurrence)
+        if spec is None:  # not in the baseline run (the set changed since): new, not unchanged
+            continue
         outcome, passed, valid = judge(ref, run)
         if outcome in ("pending",):
             continue
-        spec = run_spec(ref.unit_test, ref.position, run, ref.occurrence)
-        ran = what_ran(spec, ref.unit_test.version_set).to_json() if spec is not None else None
+        ran = what_ran(spec, ref.unit_test.version_set).to_json()
         entries[key_of(ref.unit_test.id, ref.occurrence)] = BaselineEntry(
             run_id, outcome, passed, valid, ran
         )

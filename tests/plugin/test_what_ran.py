@@ -16,7 +16,7 @@ import jsonschema
 
 from pytest_amigo.emulator import derive_id
 from pytest_amigo.reports.json_report import schema
-from support.plugin import SET, WORLD, AmigoProject
+from support.plugin import SET, UNIT, WORLD, AmigoProject
 
 GREEN = ("--amigo-set", SET["All green"])
 PERSONA = {p.name: p.id for p in WORLD.personas}["Busy parent"]
@@ -114,3 +114,26 @@ def test_a_baseline_report_from_before_the_fingerprint_is_compared_with_a_note(
     assert case.prop("amigo_transition") == "unchanged"
     baseline = only_unit_test(report(amigo.pytester.path / "new.json"))["baseline"]
     assert "does not record what ran" in baseline["note"]
+
+
+def test_a_unit_test_the_baseline_run_did_not_have_is_new(amigo: AmigoProject) -> None:
+    second = ("--amigo-set", SET["Second green"])
+    amigo.run(*second).result.assert_outcomes(passed=1)  # the baseline run: Greets only
+    resp = amigo.admin.post(
+        f"/v1/{amigo.emu.organization_id}/simulation/unit_test_set/{SET['Second green']}",
+        headers={"Authorization": f"Bearer {amigo.token()}"},
+        json={
+            "unit_test_runs": [
+                {"unit_test_id": UNIT["Greets customer"], "run_count": 1},
+                {"unit_test_id": UNIT["Refund is processed"], "run_count": 1},
+            ]
+        },
+    )
+    assert resp.status_code in (200, 204), resp.text
+    out = amigo.run(*second, "--amigo-baseline=last")
+    assert out.case("amigo.Second green", "Greets customer").prop("amigo_transition") == (
+        "unchanged"
+    )
+    refund = out.case("amigo.Second green", "Refund is processed")
+    assert refund.prop("amigo_transition") == "new"  # was 'unchanged' with 0/0 sessions
+    assert "new: not in baseline run" in refund.text
