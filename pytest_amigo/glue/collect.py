@@ -20,6 +20,7 @@ import pytest
 
 from ..domain import UnitTestSet
 from ..errors import DefinitionError
+from ..judging.verdict import one_line
 from .context import Context
 from .outcome import AmigoError, AmigoFailure, AmigoResult, UnitTestRef, enforce
 from .plan import over_budget, plan_of
@@ -45,8 +46,10 @@ Where = tuple[Path, int | None]  # what an item's location points at: a file and
 
 
 def clean_name(name: str) -> str:
+    """A node name from a service name: one line, control characters escaped (``\\x1b``), no
+    ``::`` (node id separator) nor brackets (parametrization)."""
     name = re.sub(r"\s+", " ", name.replace("::", ":")).strip()
-    return name.replace("[", "(").replace("]", ")") or "unnamed"
+    return one_line(name).replace("[", "(").replace("]", ")") or "unnamed"
 
 
 def unique_names(items: Iterable[tuple[str, str]]) -> list[str]:
@@ -121,7 +124,7 @@ class AmigoSetNode(pytest.Collector):
         self.add_marker(pytest.mark.amigo)
 
     def reportinfo(self) -> tuple[Any, int | None, str]:
-        return self.where[0], self.where[1], f"amigo: {self.unit_set.name}"
+        return self.where[0], self.where[1], f"amigo: {one_line(self.unit_set.name)}"
 
     def collect(self) -> Iterator[pytest.Item]:
         root: AmigoRoot = self.parent  # type: ignore[assignment]
@@ -160,7 +163,8 @@ class AmigoItem(pytest.Item):
 
     def reportinfo(self) -> tuple[Any, int | None, str]:
         path, line = where_of(self)
-        return path, line, f"amigo: {self.ref.set.name} :: {self.ref.unit_test.name}"
+        names = f"{one_line(self.ref.set.name)} :: {one_line(self.ref.unit_test.name)}"
+        return path, line, f"amigo: {names}"
 
 
 class SetGateFailure(Exception):
@@ -211,7 +215,7 @@ class AmigoSetGate(pytest.Item):
 
     def reportinfo(self) -> tuple[Any, int | None, str]:
         path, line = where_of(self)
-        return path, line, f"amigo: {self.unit_set.name} :: {GATE_NAME}"
+        return path, line, f"amigo: {one_line(self.unit_set.name)} :: {GATE_NAME}"
 
 
 GATE_NAME = "set gate"

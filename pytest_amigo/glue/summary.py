@@ -11,6 +11,7 @@ import pytest
 
 from ..judging.evidence import attention_rank
 from ..judging.provenance import what_ran_words
+from ..judging.verdict import one_line
 
 if TYPE_CHECKING:
     from ..lifecycle.coordinator import Coordinator
@@ -118,7 +119,8 @@ def set_lines(
         f"{tally.count(extra)} {extra}" for extra in ("xfailed", "xpassed") if tally.count(extra)
     ]
     head = (
-        f"{tally.name} ({set_id}): {', '.join(parts)}; pass rate {rate}; run {tally.run_id or '-'}"
+        f"{one_line(tally.name)} ({set_id}): {', '.join(parts)}; pass rate {rate}; "
+        f"run {tally.run_id or '-'}"
     )
     notes = []
     if record is not None and record.note and (not record.started_here or record.temporary_set):
@@ -185,7 +187,7 @@ def evidence_lines(tally: SetTally) -> list[str]:
         transition = baseline.get("transition") if baseline else None
         label = "REGRESSED" if transition == "regressed" else outcome
         rank = attention_rank(outcome, transition)
-        rows.append((rank, f"{label}: {entry['name']}: {'; '.join(parts)}"))
+        rows.append((rank, f"{label}: {one_line(str(entry['name']))}: {'; '.join(parts)}"))
     rows.sort(key=lambda row: row[0])  # what needs attention first, stable within a rank
     lines = [line for _, line in rows[:MAX_LINES]]
     if len(rows) > MAX_LINES:

@@ -527,6 +527,12 @@ def printable(text: str) -> str:
     )
 
 
+def one_line(text: str) -> str:
+    """A name from the service, safe for a terminal and XML on one line: control characters,
+    newlines and tabs included, escaped."""
+    return printable(text).replace("\n", "\\n").replace("\t", "\\t")
+
+
 def required_valid(total: int, min_valid: float | None) -> int:
     """Sessions that must not error for a pass rate to mean anything: a count (int) or a share."""
     if min_valid is None:

@@ -270,3 +270,28 @@ def test_amigo_run_of_a_running_run_waits_for_it(amigo: AmigoProject) -> None:
     assert out.count(CREATE_RUN) == 0
     assert out.count(CANCEL_RUN) == 0
     assert out.case("amigo.Slow set", "Takes forever").prop("amigo_run_id") == run_id
+
+
+def test_control_characters_in_a_set_name_never_reach_the_terminal_raw(
+    amigo: AmigoProject,
+) -> None:
+    """Issue 18 case 6: pytest's section header of a failing item and the summary's set line."""
+    name = "Evil \x1b[31mred\x1b[0m\nset"
+    resp = amigo.admin.post(
+        f"/v1/{amigo.emu.organization_id}/simulation/unit_test_set/",
+        headers={"Authorization": f"Bearer {amigo.token()}"},
+        json={
+            "name": name,
+            "description": "a name with control characters",
+            "unit_test_runs": [{"unit_test_id": UNIT["Refund is processed"], "run_count": 1}],
+            "tags": {},
+        },
+    )
+    assert resp.status_code == 201, resp.text
+    set_id = resp.json()["simulation_unit_test_set_id"]
+    out = amigo.run("--amigo-set", set_id)
+    out.result.assert_outcomes(failed=1)
+    assert "\x1b" not in out.output
+    assert "amigo: Evil \\x1b[31mred\\x1b[0m\\nset :: Refund is processed" in out.output
+    assert "FAILED amigo::Evil \\x1b(31mred\\x1b(0m set::Refund is processed" in out.output
+    assert f"Evil \\x1b[31mred\\x1b[0m\\nset ({set_id}): 0 passed, 1 failed" in out.output

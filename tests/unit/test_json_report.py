@@ -363,6 +363,12 @@ def test_baseline_from_report_without_the_sets_run(doc: dict[str, Any], note: st
 # --- baselines: runs -------------------------------------------------------------------------
 
 
+def holding(unit_set: UnitTestSet, **run: Any) -> dict[str, Any]:
+    """A run instance whose specs hold every unit test of ``unit_set`` (no results yet)."""
+    specs = [{"unit_test_id": u.id, "run_count": u.run_count} for u in unit_set.unit_tests]
+    return {**run, "unit_test_run_specs": specs, "unit_test_run_results": []}
+
+
 def test_baseline_from_run_judges_each_ref_and_skips_pending() -> None:
     refs = [ref(SET_A, 0), ref(SET_A, 1), ref(SET_A, 2, 1)]
     answers = {0: ("passed", 10, 10), 1: ("pending", 0, 0), 2: ("failed", 4, 9)}
@@ -372,25 +378,43 @@ def test_baseline_from_run_judges_each_ref_and_skips_pending() -> None:
         seen.append((r, the_run))
         return answers[r.position]
 
-    the_run = {"id": BASELINE_RUN, "is_completed": True}
+    the_run = holding(SET_A, id=BASELINE_RUN, is_completed=True)
     found = baseline.from_run(the_run, refs, fake_judge, "last")
     assert seen == [(r, the_run) for r in refs]
     assert found == BaselineSet(
         BASELINE_RUN,
         {
-            "ut1": BaselineEntry(BASELINE_RUN, "passed", 10, 10),
-            "ut1#2": BaselineEntry(BASELINE_RUN, "failed", 4, 9),
+            "ut1": BaselineEntry(BASELINE_RUN, "passed", 10, 10, found.entries["ut1"].fingerprint),
+            "ut1#2": BaselineEntry(
+                BASELINE_RUN, "failed", 4, 9, found.entries["ut1#2"].fingerprint
+            ),
         },
         f"baseline run {BASELINE_RUN} (last)",
     )
+    assert found.entries["ut1"].fingerprint == {
+        **dict.fromkeys(("version_set", "agent", "state_machine", "persona", "scenario")),
+        "max_interactions": None,
+        "run_count": 10,
+        "llm_model_preferences": None,
+        "criteria": [],
+    }
+
+
+def test_a_unit_test_the_baseline_run_does_not_hold_gets_no_entry() -> None:
+    """Not in the baseline run (the set changed since): no entry, so its transition is new."""
+    the_run = holding(SET_B, id=BASELINE_RUN)  # ut1 only
+    only = [ref(SET_A, 0), ref(SET_A, 1)]  # ut1, ut2
+    found = baseline.from_run(the_run, only, lambda r, _: ("passed", 1, 1), "last")
+    assert set(found.entries) == {"ut1"}
 
 
 def test_baseline_from_run_reads_the_id_from_underscore_id() -> None:
     found = baseline.from_run(
-        {"_id": BASELINE_RUN}, [ref(SET_B, 0)], lambda r, _: ("error", 0, 0), "x"
+        holding(SET_B, _id=BASELINE_RUN), [ref(SET_B, 0)], lambda r, _: ("error", 0, 0), "x"
     )
     assert found.run_id == BASELINE_RUN
-    assert found.entries["ut1"] == BaselineEntry(BASELINE_RUN, "error", 0, 0)
+    entry = found.entries["ut1"]
+    assert entry == BaselineEntry(BASELINE_RUN, "error", 0, 0, entry.fingerprint)
 
 
 @pytest.mark.parametrize(
