@@ -356,22 +356,15 @@ def _evidence(config: pytest.Config) -> dict[str, object]:
         "html_path": _path(config, "amigo_html", html_text) if html_text else None,
         "plan": bool(config.option.amigo_plan),
         "subset": _flag(config, "amigo_subset"),
-        "version_set": _version_set(config, resample or 0),
+        "version_set": _version_set(config),
     }
 
 
-def _version_set(config: pytest.Config, resample: int) -> str | None:
+def _version_set(config: pytest.Config) -> str | None:
     """The option, else the ini key, else ``AMIGO_VERSION_SET`` (what CI templates set)."""
     name = _option_or_ini(config, "amigo_version_set") or os.environ.get(VERSION_SET_ENV, "")
     name = name.strip().strip("\"'")
-    if not name:
-        return None
-    if resample:
-        raise SettingsError(
-            f"--amigo-resample cannot be combined with --amigo-version-set={name} yet: re-sample "
-            "in a session without the version set, or drop --amigo-resample"
-        )
-    return name
+    return name or None
 
 
 def _ini_choice(config: pytest.Config, name: str, choices: tuple[str, ...]) -> str:

@@ -120,9 +120,9 @@ class Resampling:
             key = key_of(member.unit_test.id, member.occurrence)
             before = merged[key]
             where = f"re-sampling run {seen.record.run_id} of temporary set {temporary.name!r}"
-            more = judge_ref(
-                temp_refs[member.unit_test.id], seen.run, seen.record, seen.evaluations, settings
-            )
+            copies = seen.record.copies or {}  # a candidate's round runs copies again
+            in_round = temp_refs[copies.get(member.unit_test.id, member.unit_test.id)]
+            more = judge_ref(in_round, seen.run, seen.record, seen.evaluations, settings)
             if seen.timed_out or more.outcome not in ("passed", "failed"):
                 reason = "no result in time" if seen.timed_out else more.reason
                 merged[key] = Resampled(

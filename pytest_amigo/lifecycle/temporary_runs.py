@@ -62,14 +62,22 @@ class TemporaryRuns:
             return str(exc)
         return None
 
+    def _copies_of(
+        self, unit_set: UnitTestSet, entries: Sequence[tuple[str, int]]
+    ) -> tuple[dict[str, str], list[str]]:
+        """The copies these entries run as on the candidate version set, and the unit tests
+        that should have one and have none."""
+        copied = self.off_version_set(unit_set, entries)
+        copies: dict[str, str] = {}
+        if self.version_set is not None and self.copies is not None:
+            copies = self.copies.made(self.version_set, copied)
+        return copies, [uid for uid in copied if uid not in copies]
+
     def start_subset(self, unit_set: UnitTestSet, entries: Sequence[tuple[str, int]]) -> RunRecord:
         """Run some unit tests of a set (``--amigo-subset``), or all of them on the candidate
         version set (their copies): a temporary set, reported as the set."""
-        copied = self.off_version_set(unit_set, entries)
-        copies = {}
-        if self.version_set is not None and self.copies is not None:
-            copies = self.copies.made(self.version_set, copied)
-        if missing := [uid for uid in copied if uid not in copies]:  # never a silent fallback
+        copies, missing = self._copies_of(unit_set, entries)
+        if missing:  # never a silent fallback to the original
             why = f"--amigo-version-set={self.version_set}: no copy of unit test(s) {missing}"
             return RunRecord.refused(unit_set.id, self.clock(), why)
         whole = len(entries) == len(unit_set.unit_tests)
@@ -141,12 +149,16 @@ class TemporaryRuns:
                     "stop": f"re-sampling stopped: {wanted} more sessions would exceed the "
                     f"session budget (--amigo-max-sessions={budget}, {used} simulated)"
                 }
+        copies, missing = self._copies_of(unit_set, entries)  # on a candidate: copies again
+        if missing:
+            return {"stop": f"re-sampling not possible: no copy of unit test(s) {missing}"}
         try:
-            temporary = self.temporary.create(RESAMPLE_PREFIX, unit_set, entries)
+            temporary = self.temporary.create(RESAMPLE_PREFIX, unit_set, entries, copies)
             self.definitions.add(temporary)
         except TemporarySetError as exc:
             return {"stop": f"re-sampling not possible: {exc}"}
-        self.records.put(self.starter.create(temporary.id))
+        record = self.starter.create(temporary.id)
+        self.records.put(replace(record, version_set=self.version_set, copies=copies or None))
         return {"set": set_to_json(temporary)}
 
     def finish_round(self, set_id: str) -> None:

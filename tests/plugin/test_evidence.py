@@ -172,6 +172,30 @@ def test_resampling_decides_an_inconclusive_unit_test_and_deletes_its_set(
     assert len(shaky["criteria"][0]["sessions"]) == 30
 
 
+def test_resampling_on_a_candidate_version_set_resamples_the_copy(
+    amigo: AmigoProject, emu: Emulator
+) -> None:
+    """--amigo-version-set with --amigo-resample: the round runs Shaky's copy on pr-1 again;
+    every temporary set and copy is deleted."""
+    sets_before, tests_before = set(emu.store.sets), set(emu.store.unit_tests)
+    out = amigo.run(
+        EVIDENCE, *DECIDE, "--amigo-resample=20", "--amigo-version-set=pr-1", "--amigo-json=r.json"
+    )
+    assert outcomes(out) == {"Solid": "passed", "Shaky": "passed", "Broken": "failure"}
+    shaky = unit_tests(report(amigo.pytester.path / "r.json"))["Shaky"]
+    assert shaky["sessions"] == {"total": 30, "valid": 30, "passed": 27, "errored": 0}
+    assert shaky["what_ran"]["version_set"] == "pr-1"
+    copies = {k: d for k, d in emu.store.unit_tests.items() if k not in tests_before}
+    assert len(copies) == 3 and all(d["is_deleted"] for d in copies.values())
+    made = [d for k, d in emu.store.sets.items() if k not in sets_before]
+    assert len(made) == 2 and all(d["is_deleted"] for d in made)  # the candidate's, the round's
+    [round_set] = [d for d in made if d["name"].startswith(RESAMPLE_PREFIX)]
+    [resampled] = [u["unit_test_id"] for u in round_set["unit_test_runs"]]
+    assert resampled in copies and copies[resampled]["name"].startswith(
+        "pytest-amigo pr-1 of Shaky"
+    )
+
+
 def test_resampling_stays_within_the_session_budget(amigo: AmigoProject, emu: Emulator) -> None:
     before = len(temporary_sets(emu))
     out = amigo.run(EVIDENCE, *DECIDE, "--amigo-resample=20", "--amigo-max-sessions=40")

@@ -151,14 +151,6 @@ def test_xdist_makes_one_set_of_copies(amigo: AmigoProject) -> None:
     assert len(copies) == 3 and all(c["is_deleted"] for c in copies)
 
 
-def test_resample_with_a_version_set_is_a_usage_error(amigo: AmigoProject) -> None:
-    out = amigo.run(*MIXED, "--amigo-version-set=pr-123", "--amigo-resample=3")
-    assert out.result.ret == 4
-    assert "cannot be combined with --amigo-version-set=pr-123" in out.output
-    assert "Traceback" not in out.output
-    assert out.runs == [] and out.count(CREATE_UNIT_TEST) == 0
-
-
 def test_sigterm_mid_run_cancels_the_run_and_deletes_the_set_and_the_copies(
     pytester: pytest.Pytester,
 ) -> None:
