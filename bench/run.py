@@ -204,8 +204,21 @@ def project_dir() -> Iterator[Path]:
         yield path
 
 
-def child_env(emu: Emulator) -> dict[str, str]:
+CHILD_ADDOPTS = "PYTEST_AMIGO_BENCH_ADDOPTS"
+"""Options for every pytest the benchmark starts (their PYTEST_ADDOPTS), e.g. plugins to leave
+out: tests/bench sets it so its smoke run skips this repository's unrelated dev plugins."""
+
+
+def clean_env() -> dict[str, str]:
+    """The calling environment without AMIGO_* and PYTEST_* (but ``CHILD_ADDOPTS``)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AMIGO_", "PYTEST_"))}
+    if os.environ.get(CHILD_ADDOPTS):
+        env["PYTEST_ADDOPTS"] = os.environ[CHILD_ADDOPTS]
+    return env
+
+
+def child_env(emu: Emulator) -> dict[str, str]:
+    env = clean_env()
     env.update(emu.env())
     return env
 
@@ -386,7 +399,7 @@ def measure_collection(size: Size) -> dict[str, Any]:
             "def test_plain(i):\n    pass\n",
             encoding="utf-8",
         )
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("AMIGO_", "PYTEST_"))}
+        env = clean_env()
         base_cmd = [PY, "-m", "pytest", "-q", "-p", "no:cacheprovider", *collect]
         plain_wall, plain_rss, text = wrapped([*base_cmd, "test_plain.py"], proj, env)
         if collected(text) != n:
@@ -674,7 +687,7 @@ def measure_startup(size: Size) -> dict[str, Any]:
     Alternating runs, median of each; no AMIGO_* variable and no set configured, i.e. what a
     project that installs pytest-amigo pays when it does not use it."""
     runs = size.startups
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AMIGO_", "PYTEST_"))}
+    env = clean_env()
     times: dict[str, list[float]] = {"amigo": [], "plain": []}
     with project_dir() as path:
         (path / "test_trivial.py").write_text("def test_ok():\n    pass\n", encoding="utf-8")

@@ -6,16 +6,13 @@ from __future__ import annotations
 import httpcore  # noqa: F401  (see below)
 import pytest
 
+from support.inner import INNER_ADDOPTS
+
 # httpx imports httpcore lazily and keeps a map of httpcore's exception classes; pytester takes
 # out of sys.modules what a test imported, so an httpcore first imported during a pytester test
 # came back as new classes the map did not know, and a later test in that worker saw raw
 # httpcore errors instead of httpx's (test_download after test_collection, every time). Imported
 # here, httpcore is in every snapshot pytester restores.
-
-INNER_ADDOPTS = "-p no:schemathesis -p no:hypothesispytest -p no:anyio"
-"""Plugins of this repository's dev dependencies that no inner pytest session uses. Autoloaded,
-schemathesis imports hypothesis: ~2.5 s of start-up in every inner pytest process and xdist
-worker (0.7 s instead of 3.3 s for an empty session on a loaded 2-core machine)."""
 
 
 @pytest.fixture(autouse=True)

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from support.inner import INNER_ADDOPTS
+
 pytestmark = pytest.mark.slow(seconds=30)
 
 pytest.importorskip("fastapi")
@@ -37,6 +39,9 @@ def _table_rows(text: str, header: str) -> list[list[str]]:
 @pytest.mark.timeout(240)
 def test_smoke_benchmark_prints_every_row() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AMIGO_", "PYTEST_"))}
+    # the pytest sessions the benchmark starts skip this repository's unrelated dev plugins,
+    # as every inner session of the suite does (tests/conftest.py): ~2.5 s each
+    env["PYTEST_AMIGO_BENCH_ADDOPTS"] = INNER_ADDOPTS
     proc = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "run.py"), "--size", "smoke"],
         cwd=ROOT,
