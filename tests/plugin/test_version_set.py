@@ -210,3 +210,18 @@ def test_without_the_create_permission_it_is_a_usage_error_naming_it(
     assert "lacks the permission Simulation:CreateSimulationUnitTest" in out.output
     assert "Traceback" not in out.output
     assert out.runs == [] and out.count(CREATE_SET) == 0
+
+
+def test_reporting_an_existing_run_makes_no_copies(amigo: AmigoProject) -> None:
+    run_id = amigo.start_run("All green")
+    out = amigo.run(f"--amigo-run={run_id}", "--amigo-version-set=pr-123")
+    assert [c.outcome for c in out.cases] == ["passed"]
+    assert out.count(CREATE_UNIT_TEST) == 0 and out.count(CREATE_SET) == 0
+    assert out.runs == []  # nothing started: the existing run is reported
+
+
+def test_the_session_budget_counts_the_candidate_sessions(amigo: AmigoProject) -> None:
+    out = amigo.run(*MIXED, "--amigo-version-set=pr-123", "--amigo-max-sessions=3")
+    assert out.result.ret == 4, out.output
+    assert "would simulate 4 sessions" in out.output  # the same run counts as the set: 1+1+2
+    assert out.count(CREATE_UNIT_TEST) == 0 and out.runs == []
