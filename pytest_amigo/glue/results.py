@@ -96,8 +96,15 @@ def _unfinished(
     """``verdict.judge_unfinished`` for the unit test an item reports (``details``: the budget
     of a timeout, the evaluations read before an interruption)."""
     unit_test = in_run(ref, obs.record)
+    created = obs.record.run_id  # never seen by a poll when obs.run is None
     return judge_unfinished(
-        unit_test, ref.position, obs.run, why=why, occurrence=ref.occurrence, **details
+        unit_test,
+        ref.position,
+        obs.run,
+        why=why,
+        occurrence=ref.occurrence,
+        created=created,
+        **details,
     )
 
 

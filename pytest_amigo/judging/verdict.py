@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from pytest_amigo.contract import PERMISSION_SET, PERMISSION_UNIT_TEST
+from pytest_amigo.contract import PERMISSION_RUN, PERMISSION_SET, PERMISSION_UNIT_TEST
 from pytest_amigo.domain import Criterion, UnitTest
 
 # "inconclusive" is never decided here: ``evidence.weigh`` decides it from the sessions counted.
@@ -780,14 +780,25 @@ def judge_unfinished(
     budget_s: float | None = None,
     occurrence: int | None = None,
     evaluations: Mapping[str, Mapping[str, Any]] | None = None,
+    created: str | None = None,
 ) -> Verdict:
-    """An error verdict for a unit test whose run did not finish in time (or was interrupted)."""
+    """An error verdict for a unit test whose run did not finish in time (or was interrupted).
+
+    ``created``: the run this session started or attached, when the run list never showed it
+    (``run`` is None): the words say so, and which permission lists leave out runs without."""
     run_id = _run_id(run)
     if why == "timeout":
         budget = "" if budget_s is None else f" after {budget_s:g} s"
         head = f"no result{budget} (--amigo-timeout)"
     else:
         head = "interrupted"
+    if run is None and created:
+        reason = (
+            f"{head}: run {created} was created but the runs list never showed it (lists "
+            f"leave out what the API key's user may not read: check {PERMISSION_RUN}); "
+            f"report it later with pytest --amigo-run={created}"
+        )
+        return Verdict("error", unit_test, created, reason, error_kind=why)
     if run is None:
         reason = f"{head}: no run was started or attached"
         return Verdict("error", unit_test, None, reason, error_kind=why)

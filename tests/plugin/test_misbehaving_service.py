@@ -266,3 +266,18 @@ def test_16_a_unit_test_listed_twice_in_the_set_but_once_in_the_run(
     out = amigo.run(f"--amigo-run={run_id}")
     assert outcomes(out) == {"Quick pass": "passed", "Quick pass #2": "error"}, out.output
     assert "not part of this run" in text_of(out, "Quick pass #2")
+
+
+def test_7_an_invisible_run_cut_short_by_the_timeout_is_named_with_the_permission(
+    amigo: AmigoProject,
+) -> None:
+    """Issue 18 case 4: --amigo-timeout ends the wait before the invisibility is detected; the
+    items said "no run was started or attached", but a run was started."""
+    amigo.use_user("blind-runs")
+    out = amigo.run("--amigo-set", SET["Quick"], "--amigo-timeout=1")
+    assert outcomes(out) == {"Quick pass": "error"}, out.output
+    [run] = out.runs
+    text = text_of(out, "Quick pass")
+    assert "no run was started or attached" not in text
+    assert f"run {run.id} was created but the runs list never showed it" in text
+    assert "Simulation:GetSimulationUnitTestSetRun" in text

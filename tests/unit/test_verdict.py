@@ -427,6 +427,16 @@ def test_timeout_without_run() -> None:
     assert v.reason == "no result after 30 s (--amigo-timeout): no run was started or attached"
 
 
+def test_timeout_with_a_created_run_never_seen_names_it_and_the_permission() -> None:
+    v = judge_unfinished(unit(), 0, None, why="interrupted", created=RUN_ID)
+    assert v.run_id == RUN_ID and v.error_kind == "interrupted"
+    assert v.reason == (
+        f"interrupted: run {RUN_ID} was created but the runs list never showed it (lists leave "
+        "out what the API key's user may not read: check Simulation:GetSimulationUnitTestSetRun);"
+        f" report it later with pytest --amigo-run={RUN_ID}"
+    )
+
+
 def test_timeout_with_permission_problem_says_so() -> None:
     v = judge_unfinished(unit(), 0, run([], [], completed=False), why="timeout", budget_s=5)
     assert "lacks Simulation:GetSimulationUnitTestSet" in v.reason
