@@ -28,7 +28,7 @@ from typing import Any, Protocol
 from amigo_sdk.errors import ForbiddenError, NotFoundError
 
 from .failures import API_ERRORS, describe, dump, transient
-from .ledger import Ledger
+from .ledger import Ledger, delete_until, id_named
 from .shared import SharedState
 from .state_files import COPIES
 from .temporary import TAGS
@@ -199,14 +199,10 @@ class UnitTestCopies:
 
     def _find(self, name: str) -> str | None:
         try:
-            for found in self.api().search_unit_tests(name):
-                data = dump(found)
-                if data.get("name") == name and not data.get("is_deleted"):
-                    ident = data.get("id") or data.get("field_id") or data.get("_id")
-                    return str(getattr(ident, "root", ident))
+            return id_named(self.api().search_unit_tests(name), name)
         except API_ERRORS as exc:
             log.warning("pytest-amigo: %s", describe(exc, f"look up the copy {name!r}"))
-        return None
+            return None
 
     def _undo(self) -> None:
         for line in self.delete_all(time_cap=30.0):
@@ -239,19 +235,12 @@ class UnitTestCopies:
     def _delete(self, copy_id: str, deadline: float) -> str | None:
         """None once the copy is gone (a 404 counts); retries what may pass (transient, 400
         while the set that used it is still being deleted) until ``deadline``."""
-        doing = f"delete unit test {copy_id}"
-        delay = 1.0
-        while True:
-            try:
-                self.api().delete_unit_test(copy_id)
-                return None
-            except NotFoundError:
-                return None
-            except ForbiddenError:
-                return f"could not {doing}: the API key's user lacks {PERMISSION_DELETE}"
-            except API_ERRORS as exc:
-                again = transient(exc) or getattr(exc, "status_code", None) == 400
-                if not again or self.clock() + delay > deadline:
-                    return " ".join(describe(exc, doing).split())
-                self.sleep(delay)
-                delay = min(delay * 2, 8.0)
+        return delete_until(
+            lambda: self.api().delete_unit_test(copy_id),
+            f"delete unit test {copy_id}",
+            PERMISSION_DELETE,
+            retried=(400,),
+            deadline=deadline,
+            clock=self.clock,
+            sleep=self.sleep,
+        )

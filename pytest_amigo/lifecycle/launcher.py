@@ -79,10 +79,11 @@ class RunLauncher:
         """``--amigo-version-set``: copy every unit test to run onto the candidate version set
         before any run starts. A refusal (no such version set, a missing permission) refuses
         the whole session (a usage error, exit 4) with the copies made deleted: False."""
+        recorded = self.records.all()  # read once, not once per set
         wanted = [
             unit_test_id
             for set_id in set_ids
-            if set_id in self._subsets and set_id not in self.records.all()
+            if set_id in self._subsets and set_id not in recorded
             for unit_test_id in self.temporary_runs.off_version_set(*self._subsets[set_id])
         ]
         why = self.temporary_runs.make_copies(list(dict.fromkeys(wanted)))

@@ -4,9 +4,13 @@ still leaves the name to find)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from amigo_sdk.errors import ForbiddenError, NotFoundError
+
+from .failures import API_ERRORS, describe, dump, transient
 from .shared import SharedState
 
 PENDING = ("creating", "created")  # may still exist: the end of the session deletes them
@@ -37,3 +41,48 @@ class Ledger:
             return data
 
         self.state.update(self.file, change, {})
+
+
+def id_named(found: Iterable[Any], name: str) -> str | None:
+    """The id of the undeleted object named exactly ``name`` in a search answer (how a create
+    whose answer was lost is found again: the names the session gives are unique)."""
+    for item in found:
+        data = dump(item)
+        if data.get("name") == name and not data.get("is_deleted"):
+            ident = data.get("id") or data.get("field_id") or data.get("_id")
+            return str(getattr(ident, "root", ident))
+    return None
+
+
+def delete_until(
+    delete: Callable[[], None],
+    doing: str,
+    permission: str,
+    *,
+    retried: tuple[int, ...],
+    deadline: float,
+    clock: Callable[[], float],
+    sleep: Callable[[float], None],
+) -> str | None:
+    """Delete something the session created: None once it is gone (a 404 counts), else a
+    one-line reason. Transient failures and the ``retried`` statuses are tried again, backing
+    off, until ``deadline``; a 403 names ``permission``."""
+    delay = 1.0
+    while True:
+        try:
+            delete()
+            return None
+        except NotFoundError:
+            return None
+        except ForbiddenError as exc:
+            return (
+                f"could not {doing}: the API key's user lacks the permission {permission} "
+                f"(HTTP 403: {' '.join(str(exc).split())}); grant it to the API key's user in "
+                "Amigo"
+            )
+        except API_ERRORS as exc:
+            again = transient(exc) or getattr(exc, "status_code", None) in retried
+            if not again or clock() + delay > deadline:
+                return " ".join(describe(exc, doing).split())
+            sleep(delay)
+            delay = min(delay * 2, 8.0)

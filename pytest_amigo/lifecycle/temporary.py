@@ -26,12 +26,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Literal, NoReturn, Protocol, TypedDict
 
-from amigo_sdk.errors import ConflictError, ForbiddenError, NotFoundError
+from amigo_sdk.errors import ConflictError, ForbiddenError
 
 from ..contract import PERMISSION_SET
 from ..domain import UnitTestSet
-from .failures import API_ERRORS, describe, dump, transient
-from .ledger import Ledger
+from .failures import API_ERRORS, describe, transient
+from .ledger import Ledger, delete_until, id_named
 from .shared import SharedState
 from .state_files import TEMPORARY
 
@@ -215,12 +215,7 @@ class TemporarySets:
 
     def _find(self, name: str) -> str | None:
         """The id of the undeleted set named exactly ``name``, if the caller can see it."""
-        for found in self.api().search_unit_test_sets(name):
-            data = dump(found)
-            if data.get("name") == name and not data.get("is_deleted"):
-                set_id = data.get("id") or data.get("field_id") or data.get("_id")
-                return str(getattr(set_id, "root", set_id))
-        return None
+        return id_named(self.api().search_unit_test_sets(name), name)
 
     def _give_up(self, name: str, lost: str | None, message: str) -> NoReturn:
         """Record the failure and raise it. The create was refused, so nothing exists,
@@ -251,27 +246,15 @@ class TemporarySets:
         """Retry transient failures until ``deadline``. Also retry 409 and 400: the contract
         documents neither for this delete. But cancelling a run is "best effort" and may not
         take effect at once, so a refusal while the set's run is unfinished is possible."""
-        doing = f"delete unit test set {set_id}"
-        delay = 1.0
-        while True:
-            try:
-                self.api().delete_unit_test_set(set_id)
-                return None
-            except NotFoundError:
-                return None
-            except ForbiddenError as exc:
-                return (
-                    f"could not {doing}: the API key's user lacks the permission "
-                    f"{PERMISSION_DELETE} (HTTP 403: {_one_line(str(exc))}); grant it to the "
-                    "API key's user in Amigo"
-                )
-            except API_ERRORS as exc:
-                status = getattr(exc, "status_code", None)
-                again = transient(exc) or status in (400, 409)
-                if not again or self.clock() + delay > deadline:
-                    return _one_line(describe(exc, doing))
-                self.sleep(delay)
-                delay = min(delay * 2, 8.0)
+        return delete_until(
+            lambda: self.api().delete_unit_test_set(set_id),
+            f"delete unit test set {set_id}",
+            PERMISSION_DELETE,
+            retried=(400, 409),
+            deadline=deadline,
+            clock=self.clock,
+            sleep=self.sleep,
+        )
 
     def delete_all(self, time_cap: float) -> list[str]:
         """Delete every recorded set not yet deleted (each gets at least one attempt).
