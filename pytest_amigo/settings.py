@@ -9,7 +9,8 @@ from typing import Literal
 
 OnConflict = Literal["attach", "cancel", "fail"]
 Inconclusive = Literal["fail", "xfail", "pass"]
-FailOn = Literal["any", "regression"]
+FailOn = Literal["any", "regression", "worse"]
+Correction = Literal["holm", "bh", "none"]
 JunitProperties = Literal["auto", "always", "never"]
 AttachmentPaths = Literal["relative", "absolute"]
 
@@ -51,6 +52,8 @@ class Settings:
     properties: bool = True  # what junit_properties decides for this session's JUnit family
     attachment_paths: AttachmentPaths = "relative"  # how reports write artifacts paths
     version_set: str | None = None  # --amigo-version-set: simulate this version set instead
+    compare: str | None = None  # --amigo-compare: the reference version set simulated too
+    compare_correction: Correction = "holm"  # --amigo-compare-correction
     # What relative attachment paths are relative to: where pytest runs, not a choice.
     rootdir: Path | None = field(default=None, compare=False)
 

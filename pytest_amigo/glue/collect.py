@@ -413,7 +413,10 @@ class Collection:
         settings = self.ctx.settings
         attached = self.ctx.attached_runs() if settings.run_ids else {}
         self.ctx.plans = plan_of(selected, subset=settings.subset, attached=attached)
-        refusal = None if settings.plan else over_budget(self.ctx.plans, settings.max_sessions)
+        sides = 2 if settings.compare is not None else 1
+        refusal = (
+            None if settings.plan else over_budget(self.ctx.plans, settings.max_sessions, sides)
+        )
         if refusal is None:
             return
         if not self.ctx.is_worker:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from ..lifecycle.records import reference_key
 from . import options
 from .progress import Progress
 
@@ -88,6 +89,8 @@ class Context:
         """Cancel the unfinished runs this session started (of ``set_ids``); remember the rest."""
         if not self.started:
             return []
+        if set_ids is not None and self.settings.compare is not None:  # both sides of A/B
+            set_ids = [*set_ids, *(reference_key(s) for s in set_ids)]
         cancelled, left = self.coordinator.cancel_started(why, set_ids=set_ids)
         self.left_running += [r for r in left if r not in self.left_running]
         return cancelled

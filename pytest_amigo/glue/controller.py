@@ -210,7 +210,12 @@ class Controller:
         if self.ctx.settings.plan:
             terminalreporter.write_sep("=", "Amigo plan (--amigo-plan: nothing was simulated)")
             for line in (
-                describe(self.ctx.plans, self.ctx.settings.version_set)
+                describe(
+                    self.ctx.plans,
+                    self.ctx.settings.version_set,
+                    self.ctx.settings.compare,
+                    self.ctx.settings.compare_correction,
+                )
                 if self.ctx.plans
                 else ["no Amigo unit test"]
             ):

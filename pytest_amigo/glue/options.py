@@ -94,8 +94,10 @@ OPTIONS: tuple[tuple[str, dict[str, Any], str], ...] = (
     ),
     (
         "--amigo-fail-on",
-        {"choices": ("any", "regression")},
-        "regression: unit tests already failing in the baseline report as xfail.",
+        {"choices": ("any", "regression", "worse")},
+        "regression: unit tests already failing in the baseline (or the --amigo-compare "
+        "reference) report as xfail; worse: with --amigo-compare, a failing unit test fails "
+        "only when significantly worse than the reference.",
     ),
     (
         "--amigo-set-min-pass-rate",
@@ -120,6 +122,18 @@ OPTIONS: tuple[tuple[str, dict[str, Any], str], ...] = (
         "simulate the unit tests on this version set of their service (e.g. the candidate the "
         "pipeline just pushed: pr-123), through temporary copies; default: the environment "
         "variable AMIGO_VERSION_SET, else each unit test's own version set.",
+    ),
+    (
+        "--amigo-compare",
+        {"metavar": "REF"},
+        "A/B in one job: simulate every selected unit test on version set REF too (e.g. "
+        "release), concurrently and with the same run counts, and compare the candidate with it.",
+    ),
+    (
+        "--amigo-compare-correction",
+        {"choices": ("holm", "bh", "none")},
+        "multiplicity correction of the --amigo-compare p-values across the session's unit "
+        "tests: holm (default), bh (Benjamini-Hochberg), none.",
     ),
     (
         "--amigo-html",
@@ -169,7 +183,8 @@ INI: dict[str, tuple[str, str | None, Any]] = {
     "amigo_max_sessions": ("most sessions this pytest session may simulate", None, ""),
     "amigo_baseline": ("compare with: last | RUN_ID | PATH of a JSON report", None, ""),
     "amigo_fail_on": (
-        "any | regression (known failures of the baseline report as xfail)",
+        "any | regression (known failures of the baseline report as xfail) | worse (with "
+        "amigo_compare: fail only what is significantly worse than the reference)",
         None,
         "any",
     ),
@@ -178,6 +193,8 @@ INI: dict[str, tuple[str, str | None, Any]] = {
     "amigo_html": ("write the HTML report to this path", None, ""),
     "amigo_subset": ("run only the selected unit tests of a set", "bool", False),
     "amigo_version_set": ("simulate this version set (else AMIGO_VERSION_SET)", None, ""),
+    "amigo_compare": ("A/B: compare the candidate with this version set, e.g. release", None, ""),
+    "amigo_compare_correction": ("multiplicity correction: holm | bh | none", None, "holm"),
     "amigo_junit_properties": (
         "per-testcase JUnit properties: auto (not under junit_family xunit2, whose schema "
         "rejects them) | always | never",
@@ -325,11 +342,18 @@ def _evidence(config: pytest.Config) -> dict[str, object]:
     if resample is not None and resample < 1:
         raise SettingsError(f"--amigo-resample must be a number of sessions >= 1, got {resample}")
     baseline = _option_or_ini(config, "amigo_baseline") or None
-    fail_on = _choice(config, "amigo_fail_on", ("any", "regression"))
-    if fail_on == "regression" and baseline is None:
+    fail_on = _choice(config, "amigo_fail_on", ("any", "regression", "worse"))
+    compare = _compare(config)
+    if fail_on == "regression" and baseline is None and compare is None:
         raise SettingsError(
             "--amigo-fail-on=regression needs a baseline: add --amigo-baseline=last (the last "
-            "completed run of each set), a run id, or the path of an earlier --amigo-json report"
+            "completed run of each set), a run id, or the path of an earlier --amigo-json report; "
+            "or a concurrent reference: --amigo-compare=release"
+        )
+    if fail_on == "worse" and compare is None:
+        raise SettingsError(
+            "--amigo-fail-on=worse needs a reference to be worse than: add --amigo-compare=REF "
+            "(the version set to compare with, e.g. release)"
         )
     json_text = _option_or_ini(config, "amigo_json")
     html_text = _option_or_ini(config, "amigo_html")
@@ -357,7 +381,27 @@ def _evidence(config: pytest.Config) -> dict[str, object]:
         "plan": bool(config.option.amigo_plan),
         "subset": _flag(config, "amigo_subset"),
         "version_set": _version_set(config),
+        "compare": compare,
+        "compare_correction": _choice(config, "amigo_compare_correction", ("holm", "bh", "none")),
     }
+
+
+def _compare(config: pytest.Config) -> str | None:
+    """``--amigo-compare``: the reference version set, checked against what else is asked."""
+    name = (_option_or_ini(config, "amigo_compare") or "").strip().strip("\"'") or None
+    if name is None:
+        return None
+    if config.option.amigo_run:
+        raise SettingsError(
+            f"--amigo-compare={name} simulates both sides in this session: it cannot report an "
+            "existing run (--amigo-run); drop one of them"
+        )
+    if name == _version_set(config):
+        raise SettingsError(
+            f"--amigo-compare={name} names the candidate's own version set "
+            f"(--amigo-version-set={name}): compare with another one, e.g. release"
+        )
+    return name
 
 
 def _version_set(config: pytest.Config) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -10,9 +11,44 @@ from _pytest._code.code import ReprExceptionInfo, ReprFileLocation, ReprTracebac
 from _pytest.outcomes import XFailed
 
 from ..domain import UnitTestRef
+from ..judging.ab import SetComparison, UnitComparison
 from ..judging.evidence import Comparison
 from ..judging.provenance import Provenance
 from ..judging.verdict import CriterionTally, SessionResult, Verdict
+
+
+@dataclass(frozen=True)
+class Compared:
+    """The candidate against the concurrent reference (``--amigo-compare``): the unit test's
+    comparison, its set's, and the A/A warning when both sides ran the same agent."""
+
+    unit: UnitComparison | None
+    of_set: SetComparison | None = None
+    warning: str | None = None
+    run_id: str | None = None  # the reference run
+    reference_criteria: list[dict[str, Any]] | None = None  # its criteria x sessions grid
+
+    def lines(self) -> list[str]:
+        """The explanation's lines."""
+        found = []
+        if self.warning:
+            found.append(f"  WARNING: {self.warning}")
+        if self.unit is not None:
+            found.append(f"  compared: {self.unit.words()}")
+        if self.of_set is not None:
+            found.append(f"  set compared {self.of_set.words()}")
+        return found
+
+    def to_json(self) -> dict[str, Any]:
+        unit = self.unit.to_json() if self.unit is not None else {}
+        of_set = self.of_set.to_json() if self.of_set is not None else None
+        return {
+            **unit,
+            "run_id": self.run_id,
+            "reference_criteria": self.reference_criteria or [],
+            "set": {**of_set, "run_id": self.run_id, "warning": self.warning} if of_set else None,
+        }
+
 
 ResultOutcome = Literal["passed", "failed", "error", "inconclusive"]
 Reported = Literal["passed", "failed", "error", "xfailed"]
@@ -48,6 +84,7 @@ class AmigoResult:
     report_properties: bool = True  # JUnit properties on its reports (amigo_junit_properties)
     baseline_note: str = ""  # where the baseline came from, or why there is none
     provenance: Provenance | None = None  # what the run simulated (versions, settings)
+    ab: Compared | None = None  # against the concurrent reference (--amigo-compare)
 
     @property
     def report_as(self) -> Reported:
@@ -111,6 +148,15 @@ class AmigoResult:
             props.append(("amigo_transition", self.comparison.transition))
             if self.comparison.p_value is not None:
                 props.append(("amigo_p_value", f"{self.comparison.p_value:.4g}"))
+        unit = self.ab.unit if self.ab is not None else None
+        if unit is not None:
+            props += [
+                ("amigo_compare_reference", unit.reference_name),
+                ("amigo_compare_label", unit.label),
+                ("amigo_reference_sessions", unit.reference.counts()),
+            ]
+            if unit.p_worse_adjusted is not None:
+                props.append(("amigo_compare_p_adjusted", f"{unit.p_worse_adjusted:.4g}"))
         if self.artifacts is not None:
             props.append(("amigo_artifacts", self.attachment or str(self.artifacts)))
         return props
@@ -151,38 +197,45 @@ class AmigoResult:
             "baseline": self.comparison.to_json() if self.comparison else None,
             "baseline_note": self.baseline_note or None,
             "what_ran": self.provenance.to_json() if self.provenance else None,
+            "compare": self.ab.to_json() if self.ab is not None and self.ab.unit else None,
         }
 
     def _criteria_json(self) -> list[dict[str, Any]]:
-        """Per criterion: its tally and, per session, the check, the value and the judge's
-        justification (None for a session that errored or never evaluated it)."""
-        criteria = []
-        for position, tally in enumerate(self.tallies):
-            marks: list[bool | None] = []
-            values: list[Any] = []
-            justifications: list[str | None] = []
-            for session in self.sessions:
-                inside = session.error is None and position < len(session.checks)
-                marks.append(session.checks[position] if inside else None)
-                found = (
-                    self.evaluations.get(session.evaluation_ids[position] or "") if inside else None
-                )
-                values.append(found.get("result") if found else None)
-                text = found.get("justification") if found else None
-                justifications.append(text if isinstance(text, str) else None)
-            criteria.append(
-                {
-                    "name": tally.criterion.name,
-                    "metric_id": tally.criterion.metric_id,
-                    "requirement": tally.criterion.requirement(),
-                    "passed": tally.passed,
-                    "valid": tally.valid,
-                    "sessions": marks,
-                    "values": values,
-                    "justifications": justifications,
-                }
-            )
-        return criteria
+        return criteria_json(self.verdict, self.evaluations)
+
+
+def criteria_json(
+    verdict: Verdict | None, evaluations: Mapping[str, Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """Per criterion: its tally and, per session, the check, the value and the judge's
+    justification (None for a session that errored or never evaluated it)."""
+    if verdict is None:
+        return []
+    criteria = []
+    for position, tally in enumerate(verdict.tallies):
+        marks: list[bool | None] = []
+        values: list[Any] = []
+        justifications: list[str | None] = []
+        for session in verdict.sessions:
+            inside = session.error is None and position < len(session.checks)
+            found = evaluations.get(session.evaluation_ids[position] or "") if inside else None
+            marks.append(session.checks[position] if inside else None)
+            values.append(found.get("result") if found else None)
+            text = found.get("justification") if found else None
+            justifications.append(text if isinstance(text, str) else None)
+        criteria.append(
+            {
+                "name": tally.criterion.name,
+                "metric_id": tally.criterion.metric_id,
+                "requirement": tally.criterion.requirement(),
+                "passed": tally.passed,
+                "valid": tally.valid,
+                "sessions": marks,
+                "values": values,
+                "justifications": justifications,
+            }
+        )
+    return criteria
 
 
 class AmigoExpected(XFailed):

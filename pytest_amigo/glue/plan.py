@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from ..domain import UnitTestRef, UnitTestSet
+from ..judging.ab import Correction, drop_words
 
 
 @dataclass(frozen=True)
@@ -82,15 +83,29 @@ def plan_of(
     return plans
 
 
-def describe(plans: Sequence[SetPlan], version_set: str | None = None) -> list[str]:
+def describe(
+    plans: Sequence[SetPlan],
+    version_set: str | None = None,
+    compare: str | None = None,
+    correction: Correction = "holm",
+) -> list[str]:
     """The plan as lines: per set its unit tests, run counts and sessions, and what would be
-    copied onto ``version_set``; then the total."""
+    copied onto ``version_set`` (and ``compare``'s reference version set, with the smallest
+    drop its run counts could detect); then the total."""
     lines = []
+    sides = 2 if compare is not None else 1
     if version_set is not None:
         lines.append(
             f"version set {version_set} (--amigo-version-set): unit tests on another version "
             "set would run as temporary copies on it; nothing was created"
         )
+    if compare is not None:
+        lines.append(
+            f"A/B against version set {compare} (--amigo-compare): every selected unit test "
+            f"would run on {compare} too, concurrently, with the same run counts (copies where "
+            "it is on another version set); the sessions below count both sides"
+        )
+    compared = sum(len(p.selected) for p in plans if not p.attached)
     for plan in plans:
         unit_set = plan.unit_set
         how = (
@@ -98,28 +113,42 @@ def describe(plans: Sequence[SetPlan], version_set: str | None = None) -> list[s
             if plan.attached
             else ("whole set" if plan.whole else "subset (--amigo-subset)")
         )
-        lines.append(f"{unit_set.name} ({unit_set.id}): {plan.sessions} sessions, {how}")
-        chosen = {r.position for r in plan.selected}
-        running = None if plan.whole else {uid for uid, _ in plan.subset}  # None: all of them
-        for position, unit_test in enumerate(unit_set.unit_tests):
-            runs = running is None or unit_test.id in running
-            mark = "" if position in chosen else "  (not selected)"
-            if not runs:
-                mark = "  (not selected, not run)"
-            copied = runs and not plan.attached and version_set not in (None, unit_test.version_set)
-            mark += f"  (copy on {version_set})" if copied else ""
-            lines.append(f"    {unit_test.run_count:>4} x {unit_test.name}{mark}")
-    total = sum(p.sessions for p in plans)
+        sessions = plan.sessions * sides
+        lines.append(f"{unit_set.name} ({unit_set.id}): {sessions} sessions, {how}")
+        lines += _unit_test_lines(plan, version_set, compare)
+        if compare is not None and not plan.attached:
+            counts = sorted({r.unit_test.run_count for r in plan.selected})
+            lines += [f"    {drop_words(n, compared, correction)}" for n in counts]
+    total = sum(p.sessions for p in plans) * sides
     lines.append(f"total: {total} sessions in {len(plans)} set(s); no run was started")
     return lines
 
 
-def over_budget(plans: Sequence[SetPlan], budget: int | None) -> str | None:
-    """Why the plan exceeds ``--amigo-max-sessions`` (None: it does not)."""
-    total = sum(p.sessions for p in plans)
+def _unit_test_lines(plan: SetPlan, version_set: str | None, compare: str | None) -> list[str]:
+    lines = []
+    chosen = {r.position for r in plan.selected}
+    running = None if plan.whole else {uid for uid, _ in plan.subset}  # None: all of them
+    for position, unit_test in enumerate(plan.unit_set.unit_tests):
+        runs = running is None or unit_test.id in running
+        mark = "" if position in chosen else "  (not selected)"
+        if not runs:
+            mark = "  (not selected, not run)"
+        for target in (version_set, compare):
+            copied = runs and not plan.attached and target not in (None, unit_test.version_set)
+            mark += f"  (copy on {target})" if copied else ""
+        lines.append(f"    {unit_test.run_count:>4} x {unit_test.name}{mark}")
+    return lines
+
+
+def over_budget(plans: Sequence[SetPlan], budget: int | None, sides: int = 1) -> str | None:
+    """Why the plan exceeds ``--amigo-max-sessions`` (None: it does not); ``sides``: 2 when
+    every set runs on the reference too (``--amigo-compare``)."""
+    total = sum(p.sessions for p in plans) * sides
     if budget is None or total <= budget:
         return None
-    counts = ", ".join(f"{p.unit_set.name!r} {p.sessions}" for p in plans if p.sessions)
+    counts = ", ".join(f"{p.unit_set.name!r} {p.sessions * sides}" for p in plans if p.sessions)
+    if sides == 2:
+        counts += "; both sides of --amigo-compare"
     return (
         f"--amigo-max-sessions={budget}: the selected sets would simulate {total} sessions "
         f"({counts}); no run was started. Select fewer unit tests (-k, --lf with "

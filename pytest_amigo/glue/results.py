@@ -13,6 +13,7 @@ from typing import Any, Literal
 import pytest
 
 from ..domain import UnitTest
+from ..judging.ab import UnitComparison
 from ..judging.baseline import BaselineSet
 from ..judging.evidence import Comparison, Policy, Weighed, compare, weigh
 from ..judging.explain import explain
@@ -26,6 +27,7 @@ from .outcome import (
     AmigoFailure,
     AmigoProblem,
     AmigoResult,
+    Compared,
     Reported,
     UnitTestRef,
     longrepr,
@@ -122,7 +124,11 @@ def policy_of(settings: Settings) -> Policy:
 
 
 def _reporting(
-    outcome: str, reason: str, comparison: Comparison | None, settings: Settings
+    outcome: str,
+    reason: str,
+    comparison: Comparison | None,
+    settings: Settings,
+    ab: UnitComparison | None = None,
 ) -> tuple[Reported | None, str]:
     """How pytest reports an outcome (None: as it is) and why it is expected to fail."""
     reported: Reported | None = None
@@ -132,10 +138,30 @@ def _reporting(
         reported = "xfailed" if policy == "xfail" else "passed" if policy == "pass" else "failed"
         expected = reason if policy == "xfail" else ""
     failing = outcome == "failed" or reported == "failed"
+    if ab is not None and failing and ab.label != "not compared":
+        return _reporting_ab(reported, expected, reason, settings, ab)
     if settings.fail_on == "regression" and comparison is not None and failing:
         if comparison.transition == "still-failing":
             reported = "xfailed"
             expected = f"already failing in baseline run {comparison.run_id}: {reason}"
+    return reported, expected
+
+
+def _reporting_ab(
+    reported: Reported | None,
+    expected: str,
+    reason: str,
+    settings: Settings,
+    ab: UnitComparison,
+) -> tuple[Reported | None, str]:
+    """A failing candidate under ``--amigo-compare``: ``regression`` makes the reference its
+    baseline (failing there too: xfail); ``worse`` fails it only when significantly worse."""
+    name = ab.reference_name
+    if settings.fail_on == "worse" and not ab.worse:
+        return "xfailed", f"not significantly worse than {name}: {ab.words()}; {reason}"
+    if settings.fail_on == "regression" and ab.reference.failing:
+        counts = f"candidate {ab.candidate.counts()} vs {name} {ab.reference.counts()}"
+        return "xfailed", f"fails on {name} too: {counts} sessions passed; {reason}"
     return reported, expected
 
 
@@ -160,9 +186,11 @@ def build_result(
     interrupted: bool = False,
     baseline: BaselineSet | None = None,
     resampled: Resampled | None = None,
+    ab: Compared | None = None,
 ) -> AmigoResult:
     """The result an item reports, from what it observed (``interrupted``: it stopped waiting),
-    compared with the ``baseline``; ``resampled``: the evidence after re-sampling, if any."""
+    compared with the ``baseline``; ``resampled``: the evidence after re-sampling, if any;
+    ``ab``: the comparison with the concurrent reference (``--amigo-compare``)."""
     record = obs.record
     if record.run_id is None or record.error:
         return _no_run(ref, record, settings)
@@ -183,14 +211,15 @@ def build_result(
         set_name=ref.set.name,
         rerun_hint=f"Report this run again: pytest --amigo-run={run_id}",
         pass_k=weighed.pass_k,
-        more=_evidence_lines(weighed, comparison),
+        more=_evidence_lines(weighed, comparison) + (ab.lines() if ab is not None else []),
     )
     notes = _notes(obs, verdict, baseline, resampled)
     if notes:
         text = text.rstrip("\n") + "\n" + "\n".join(notes) + "\n"
     outcome = verdict.outcome if verdict.outcome != "pending" else "error"
     reason = printable(verdict.reason)
-    reported, expected = _reporting(outcome, reason, comparison, settings)
+    unit_ab = ab.unit if ab is not None else None
+    reported, expected = _reporting(outcome, reason, comparison, settings, unit_ab)
     return AmigoResult(
         ref=ref,
         outcome=outcome,
@@ -209,6 +238,7 @@ def build_result(
         report_properties=settings.properties,
         baseline_note=baseline.note if baseline is not None else "",
         provenance=provenance,
+        ab=ab,
         **_artifacts(settings, run_id),
     )
 

@@ -27,14 +27,16 @@ from ..judging.baseline import (
     read_report,
 )
 from ..judging.evidence import weigh
-from ..lifecycle.records import RunRecord
+from ..lifecycle.records import Observation, RunRecord, reference_key
 from ..reports import html_extras
 from .collect import ROOT_NAME, AmigoItem, AmigoSetGate, ref_of, refs_for
+from .comparing import Comparing
 from .context import Context
 from .outcome import (
     AmigoExpected,
     AmigoProblem,
     AmigoResult,
+    Compared,
     UnitTestRef,
     enforce,
     longrepr,
@@ -52,6 +54,8 @@ class ItemRunner:
         self._baselines: dict[tuple[str, float | None], BaselineSet] = {}
         self._report: dict[str, Any] | None = None  # a JSON report used as the baseline
         self.resampling = Resampling(ctx)
+        compare = ctx.settings.compare
+        self.comparing = Comparing(ctx, compare) if compare is not None else None
 
     # -- starting the runs ------------------------------------------------------------------
     @pytest.hookimpl(tryfirst=True)
@@ -74,7 +78,13 @@ class ItemRunner:
             for p in self.ctx.plans
             if not p.whole or (copying and not p.attached)
         }
-        coordinator.start([s for s in selected if s not in attach], attach, subsets, wait=False)
+        keys = [s for s in selected if s not in attach]
+        if self.ctx.settings.compare is not None:  # A/B: each set's reference run beside it
+            subsets |= {
+                reference_key(p.unit_set.id): (p.unit_set, p.entries) for p in self.ctx.plans
+            }
+            keys = [key for s in keys for key in (s, reference_key(s))]
+        coordinator.start(keys, attach, subsets, wait=False)
 
     # -- waiting and judging ----------------------------------------------------------------
     def resolve(self, item: pytest.Item, ref: UnitTestRef) -> AmigoResult:
@@ -129,7 +139,8 @@ class ItemRunner:
             record = coordinator.records().get(ref.set_id, observation.record)
             observation = replace(observation, record=record)
         baseline = self.baseline(ref, observation.record.run_id)
-        result = build_result(ref, observation, settings, baseline=baseline)
+        ab = self._compared(ref, observation)
+        result = build_result(ref, observation, settings, baseline=baseline, ab=ab)
         if result.outcome == "inconclusive" and settings.resample:
             try:
                 resampled = self.resampling.evidence(ref)
@@ -141,9 +152,26 @@ class ItemRunner:
                 progress.done()
             if resampled is not None:
                 result = build_result(
-                    ref, observation, settings, baseline=baseline, resampled=resampled
+                    ref, observation, settings, baseline=baseline, resampled=resampled, ab=ab
                 )
         return result
+
+    def _compared(self, ref: UnitTestRef, observation: Observation) -> Compared | None:
+        """``--amigo-compare``: the unit test against the reference, once every compared run
+        of the session is over (not after this item's own wait timed out or failed)."""
+        comparing = self.comparing
+        if comparing is None or observation.timed_out or observation.record.run_id is None:
+            return None
+        progress = self.ctx.progress
+        try:
+            comparing.table(on_tick=progress.tick)
+        except BaseException as exc:  # Ctrl-C, pytest-timeout's Failed: cancel both sides
+            why = "interrupted" if isinstance(exc, KeyboardInterrupt) else "the test timed out"
+            self.ctx.cancel(why)
+            raise
+        finally:
+            progress.done()
+        return comparing.compared(ref)
 
     def baseline(self, ref: UnitTestRef, run_id: str | None) -> BaselineSet | None:
         """How the unit tests of ``ref``'s set did in the baseline (``--amigo-baseline``)."""

@@ -68,6 +68,7 @@ class Coordinator:
             copies=UnitTestCopies(state, api),  # type: ignore[arg-type]
             clock=clock,
             version_set=settings.version_set,
+            reference=settings.compare,
         )
         self.launcher = RunLauncher(state, records, starter, self.temporary_runs, api, clock)
         self.waiter = Waiter(state, settings.timeout, records, poller, self.launcher, clock, sleep)

@@ -66,7 +66,8 @@ class RunLauncher:
                 if set_id in self.records.all():
                     continue
                 if set_id in self._subsets:
-                    self.records.put(self.temporary_runs.start_subset(*self._subsets[set_id]))
+                    subset = self._subsets[set_id]
+                    self.records.put(self.temporary_runs.start_subset(*subset, key=set_id))
                     continue
                 record = self.starter.create(set_id) if wait else self.starter.try_create(set_id)
                 if record is None:  # the create limit is spent: these wait for the next try
@@ -76,17 +77,19 @@ class RunLauncher:
             self._defer(set_ids, [])
 
     def _copy(self, set_ids: Sequence[str]) -> bool:
-        """``--amigo-version-set``: copy every unit test to run onto the candidate version set
-        before any run starts. A refusal (no such version set, a missing permission) refuses
-        the whole session (a usage error, exit 4) with the copies made deleted: False."""
+        """``--amigo-version-set`` and ``--amigo-compare``: copy every unit test to run onto
+        the candidate's (and the reference's) version set before any run starts. A refusal (no
+        such version set, a missing permission) refuses the whole session (a usage error, exit
+        4) with the copies made deleted: False."""
         recorded = self.records.all()  # read once, not once per set
-        wanted = [
-            unit_test_id
-            for set_id in set_ids
-            if set_id in self._subsets and set_id not in recorded
-            for unit_test_id in self.temporary_runs.off_version_set(*self._subsets[set_id])
-        ]
-        why = self.temporary_runs.make_copies(list(dict.fromkeys(wanted)))
+        wanted: dict[str, list[str]] = {}
+        for key in set_ids:
+            version_set = self.temporary_runs.target(key)
+            if key not in self._subsets or key in recorded or version_set is None:
+                continue
+            found = self.temporary_runs.off_version_set(*self._subsets[key], key=key)
+            wanted[version_set] = list(dict.fromkeys([*wanted.get(version_set, []), *found]))
+        why = self.temporary_runs.make_copies(wanted)
         if why is None:
             return True
         self.refuse(set_ids, why)

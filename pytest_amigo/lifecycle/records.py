@@ -28,9 +28,28 @@ class Api(Protocol):  # what the coordinator needs of SimulationApi
     def list_unit_tests(self, **kwargs: Any) -> list[Any]: ...
 
 
+REFERENCE = "@reference"
+"""``--amigo-compare``: the record of a set's reference run is kept under ``<set id>@reference``
+(a set id never holds ``@``), beside the candidate's under the set id."""
+
+
+def reference_key(set_id: str) -> str:
+    """The key of a set's reference run among the records."""
+    return f"{set_id}{REFERENCE}"
+
+
+def is_reference(key: str) -> bool:
+    return key.endswith(REFERENCE)
+
+
+def set_of(key: str) -> str:
+    """The set a record's key belongs to (the set id of a reference key)."""
+    return key.removesuffix(REFERENCE)
+
+
 @dataclass(frozen=True)
 class RunRecord:
-    set_id: str
+    set_id: str  # the set, or its reference key (``reference_key``)
     run_id: str | None
     started_here: bool
     note: str

@@ -11,14 +11,14 @@ its run is over.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 from ..domain import UnitTestSet, set_from_json, set_to_json
 from .copies import CopyError, UnitTestCopies
 from .definitions import SetDefinitions
-from .records import RunRecord, RunRecords
+from .records import RunRecord, RunRecords, is_reference
 from .shared import SharedState
 from .starter import RunStarter
 from .state_files import RESAMPLE_LOCK, RESAMPLES
@@ -41,76 +41,112 @@ class TemporaryRuns:
     clock: Callable[[], float]
     copies: UnitTestCopies | None = None  # with a version set: its unit test copies
     version_set: str | None = None  # --amigo-version-set
+    reference: str | None = None  # --amigo-compare
+
+    def target(self, key: str) -> str | None:
+        """The version set a record's key simulates: the reference's (``--amigo-compare``) for
+        a reference key, else the candidate's (``--amigo-version-set``, None: as they are)."""
+        return self.reference if is_reference(key) else self.version_set
 
     def off_version_set(
-        self, unit_set: UnitTestSet, entries: Sequence[tuple[str, int]]
+        self, unit_set: UnitTestSet, entries: Sequence[tuple[str, int]], key: str = ""
     ) -> list[str]:
-        """The unit tests of ``entries`` that must be copied onto the candidate version set."""
-        if self.version_set is None:
+        """The unit tests of ``entries`` that must be copied onto the version set ``key``
+        simulates."""
+        version_set = self.target(key)
+        if version_set is None:
             return []
-        on = {u.id for u in unit_set.unit_tests if u.version_set == self.version_set}
+        on = {u.id for u in unit_set.unit_tests if u.version_set == version_set}
         return [uid for uid, _ in entries if uid not in on]
 
-    def make_copies(self, unit_test_ids: Sequence[str]) -> str | None:
-        """Copy these unit tests onto the candidate version set (those not copied yet); None,
-        or why not (the copies made are deleted then)."""
-        if self.version_set is None or self.copies is None or not unit_test_ids:
+    def make_copies(self, wanted: Mapping[str, Sequence[str]]) -> str | None:
+        """Copy unit tests onto version sets (version set -> unit test ids; those not copied
+        yet); None, or why not (the copies made are deleted then)."""
+        if self.copies is None:
             return None
-        try:
-            self.copies.create(self.version_set, unit_test_ids)
-        except CopyError as exc:
-            return str(exc)
+        for version_set, unit_test_ids in wanted.items():
+            if not unit_test_ids:
+                continue
+            try:
+                self.copies.create(version_set, unit_test_ids)
+            except CopyError as exc:
+                return str(exc)
         return None
 
     def _copies_of(
-        self, unit_set: UnitTestSet, entries: Sequence[tuple[str, int]]
+        self, unit_set: UnitTestSet, entries: Sequence[tuple[str, int]], key: str = ""
     ) -> tuple[dict[str, str], list[str]]:
-        """The copies these entries run as on the candidate version set, and the unit tests
-        that should have one and have none."""
-        copied = self.off_version_set(unit_set, entries)
+        """The copies these entries run as on the version set ``key`` simulates, and the unit
+        tests that should have one and have none."""
+        copied = self.off_version_set(unit_set, entries, key)
+        version_set = self.target(key)
         copies: dict[str, str] = {}
-        if self.version_set is not None and self.copies is not None:
-            copies = self.copies.made(self.version_set, copied)
+        if version_set is not None and self.copies is not None:
+            copies = self.copies.made(version_set, copied)
         return copies, [uid for uid in copied if uid not in copies]
 
-    def start_subset(self, unit_set: UnitTestSet, entries: Sequence[tuple[str, int]]) -> RunRecord:
-        """Run some unit tests of a set (``--amigo-subset``), or all of them on the candidate
-        version set (their copies): a temporary set, reported as the set."""
-        copies, missing = self._copies_of(unit_set, entries)
+    def start_subset(
+        self, unit_set: UnitTestSet, entries: Sequence[tuple[str, int]], key: str = ""
+    ) -> RunRecord:
+        """Run some unit tests of a set (``--amigo-subset``), all of them on the candidate
+        version set (their copies), or on the reference version set (``key``: the set's
+        reference key): a temporary set, reported as the set."""
+        key = key or unit_set.id
+        version_set, reference = self.target(key), is_reference(key)
+        copies, missing = self._copies_of(unit_set, entries, key)
+        option = f"--amigo-compare={version_set}" if reference else "--amigo-version-set"
         if missing:  # never a silent fallback to the original
-            why = f"--amigo-version-set={self.version_set}: no copy of unit test(s) {missing}"
-            return RunRecord.refused(unit_set.id, self.clock(), why)
+            why = f"{option}: no copy of unit test(s) {missing} on {version_set}"
+            return RunRecord.refused(key, self.clock(), why)
         whole = len(entries) == len(unit_set.unit_tests)
-        if whole and not copies:  # every unit test is on the version set: the set as it is
+        # every unit test is on the version set: the set as it is (a reference never: the
+        # candidate's run of the set would answer its create with 409)
+        if whole and not copies and not reference:
             record = self.starter.create(unit_set.id)
-            return replace(record, version_set=self.version_set)
-        prefix = f"pytest-amigo {self.version_set} of" if copies else SUBSET_PREFIX
+            return replace(record, version_set=version_set)
+        if reference:
+            prefix = f"pytest-amigo reference {version_set} of"
+        else:
+            prefix = f"pytest-amigo {version_set} of" if copies else SUBSET_PREFIX
         try:
             temporary = self.temporary.create(prefix, unit_set, entries, copies)
             self.definitions.add(temporary)
         except TemporarySetError as exc:
-            why = "--amigo-version-set" if copies else "--amigo-subset"
-            return RunRecord.refused(unit_set.id, self.clock(), f"{why}: {exc}")
+            why = option if copies or reference else "--amigo-subset"
+            return RunRecord.refused(key, self.clock(), f"{why}: {exc}")
         record = self.starter.create(temporary.id)
+        return replace(
+            record,
+            set_id=key,
+            temporary_set=temporary.id,
+            note=self._note(unit_set, entries, temporary, copies, option if reference else ""),
+            version_set=version_set,
+            copies=copies or None,
+        )
+
+    def _note(
+        self,
+        unit_set: UnitTestSet,
+        entries: Sequence[tuple[str, int]],
+        temporary: UnitTestSet,
+        copies: Mapping[str, str],
+        reference: str,
+    ) -> str:
         note = (
             f"ran {len(entries)} of {len(unit_set.unit_tests)} unit tests in temporary set "
             f"{temporary.name!r} ({temporary.id}), deleted at the end"
         )
-        if copies:
-            note = (
-                f"--amigo-version-set={self.version_set}: {note}, with copies of "
-                f"{len(copies)} unit test(s) on the version set, deleted at the end too"
-            )
-        else:
-            note = f"--amigo-subset: {note}"
-        return replace(
-            record,
-            set_id=unit_set.id,
-            temporary_set=temporary.id,
-            note=note,
-            version_set=self.version_set,
-            copies=copies or None,
+        extra = (
+            f", with copies of {len(copies)} unit test(s) on the version set, deleted at the "
+            "end too"
+            if copies
+            else ""
         )
+        if reference:
+            return f"{reference}: the reference {note}{extra}"
+        if copies:
+            return f"--amigo-version-set={self.version_set}: {note}{extra}"
+        return f"--amigo-subset: {note}"
 
     def sessions_started(self) -> int:
         """Sessions simulated by the runs this session started (re-sampling runs included)."""

@@ -76,9 +76,13 @@ def document(
                 "unit_tests": [],
             },
         )
-        entry["unit_tests"].append(
-            {k: v for k, v in test.items() if k not in ("set_id", "set_name")}
-        )
+        found = {k: v for k, v in test.items() if k not in ("set_id", "set_name")}
+        compared = found.get("compare")
+        if isinstance(compared, dict):  # --amigo-compare: the set's comparison, once per set
+            found["compare"] = {k: v for k, v in compared.items() if k != "set"}
+            if compared.get("set") and "compare" not in entry:
+                entry["compare"] = compared["set"]
+        entry["unit_tests"].append(found)
     created = (now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds")
     return {"pytest_amigo": version, "created_at": created, "sets": list(sets.values())}
 

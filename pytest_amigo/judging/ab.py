@@ -1,0 +1,390 @@
+"""A/B in one job (``--amigo-compare=REF``): the candidate against a concurrent reference.
+
+Every compared unit test ran twice in the same session, as the candidate and on the reference
+version set, with the same run counts. Per unit test the evidence is two session counts; this
+module turns them into the comparison the reports show and the ``worse`` gate decides on:
+
+- **Per unit test**, Fisher's exact test, **one-sided**, candidate first: "is the candidate's
+  session pass rate lower than the reference's?" (``p_worse``). The gate asks only that question,
+  so all of alpha goes to that side: more power than a two-sided test at the same alpha, and an
+  improvement can never fail the job. "Better" is the mirror test (``p_better``), reported as
+  evidence in its own family and never gated on.
+- **Multiplicity**: each family's p-values are adjusted across every compared unit test of the
+  session (Holm by default: the chance of flagging any unit test that is not worse stays at
+  alpha; Benjamini-Hochberg for suites with hundreds of unit tests; none).
+- **Per set**, the Cochran-Mantel-Haenszel test with the unit tests as strata (one-sided each
+  way), adjusted the same way across the session's sets, and the counts of worse / better /
+  same.
+- **A/A**: when both sides resolved to the same agent and state-machine versions the comparison
+  compares the reference with itself: the pipeline probably forgot to push its candidate.
+
+Plain functions over plain data: no HTTP, no pytest.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from .provenance import changes
+from .stats import benjamini_hochberg, cochran_mantel_haenszel, detectable_drop, fisher_exact_p
+from .stats import holm as holm_adjusted
+
+Correction = Literal["holm", "bh", "none"]
+Label = Literal["worse", "better", "no detectable difference", "not compared"]
+ALPHA = 0.05
+POWER = 0.8
+CORRECTION_NAMES = {"holm": "Holm", "bh": "Benjamini-Hochberg", "none": "no correction"}
+JUDGED = ("passed", "failed", "inconclusive", "error")
+
+
+@dataclass(frozen=True)
+class Side:
+    """One side's evidence for one unit test: its verdict and sessions (``what_ran``: the
+    provenance fingerprint, ``Provenance.to_json``)."""
+
+    outcome: str  # passed | failed | inconclusive | error | pending
+    passed: int
+    valid: int
+    what_ran: Mapping[str, Any] | None = None
+
+    @property
+    def failing(self) -> bool:
+        return self.outcome in ("failed", "inconclusive")
+
+    @property
+    def rate(self) -> float | None:
+        return self.passed / self.valid if self.valid else None
+
+    def counts(self) -> str:
+        return f"{self.passed}/{self.valid}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "outcome": self.outcome,
+            "passed": self.passed,
+            "valid": self.valid,
+            "pass_rate": self.rate,
+            "what_ran": dict(self.what_ran) if self.what_ran is not None else None,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Side:
+        ran = data.get("what_ran")
+        return cls(
+            str(data["outcome"]),
+            int(data["passed"]),
+            int(data["valid"]),
+            ran if isinstance(ran, Mapping) else None,
+        )
+
+
+@dataclass(frozen=True)
+class Pair:
+    """A unit test of a set (by position) on both sides."""
+
+    set_id: str
+    position: int
+    candidate: Side
+    reference: Side
+
+
+@dataclass(frozen=True)
+class UnitComparison:
+    """The candidate against the reference for one unit test."""
+
+    reference_name: str  # the reference version set
+    candidate: Side
+    reference: Side
+    label: Label
+    correction: Correction
+    p_worse: float | None = None
+    p_worse_adjusted: float | None = None
+    p_better: float | None = None
+    p_better_adjusted: float | None = None
+    why: str = ""  # "not compared": why
+
+    @property
+    def worse(self) -> bool:
+        return self.label == "worse"
+
+    @property
+    def difference(self) -> float | None:
+        """The candidate's session pass rate minus the reference's."""
+        c, r = self.candidate.rate, self.reference.rate
+        return None if c is None or r is None else c - r
+
+    def words(self) -> str:
+        """``worse than release: 0/8 vs 8/8 sessions passed (-100 points), adjusted p = 0.0002
+        (one-sided Fisher, Holm)``."""
+        head = f"{self.reference_name} {self.reference.counts()}, candidate "
+        head += f"{self.candidate.counts()} sessions passed"
+        if self.label == "not compared":
+            return f"not compared with {self.reference_name}: {self.why}"
+        shift = f" ({self.difference * 100:+.0f} points)" if self.difference is not None else ""
+        p = self.p_better_adjusted if self.label == "better" else self.p_worse_adjusted
+        test = f"one-sided Fisher, {CORRECTION_NAMES[self.correction]}"
+        label = {"worse": "WORSE than", "better": "better than"}.get(self.label)
+        verdict = f"{label} {self.reference_name}" if label else "no detectable difference"
+        return f"{verdict}: {head}{shift}; adjusted p = {_p(p)} ({test})"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "reference": self.reference_name,
+            "label": self.label,
+            "candidate": self.candidate.to_json(),
+            "reference_sessions": self.reference.to_json(),
+            "difference": self.difference,
+            "p_worse": self.p_worse,
+            "p_worse_adjusted": self.p_worse_adjusted,
+            "p_better": self.p_better,
+            "p_better_adjusted": self.p_better_adjusted,
+            "correction": self.correction,
+            "why": self.why or None,
+        }
+
+
+@dataclass(frozen=True)
+class SetComparison:
+    """The candidate against the reference over a set's compared unit tests."""
+
+    reference_name: str
+    label: Label
+    worse: int
+    better: int
+    same: int
+    not_compared: int
+    correction: Correction
+    statistic: float | None = None
+    p_worse: float | None = None  # Cochran-Mantel-Haenszel, one-sided, before the correction
+    p_worse_adjusted: float | None = None  # adjusted across the session's sets
+    p_better: float | None = None
+    p_better_adjusted: float | None = None
+    same_agent: bool = False  # A/A: both sides ran the same agent and state machine
+
+    def words(self, candidate_name: str = "the candidate") -> str:
+        counts = f"{self.worse} worse, {self.better} better, {self.same} no detectable difference"
+        if self.not_compared:
+            counts += f", {self.not_compared} not compared"
+        if self.label == "not compared":
+            return f"against {self.reference_name}: {counts}"
+        p = self.p_better_adjusted if self.label == "better" else self.p_worse_adjusted
+        overall = {"worse": "WORSE overall", "better": "better overall"}.get(
+            self.label, "no detectable difference overall"
+        )
+        return (
+            f"against {self.reference_name}: {counts}; {candidate_name} {overall} "
+            f"(Cochran-Mantel-Haenszel over the unit tests, adjusted p = {_p(p)})"
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "reference": self.reference_name,
+            "label": self.label,
+            "worse": self.worse,
+            "better": self.better,
+            "same": self.same,
+            "not_compared": self.not_compared,
+            "statistic": self.statistic,
+            "p_worse": self.p_worse,
+            "p_worse_adjusted": self.p_worse_adjusted,
+            "p_better": self.p_better,
+            "p_better_adjusted": self.p_better_adjusted,
+            "correction": self.correction,
+            "same_agent": self.same_agent,
+        }
+
+
+def _p(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3g}"
+
+
+def adjust(p_values: Sequence[float], correction: Correction) -> list[float]:
+    """The p-values adjusted for multiplicity, in the order given."""
+    if not p_values:
+        return []
+    if correction == "holm":
+        return holm_adjusted(p_values)
+    if correction == "bh":
+        return benjamini_hochberg(p_values)
+    return list(p_values)
+
+
+def _why_not(pair: Pair) -> str:
+    """Why a unit test cannot be compared ("" when it can)."""
+    for name, side in (("candidate", pair.candidate), ("reference", pair.reference)):
+        if side.outcome not in JUDGED:
+            return f"the {name} has no verdict ({side.outcome})"
+        if not side.valid:
+            return f"the {name} has no valid session"
+    then, now = pair.reference.what_ran, pair.candidate.what_ran
+    if then is not None and now is not None and (differences := changes(then, now)):
+        return f"the two sides tested different things: {'; '.join(differences)}"
+    return ""
+
+
+def _label(worse: float | None, better: float | None, alpha: float) -> Label:
+    if worse is not None and worse <= alpha:
+        return "worse"
+    if better is not None and better <= alpha:
+        return "better"
+    return "no detectable difference"
+
+
+def compare_units(
+    pairs: Sequence[Pair], reference_name: str, correction: Correction, alpha: float = ALPHA
+) -> list[UnitComparison]:
+    """Every pair compared, in the order given; the adjustment runs over all of them (the
+    session's compared unit tests), each direction in its own family."""
+    reasons = [_why_not(pair) for pair in pairs]
+    compared = [i for i, why in enumerate(reasons) if not why]
+    raw_worse = [_fisher(pairs[i], "less") for i in compared]
+    raw_better = [_fisher(pairs[i], "greater") for i in compared]
+    worse = dict(zip(compared, adjust(raw_worse, correction), strict=True))
+    better = dict(zip(compared, adjust(raw_better, correction), strict=True))
+    found = []
+    for i, pair in enumerate(pairs):
+        if reasons[i]:
+            found.append(
+                UnitComparison(
+                    reference_name,
+                    pair.candidate,
+                    pair.reference,
+                    "not compared",
+                    correction,
+                    why=reasons[i],
+                )
+            )
+            continue
+        rank = compared.index(i)
+        found.append(
+            UnitComparison(
+                reference_name,
+                pair.candidate,
+                pair.reference,
+                _label(worse[i], better[i], alpha),
+                correction,
+                raw_worse[rank],
+                worse[i],
+                raw_better[rank],
+                better[i],
+            )
+        )
+    return found
+
+
+def _fisher(pair: Pair, alternative: Literal["less", "greater"]) -> float:
+    c, r = pair.candidate, pair.reference
+    return fisher_exact_p(c.passed, c.valid, r.passed, r.valid, alternative)
+
+
+def compare_sets(
+    pairs: Sequence[Pair],
+    units: Sequence[UnitComparison],
+    reference_name: str,
+    correction: Correction,
+    alpha: float = ALPHA,
+) -> dict[str, SetComparison]:
+    """Per set (in the order the pairs name them), the stratified comparison over its compared
+    unit tests, adjusted across the session's sets."""
+    by_set: dict[str, list[tuple[Pair, UnitComparison]]] = {}
+    for pair, unit in zip(pairs, units, strict=True):
+        by_set.setdefault(pair.set_id, []).append((pair, unit))
+    tests: dict[str, tuple[float, float, float]] = {}
+    for set_id, members in by_set.items():
+        tables = [
+            (
+                (p.candidate.passed, p.candidate.valid - p.candidate.passed),
+                (p.reference.passed, p.reference.valid - p.reference.passed),
+            )
+            for p, u in members
+            if u.label != "not compared"
+        ]
+        if tables:
+            statistic, p_worse = cochran_mantel_haenszel(tables, "less")
+            _, p_better = cochran_mantel_haenszel(tables, "greater")
+            tests[set_id] = (statistic, p_worse, p_better)
+    order = list(tests)
+    worse = dict(zip(order, adjust([tests[s][1] for s in order], correction), strict=True))
+    better = dict(zip(order, adjust([tests[s][2] for s in order], correction), strict=True))
+    found = {}
+    for set_id, members in by_set.items():
+        labels = [u.label for _, u in members]
+        counts = (
+            labels.count("worse"),
+            labels.count("better"),
+            labels.count("no detectable difference"),
+            labels.count("not compared"),
+        )
+        same_agent = _same_agent([p for p, u in members if u.label != "not compared"])
+        if set_id not in tests:
+            found[set_id] = SetComparison(reference_name, "not compared", *counts, correction)
+            continue
+        statistic, p_worse, p_better = tests[set_id]
+        found[set_id] = SetComparison(
+            reference_name,
+            _label(worse[set_id], better[set_id], alpha),
+            *counts,
+            correction,
+            statistic=statistic,
+            p_worse=p_worse,
+            p_worse_adjusted=worse[set_id],
+            p_better=p_better,
+            p_better_adjusted=better[set_id],
+            same_agent=same_agent,
+        )
+    return found
+
+
+def _same_agent(pairs: Sequence[Pair]) -> bool:
+    """Both sides resolved to the same agent and state machine for every unit test (and that is
+    known for at least one): an A/A comparison."""
+    known = 0
+    for pair in pairs:
+        then, now = pair.reference.what_ran or {}, pair.candidate.what_ran or {}
+        if then.get("agent") is None or now.get("agent") is None:
+            continue
+        if then.get("agent") != now.get("agent"):
+            return False
+        if then.get("state_machine") != now.get("state_machine"):
+            return False
+        known += 1
+    return known > 0
+
+
+def same_agent_warning(candidate_name: str, reference_name: str) -> str:
+    """The loud line of an A/A comparison."""
+    return (
+        f"{candidate_name} and {reference_name} ran the same agent version: this compares "
+        f"{reference_name} with itself (did the pipeline push its candidate?)"
+    )
+
+
+def family_alpha(compared: int, correction: Correction, alpha: float = ALPHA) -> float:
+    """The per-test level at which a single worse unit test among ``compared`` is flagged:
+    alpha / m under Holm and Benjamini-Hochberg (their first step), alpha without correction."""
+    if correction == "none" or compared <= 1:
+        return alpha
+    return alpha / compared
+
+
+def drop_words(run_count: int, compared: int, correction: Correction) -> str:
+    """What ``run_count`` sessions per side can detect, for ``--amigo-plan``: ``run_count 3:
+    only a drop from 100% to below 7% would be detected (80% power, one-sided Fisher at
+    0.05/6, Holm)``."""
+    level = family_alpha(compared, correction)
+    drop = detectable_drop(run_count, run_count, alpha=level, power=POWER)
+    shown = f"{ALPHA:g}/{compared}" if level != ALPHA else f"{ALPHA:g}"
+    how = f"{POWER:.0%} power, one-sided Fisher at {shown}, {CORRECTION_NAMES[correction]}"
+    if math.isinf(drop):
+        return (
+            f"run_count {run_count}: even a drop from 100% to 0% would not be detected ({how}): "
+            "raise the run counts to compare"
+        )
+    below = max(0.0, 1.0 - drop)
+    return (
+        f"run_count {run_count}: only a drop from 100% to below {below:.0%} would be "
+        f"detected ({how})"
+    )
