@@ -138,6 +138,7 @@ def set_lines(
     )
     if apart:
         notes.append(f"not comparable with the baseline (the test changed): {apart} unit tests")
+    notes += compare_lines(tally)
     notes += evidence_lines(tally)
     if (snap.run(tally.run_id) or {}).get("errored"):
         notes.append("the run errored: only unit tests whose results were complete were judged")
@@ -153,6 +154,48 @@ def set_lines(
 MAX_LINES = 30
 
 
+def _compared_words(compared: Mapping[str, Any]) -> str:
+    """A unit test against the reference: ``worse than release (8/8, adjusted p=0.0004)``."""
+    reference = compared.get("reference_sessions") or {}
+    label = str(compared.get("label"))
+    if label == "not compared":
+        return f"not compared with {compared.get('reference')}: {compared.get('why')}"
+    p = compared.get("p_better_adjusted" if label == "better" else "p_worse_adjusted")
+    than = " than" if label in ("worse", "better") else ""
+    shown = f", adjusted p={p:.3g}" if isinstance(p, float | int) else ""
+    return (
+        f"{label}{than} {compared.get('reference')} "
+        f"({reference.get('passed')}/{reference.get('valid')}{shown})"
+    )
+
+
+def compare_lines(tally: SetTally) -> list[str]:
+    """``--amigo-compare``: the set against the reference, and the A/A warning, loud."""
+    found = [
+        e["compare"]["set"] for e in tally.evidence.values() if (e.get("compare") or {}).get("set")
+    ]
+    if not found:
+        return []
+    of_set = found[0]
+    lines = []
+    if of_set.get("warning"):
+        lines.append(f"WARNING: {of_set['warning']}")
+    counts = (
+        f"{of_set['worse']} worse, {of_set['better']} better, {of_set['same']} no detectable "
+        "difference"
+    )
+    if of_set.get("not_compared"):
+        counts += f", {of_set['not_compared']} not compared"
+    label = str(of_set.get("label"))
+    p = of_set.get("p_better_adjusted" if label == "better" else "p_worse_adjusted")
+    overall = f"; overall: {label}" + (
+        f" (Cochran-Mantel-Haenszel, adjusted p={p:.3g})" if isinstance(p, float | int) else ""
+    )
+    run = f" (run {of_set['run_id']})" if of_set.get("run_id") else ""
+    lines.append(f"compared with {of_set.get('reference')}{run}: {counts}{overall}")
+    return lines
+
+
 def evidence_lines(tally: SetTally) -> list[str]:
     """One line per unit test with pass^k or a baseline: outcome, pass^k, transition."""
     rows = []
@@ -161,7 +204,8 @@ def evidence_lines(tally: SetTally) -> list[str]:
         if entry.get("outcome") == "inconclusive":
             outcome = "inconclusive"
         pass_k, baseline = entry.get("pass_k"), entry.get("baseline")
-        if not pass_k and not baseline:
+        compared = entry.get("compare")
+        if not pass_k and not baseline and not compared:
             continue
         sessions = entry.get("sessions") or {}
         parts = [f"{sessions.get('passed', 0)}/{sessions.get('valid', 0)} sessions"]
@@ -184,9 +228,13 @@ def evidence_lines(tally: SetTally) -> list[str]:
                         words += ", significant"
                 words += ")"
             parts.append(words)
+        if compared:
+            parts.append(_compared_words(compared))
         transition = baseline.get("transition") if baseline else None
         label = "REGRESSED" if transition == "regressed" else outcome
         rank = attention_rank(outcome, transition)
+        if compared and compared.get("label") == "worse":  # worse than the reference: first
+            label, rank = f"WORSE ({outcome})", -1
         rows.append((rank, f"{label}: {one_line(str(entry['name']))}: {'; '.join(parts)}"))
     rows.sort(key=lambda row: row[0])  # what needs attention first, stable within a rank
     lines = [line for _, line in rows[:MAX_LINES]]

@@ -20,7 +20,7 @@ from statsmodels.stats.multitest import multipletests
 
 from pytest_amigo.emulator import Emulator, World
 from pytest_amigo.reports.json_report import schema
-from support.plugin import AmigoProject, Outcome
+from support.plugin import AmigoProject, Outcome, sigterm_when
 
 WORLD = World.from_toml(Path(__file__).parent / "worlds" / "compare.toml")
 SET = {s.name: s.id for s in WORLD.sets}
@@ -102,3 +102,116 @@ def test_worse_and_better_unit_tests_with_holm_adjusted_p_values(amigo: AmigoPro
     assert out.count(CREATE_RUN) == 2
     first, second = sorted(out.runs, key=lambda r: r.created)
     assert second.created < first.end  # simulated side by side
+
+
+def test_the_adjusted_p_values_follow_benjamini_hochberg_on_request(amigo: AmigoProject) -> None:
+    amigo.ini("amigo_compare_correction = bh\n")
+    out = amigo.run(AB, *CANDIDATE, "--amigo-json=r.json")
+    tests = unit_tests(report(amigo.pytester.path / "r.json"))
+    names = sorted(tests)
+    for direction in ("worse", "better"):
+        raw = [tests[n]["compare"][f"p_{direction}"] for n in names]
+        _, bh, _, _ = multipletests(raw, method="fdr_bh")
+        found = [tests[n]["compare"][f"p_{direction}_adjusted"] for n in names]
+        assert found == pytest.approx(list(bh)), out.output
+    assert {t["compare"]["correction"] for t in tests.values()} == {"bh"}
+
+
+def test_fail_on_worse_fails_only_the_significantly_worse_unit_test(amigo: AmigoProject) -> None:
+    out = amigo.run(AB, *CANDIDATE, "--amigo-fail-on=worse", "-rA")
+    assert outcomes(out) == {
+        "Greets": "failure",  # 0/8 against 8/8
+        "Refunds": "passed",
+        "Flaky": "skipped",  # xfail: 4/8 against 4/8
+        "Slips": "skipped",  # xfail: 7/8 against 8/8 is no evidence of worse
+        "Steady": "passed",
+    }
+    assert out.result.ret == 1
+    slips = text_of(out, "Slips")
+    assert "not significantly worse than release" in slips
+    assert "release 8/8, candidate 7/8" in slips
+    # the failing unit test's explanation says why, worse first in the summary
+    assert "WORSE than release" in text_of(out, "Greets")
+    summary = out.output[out.output.index("Amigo simulation sets") :]
+    assert summary.index("WORSE (failed): Greets") < summary.index("Flaky")
+
+
+def test_fail_on_regression_makes_the_reference_the_baseline(amigo: AmigoProject) -> None:
+    out = amigo.run(AB, *CANDIDATE, "--amigo-fail-on=regression")
+    assert outcomes(out) == {
+        "Greets": "failure",
+        "Refunds": "passed",
+        "Flaky": "skipped",  # fails on release too
+        "Slips": "failure",  # passes on release: a regression, however small
+        "Steady": "passed",
+    }
+    assert "fails on release too: candidate 4/8 vs release 4/8 sessions passed" in text_of(
+        out, "Flaky"
+    )
+
+
+def test_the_same_agent_on_both_sides_is_said_loudly(amigo: AmigoProject) -> None:
+    out = amigo.run(
+        f"--amigo-set={SET['Second']}",
+        "--amigo-version-set=pr-same",
+        "--amigo-compare=release",
+        "--amigo-json=r.json",
+    )
+    warning = "pr-same and release ran the same agent version: this compares release with itself"
+    assert f"WARNING: {warning}" in out.output
+    [entry] = report(amigo.pytester.path / "r.json")["sets"]
+    assert entry["compare"]["same_agent"] is True
+    assert warning in entry["compare"]["warning"]
+    # a real candidate is not flagged
+    out = amigo.run(f"--amigo-set={SET['Second']}", *CANDIDATE)
+    assert "compares release with itself" not in out.output
+
+
+def test_the_plan_counts_both_sides_and_says_what_the_run_counts_can_detect(
+    amigo: AmigoProject,
+) -> None:
+    out = amigo.run(AB, f"--amigo-set={SET['Second']}", *CANDIDATE, "--amigo-plan")
+    assert out.result.ret == 0, out.output
+    assert "A/B against version set release (--amigo-compare)" in out.output
+    assert "A/B (" in out.output and ": 80 sessions, whole set" in out.output
+    assert ": 12 sessions, whole set" in out.output  # Second: 3 + 3, both sides
+    assert "total: 92 sessions in 2 set(s)" in out.output
+    # seven compared unit tests: Holm's first step is 0.05/7
+    assert "run_count 8: only a drop from 100% to below" in out.output
+    assert "one-sided Fisher at 0.05/7, Holm" in out.output
+    assert "run_count 3: even a drop from 100% to 0% would not be detected" in out.output
+    assert out.runs == [] and out.count(CREATE_UNIT_TEST) == 0
+    # the session budget counts both sides too
+    out = amigo.run(AB, *CANDIDATE, "--amigo-max-sessions=50")
+    assert out.result.ret == 4, out.output
+    assert "would simulate 80 sessions" in out.output and "both sides" in out.output
+    assert out.runs == []
+
+
+def test_compare_needs_another_version_set_and_runs_it_starts(amigo: AmigoProject) -> None:
+    out = amigo.run(AB, "--amigo-version-set=release", "--amigo-compare=release")
+    assert out.result.ret == 4 and "names the candidate's own version set" in out.output
+    out = amigo.run(AB, "--amigo-fail-on=worse")
+    assert out.result.ret == 4 and "needs a reference to be worse than" in out.output
+    assert "Traceback" not in out.output and out.runs == []
+
+
+def test_sigterm_cancels_both_runs_and_deletes_every_temporary(pytester: pytest.Pytester) -> None:
+    """A cancelled CI job while both sides run (the emulator's clock at real speed: a session
+    lasts 30 s): both runs are cancelled, then both temporary sets and every copy deleted."""
+    pytester.path.joinpath("pytest.ini").write_text(
+        "[pytest]\namigo_poll_interval = 0.2 1\namigo_artifacts_wait = 0\n", encoding="utf-8"
+    )
+    with Emulator(WORLD, speed=1.0) as emu:
+
+        def both_polled(ops: list[str]) -> bool:
+            creates = [i for i, op in enumerate(ops) if op == CREATE_RUN]
+            return len(creates) == 2 and "get-simulation-unit-test-set-runs" in ops[creates[1] :]
+
+        out = sigterm_when(pytester, emu, (AB, *CANDIDATE), both_polled)
+        runs = list(emu.store.runs.values())
+        assert len(runs) == 2 and all(r.cancelled_at is not None for r in runs), out
+        temporary = [s for s in emu.store.sets.values() if "pytest-amigo" in s["name"]]
+        copies = [u for u in emu.store.unit_tests.values() if "pytest-amigo" in u["name"]]
+        assert len(temporary) == 2 and len(copies) == 5, out  # candidate copies only
+        assert all(d["is_deleted"] for d in [*temporary, *copies]), out

@@ -208,3 +208,47 @@ class AmigoProject:
         )
         assert resp.status_code == 201, resp.text
         return str(resp.json()["simulation_unit_test_set_run_id"])
+
+
+def sigterm_when(
+    pytester: pytest.Pytester,
+    emu: Emulator,
+    args: tuple[str, ...],
+    ready: Callable[[list[str]], bool],
+    *,
+    give_up: float = 90.0,
+) -> str:
+    """Run pytest with ``args`` in a subprocess against ``emu``, send it SIGTERM as soon as
+    ``ready(operation ids the emulator has answered)`` holds, and return its output (a cancelled
+    CI job)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AMIGO_")}
+    with emu.client(timeout=30) as admin:
+        admin.delete("/_emulator/requests").raise_for_status()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
+            cwd=pytester.path,
+            env={**env, **emu.env()},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        try:
+            deadline = time.monotonic() + give_up
+            while time.monotonic() < deadline:
+                log = admin.get("/_emulator/requests").json()["log"]
+                if ready([e["operation_id"] for e in log]):
+                    break
+                time.sleep(0.05)
+            else:
+                raise AssertionError(f"not ready after {give_up} s")
+            proc.send_signal(signal.SIGTERM)
+            out, _ = proc.communicate(timeout=give_up)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+    return str(out)
