@@ -41,6 +41,8 @@ class Resolver(Protocol):
 
     def junit_properties(self) -> bool: ...
 
+    def fails_on_worse(self) -> bool: ...
+
 
 Where = tuple[Path, int | None]  # what an item's location points at: a file and a 0-based line
 
@@ -206,6 +208,13 @@ class AmigoSetGate(pytest.Item):
         for result in results:
             if result.outcome != "passed":
                 lines.append(f"  {result.outcome}: {result.ref.unit_test.name}: {result.reason}")
+        # --amigo-compare: the set against the reference (Cochran-Mantel-Haenszel)
+        compared = next((r.ab.of_set for r in results if r.ab and r.ab.of_set), None)
+        if compared is not None:
+            lines.append(f"  compared {compared.words()}")
+            if resolver.fails_on_worse() and compared.label != "worse":
+                lines.append("  not significantly worse overall: xfail (--amigo-fail-on=worse)")
+                pytest.xfail("\n".join(lines))
         raise SetGateFailure("\n".join(lines))
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:

@@ -27,6 +27,7 @@ from ..judging.evidence import weigh
 from ..judging.provenance import what_ran
 from ..judging.verdict import Verdict, run_spec
 from ..lifecycle.records import Observation, RunRecord, reference_key
+from .collect import refs_for
 from .context import Context
 from .outcome import Compared, criteria_json
 from .results import in_run, judge_ref, policy_of
@@ -86,9 +87,12 @@ class Comparing:
         pairs: list[Pair] = []
         table = Table()
         for plan in self.ctx.plans:
-            if plan.attached or not plan.selected:
+            if plan.attached:
                 continue
-            refs = list(plan.selected)
+            # the selected unit tests; a set gate alone (-k set_gate) compares the whole set
+            refs = list(plan.selected) or [
+                r for _, r in refs_for(plan.unit_set, min_pass_rate=self.ctx.settings.min_pass_rate)
+            ]
             candidate = self._observe(plan.unit_set.id, refs, on_tick)
             reference = self._observe(reference_key(plan.unit_set.id), refs, on_tick)
             table.runs[plan.unit_set.id] = reference.record.run_id

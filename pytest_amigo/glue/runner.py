@@ -103,6 +103,10 @@ class ItemRunner:
         """Whether Amigo items put their evidence in ``user_properties`` (JUnit properties)."""
         return self.ctx.settings.properties
 
+    def fails_on_worse(self) -> bool:
+        """``--amigo-fail-on=worse``: the set gate fails only a set worse than the reference."""
+        return self.ctx.settings.fail_on == "worse"
+
     def resolve_set(self, unit_set: UnitTestSet) -> list[AmigoResult]:
         """The results of every unit test of a set (the set gate), without reporting them.
 

@@ -215,3 +215,19 @@ def test_sigterm_cancels_both_runs_and_deletes_every_temporary(pytester: pytest.
         copies = [u for u in emu.store.unit_tests.values() if "pytest-amigo" in u["name"]]
         assert len(temporary) == 2 and len(copies) == 5, out  # candidate copies only
         assert all(d["is_deleted"] for d in [*temporary, *copies]), out
+
+
+def test_the_set_gate_under_fail_on_worse_asks_the_set_level_comparison(
+    amigo: AmigoProject,
+) -> None:
+    """2 of 5 unit tests pass on the candidate (the gate needs 80%), but over the set the
+    candidate is not worse than release (one worse, one better): xfail, not failure."""
+    gate = ("--amigo-set-min-pass-rate=0.8", "-k", "set_gate", "-rA")
+    out = amigo.run(AB, *CANDIDATE, "--amigo-fail-on=worse", *gate)
+    [case] = out.cases
+    assert case.outcome == "skipped", out.output
+    assert "not significantly worse overall" in out.output
+    assert "Cochran-Mantel-Haenszel" in out.output
+    out = amigo.run(AB, *CANDIDATE, *gate)  # fail-on=any: the share decides
+    [case] = out.cases
+    assert case.outcome == "failure" and "compared against release: 1 worse" in case.text
