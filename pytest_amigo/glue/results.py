@@ -195,11 +195,7 @@ def build_result(
     if record.run_id is None or record.error:
         return _no_run(ref, record, settings)
     run_id = record.run_id
-    if resampled is not None:
-        obs = replace(obs, evaluations=resampled.evaluations)
-        weighed = weigh(resampled.verdict, policy_of(settings))
-    else:
-        weighed = weigh(_verdict(ref, obs, settings, interrupted=interrupted), policy_of(settings))
+    obs, weighed = _weighed(ref, obs, settings, interrupted, resampled)
     verdict = weighed.verdict
     spec = run_spec(in_run(ref, record), ref.position, obs.run, ref.occurrence)
     version_set = record.version_set or ref.unit_test.version_set
@@ -241,6 +237,20 @@ def build_result(
         ab=ab,
         **_artifacts(settings, run_id),
     )
+
+
+def _weighed(
+    ref: UnitTestRef,
+    obs: Observation,
+    settings: Settings,
+    interrupted: bool,
+    resampled: Resampled | None,
+) -> tuple[Observation, Weighed]:
+    """The verdict weighed, over the re-sampled evidence when there is some."""
+    if resampled is not None:
+        obs = replace(obs, evaluations=resampled.evaluations)
+        return obs, weigh(resampled.verdict, policy_of(settings))
+    return obs, weigh(_verdict(ref, obs, settings, interrupted=interrupted), policy_of(settings))
 
 
 def _no_run(ref: UnitTestRef, record: RunRecord, settings: Settings) -> AmigoResult:
