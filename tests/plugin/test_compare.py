@@ -231,3 +231,17 @@ def test_the_set_gate_under_fail_on_worse_asks_the_set_level_comparison(
     out = amigo.run(AB, *CANDIDATE, *gate)  # fail-on=any: the share decides
     [case] = out.cases
     assert case.outcome == "failure" and "compared against release: 1 worse" in case.text
+
+
+def test_under_xdist_one_run_per_side_and_the_same_comparison(amigo: AmigoProject) -> None:
+    out = amigo.run(AB, *CANDIDATE, "-n", "2", "--amigo-fail-on=worse", "--amigo-json=r.json")
+    assert out.count(CREATE_RUN) == 2 and out.count(CREATE_UNIT_TEST) == 5, out.output
+    tests = unit_tests(report(amigo.pytester.path / "r.json"))
+    assert {n: t["compare"]["label"] for n, t in tests.items()} == {
+        "Greets": "worse",
+        "Refunds": "better",
+        "Flaky": "no detectable difference",
+        "Slips": "no detectable difference",
+        "Steady": "no detectable difference",
+    }
+    assert outcomes(out)["Greets"] == "failure" and outcomes(out)["Slips"] == "skipped"
