@@ -232,7 +232,8 @@ class Controller:
         if self._xmlpath is None or not self._active:
             return
         try:
-            settle(self._xmlpath, self.ctx.coordinator.missing_artifacts())
+            missing = self.ctx.coordinator.missing_artifacts()
+            settle(self._xmlpath, missing, self.ctx.settings.rootdir or self.ctx.config.rootpath)
         except (OSError, ET.ParseError) as exc:
             sys.stderr.write(f"pytest-amigo: could not update {self._xmlpath}: {exc}\n")
 

@@ -227,6 +227,18 @@ def test_12_artifacts_that_arrive_stay_attached(amigo: AmigoProject) -> None:
     assert f"[[ATTACHMENT|{case.prop('amigo_artifacts')}]]" in case.system_out
 
 
+def test_12_an_invisible_run_attaches_nothing(amigo: AmigoProject) -> None:
+    """Issue 18 case 5: the JUnit XML never points at artifacts that are not there."""
+    amigo.ini("junit_logging = system-out\n")
+    amigo.use_user("blind-runs")
+    out = amigo.run(
+        "--amigo-set", SET["Quick"], "-o", "amigo_artifacts_wait=1", "--amigo-timeout=1"
+    )
+    assert out.cases, out.output
+    assert "[[ATTACHMENT|" not in out.junit_text, out.junit_text
+    assert "no artifacts:" in out.junit_text
+
+
 def test_13_text_from_the_service_is_escaped(amigo: AmigoProject) -> None:
     out = amigo.run("--amigo-set", SET["Garbled"])
     assert outcomes(out) == {"Garbled error": "error"}

@@ -49,14 +49,34 @@ def test_settle_rewrites_relative_references(tmp_path: Path) -> None:
         "</system-out></testcase></testsuite></testsuites>",
         encoding="utf-8",
     )
+    (tmp_path / kept).parent.mkdir(parents=True)
+    (tmp_path / kept).write_bytes(b"PK")  # arrived: its references stay
     missing = {str(tmp_path / "arts" / f"run-{RUN}.zip"): "never generated"}
-    assert settle(xml, missing) == 1
+    assert settle(xml, missing, tmp_path) == 1
     text = xml.read_text(encoding="utf-8")
     assert f"[[ATTACHMENT|arts/run-{RUN}.zip]]" not in text
     assert "pytest-amigo: no artifacts: never generated" in text
     assert f"[[ATTACHMENT|{kept}]]" in text
     assert 'name="amigo_artifacts_missing" value="never generated"' in text
-    assert settle(xml, missing) == 0  # nothing left to settle
+    assert settle(xml, missing, tmp_path) == 0  # nothing left to settle
+
+
+def test_settle_removes_references_the_session_cannot_match(tmp_path: Path) -> None:
+    """Issue 18 case 5: a reference to a file that is not there, whatever the session knows
+    of it (here: nothing), never stays in the XML."""
+    xml = tmp_path / "junit.xml"
+    xml.write_text(
+        '<?xml version="1.0" encoding="utf-8"?><testsuites><testsuite name="pytest" tests="1" '
+        'errors="0" failures="0"><testcase classname="amigo.S" name="u"><properties>'
+        f'<property name="amigo_artifacts" value="/nowhere/run-{RUN}.zip" /></properties>'
+        f"<system-out>[[ATTACHMENT|elsewhere/run-{RUN}.zip]]\n</system-out></testcase>"
+        "</testsuite></testsuites>",
+        encoding="utf-8",
+    )
+    assert settle(xml, {}, tmp_path) == 1
+    text = xml.read_text(encoding="utf-8")
+    assert "[[ATTACHMENT|" not in text and 'name="amigo_artifacts"' not in text
+    assert "no artifacts: the artifacts file never arrived" in text
 
 
 def test_junit_classname_only_changes_odd_set_names() -> None:
