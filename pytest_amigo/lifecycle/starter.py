@@ -82,14 +82,46 @@ class RunStarter:
                 log.warning("pytest-amigo: %s; retrying", lost)
                 self.sleep(delay)
                 delay = min(delay * 2, 8.0)
-                found = self._run_created_since_collection(set_id)
-                if found is not None:  # the lost create was processed (and may be done by now)
-                    note = f"started run {found} (its create answer was lost: {lost})"
-                    return RunRecord(set_id, found, True, note, now)
+                looked = self._look_for_lost_create(set_id, now, lost)
+                if looked is not None:  # found (and may be done by now), or it can't be known
+                    return looked
         raise AssertionError("unreachable")  # pragma: no cover
 
+    def _look_for_lost_create(self, set_id: str, now: float, lost: str) -> RunRecord | None:
+        """After a lost create answer, before any other create: the run it made, if it made
+        one (a record), or None once a lookup said it did not.
+
+        A lookup that fails (5xx, a dropped connection, maintenance) says nothing: creating
+        again then could make a second, paid run of the set (the first may have finished, so no
+        409 would stop it). Look again, paced, until a lookup answers or the session's time
+        budget (``--amigo-timeout``) runs out; then refuse the set, saying a run may exist."""
+        deadline = self.clock() + self.settings.timeout
+        delay = 1.0
+        while True:
+            try:
+                found = self._run_created_since_collection(set_id)
+            except API_ERRORS as exc:
+                why = describe(exc, "look for the run just created")
+                if not transient(exc) or self.clock() + delay > deadline:
+                    return RunRecord.refused(
+                        set_id,
+                        now,
+                        f"{lost}; {why}: a run of this set may have been created: check the "
+                        "set's runs list (and cancel or report it: pytest --amigo-run=RUN_ID) "
+                        "before running again",
+                    )
+                log.warning("pytest-amigo: %s; looking again before any other create", why)
+                self.sleep(delay)
+                delay = min(delay * 2, 8.0)
+                continue
+            if found is None:
+                return None
+            note = f"started run {found} (its create answer was lost: {lost})"
+            return RunRecord(set_id, found, True, note, now)
+
     def _run_created_since_collection(self, set_id: str) -> str | None:
-        """This user's run of the set created after collection read the set, if any.
+        """This user's run of the set created after collection read the set, if any (the
+        API's errors propagate: a failed lookup is not "none").
 
         The set's ``last_triggered_run_id`` as collection read it is the baseline: a run of
         ours newer than that one can only come from this session's create."""
@@ -97,24 +129,21 @@ class RunStarter:
         cached = self.definition(set_id)
         if not user_id or cached is None:
             return None
-        try:
-            mine = self.api().list_runs(
-                set_ids=[set_id],
-                creators=[f"{self.api().organization_id},{user_id}"],
-                sort_by=["-created_at"],
-                limit=1,
-            )
-            if not mine:
-                return None
-            newest = dump(mine[0])
-            baseline = cached.get("last_run_id")
-            if baseline is None:
-                return str(newest["id"])
-            if newest["id"] == baseline:
-                return None
-            before = self.api().list_runs(ids=[baseline])
-        except API_ERRORS:
+        mine = self.api().list_runs(
+            set_ids=[set_id],
+            creators=[f"{self.api().organization_id},{user_id}"],
+            sort_by=["-created_at"],
+            limit=1,
+        )
+        if not mine:
             return None
+        newest = dump(mine[0])
+        baseline = cached.get("last_run_id")
+        if baseline is None:
+            return str(newest["id"])
+        if newest["id"] == baseline:
+            return None
+        before = self.api().list_runs(ids=[baseline])
         if not before:
             return None
         created = str(newest.get("created_at") or "")

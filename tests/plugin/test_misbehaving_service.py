@@ -159,6 +159,35 @@ def test_6_a_lost_create_is_retried_and_recovered_one_run_per_set(
     assert out.case("amigo.Quick", "Quick pass").prop("amigo_run_id") == out.runs[0].id
 
 
+def test_6_a_lost_create_whose_lookups_fail_for_a_while_is_never_created_twice(
+    amigo: AmigoProject, faults: Any
+) -> None:
+    """Issue 18 case 1: the create's answer is lost, then the run list answers 503 for a few
+    seconds (the lookups that would find the run fail too) while the run, quick, finishes: a
+    second create would not meet a 409 and would be a second, paid run. Keep looking."""
+    faults(processed_drops=1, only=[CREATE], outage_after_drop=6, outage_only=[LIST_RUNS])
+    out = amigo.run("--amigo-set", SET["Quick"])
+    assert len(out.runs) == 1, out.output  # exactly one run of the set
+    assert out.count(CREATE) == 1, out.requests["by_endpoint"]
+    assert outcomes(out) == {"Quick pass": "passed"}, out.output
+    assert out.case("amigo.Quick", "Quick pass").prop("amigo_run_id") == out.runs[0].id
+
+
+def test_6_a_lost_create_that_cannot_be_looked_for_is_an_error_not_a_second_run(
+    amigo: AmigoProject, faults: Any
+) -> None:
+    """The run list keeps failing past the time budget: whether the lost create made a run
+    cannot be known, so the set errors saying a run may exist; no second create."""
+    faults(processed_drops=1, only=[CREATE], outage_after_drop=60, outage_only=[LIST_RUNS])
+    out = amigo.run("--amigo-set", SET["Quick"], "--amigo-timeout=3")
+    assert out.count(CREATE) == 1, out.requests["by_endpoint"]
+    assert len(out.runs) == 1
+    assert outcomes(out) == {"Quick pass": "error"}, out.output
+    text = text_of(out, "Quick pass")
+    assert "a run of this set may have been created: check the set's runs list" in text
+    assert "Traceback" not in out.output
+
+
 def test_7_a_run_that_stays_invisible_errors_early_naming_the_permission(
     amigo: AmigoProject,
 ) -> None:

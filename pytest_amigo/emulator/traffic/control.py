@@ -56,7 +56,8 @@ class TrafficControl:
             decision = Decision()
             self._injector.anchor_maintenance()
             faulty = self._injector.plan.applies_to(endpoint)
-            if faulty:
+            self._injector.outage(decision, endpoint, now)
+            if faulty and decision.fault is None:
                 self._injector.refuse(decision, now)
             if self.policy.rate_limits:
                 allowed, decision.headers, end = self._limiter.check(

@@ -50,6 +50,11 @@ class FaultPlan:
     """The next N requests are processed by the app, then answered 503."""
     processed_drops: int = 0
     """The next N requests are processed by the app, then the connection is closed unanswered."""
+    outage_after_drop: float = 0.0
+    """Seconds the ``outage_only`` endpoints answer 503 after each processed drop: the lookups
+    that would recover a lost answer fail too, for a while."""
+    outage_only: list[str] = field(default_factory=list)
+    """Operation ids of that outage; empty means those of ``only``."""
     drop_fields: list[str] = field(default_factory=list)
     """Keys removed at any depth from JSON answers (response-shape drift)."""
     add_fields: dict[str, Any] = field(default_factory=dict)
@@ -114,7 +119,7 @@ def _maintenance(data: dict[str, Any], kwargs: dict[str, Any], errors: _Errors) 
 
 _NUMBERS: tuple[tuple[tuple[str, ...], Callable[[Any], bool], str, Callable[[Any], Any]], ...] = (
     (
-        ("maintenance_for", "latency", "answer_latency"),
+        ("maintenance_for", "latency", "answer_latency", "outage_after_drop"),
         lambda v: is_number(v) and v >= 0,
         "expected a number of seconds >= 0",
         float,
@@ -165,16 +170,18 @@ def _drift(data: dict[str, Any], kwargs: dict[str, Any], errors: _Errors) -> Non
 
 
 def _only_and_seed(data: dict[str, Any], kwargs: dict[str, Any], errors: _Errors) -> None:
-    if "only" in data:
-        value = data["only"]
+    for name in ("only", "outage_only"):
+        if name not in data:
+            continue
+        value = data[name]
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            errors.append(error("only", "expected a list of operation ids"))
+            errors.append(error(name, "expected a list of operation ids"))
         else:
             unknown = [v for v in value if v not in ENDPOINTS]
             if unknown:
-                errors.append(error("only", f"unknown operation ids: {', '.join(unknown)}"))
+                errors.append(error(name, f"unknown operation ids: {', '.join(unknown)}"))
             else:
-                kwargs["only"] = list(value)
+                kwargs[name] = list(value)
     if "seed" in data:
         value = data["seed"]
         if not is_int(value):
@@ -222,10 +229,12 @@ class FaultInjector:
         self.clock = clock
         self.plan = FaultPlan()
         self.rng = random.Random(0)
+        self.outage_end: float | None = None  # the outage after the last processed drop
 
     def install(self, plan: FaultPlan) -> None:
         self.plan = plan
         self.rng = random.Random(plan.seed)
+        self.outage_end = None
         self.anchor_maintenance()
 
     def anchor_maintenance(self) -> None:
@@ -235,6 +244,15 @@ class FaultInjector:
             now = self.clock()
             plan.maintenance.append((now, now + plan.maintenance_for))
             plan.maintenance_for = 0.0
+
+    def outage(self, decision: Decision, endpoint: Endpoint, now: float) -> None:
+        """The 503 of an outage after a processed drop (``outage_after_drop``): a plain
+        "Service Unavailable" without ``Retry-After``, as an overloaded backend answers."""
+        end, plan = self.outage_end, self.plan
+        if end is None or now >= end:
+            return
+        if endpoint.operation_id in (plan.outage_only or plan.only):
+            decision.fault, decision.status, decision.error = "outage", 503, True
 
     def refuse(self, decision: Decision, now: float) -> None:
         """Maintenance or an injected 429 (neither counted against the rate limit)."""
@@ -254,6 +272,8 @@ class FaultInjector:
         elif plan.processed_drops > 0:
             plan.processed_drops -= 1
             decision.processed = decision.fault = "processed_drop"
+            if plan.outage_after_drop > 0:
+                self.outage_end = self.clock() + plan.outage_after_drop
         else:
             if plan.error_rate > 0 and self.rng.random() < plan.error_rate:
                 decision.error = True
