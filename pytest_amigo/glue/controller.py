@@ -174,7 +174,7 @@ class Controller:
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         self.ctx.progress.stop()
-        if not self._active or not self.ctx.coordinator.records():
+        if not self._active or not self.ctx.coordinator.may_have_runs():
             return
         self.ctx.coordinator.poll_if_due(force=True)  # decide on fresh data, not the last poll's
         if exitstatus == ExitCode.INTERRUPTED:
@@ -244,7 +244,7 @@ class Controller:
         self._cleaned = True
         try:
             self.write_reports()
-            if self._active and not self._ended_normally and self.ctx.coordinator.records():
+            if self._active and not self._ended_normally and self.ctx.coordinator.may_have_runs():
                 self._cancel_at_exit()
             if self._active:  # whatever was created, even before any run was recorded
                 self._delete_temporary_sets()

@@ -7,18 +7,23 @@ are named for the summary.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from amigo_sdk.errors import ConflictError
 
 from ..api.endpoints import ENDPOINTS
-from .failures import FAILURES
+from .failures import FAILURES, dump
 from .poller import Poller
 from .records import Api, RunRecord, RunRecords
+from .shared import SharedState
 from .snapshot import Snapshot
+from .state_files import CREATES, RUNS
 
 CANCEL = "cancel-simulation-unit-test-set-run"
+CLOCK_SKEW = 120.0  # seconds the service's clock may be behind this machine's
 
 
 def may_cancel(record: RunRecord, snap: Snapshot, only: set[str] | None) -> bool:
@@ -42,6 +47,7 @@ class Canceller:
     poller: Poller
     api: Callable[[], Api]
     clock: Callable[[], float]
+    state: SharedState | None = None  # creates.json: creates whose answers may be unread
 
     def cancel_started(
         self, why: str, *, set_ids: Iterable[str] | None = None, time_cap: float = 20.0
@@ -70,7 +76,60 @@ class Canceller:
                 continue
             self.mark_cancelled(record.set_id, why)
             cancelled.append(record.run_id)
+        if self.state is not None and self.clock() - start <= time_cap:
+            self._cancel_unrecorded(why, only, cancelled, left)
         return cancelled, left
+
+    def _cancel_unrecorded(
+        self, why: str, only: set[str] | None, cancelled: list[str], left: list[str]
+    ) -> None:
+        """Cancel the runs creates of this session made but no record holds: their answers
+        were never read (an interruption, a timeout mid-request). Found by creator, set and
+        time (``creates.json``); a set has at most one unfinished run per user, so an
+        unfinished run of ours created after our create left is the one it made."""
+        assert self.state is not None
+        marks: dict[str, float] = dict(self.state.read(CREATES, {}, fresh=True))
+        if only is not None:
+            marks = {k: v for k, v in marks.items() if k in only}
+        api = self.api()
+        if not marks or not api.user_id:
+            return
+        known = {r.run_id for r in self.records.all().values() if r.run_id}
+        since = dt.datetime.fromtimestamp(min(marks.values()) - CLOCK_SKEW, dt.UTC)
+        try:
+            runs = api.list_runs(
+                set_ids=sorted(marks),
+                creators=[f"{api.organization_id},{api.user_id}"],
+                is_completed=False,
+                created_after=since,
+            )
+        except FAILURES:
+            return
+        for run in map(dump, runs):
+            run_id = str(run.get("id"))
+            if run_id in known or run_id in cancelled:
+                continue
+            try:
+                api.cancel_run(run_id)
+            except ConflictError:
+                continue
+            except FAILURES:
+                left.append(run_id)
+                continue
+            cancelled.append(run_id)
+            self._recovered(str(run.get("simulation_unit_test_set_id") or ""), run_id, why)
+
+    def _recovered(self, set_id: str, run_id: str, why: str) -> None:
+        """Record a cancelled run no record held, under its set, unless the set has a record
+        (atomically: the summary names it among the runs this session cancelled)."""
+        note = f"run {run_id}: its create's answer was never read; found by creator and cancelled"
+        found = RunRecord(set_id, run_id, True, note, self.clock(), cancelled=why)
+
+        def change(runs: dict[str, Any]) -> dict[str, Any]:
+            return runs if set_id in runs else {**runs, set_id: found.__dict__}
+
+        if set_id:
+            self.state.update(RUNS, change, {})  # type: ignore[union-attr]
 
     def mark_cancelled(self, set_id: str, why: str) -> None:
         self.records.mark(set_id, cancelled=why)

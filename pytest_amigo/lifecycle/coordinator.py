@@ -32,6 +32,7 @@ from .records import Api, Observation, RunRecord, RunRecords
 from .shared import SharedState
 from .snapshot import Snapshot
 from .starter import RunStarter
+from .state_files import CREATES
 from .temporary import TemporarySets
 from .temporary_runs import TemporaryRuns
 from .waiting import Judge, Waiter
@@ -57,7 +58,9 @@ class Coordinator:
         records = self.run_records = RunRecords(state)
         definitions = self.set_definitions = SetDefinitions(state, api)
         poller = self.poller = Poller(state, settings, api, records.all, clock)
-        starter = RunStarter(settings, api, definitions.cached, clock=clock, sleep=sleep)
+        starter = RunStarter(
+            settings, api, definitions.cached, clock=clock, sleep=sleep, state=state
+        )
         self.temporary_runs = TemporaryRuns(
             state=state,
             max_sessions=settings.max_sessions,
@@ -72,7 +75,7 @@ class Coordinator:
         )
         self.launcher = RunLauncher(state, records, starter, self.temporary_runs, api, clock)
         self.waiter = Waiter(state, settings.timeout, records, poller, self.launcher, clock, sleep)
-        self.canceller = Canceller(settings.keep_running, records, poller, api, clock)
+        self.canceller = Canceller(settings.keep_running, records, poller, api, clock, state)
         self.artifacts = ArtifactsStatus(settings, records, poller, clock, sleep)
 
     # -- API access -----------------------------------------------------------------------------
@@ -108,6 +111,10 @@ class Coordinator:
     # -- runs -----------------------------------------------------------------------------------
     def records(self) -> dict[str, RunRecord]:
         return self.run_records.all()
+
+    def may_have_runs(self) -> bool:
+        """Runs were recorded, or a create left whose answer may never have been read."""
+        return bool(self.run_records.all() or self.state.read(CREATES, {}, fresh=True))
 
     def start(
         self,

@@ -7,6 +7,7 @@ One process of the session starts every run (``RunLauncher``'s ``starter`` lock)
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -16,6 +17,8 @@ from ..contract import PERMISSION_RUN
 from ..settings import Settings
 from .failures import API_ERRORS, describe, dump, parse_time, transient
 from .records import Api, RunRecord
+from .shared import SharedState
+from .state_files import CREATES
 
 log = logging.getLogger("pytest_amigo")
 
@@ -32,7 +35,9 @@ class RunStarter:
         *,
         clock: Callable[[], float],
         sleep: Callable[[float], None],
+        state: SharedState | None = None,
     ) -> None:
+        self.state = state  # where create requests are marked as they leave (creates.json)
         self.settings = settings
         self.api = api
         self.definition = definition  # a set's cached definition (JSON), as collection read it
@@ -63,10 +68,12 @@ class RunStarter:
         delay = 1.0
         for attempt in range(1, CREATE_ATTEMPTS + 1):
             try:
+                self._mark(set_id)
                 run_id = self.api().create_run(set_id, patient=wait or lost is not None)
                 return RunRecord(set_id, run_id, True, f"started run {run_id}", now)
             except ConflictError:
                 if lost is None:
+                    self._mark(set_id, drop=True)  # this create made no run
                     return self._resolve_conflict(set_id, now)
                 return self._recover_lost_create(set_id, now, lost)
             except API_ERRORS as exc:
@@ -86,6 +93,21 @@ class RunStarter:
                 if looked is not None:  # found (and may be done by now), or it can't be known
                     return looked
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _mark(self, set_id: str, *, drop: bool = False) -> None:
+        """Note that a create of ``set_id`` leaves now (or, ``drop``: that it made no run). An
+        interruption may stop the session before its answer is read: the run it made is then
+        in no record, and the end of the session finds it by creator and time to cancel it."""
+        if self.state is None:
+            return
+        at = time.time()
+
+        def change(marks: dict[str, Any]) -> dict[str, Any]:
+            if drop:
+                return {k: v for k, v in marks.items() if k != set_id}
+            return {**marks, set_id: at}
+
+        self.state.update(CREATES, change, {})
 
     def _look_for_lost_create(self, set_id: str, now: float, lost: str) -> RunRecord | None:
         """After a lost create answer, before any other create: the run it made, if it made

@@ -15,6 +15,9 @@ Every process of the session (one, or the xdist controller and its workers) shar
 - ``temporary.json``: every temporary set, for deletion (``TemporarySets``);
 - ``copies.json``: every temporary unit test copy (``--amigo-version-set``), for deletion after
   the sets that use them (``UnitTestCopies``);
+- ``creates.json``: per set id the API was asked to run, when (wall clock) its last create
+  request left (``RunStarter``; dropped on a 409): after an interruption, the runs those
+  creates made but whose answers were never read are found by creator and time, and cancelled;
 - ``token.json``: the session's Amigo id token (``SharedTokenCache``).
 
 And its locks (``<name>.lock``): ``starter`` (the one process creating runs), ``poll`` (the one
@@ -34,6 +37,7 @@ RESAMPLES = "resamples.json"
 TEMPORARY = "temporary.json"
 COPIES = "copies.json"
 TOKEN = "token.json"
+CREATES = "creates.json"
 
 STARTER_LOCK = "starter"
 POLL_LOCK = "poll"

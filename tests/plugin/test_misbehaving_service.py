@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from pytest_amigo.emulator import Emulator, World
-from support.plugin import AmigoProject, Outcome
+from support.plugin import sigterm_when, AmigoProject, Outcome
 
 WORLD = World.from_toml(Path(__file__).parent / "worlds" / "misbehaving.toml")
 SET = {s.name: s.id for s in WORLD.sets}
@@ -186,6 +186,24 @@ def test_6_a_lost_create_that_cannot_be_looked_for_is_an_error_not_a_second_run(
     text = text_of(out, "Quick pass")
     assert "a run of this set may have been created: check the set's runs list" in text
     assert "Traceback" not in out.output
+
+
+def test_6_a_create_interrupted_before_its_answer_is_read_is_cancelled(
+    amigo: AmigoProject, faults: Any, pytester: pytest.Pytester
+) -> None:
+    """Issue 18 case 2: SIGTERM after the service made the run but before its answer was read
+    (the answer is held 30 s): no record holds the run, yet it is found (by creator, set and
+    time) and cancelled instead of spending sessions."""
+    faults(answer_latency=30, only=[CREATE])
+    before = set(amigo.emu.store.runs)
+
+    def created(ops: list[str]) -> bool:
+        return any(run_id not in before for run_id in list(amigo.emu.store.runs))
+
+    out = sigterm_when(pytester, amigo.emu, ("--amigo-set", SET["Takes a while"]), created)
+    [run] = [r for k, r in list(amigo.emu.store.runs.items()) if k not in before]
+    assert run.cancelled_at is not None, out
+    assert f"cancelled run {run.id}" in out
 
 
 def test_7_a_run_that_stays_invisible_errors_early_naming_the_permission(
