@@ -8,8 +8,10 @@ environment; the plugin decides whether ``GITHUB_STEP_SUMMARY`` is set and passe
 
 What it shows, in order: a heading and a one-line total; one table with a row per set (run id,
 passed / failed / errors / inconclusive / xfailed, pass rate: passed unit tests over unit tests, as
-the terminal summary states it); the failing unit tests (failed, error, inconclusive) with their
-one-line reason, regressions against a baseline first with the transition and the Fisher p-value;
+the terminal summary states it); what ran; with ``--amigo-compare``, per compared set a table of
+its unit tests against the reference (worse first), the set's line and the A/A warning; the failing
+unit tests (failed, error, inconclusive) with their one-line reason, worse than the reference and
+regressions against a baseline first with the transition and the Fisher p-value;
 the expected failures (xfailed) briefly, folded in a ``<details>`` block; the artifacts (each unit
 test's ``artifacts``, once per run) and the report paths the caller passes.
 

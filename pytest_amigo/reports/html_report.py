@@ -6,8 +6,11 @@ are inline, nothing is fetched. Per set a header with the counts; per unit test 
 errors first) the outcome and reason, the criteria x sessions grid, and for each session the
 metric values against the requirement, the judge's justifications, the session's error, its tool
 invocations and its conversation transcript when the run's artifacts zip carries one (read with
-bounded sizes). The filter (failing only / all) and the search box are progressive enhancement:
-without script the page shows everything. Every text from the service is escaped.
+bounded sizes). With ``--amigo-compare`` (``html_compare``) each compared unit test shows the
+candidate beside the reference, unit tests worse than the reference come first and count as
+failing for the filter, and each set has its comparison line and, for an A/A comparison, a warning
+banner. The filter (failing only / all) and the search box are progressive enhancement: without
+script the page shows everything. Every text from the service is escaped.
 """
 
 from __future__ import annotations
