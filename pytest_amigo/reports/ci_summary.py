@@ -8,8 +8,10 @@ environment; the plugin decides whether ``GITHUB_STEP_SUMMARY`` is set and passe
 
 What it shows, in order: a heading and a one-line total; one table with a row per set (run id,
 passed / failed / errors / inconclusive / xfailed, pass rate: passed unit tests over unit tests, as
-the terminal summary states it); the failing unit tests (failed, error, inconclusive) with their
-one-line reason, regressions against a baseline first with the transition and the Fisher p-value;
+the terminal summary states it); what ran; with ``--amigo-compare``, per compared set a table of
+its unit tests against the reference (worse first), the set's line and the A/A warning; the failing
+unit tests (failed, error, inconclusive) with their one-line reason, worse than the reference and
+regressions against a baseline first with the transition and the Fisher p-value;
 the expected failures (xfailed) briefly, folded in a ``<details>`` block; the artifacts (each unit
 test's ``artifacts``, once per run) and the report paths the caller passes.
 
@@ -30,6 +32,20 @@ from typing import Any
 
 from ..judging.evidence import attention_rank
 from ..judging.provenance import what_ran_words
+from .compare_words import (
+    aa_warning,
+    change_text,
+    correction_name,
+    is_worse,
+    label_p,
+    label_rank,
+    p_text,
+    set_compare,
+    set_counts,
+    set_overall,
+    side_text,
+    unit_compare,
+)
 
 HEADING = "## Amigo simulations"
 MAX_ROWS = 100  # per list: sets, failing unit tests, expected failures, artifacts
@@ -59,6 +75,7 @@ def markdown(document: Mapping[str, Any], *, report_paths: Sequence[tuple[str, s
         lines += [_total(sets), ""]
         lines += _sets_table(sets)
         lines += _what_ran(sets)
+        lines += _comparisons(sets)
         failing = [(s, t) for s in sets for t in _tests(s) if t.get("outcome") in FAILING]
         if failing:
             lines += _failing(failing)
@@ -155,6 +172,84 @@ def _what_ran(sets: Sequence[Mapping[str, Any]]) -> list[str]:
     return ["### What ran", "", *lines, ""]
 
 
+def _comparisons(sets: Sequence[Mapping[str, Any]]) -> list[str]:
+    """--amigo-compare: per set, its unit tests against the reference (worse first), the set's
+    line and the A/A warning."""
+    lines = []
+    for entry in sets:
+        compared = [t for t in _tests(entry) if unit_compare(t) is not None]
+        if compared or set_compare(entry) is not None:
+            lines += _comparison(entry, compared)
+    return lines
+
+
+def _comparison(entry: Mapping[str, Any], compared: list[Mapping[str, Any]]) -> list[str]:
+    first = set_compare(entry) or unit_compare(compared[0]) or {}
+    reference = _text(first.get("reference") or "the reference")
+    name = _text(entry.get("name") or entry.get("id") or "?")
+    candidate = _candidate(compared)
+    header = [
+        "Unit test",
+        f"Reference ({reference})",
+        f"Candidate ({candidate})",
+        "Change",
+        f"Adjusted p ({_text(correction_name(first))})",
+        "Label",
+    ]
+    lines = [f"### {name}: {candidate} against {reference}", ""]
+    if compared:
+        lines += [_row(header), "| --- | ---: | ---: | ---: | ---: | --- |"]
+        ordered = sorted(compared, key=_compare_rank)
+        lines += [_compare_row(t) for t in ordered[:MAX_ROWS]]
+        lines += _more(len(ordered), "compared unit tests", table=True)
+        lines.append("")
+    found = set_compare(entry)
+    if found is not None:
+        run = found.get("run_id")
+        of_run = f" (reference run {_code(run)})" if run else ""
+        words = _text(f"{set_counts(found)}; {set_overall(found)}")
+        lines += [f"**Set {name}**{of_run}: {words}", ""]
+    warning = aa_warning(entry)
+    if warning:
+        lines += ["> [!WARNING]", f"> **A/A comparison:** {_text(warning)}", ""]
+    return lines
+
+
+def _candidate(compared: Sequence[Mapping[str, Any]]) -> str:
+    for test in compared:
+        side = (unit_compare(test) or {}).get("candidate")
+        ran = side.get("what_ran") if isinstance(side, Mapping) else None
+        if isinstance(ran, Mapping) and ran.get("version_set"):
+            return _text(ran["version_set"])
+    return "candidate"
+
+
+def _compare_rank(test: Mapping[str, Any]) -> tuple[int, int]:
+    """Worse first, then not compared, no detectable difference, better; within each as the
+    failing list orders."""
+    return label_rank(unit_compare(test) or {}), _rank(test)
+
+
+def _compare_row(test: Mapping[str, Any]) -> str:
+    compare = unit_compare(test) or {}
+    label = str(compare.get("label") or "?")
+    shown = _text(label)
+    if label == "worse":
+        shown = f"❌ **{shown}**"
+    elif label == "not compared" and compare.get("why"):
+        shown = f"{shown}: {_text(compare['why'])}"
+    return _row(
+        [
+            _text(test.get("name") or test.get("nodeid") or "?"),
+            side_text(compare.get("reference_sessions")),
+            side_text(compare.get("candidate")),
+            change_text(compare.get("difference")),
+            p_text(label_p(compare)),
+            shown,
+        ]
+    )
+
+
 def _failing(found: list[tuple[Mapping[str, Any], Mapping[str, Any]]]) -> list[str]:
     ordered = sorted(found, key=lambda pair: _rank(pair[1]))  # stable: report order within a rank
     with_baseline = any(isinstance(t.get("baseline"), Mapping) for _, t in ordered)
@@ -162,9 +257,12 @@ def _failing(found: list[tuple[Mapping[str, Any], Mapping[str, Any]]]) -> list[s
     if with_baseline:
         header.append("Baseline")
     regressions = sum(1 for _, t in ordered if _transition(t) == "regressed")
+    worse = sum(1 for _, t in ordered if is_worse(t))
     title = f"### Failing unit tests ({len(ordered)})"
     if regressions:
         title += f", {regressions} regressed"
+    if worse:
+        title += f", {worse} worse than the reference"
     lines = [title, "", _row(header), _row(["---"] * len(header))]
     for entry, test in ordered[:MAX_ROWS]:
         cells = [
@@ -302,7 +400,10 @@ def _transition(test: Mapping[str, Any]) -> str | None:
 
 
 def _rank(test: Mapping[str, Any]) -> int:
-    """Regressions first, then as the terminal summary orders unit tests."""
+    """Worse than the reference (--amigo-compare) and regressions first, then as the terminal
+    summary orders unit tests."""
+    if is_worse(test):
+        return 0
     return attention_rank(str(test.get("outcome")), _transition(test))
 
 

@@ -6,13 +6,15 @@ are inline, nothing is fetched. Per set a header with the counts; per unit test 
 errors first) the outcome and reason, the criteria x sessions grid, and for each session the
 metric values against the requirement, the judge's justifications, the session's error, its tool
 invocations and its conversation transcript when the run's artifacts zip carries one (read with
-bounded sizes). The filter (failing only / all) and the search box are progressive enhancement:
-without script the page shows everything. Every text from the service is escaped.
+bounded sizes). With ``--amigo-compare`` (``html_compare``) each compared unit test shows the
+candidate beside the reference, unit tests worse than the reference come first and count as
+failing for the filter, and each set has its comparison line and, for an A/A comparison, a warning
+banner. The filter (failing only / all) and the search box are progressive enhancement: without
+script the page shows everything. Every text from the service is escaped.
 """
 
 from __future__ import annotations
 
-import html
 import json
 import os
 import re
@@ -24,23 +26,25 @@ from typing import Any
 from urllib.parse import quote
 
 from ..judging.provenance import what_ran_words
+from . import html_compare
+from .compare_words import is_worse, set_compare, unit_compare
+from .html_base import badge as _badge
+from .html_base import e as _e
+from .html_base import grid as _grid
+from .html_base import mark as _mark
+from .html_base import num as _num
+from .html_base import pct as _pct
+from .html_base import session_count as _session_count
+from .html_base import session_status as _session_status
 
 # Bounds on what is read from an artifacts zip (a report must not balloon with a huge run).
 MAX_ENTRY_BYTES = 1_000_000  # one transcript or tool_invocations.json
 MAX_ZIP_BYTES = 50_000_000  # everything read from one zip
 MAX_MESSAGES = 400  # messages of one transcript shown
-MAX_TEXT = 20_000  # characters of one message, justification, input or output shown
 MAX_INVOCATIONS = 100  # tool invocations of one session shown
 
 OUTCOMES = ("failed", "error", "inconclusive", "xfailed", "passed")
 _RANK = {name: n for n, name in enumerate(OUTCOMES)}
-_OUTCOME_LABEL = {
-    "failed": "Failed",
-    "error": "Error",
-    "inconclusive": "Inconclusive",
-    "xfailed": "Expected failure (xfail)",
-    "passed": "Passed",
-}
 _COUNT_LABEL = {
     "passed": "passed",
     "failed": "failed",
@@ -56,37 +60,18 @@ def _asset(name: str) -> str:
     return resources.files("pytest_amigo.reports").joinpath(name).read_text(encoding="utf-8")
 
 
-def _e(value: Any) -> str:
-    """Escaped text (quotes too: the same helper serves attributes)."""
-    text = "" if value is None else str(value)
-    if len(text) > MAX_TEXT:
-        text = text[:MAX_TEXT] + f"… [{len(text) - MAX_TEXT} more characters cut]"
-    return html.escape(text, quote=True)
-
-
-def _pct(value: Any) -> str:
-    if not isinstance(value, int | float):
-        return "n/a"
-    return f"{value * 100:.1f}%".replace(".0%", "%")
-
-
-def _num(value: Any) -> str:
-    if isinstance(value, bool) or value is None:
-        return {True: "true", False: "false", None: "none"}[value]
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    if isinstance(value, int | str):
-        return str(value)
-    return json.dumps(value, ensure_ascii=False)
-
-
 def _failing(test: Mapping[str, Any]) -> bool:
-    return test.get("outcome") != "passed"
+    """Needs attention: not passed, or worse than the reference (``--amigo-compare``)."""
+    return test.get("outcome") != "passed" or is_worse(test)
 
 
 def _ordered(tests: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-    """Failures and errors first, then inconclusive, xfailed, passed; stable within each."""
-    return sorted(tests, key=lambda t: _RANK.get(str(t.get("outcome")), len(OUTCOMES)))
+    """Unit tests worse than the reference first, then failures and errors, inconclusive,
+    xfailed, passed; stable within each."""
+    return sorted(
+        tests,
+        key=lambda t: (not is_worse(t), _RANK.get(str(t.get("outcome")), len(OUTCOMES))),
+    )
 
 
 # -- artifacts ---------------------------------------------------------------------------------
@@ -177,87 +162,6 @@ def _invocations_by_session(
 
 
 # -- pieces ------------------------------------------------------------------------------------
-
-
-def _badge(outcome: str) -> str:
-    return f'<span class="badge o-{_e(outcome)}">{_e(_OUTCOME_LABEL.get(outcome, outcome))}</span>'
-
-
-_MARK = {
-    True: ("met", "✔", "met"),
-    False: ("unmet", "✘", "not met"),
-    "error": ("errored", "!", "session errored"),
-    None: ("none", "·", "no result"),
-}
-
-
-def _mark(met: Any, errored: bool) -> tuple[str, str, str]:
-    if met is True or met is False:
-        return _MARK[met]
-    return _MARK["error"] if errored else _MARK[None]
-
-
-def _session_count(test: Mapping[str, Any]) -> int:
-    total = int((test.get("sessions") or {}).get("total") or 0)
-    lengths = [len(c.get("sessions") or ()) for c in test.get("criteria") or ()]
-    return max([total, len(test.get("session_errors") or ()), *lengths])
-
-
-def _session_status(test: Mapping[str, Any], k: int) -> str:
-    errors = test.get("session_errors") or []
-    if k < len(errors) and errors[k]:
-        return "errored"
-    marks = [
-        (c.get("sessions") or [])[k] if k < len(c.get("sessions") or []) else None
-        for c in test.get("criteria") or ()
-    ]
-    if any(m is False for m in marks):
-        return "failed"
-    if marks and all(m is True for m in marks):
-        return "passed"
-    return "no result"
-
-
-def _grid(test: Mapping[str, Any], uid: str, n: int) -> str:
-    criteria = test.get("criteria") or []
-    if not criteria:
-        return '<p class="muted">No criteria results.</p>'
-    errors = test.get("session_errors") or []
-    cap = f"{uid}-grid"
-    head = "".join(f'<th scope="col">Session {k + 1}</th>' for k in range(n))
-    rows = []
-    for c in criteria:
-        marks = c.get("sessions") or []
-        values = c.get("values") or []
-        cells = []
-        for k in range(n):
-            met = marks[k] if k < len(marks) else None
-            cls, sym, word = _mark(met, k < len(errors) and bool(errors[k]))
-            value = values[k] if k < len(values) else None
-            shown = f'<span class="v">{_e(_num(value))}</span>' if value is not None else ""
-            cells.append(
-                f'<td class="c-{cls}"><span aria-hidden="true">{sym}</span> {word}{shown}</td>'
-            )
-        rows.append(
-            f'<tr><th scope="row">{_e(c.get("name"))}</th>'
-            f'<td class="req">{_e(c.get("requirement") or "")}</td>'
-            f"<td>{_e(c.get('passed'))}/{_e(c.get('valid'))}</td>{''.join(cells)}</tr>"
-        )
-    status = "".join(
-        f'<td class="s-{_session_status(test, k).replace(" ", "-")}">'
-        f"{_e(_session_status(test, k))}</td>"
-        for k in range(n)
-    )
-    rows.append(
-        f'<tr class="session-row"><th scope="row">Session</th><td></td><td></td>{status}</tr>'
-    )
-    return (
-        f'<div class="grid-wrap" role="region" aria-labelledby="{cap}" tabindex="0">'
-        f'<table class="grid"><caption id="{cap}">Criteria × sessions of '
-        f"{_e(test.get('name'))}</caption>"
-        '<thead><tr><th scope="col">Criterion</th><th scope="col">Requirement</th>'
-        f'<th scope="col">Met</th>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>'
-    )
 
 
 def _pre(value: Any) -> str:
@@ -441,9 +345,9 @@ def _facts(test: Mapping[str, Any]) -> str:
     )
 
 
-def _unit_test(test: Mapping[str, Any], uid: str, artifacts: _Artifacts) -> str:
-    outcome = str(test.get("outcome"))
-    n = _session_count(test)
+def _sessions(test: Mapping[str, Any], n: int, artifacts: _Artifacts) -> tuple[str, str]:
+    """Each session's details (values, justifications, tool invocations, transcript) and the
+    link to the run's artifacts."""
     run_id = str(test.get("run_id") or "")
     zip_path = test.get("artifacts")
     zip_ok = isinstance(zip_path, str) and artifacts.readable(zip_path)
@@ -459,7 +363,6 @@ def _unit_test(test: Mapping[str, Any], uid: str, artifacts: _Artifacts) -> str:
         any_transcript = any_transcript or transcript is not None
         mine = None if calls is None else calls.get((str(test.get("id")), k), [])
         sessions.append(_session(test, k, mine, transcript))
-    search = " ".join(str(test.get(key) or "") for key in ("name", "reason", "expected"))
     links = ""
     if isinstance(zip_path, str) and zip_path:
         href = _artifacts_href(zip_path, artifacts.base)
@@ -470,6 +373,24 @@ def _unit_test(test: Mapping[str, Any], uid: str, artifacts: _Artifacts) -> str:
             f'<p class="artifacts">Artifacts: <a href="{_e(href)}">{_e(os.path.basename(zip_path))}'
             f"</a>{_e(note)}</p>"
         )
+    return "".join(sessions), links
+
+
+def _unit_test(test: Mapping[str, Any], uid: str, artifacts: _Artifacts) -> str:
+    outcome = str(test.get("outcome"))
+    n = _session_count(test)
+    sessions, links = _sessions(test, n, artifacts)
+    search = " ".join(str(test.get(key) or "") for key in ("name", "reason", "expected"))
+    compare = unit_compare(test)
+    heading = _badge(outcome)
+    evidence = _grid(test, uid, n)
+    classes = f"ut o-{_e(outcome)}"
+    if compare is not None:  # --amigo-compare: the candidate beside the reference
+        search += " " + html_compare.search_words(compare)
+        heading += " " + html_compare.label_badge(compare)
+        evidence = html_compare.unit_panel(test, uid)
+        classes += f" {html_compare.label_class(compare)}"
+        sessions = html_compare.SESSIONS_NOTE + sessions if sessions else sessions
     explanation = ""
     if test.get("explanation"):
         explanation = (
@@ -477,11 +398,11 @@ def _unit_test(test: Mapping[str, Any], uid: str, artifacts: _Artifacts) -> str:
             f"{_pre(test.get('explanation'))}</details>"
         )
     return (
-        f'<article class="ut o-{_e(outcome)}" id="{uid}" data-outcome="{_e(outcome)}" '
+        f'<article class="{classes}" id="{uid}" data-outcome="{_e(outcome)}" '
         f'data-failing="{int(_failing(test))}" data-search="{_e(search.lower())}">'
-        f'<h3>{_badge(outcome)} <span class="name">{_e(test.get("name"))}</span></h3>'
-        f'<p class="reason">{_e(test.get("reason"))}</p>{_grid(test, uid, n)}'
-        f"{_facts(test)}{''.join(sessions)}{links}{explanation}</article>"
+        f'<h3>{heading} <span class="name">{_e(test.get("name"))}</span></h3>'
+        f'<p class="reason">{_e(test.get("reason"))}</p>{evidence}'
+        f"{_facts(test)}{sessions}{links}{explanation}</article>"
     )
 
 
@@ -523,27 +444,33 @@ def _set(entry: Mapping[str, Any], n: int, artifacts: _Artifacts) -> str:
     dl = "".join(f"<div><dt>{_e(k)}</dt><dd>{_e(v)}</dd></div>" for k, v in facts)
     return (
         f'<section class="set" id="set-{n}" aria-labelledby="set-{n}-h">'
-        f'<h2 id="set-{n}-h">{_e(entry.get("name"))}</h2>'
+        f'<h2 id="set-{n}-h">{_e(entry.get("name"))}</h2>{html_compare.set_banner(entry)}'
         f'<ul class="counts" aria-label="Unit test outcomes">{count_items}</ul>'
-        f'<dl class="facts inline">{dl}</dl>'
+        f'<dl class="facts inline">{dl}</dl>{html_compare.set_line(entry)}'
         f'<p class="filtered muted" hidden></p>{body}</section>'
     )
 
 
 def _overview(sets: Sequence[Mapping[str, Any]]) -> str:
+    compared = any(set_compare(entry) is not None for entry in sets)
     rows = []
     for n, entry in enumerate(sets):
         counts = _counts(list(entry.get("unit_tests") or []))
         cells = "".join(f"<td>{counts[o]}</td>" for o in OUTCOMES)
+        cells += f"<td>{_pct(_set_rate(counts))}</td>"
+        if compared:
+            cells += html_compare.overview_cell(entry)
         rows.append(
-            f'<tr><th scope="row"><a href="#set-{n}">{_e(entry.get("name"))}</a></th>{cells}'
-            f"<td>{_pct(_set_rate(counts))}</td></tr>"
+            f'<tr><th scope="row"><a href="#set-{n}">{_e(entry.get("name"))}</a></th>{cells}</tr>'
         )
     head = "".join(f'<th scope="col">{_COUNT_LABEL[o].capitalize()}</th>' for o in OUTCOMES)
+    head += '<th scope="col">Pass rate</th>'
+    if compared:
+        head += '<th scope="col">Against the reference</th>'
     return (
         '<div class="grid-wrap" role="region" aria-labelledby="overview-cap" tabindex="0">'
         '<table class="overview"><caption id="overview-cap">Unit tests per set</caption>'
-        f'<thead><tr><th scope="col">Set</th>{head}<th scope="col">Pass rate</th></tr></thead>'
+        f'<thead><tr><th scope="col">Set</th>{head}</tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table></div>"
     )
 
@@ -551,7 +478,7 @@ def _overview(sets: Sequence[Mapping[str, Any]]) -> str:
 _CONTROLS = """<form id="controls" class="controls" hidden>
 <fieldset><legend>Show</legend>
 <label><input type="radio" name="show" value="failing"{failing}> Failing only
-<span class="muted">(not passed)</span></label>
+<span class="muted">({hint})</span></label>
 <label><input type="radio" name="show" value="all"{all}> All</label></fieldset>
 <p class="search"><label for="search">Search unit tests by name or reason</label>
 <input type="search" id="search" name="q" autocomplete="off"></p>
@@ -583,8 +510,11 @@ def render(
         artifacts.close()
     tests = [t for s in sets for t in s.get("unit_tests") or []]
     failing = any(_failing(t) for t in tests)
+    compared = any(unit_compare(t) is not None for t in tests)
     controls = _CONTROLS.format(
-        failing=" checked" if failing else "", all="" if failing else " checked"
+        failing=" checked" if failing else "",
+        all="" if failing else " checked",
+        hint="not passed, or worse than the reference" if compared else "not passed",
     )
     meta = (
         f"pytest-amigo {_e(document.get('pytest_amigo'))}, {_e(document.get('created_at'))}; "

@@ -1,5 +1,7 @@
 """The HTML report in a real browser: headless Chromium loads the report of a real run with
-failures (pytest against the emulator's evidence world) and the tests check what is *visible*.
+failures (pytest against the emulator's evidence world) and the tests check what is *visible*;
+and the report of an A/B comparison (``--amigo-compare``, a document built by hand:
+``compare_document.py``).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from browser.compare_document import compare_document
 from pytest_amigo.reports import html_report
 
 pytestmark = pytest.mark.timeout(60)
@@ -116,3 +119,65 @@ def test_without_javascript_everything_is_shown(chromium: Any, report: Path) -> 
     assert all(card(page, n).is_visible() for n in ("Broken", "Shaky", "Solid"))
     assert not page.locator("#controls").is_visible()
     context.close()
+
+
+@pytest.fixture
+def compare_report(tmp_path: Path) -> Path:
+    path = tmp_path / "compare" / "amigo.html"
+    html_report.write(path, compare_document())
+    return path
+
+
+def open_page(chromium: Any, path: Path, width: int) -> tuple[Any, Any, list[str]]:
+    context = chromium.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(path.as_uri())
+    return context, page, errors
+
+
+def test_comparison_side_by_side_with_the_a_a_warning(
+    chromium: Any, compare_report: Path, tmp_path: Path
+) -> None:
+    context, page, errors = open_page(chromium, compare_report, 1280)
+    banner = page.get_by_role("alert")
+    assert banner.is_visible()
+    assert banner.inner_text().startswith(
+        "A/A comparison: pr-7 and release ran the same agent version: this compares release "
+        "with itself"
+    )
+    greets = card(page, "Greets")
+    assert page.locator("article.ut").first.locator("span.name").inner_text() == "Greets"
+    badge = greets.locator("h3 .badge.cmp-worse")
+    assert badge.inner_text() == "Worse than release"
+    assert badge.evaluate("el => getComputedStyle(el).backgroundColor") == "rgb(176, 0, 32)"
+    candidate = greets.get_by_role("region", name="Candidate: pr-7", exact=True)
+    reference = greets.get_by_role("region", name="Reference: release", exact=True)
+    assert candidate.is_visible() and reference.is_visible()
+    left, right = candidate.bounding_box(), reference.bounding_box()
+    assert abs(left["y"] - right["y"]) < 2 and right["x"] >= left["x"] + left["width"]
+    assert "0 passed of 8 valid" in candidate.inner_text()
+    assert "8 passed of 8 valid" in reference.inner_text()
+    for side in ("candidate: pr-7", "reference: release"):
+        grid = greets.get_by_role("table", name=f"Criteria × sessions of Greets, {side}")
+        assert grid.is_visible()
+    verdict = greets.locator(".cmp-verdict").inner_text().split("\n")
+    assert verdict[:3] == ["Change", "-100 pts", "Adjusted p"]
+    # failing only: the passed unit test that is worse than the reference is shown too
+    assert card(page, "Quiet drop").is_visible() and not card(page, "Steady").is_visible()
+    page.screenshot(path=str(tmp_path / "compare.png"), full_page=True)
+    context.close()
+    assert not errors, errors
+
+
+def test_comparison_stacks_on_a_phone(chromium: Any, compare_report: Path) -> None:
+    context, page, errors = open_page(chromium, compare_report, 375)
+    greets = card(page, "Greets")
+    candidate = greets.get_by_role("region", name="Candidate: pr-7", exact=True).bounding_box()
+    reference = greets.get_by_role("region", name="Reference: release", exact=True).bounding_box()
+    assert reference["y"] >= candidate["y"] + candidate["height"]
+    assert page.get_by_role("alert").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    context.close()
+    assert not errors, errors
