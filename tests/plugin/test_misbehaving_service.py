@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from pytest_amigo.emulator import Emulator, World
-from support.plugin import sigterm_when, AmigoProject, Outcome
+from support.plugin import AmigoProject, Outcome, sigterm_when
 
 WORLD = World.from_toml(Path(__file__).parent / "worlds" / "misbehaving.toml")
 SET = {s.name: s.id for s in WORLD.sets}
