@@ -15,6 +15,7 @@ from __future__ import annotations
 import pytest
 
 from .glue import options
+from .glue.cleanup import cleanup_main
 from .glue.collect import Collection
 from .glue.context import Context
 from .glue.controller import Controller, XdistController
@@ -35,9 +36,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 @pytest.hookimpl(tryfirst=True)
-def pytest_cmdline_main(config: pytest.Config) -> None:
+def pytest_cmdline_main(config: pytest.Config) -> int | pytest.ExitCode | None:
+    if config.option.amigo_cleanup:  # only the sweep of old temporaries, like --fixtures
+        from _pytest.main import wrap_session
+
+        if hasattr(config.option, "dist"):  # in this process: no xdist workers to start
+            config.option.dist, config.option.numprocesses = "no", None
+        return wrap_session(config, cleanup_main)
     if config.option.amigo_plan:  # collect only (and in one process): print the plan, run nothing
         config.option.collectonly = True
+    return None
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -54,6 +54,8 @@ class Settings:
     version_set: str | None = None  # --amigo-version-set: simulate this version set instead
     compare: str | None = None  # --amigo-compare: the reference version set simulated too
     compare_correction: Correction = "holm"  # --amigo-compare-correction
+    cleanup: bool = False  # --amigo-cleanup: only sweep old temporaries, then exit
+    cleanup_after: float = 24 * 3600.0  # amigo_cleanup_after: their age, in seconds
     # What relative attachment paths are relative to: where pytest runs, not a choice.
     rootdir: Path | None = field(default=None, compare=False)
 

@@ -124,6 +124,13 @@ OPTIONS: tuple[tuple[str, dict[str, Any], str], ...] = (
         "variable AMIGO_VERSION_SET, else each unit test's own version set.",
     ),
     (
+        "--amigo-cleanup",
+        {"action": "store_true", "default": False},
+        "only delete this user's pytest-amigo temporaries (unit test sets and unit test copies) "
+        "left behind, older than amigo_cleanup_after and used by no unfinished run; print "
+        "them and exit.",
+    ),
+    (
         "--amigo-compare",
         {"metavar": "REF"},
         "A/B in one job: simulate every selected unit test on version set REF too (e.g. "
@@ -193,6 +200,11 @@ INI: dict[str, tuple[str, str | None, Any]] = {
     "amigo_html": ("write the HTML report to this path", None, ""),
     "amigo_subset": ("run only the selected unit tests of a set", "bool", False),
     "amigo_version_set": ("simulate this version set (else AMIGO_VERSION_SET)", None, ""),
+    "amigo_cleanup_after": (
+        "age after which temporaries left behind are deleted (24h, 90m, 2d; a number: hours)",
+        None,
+        "24h",
+    ),
     "amigo_compare": ("A/B: compare the candidate with this version set, e.g. release", None, ""),
     "amigo_compare_correction": ("multiplicity correction: holm | bh | none", None, "holm"),
     "amigo_junit_properties": (
@@ -382,8 +394,28 @@ def _evidence(config: pytest.Config) -> dict[str, object]:
         "subset": _flag(config, "amigo_subset"),
         "version_set": _version_set(config),
         "compare": compare,
+        "cleanup": bool(config.option.amigo_cleanup),
+        "cleanup_after": _age(config),
         "compare_correction": _choice(config, "amigo_compare_correction", ("holm", "bh", "none")),
     }
+
+
+AGE_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+
+
+def _age(config: pytest.Config) -> float:
+    """``amigo_cleanup_after``: ``24h``, ``90m``, ``3600s``, ``2d``, or a number of hours."""
+    text = str(config.getini("amigo_cleanup_after")).strip().strip("\"'").lower()
+    scale = AGE_UNITS.get(text[-1:], 0.0)
+    try:
+        value = float(text[:-1] if scale else text) * (scale or 3600.0)
+    except ValueError:
+        value = -1.0
+    if not value >= 0:
+        raise SettingsError(
+            f"amigo_cleanup_after must be an age like 24h, 90m, 3600s or 2d, got {text!r}"
+        )
+    return value
 
 
 def _compare(config: pytest.Config) -> str | None:

@@ -16,6 +16,8 @@ API client on first use and delegates to one collaborator per concern:
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
@@ -32,10 +34,13 @@ from .records import Api, Observation, RunRecord, RunRecords
 from .shared import SharedState
 from .snapshot import Snapshot
 from .starter import RunStarter
-from .state_files import CREATES
+from .state_files import CREATES, SWEEP_LOCK, SWEPT
+from .sweep import Sweeper, temporary_tags
 from .temporary import TemporarySets
 from .temporary_runs import TemporaryRuns
 from .waiting import Judge, Waiter
+
+log = logging.getLogger("pytest_amigo")
 
 
 class Coordinator:
@@ -67,12 +72,14 @@ class Coordinator:
             definitions=definitions,
             records=records,
             starter=starter,
-            temporary=TemporarySets(state, api),  # type: ignore[arg-type]
-            copies=UnitTestCopies(state, api),  # type: ignore[arg-type]
+            temporary=TemporarySets(state, api, tags=self._tags),  # type: ignore[arg-type]
+            copies=UnitTestCopies(state, api, tags=self._tags),  # type: ignore[arg-type]
             clock=clock,
             version_set=settings.version_set,
             reference=settings.compare,
+            before_temporaries=self.sweep_once,
         )
+        self.sweeper = Sweeper(api)  # type: ignore[arg-type]
         self.launcher = RunLauncher(state, records, starter, self.temporary_runs, api, clock)
         self.waiter = Waiter(state, settings.timeout, records, poller, self.launcher, clock, sleep)
         self.canceller = Canceller(settings.keep_running, records, poller, api, clock, state)
@@ -94,6 +101,25 @@ class Coordinator:
         close = getattr(api, "close", None)
         if close is not None:
             close()
+
+    # -- temporaries left behind ----------------------------------------------------------------
+    def _tags(self) -> dict[str, str]:
+        """The tags of a temporary created now: findable by a later sweep."""
+        now = dt.datetime.now(dt.UTC)
+        return temporary_tags(self.api.user_id, self.state.root.name, now)
+
+    def sweep(self) -> list[str]:
+        """Delete this user's temporaries older than ``amigo_cleanup_after``."""
+        return self.sweeper.sweep(self.settings.cleanup_after)
+
+    def sweep_once(self) -> None:
+        """The sweep, once per session, before its first temporary is created."""
+        with self.state.locked(SWEEP_LOCK):
+            if self.state.read(SWEPT, False, fresh=True):
+                return
+            self.state.write(SWEPT, True)
+            for line in self.sweep():
+                log.warning("pytest-amigo: cleanup: %s", line)
 
     # -- definitions ----------------------------------------------------------------------------
     def definitions(self, set_ids: Iterable[str], *, origin: str) -> dict[str, UnitTestSet]:

@@ -64,7 +64,12 @@ def copy_name(version_set: str, name: str, suffix: str) -> str:
     return f"{head}{name[:room]} [{suffix}]"
 
 
-def copy_body(definition: Mapping[str, Any], version_set: str, name: str) -> dict[str, Any]:
+def copy_body(
+    definition: Mapping[str, Any],
+    version_set: str,
+    name: str,
+    tags: Mapping[str, str] = TAGS,
+) -> dict[str, Any]:
     """The create-simulation-unit-test body of a copy of ``definition`` on ``version_set``."""
     original = str(definition.get("id"))
     return {
@@ -86,7 +91,7 @@ def copy_body(definition: Mapping[str, Any], version_set: str, name: str) -> dic
             }
             for c in definition.get("success_criterions") or ()
         ],
-        "tags": {**TAGS, ORIGINAL_TAG: original},
+        "tags": {**tags, ORIGINAL_TAG: original},
     }
 
 
@@ -117,6 +122,7 @@ class UnitTestCopies:
     api: Callable[[], CopiesApi]
     clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
+    tags: Callable[[], Mapping[str, str]] = lambda: TAGS  # those of each new copy
 
     @property
     def ledger(self) -> Ledger:
@@ -177,7 +183,7 @@ class UnitTestCopies:
             unit_test_id=None,
             status="creating",
         )
-        body = copy_body(definition, version_set, name)
+        body = copy_body(definition, version_set, name, self.tags())
         for attempt in range(1, 4):
             try:
                 copy_id = self.api().create_unit_test(body)

@@ -18,11 +18,13 @@ Every process of the session (one, or the xdist controller and its workers) shar
 - ``creates.json``: per set id the API was asked to run, when (wall clock) its last create
   request left (``RunStarter``; dropped on a 409): after an interruption, the runs those
   creates made but whose answers were never read are found by creator and time, and cancelled;
+- ``swept.json``: the sweep of old temporaries ran (once per session, before the first
+  temporary is created);
 - ``token.json``: the session's Amigo id token (``SharedTokenCache``).
 
 And its locks (``<name>.lock``): ``starter`` (the one process creating runs), ``poll`` (the one
-process polling) and ``resample`` (the one process creating a re-sampling round or deleting
-its set).
+process polling), ``resample`` (the one process creating a re-sampling round or deleting
+its set) and ``sweep`` (the one process sweeping old temporaries).
 """
 
 from __future__ import annotations
@@ -38,7 +40,9 @@ TEMPORARY = "temporary.json"
 COPIES = "copies.json"
 TOKEN = "token.json"
 CREATES = "creates.json"
+SWEPT = "swept.json"
 
 STARTER_LOCK = "starter"
 POLL_LOCK = "poll"
 RESAMPLE_LOCK = "resample"
+SWEEP_LOCK = "sweep"

@@ -105,7 +105,7 @@ def temporary_set(
     )
 
 
-def create_body(planned: UnitTestSet) -> dict[str, Any]:
+def create_body(planned: UnitTestSet, tags: Mapping[str, str] = TAGS) -> dict[str, Any]:
     """The contract's create-simulation-unit-test-set body for ``planned``."""
     return {
         "name": planned.name,
@@ -113,7 +113,7 @@ def create_body(planned: UnitTestSet) -> dict[str, Any]:
         "unit_test_runs": [
             {"unit_test_id": u.id, "run_count": u.run_count} for u in planned.unit_tests
         ],
-        "tags": dict(TAGS),
+        "tags": dict(tags),
     }
 
 
@@ -131,8 +131,10 @@ class TemporarySets:
         *,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        tags: Callable[[], Mapping[str, str]] = lambda: TAGS,
     ) -> None:
         self.state = state
+        self.tags = tags  # those of each new set (sweep.temporary_tags: user, time, session)
         self.ledger = Ledger(state, TEMPORARY, "sets")
         self.api = api
         self.clock = clock
@@ -166,7 +168,7 @@ class TemporarySets:
         planned = temporary_set(prefix, source_set, entries, secrets.token_hex(3), copies)
         name = planned.name
         self._record(name, source_set_id=source_set.id, set_id=None, status="creating", error=None)
-        set_id = self._send_create(name, create_body(planned))
+        set_id = self._send_create(name, create_body(planned, self.tags()))
         self._record(name, set_id=set_id, status="created", error=None)
         return replace(planned, id=set_id)
 

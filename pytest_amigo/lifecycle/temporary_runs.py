@@ -42,6 +42,7 @@ class TemporaryRuns:
     copies: UnitTestCopies | None = None  # with a version set: its unit test copies
     version_set: str | None = None  # --amigo-version-set
     reference: str | None = None  # --amigo-compare
+    before_temporaries: Callable[[], None] = lambda: None  # the sweep of old ones, once
 
     def target(self, key: str) -> str | None:
         """The version set a record's key simulates: the reference's (``--amigo-compare``) for
@@ -64,6 +65,8 @@ class TemporaryRuns:
         yet); None, or why not (the copies made are deleted then)."""
         if self.copies is None:
             return None
+        if any(wanted.values()):
+            self.before_temporaries()
         for version_set, unit_test_ids in wanted.items():
             if not unit_test_ids:
                 continue
@@ -108,6 +111,7 @@ class TemporaryRuns:
             prefix = f"pytest-amigo reference {version_set} of"
         else:
             prefix = f"pytest-amigo {version_set} of" if copies else SUBSET_PREFIX
+        self.before_temporaries()
         try:
             temporary = self.temporary.create(prefix, unit_set, entries, copies)
             self.definitions.add(temporary)
@@ -188,6 +192,7 @@ class TemporaryRuns:
         copies, missing = self._copies_of(unit_set, entries)  # on a candidate: copies again
         if missing:
             return {"stop": f"re-sampling not possible: no copy of unit test(s) {missing}"}
+        self.before_temporaries()
         try:
             temporary = self.temporary.create(RESAMPLE_PREFIX, unit_set, entries, copies)
             self.definitions.add(temporary)

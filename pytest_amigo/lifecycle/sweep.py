@@ -1,0 +1,181 @@
+"""Temporaries left behind: how every temporary is tagged, and the sweep that deletes old ones.
+
+A session deletes what it creates on every exit it lives through; a SIGKILL, a CI runner that
+vanished or a create whose record was never written can still leave temporary sets and unit
+test copies in the organization. Each carries tags that make it findable::
+
+    pytest-amigo: temporary
+    pytest-amigo-user: <the API key's user>
+    pytest-amigo-created: <UTC time, ISO 8601>
+    pytest-amigo-session: <the creating session>
+
+The sweep (``pytest --amigo-cleanup``, and once per session before it creates temporaries)
+deletes this user's temporaries created more than ``amigo_cleanup_after`` ago that no unfinished
+run uses: sets first, then the unit tests no remaining set uses (the contract refuses to delete
+a unit test a set uses). Never another user's, never a recent one, never anything without those
+tags.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from .failures import API_ERRORS, describe, dump
+from .ledger import delete_until
+
+TEMPORARY_TAG = ("pytest-amigo", "temporary")
+USER_TAG = "pytest-amigo-user"
+CREATED_TAG = "pytest-amigo-created"
+SESSION_TAG = "pytest-amigo-session"
+DEFAULT_AFTER = 24 * 3600.0
+PERMISSION_DELETE_SET = "Simulation:DeleteSimulationUnitTestSet"
+PERMISSION_DELETE_UNIT_TEST = "Simulation:DeleteSimulationUnitTest"
+
+
+def temporary_tags(user_id: str, session: str, now: dt.datetime) -> dict[str, str]:
+    """The tags of a temporary this session creates now."""
+    key, value = TEMPORARY_TAG
+    return {
+        key: value,
+        USER_TAG: user_id,
+        CREATED_TAG: now.astimezone(dt.UTC).isoformat(timespec="seconds"),
+        SESSION_TAG: session,
+    }
+
+
+def tags_of(doc: Mapping[str, Any]) -> dict[str, str]:
+    """A document's tags, as the API lists them (``[{key, value}]``) or as sent (a dict)."""
+    found = doc.get("tags") or []
+    if isinstance(found, Mapping):
+        return {str(k): str(v) for k, v in found.items()}
+    return {
+        str(t.get("key")): str(t.get("value"))
+        for t in found
+        if isinstance(t, Mapping) and t.get("key") is not None
+    }
+
+
+def created_at(tags: Mapping[str, str]) -> dt.datetime | None:
+    try:
+        when = dt.datetime.fromisoformat(tags.get(CREATED_TAG, ""))
+    except ValueError:
+        return None
+    return when if when.tzinfo is not None else when.replace(tzinfo=dt.UTC)
+
+
+def stale(doc: Mapping[str, Any], user_id: str, cutoff: dt.datetime) -> bool:
+    """Whether a document is this user's pytest-amigo temporary created before ``cutoff``
+    (pure). Without all the tags (another tool's, an older pytest-amigo's): never."""
+    tags = tags_of(doc)
+    key, value = TEMPORARY_TAG
+    if tags.get(key) != value or not user_id or tags.get(USER_TAG) != user_id:
+        return False
+    when = created_at(tags)
+    return when is not None and when < cutoff and not doc.get("is_deleted")
+
+
+class SweepApi(Protocol):
+    organization_id: str
+    user_id: str
+
+    def list_unit_test_sets(self, **kwargs: Any) -> list[Any]: ...
+    def list_unit_tests(self, **kwargs: Any) -> list[Any]: ...
+    def list_runs(self, **kwargs: Any) -> list[Any]: ...
+    def delete_unit_test_set(self, set_id: str) -> None: ...
+    def delete_unit_test(self, unit_test_id: str) -> None: ...
+
+
+@dataclass
+class Sweeper:
+    """Deletes this user's old pytest-amigo temporaries (see the module docstring)."""
+
+    api: Callable[[], SweepApi]
+    now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
+    clock: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
+
+    def sweep(self, older_than: float, time_cap: float = 60.0) -> list[str]:
+        """Delete; one line per temporary deleted or left (and why)."""
+        api = self.api()
+        cutoff = self.now() - dt.timedelta(seconds=older_than)
+        mine = {
+            "creators": [f"{api.organization_id},{api.user_id}"],
+            "tags": [":".join(TEMPORARY_TAG)],
+        }
+        deadline = self.clock() + time_cap
+        try:
+            sets = [s for s in map(dump, api.list_unit_test_sets(is_deleted=False, **mine))]
+            old_sets = [s for s in sets if stale(s, api.user_id, cutoff)]
+            busy = self._busy(api, [str(s["id"]) for s in old_sets])
+        except API_ERRORS as exc:
+            return [f"cleanup stopped: {describe(exc, 'list the temporary unit test sets')}"]
+        lines = []
+        for found in old_sets:
+            if str(found["id"]) in busy:
+                lines.append(f"kept {_words('unit test set', found)}: an unfinished run uses it")
+                continue
+            lines.append(self._delete(api, "unit test set", found, deadline))
+        try:
+            units = [u for u in map(dump, api.list_unit_tests(is_deleted=False, **mine))]
+            old_units = [u for u in units if stale(u, api.user_id, cutoff)]
+            used = self._used(api, [str(u["id"]) for u in old_units])
+        except API_ERRORS as exc:
+            return [*lines, f"cleanup stopped: {describe(exc, 'list the temporary unit tests')}"]
+        for found in old_units:
+            if str(found["id"]) in used:
+                lines.append(f"kept {_words('unit test', found)}: a unit test set uses it")
+                continue
+            lines.append(self._delete(api, "unit test", found, deadline))
+        return lines
+
+    @staticmethod
+    def _busy(api: SweepApi, set_ids: Sequence[str]) -> set[str]:
+        """The sets among ``set_ids`` an unfinished run (anyone's) uses."""
+        if not set_ids:
+            return set()
+        runs = map(dump, api.list_runs(set_ids=list(set_ids), is_completed=False))
+        return {str(r.get("simulation_unit_test_set_id")) for r in runs}
+
+    @staticmethod
+    def _used(api: SweepApi, unit_test_ids: Sequence[str]) -> set[str]:
+        """The unit tests among ``unit_test_ids`` a remaining set (anyone's) lists."""
+        if not unit_test_ids:
+            return set()
+        wanted = set(unit_test_ids)
+        sets = map(dump, api.list_unit_test_sets(unit_test_ids=list(wanted), is_deleted=False))
+        return {
+            str(entry.get("unit_test_id"))
+            for found in sets
+            for entry in found.get("unit_test_runs") or ()
+            if str(entry.get("unit_test_id")) in wanted
+        }
+
+    def _delete(self, api: SweepApi, what: str, found: Mapping[str, Any], deadline: float) -> str:
+        ident = str(found["id"])
+        is_set = what == "unit test set"
+        delete: Callable[[str], None] = api.delete_unit_test_set if is_set else api.delete_unit_test
+        permission = PERMISSION_DELETE_SET if is_set else PERMISSION_DELETE_UNIT_TEST
+        reason = delete_until(
+            lambda: delete(ident),
+            f"delete {what} {ident}",
+            permission,
+            retried=(),
+            deadline=deadline,
+            clock=self.clock,
+            sleep=self.sleep,
+        )
+        if reason is None:
+            return f"deleted {_words(what, found)}"
+        return f"left {_words(what, found)}: {reason}"
+
+
+def _words(what: str, found: Mapping[str, Any]) -> str:
+    tags = tags_of(found)
+    return (
+        f"temporary {what} {found.get('id')} ({found.get('name')!r}, created "
+        f"{tags.get(CREATED_TAG)} by session {tags.get(SESSION_TAG)})"
+    )
