@@ -1,6 +1,6 @@
 """pytest-amigo benchmarks against the bundled emulator; prints Markdown tables.
 
-    python bench/run.py [--size small|full] [--only a,b,c,d,e,f]
+    python bench/run.py [--size smoke|small|full] [--only a,b,c,d,e,f,g]
 
 Every figure is a ratio against a baseline measured in the same run (see bench/README.md).
 """
@@ -48,13 +48,34 @@ class Size:
     col_tests: int  # ... of this many unit tests each
     artifact_mb: int  # d
     startups: int = 5  # e: start-ups of each kind (alternating)
+    ab_sets: int = 4  # g: sets of AB_UNIT_TESTS unit tests (both sides' creates within a minute)
+    ab_rounds: int = 1  # g: sessions of each kind (alternating)
+    ab_speed: float = SPEED  # g: emulator speed (the smoke size only checks that g runs)
 
 
 SIZES = {
     # smoke: that every measurement runs and prints (tests/bench), not figures to read
-    "smoke": Size("smoke", sets=2, col_sets=3, col_tests=3, artifact_mb=2, startups=2),
+    "smoke": Size(
+        "smoke",
+        sets=2,
+        col_sets=3,
+        col_tests=3,
+        artifact_mb=2,
+        startups=2,
+        ab_sets=2,
+        ab_speed=4 * SPEED,
+    ),
     "small": Size("small", sets=4, col_sets=10, col_tests=10, artifact_mb=20),
-    "full": Size("full", sets=20, col_sets=100, col_tests=100, artifact_mb=200, startups=15),
+    "full": Size(
+        "full",
+        sets=20,
+        col_sets=100,
+        col_tests=100,
+        artifact_mb=200,
+        startups=15,
+        ab_sets=8,
+        ab_rounds=5,
+    ),
 }
 
 METRICS = [
@@ -190,6 +211,59 @@ def concurrency_world() -> tuple[World, dict[str, tuple[int, int]]]:
         "sets": sets,
     }
     return World.from_dict(data, source="bench:concurrent"), ids
+
+
+# g: A/B in one job (--amigo-compare)
+AB_UNIT_TESTS = 2  # per set
+AB_RUN_COUNT = 3  # sessions of each unit test, on each side
+AB_CANDIDATE, AB_REFERENCE = "pr-1", "release"
+
+
+def ab_world(n: int, speed: float = SPEED) -> tuple[World, list[str], list[float]]:
+    """n sets of AB_UNIT_TESTS unit tests (AB_RUN_COUNT sessions each), set i lasting
+    durations(n)[i] world seconds, on a service whose candidate version set runs another agent
+    version: the same sessions on both sides, so what differs between the two pytest sessions
+    of g is only the reference side."""
+    ds = durations(n)
+    names = [[f"ab-{i:02d}-{u}" for u in range(AB_UNIT_TESTS)] for i in range(n)]
+    data: dict[str, Any] = {
+        "emulator": {"speed": speed, "artifacts_delay": 0},
+        "services": [
+            {
+                "name": "Bench service",
+                "version_sets": [
+                    {"name": AB_REFERENCE},
+                    {"name": AB_CANDIDATE, "agent_version": 2},
+                ],
+            }
+        ],
+        "metrics": METRICS,
+        "personas": [{"name": "Bench persona"}],
+        # a scenario per unit test: a copy on the candidate behaves like its own original
+        # (the emulator's twin rule), so it lasts as long
+        "scenarios": [{"name": f"Scenario {name}"} for row in names for name in row],
+        "unit_tests": [
+            {
+                "name": name,
+                "persona": "Bench persona",
+                "scenario": f"Scenario {name}",
+                "duration": ds[i],
+                "criteria": CRITERIA,
+                "sessions": [{"duration": ds[i], "values": {"Done": True, "Score": 8}}],
+            }
+            for i, row in enumerate(names)
+            for name in row
+        ],
+        "sets": [
+            {
+                "name": f"ab-set-{i:02d}",
+                "unit_tests": [{"unit_test": name, "run_count": AB_RUN_COUNT} for name in row],
+            }
+            for i, row in enumerate(names)
+        ],
+    }
+    ids = [derive_id("set", f"ab-set-{i:02d}") for i in range(n)]
+    return World.from_dict(data, source="bench:ab"), ids, ds
 
 
 # -- helpers ----------------------------------------------------------------------------------
@@ -678,6 +752,88 @@ def measure_concurrent(size: Size) -> dict[str, Any]:
     }
 
 
+# -- g. A/B in one job ----------------------------------------------------------------------------
+
+
+def measure_compare(size: Size) -> dict[str, Any]:
+    """The same sets simulated on the candidate version set, without and with
+    ``--amigo-compare``: wall time of the pytest session and sessions simulated.
+
+    Each session gets a fresh emulator (fresh rate-limit windows: the reference side's run
+    creates must not meet the previous session's); the kinds alternate, medians of the times."""
+    n = size.ab_sets
+    world, set_ids, ds = ab_world(n, size.ab_speed)
+    candidate = f"--amigo-version-set={AB_CANDIDATE}"
+    kinds = {"plain": [candidate], "compare": [candidate, f"--amigo-compare={AB_REFERENCE}"]}
+    times: dict[str, list[float]] = {k: [] for k in kinds}
+    sessions: dict[str, set[int]] = {k: set() for k in kinds}
+    runs: dict[str, set[int]] = {k: set() for k in kinds}
+    rate_limited = {k: 0 for k in kinds}
+    for _ in range(size.ab_rounds):
+        for key, extra in kinds.items():
+            with Emulator(world) as emu, project_dir() as proj:
+                start = time.perf_counter()
+                out = run_checked(pytest_cmd(set_ids, *extra), proj, child_env(emu), timeout=300)
+                times[key].append(time.perf_counter() - start)
+                stats = admin_requests(emu)
+                with emu.store.lock:
+                    made = list(emu.store.runs.values())
+            if passed_count(out) != n * AB_UNIT_TESTS:
+                raise RuntimeError(f"{key}: expected {n * AB_UNIT_TESTS} passed:\n{out[-2000:]}")
+            sessions[key].add(sum(u.run_count for r in made for u in r.unit_tests))
+            runs[key].add(len(made))
+            rate_limited[key] += stats["rate_limited"]
+    for key in kinds:
+        if len(sessions[key]) != 1 or len(runs[key]) != 1:
+            raise RuntimeError(f"{key}: sessions {sessions[key]}, runs {runs[key]} vary by round")
+    return {
+        "sets": n,
+        "rounds": size.ab_rounds,
+        "ideal": max(ds) / size.ab_speed,
+        "speed": size.ab_speed,
+        **{f"{k}_wall": statistics.median(v) for k, v in times.items()},
+        **{f"{k}_walls": sorted(v) for k, v in times.items()},
+        **{f"{k}_sessions": sessions[k].pop() for k in kinds},
+        **{f"{k}_runs": runs[k].pop() for k in kinds},
+        **{f"{k}_rate_limited": rate_limited[k] for k in kinds},
+    }
+
+
+def compare_rows(g: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
+    n = f"{g['sets']} sets x {AB_UNIT_TESTS} unit tests x {AB_RUN_COUNT} sessions"
+    return [
+        (
+            "g1",
+            f"wall time, {n} on {AB_CANDIDATE} (median of {g['rounds']}): "
+            f"--amigo-compare={AB_REFERENCE} / without",
+            f"{g['compare_wall']:.2f} s",
+            f"{g['plain_wall']:.2f} s",
+            ratio(g["compare_wall"], g["plain_wall"]),
+        ),
+        (
+            "g2",
+            f"sessions simulated, {n}: --amigo-compare={AB_REFERENCE} / without",
+            str(g["compare_sessions"]),
+            str(g["plain_sessions"]),
+            ratio(g["compare_sessions"], g["plain_sessions"]),
+        ),
+    ]
+
+
+def spread(values: list[float]) -> str:
+    return f"{values[0]:.2f}-{values[-1]:.2f} s" if len(values) > 1 else f"{values[0]:.2f} s"
+
+
+def compare_note(g: dict[str, Any]) -> str:
+    return (
+        f"A/B (g): runs created {g['compare_runs']} with --amigo-compare, {g['plain_runs']} "
+        f"without; 429 answers {g['compare_rate_limited']} / {g['plain_rate_limited']}; longest "
+        f"set {g['ideal']:.2f} s; wall times with {spread(g['compare_walls'])}, without "
+        f"{spread(g['plain_walls'])}; a fresh emulator per pytest session, speed "
+        f"{g['speed']:g}, poll interval as in a."
+    )
+
+
 # -- report -------------------------------------------------------------------------------------
 
 
@@ -800,6 +956,8 @@ GOALS: dict[str, tuple[str, str]] = {
     "f1": ("<= 1.50", "2.28"),
     "f2": ("1.000, 0 errors", "-"),
     "f3": ("all absorbed", "-"),
+    "g1": ("<= 1.10", "-"),
+    "g2": ("2.000", "-"),
 }
 MAIN_HEADER = [
     "| id | measurement | value | baseline | ratio | goal | at filing |",
@@ -817,6 +975,12 @@ def main_rows(rows: list[tuple[str, str, str, str, str]]) -> list[str]:
 
 
 def render(size: Size, elapsed: float, **results: dict) -> str:
+    if set(results) == {"g"}:
+        g = results["g"]
+        lines = [f"## pytest-amigo benchmark (size {size.name}, only g)", ""]
+        lines += [*MAIN_HEADER, *main_rows(compare_rows(g)), "", compare_note(g)]
+        lines.append(f"Benchmark runtime: {elapsed:.1f} s.")
+        return "\n".join(lines)
     if set(results) != {"f"}:
         return render_all(size, elapsed, **results)
     f = results["f"]
@@ -836,7 +1000,7 @@ CONCURRENT_SKIPPED = (
 
 
 def render_all(
-    size: Size, elapsed: float, a: dict, b: dict, c: dict, d: dict, e: dict, f: dict
+    size: Size, elapsed: float, a: dict, b: dict, c: dict, d: dict, e: dict, f: dict, g: dict
 ) -> str:
     n0, n4 = b["n0"], b["n4"]
     rows = [
@@ -916,6 +1080,7 @@ def render_all(
     ]
     if not f["skipped"]:
         rows += concurrent_rows(f)
+    rows += compare_rows(g)
     lines = [f"## pytest-amigo benchmark (size {size.name})", "", *MAIN_HEADER, *main_rows(rows)]
     lines += [
         "",
@@ -946,6 +1111,7 @@ def render_all(
         f"downloader RSS before download: {d['before'] / MB:.1f} MiB.",
         f"Poll interval: ini '{POLL_INI.split('=')[1]}', floored at {POLL_FLOOR:.2f} s by the "
         f"list-runs limit; emulator speed {SPEED:g}; rate limits on.",
+        compare_note(g),
         *([CONCURRENT_SKIPPED] if f["skipped"] else []),
         f"Benchmark runtime: {elapsed:.1f} s.",
     ]
@@ -958,8 +1124,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only",
         default="",
-        help="comma-separated measurements: a,b,c,d,e and/or f (f alone: "
-        "its rows only; anything else needs all of a-f)",
+        help="comma-separated measurements: a,b,c,d,e,f,g (f or g alone: "
+        "its rows only; anything else needs all of a-g)",
     )
     args = parser.parse_args(argv)
     size = SIZES[args.size]
@@ -972,9 +1138,10 @@ def main(argv: list[str] | None = None) -> int:
         ("d", measure_download),
         ("e", measure_startup),
         ("f", measure_concurrent),
+        ("g", measure_compare),
     )
-    if only and only != {"f"} and only != {s for s, _ in steps}:
-        parser.error("--only: 'f' alone, or every measurement")
+    if only and only not in ({"f"}, {"g"}) and only != {s for s, _ in steps}:
+        parser.error("--only: 'f' or 'g' alone, or every measurement")
     results: dict[str, Any] = {}
     for key, fn in steps:
         if only and key not in only:

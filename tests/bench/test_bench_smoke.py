@@ -22,7 +22,7 @@ pytest.importorskip("fastapi")
 pytest.importorskip("xdist")
 
 ROOT = Path(__file__).resolve().parents[2]
-ROWS = ("a1", "a2", "b1", "b2", "c1", "c2", "c3", "d1", "d2", "e1")
+ROWS = ("a1", "a2", "b1", "b2", "c1", "c2", "c3", "d1", "d2", "e1", "g1", "g2")
 
 
 def _table_rows(text: str, header: str) -> list[list[str]]:
@@ -62,6 +62,9 @@ def test_smoke_benchmark_prints_every_row() -> None:
         assert row[5] != "-", row  # every measurement states its goal (or that none is set)
     at_filing = {r[0]: r[6] for r in main}
     assert (at_filing["a2"], at_filing["c1"]) == ("1.25", "2.60")  # issue 11's figures
+    # --amigo-compare simulates every session on the reference too: exactly twice the sessions
+    ratios = {r[0]: r[4] for r in main}
+    assert ratios["g2"] == "2.000"
 
     per_endpoint = _table_rows(out, "| endpoint | -n 0 | -n 4")
     names = [r[0] for r in per_endpoint]
