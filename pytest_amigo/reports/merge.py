@@ -215,11 +215,13 @@ def _said(test: Mapping[str, Any]) -> str:
 
 def _finish(found: _Set) -> dict[str, Any]:
     """The set's entry: one run id, or the first with every run listed."""
-    entry = dict(found.entry)
-    entry["run_id"] = found.run_ids[0] if found.run_ids else entry.get("run_id")
+    head = dict(found.entry)
+    entry = {"id": head.pop("id"), "name": head.pop("name")}
+    entry["run_id"] = found.run_ids[0] if found.run_ids else head.get("run_id")
+    head.pop("run_id", None)
     if len(found.run_ids) > 1:
         entry["run_ids"] = list(found.run_ids)
-    entry.pop("compare", None)
+    entry.update(head)
     entry["unit_tests"] = _in_listing_order([test for test, _ in found.tests.values()])
     return entry
 
