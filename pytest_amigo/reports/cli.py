@@ -69,11 +69,11 @@ def main(
         return UNMERGEABLE
     shards, problems = read(args.reports)
     try:
-        if problems:
-            raise MergeError(problems)
         merged = merge(shards, json_report.schema(), version=_version())
     except MergeError as exc:
-        for problem in exc.problems:
+        problems += exc.problems
+    if problems:
+        for problem in problems:
             err.write(f"{PROG} merge: {problem}\n")
         return UNMERGEABLE
     for note in merged.notes:

@@ -103,15 +103,29 @@ def _errors(
         allowed = ", ".join(repr(e) for e in schema["enum"])
         yield f"{at}: {value!r} is not one of {allowed}"
     if "oneOf" in schema:
-        fits = [s for s in schema["oneOf"] if next(_errors(value, s, root, at), None) is None]
-        if len(fits) != 1:
-            yield f"{at}: {_kind(value)} fits {len(fits)} of the allowed shapes, not exactly one"
+        yield from _one_of(value, schema["oneOf"], root, at)
     if isinstance(value, dict):
         yield from _object(value, schema, root, at)
     elif isinstance(value, list):
         yield from _array(value, schema, root, at)
     elif _is(value, "number"):
         yield from _bounds(value, schema, at)
+
+
+def _one_of(
+    value: Any, shapes: list[Mapping[str, Any]], root: Mapping[str, Any], at: str
+) -> Iterator[str]:
+    """Exactly one shape must fit; when none does, the problem with the one of the value's type
+    (``pass_rate: 1.5 is above the maximum 1`` rather than "fits none")."""
+    found = [list(_errors(value, shape, root, at)) for shape in shapes]
+    fits = sum(1 for problems in found if not problems)
+    if fits == 1:
+        return
+    near = [p for p in found if p and not p[0].startswith(f"{at}: expected ")]
+    if fits == 0 and len(near) == 1:
+        yield near[0][0]
+    else:
+        yield f"{at}: {_kind(value)} fits {fits} of the allowed shapes, not exactly one"
 
 
 def _same(value: Any, allowed: Any) -> bool:
