@@ -147,11 +147,12 @@ def _gather(shard: Shard, gathered: dict[str, _Set]) -> list[str]:
         set_id = str(entry["id"])
         found = gathered.get(set_id)
         if found is None:
-            head = {k: v for k, v in entry.items() if k not in ("unit_tests", "compare")}
+            head = {k: v for k, v in entry.items() if k not in ("unit_tests", "compare", "run_ids")}
             found = gathered[set_id] = _Set({**head, "started_here": False})
         found.entry["started_here"] = bool(found.entry["started_here"] or entry["started_here"])
-        if entry.get("run_id") and entry["run_id"] not in found.run_ids:
-            found.run_ids.append(str(entry["run_id"]))
+        for run_id in [entry.get("run_id"), *entry.get("run_ids", [])]:  # a merged report too
+            if run_id and run_id not in found.run_ids:
+                found.run_ids.append(str(run_id))
         if isinstance(entry.get("compare"), Mapping):
             found.compares.append(entry["compare"])
         for test in entry["unit_tests"]:

@@ -137,6 +137,18 @@ def test_the_shards_subset_runs_are_listed() -> None:
     assert list(entry)[:4] == ["id", "name", "run_id", "run_ids"]
 
 
+def test_a_merged_report_merges_again() -> None:
+    one = report(a_set(unit_test("Greets", run_id=RUN), run_id=RUN))
+    two = report(a_set(unit_test("Refunds", run_id=RUN_2), run_id=RUN_2))
+    run_3 = "66aa000000000000000000a3"
+    three = report(a_set(unit_test("Half", run_id=run_3), run_id=run_3))
+    again = merged(merged(one, two).document, three).document
+    (entry,) = again["sets"]
+    assert entry["run_ids"] == [RUN, RUN_2, run_3]
+    assert names(entry) == ["Greets", "Refunds", "Half"]
+    jsonschema.validate(again, schema())
+
+
 def test_a_unit_test_reported_twice_alike_is_kept_once() -> None:
     one = report(a_set(unit_test("Greets"), unit_test("Refunds")))
     two = report(a_set(unit_test("Refunds"), unit_test("Half")))
