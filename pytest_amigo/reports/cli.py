@@ -1,0 +1,126 @@
+"""The ``pytest-amigo`` command (also ``python -m pytest_amigo``): ``merge`` the JSON reports of
+CI shards into one, and write the JSON, HTML and GitHub step summary of the whole suite.
+
+Exit status: 0 when every unit test passed (an expected failure is not a failure), 1 when one
+failed or errored, 2 when the inputs could not be merged or the reports not written, with one
+line per problem on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any, TextIO
+
+from ..settings import Settings
+from . import json_report, writer
+from .merge import PASSED, UNMERGEABLE, MergeError, Shard, counts, exit_status, merge
+
+PROG = "pytest-amigo"
+
+
+def parser() -> argparse.ArgumentParser:
+    found = argparse.ArgumentParser(
+        prog=PROG, description="pytest-amigo's command line: merge the reports of CI shards."
+    )
+    commands = found.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    merging = commands.add_parser(
+        "merge",
+        help="merge the --amigo-json reports of CI shards into one report",
+        description=(
+            "Merge the --amigo-json reports of the shards of one suite into one report: every "
+            "unit test once, each set's results as one set, the --amigo-compare comparison "
+            "recomputed over the whole suite. Exit status 0: everything passed; 1: a unit test "
+            "failed or errored; 2: the reports could not be merged."
+        ),
+    )
+    merging.add_argument("reports", nargs="+", type=Path, metavar="REPORT", help="shard reports")
+    merging.add_argument("--json", type=Path, metavar="PATH", help="write the merged JSON report")
+    merging.add_argument("--html", type=Path, metavar="PATH", help="write the HTML report")
+    merging.add_argument(
+        "--github-summary",
+        action="store_true",
+        help=f"append the step summary to the file named by {writer.GITHUB_SUMMARY}",
+    )
+    return found
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    environ: Mapping[str, str] = os.environ,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+) -> int:
+    """Runs the command; returns its exit status."""
+    out, err = out or sys.stdout, err or sys.stderr
+    args = parser().parse_args(argv)
+    summary = environ.get(writer.GITHUB_SUMMARY) if args.github_summary else None
+    if args.github_summary and not summary:
+        err.write(
+            f"{PROG} merge: --github-summary: {writer.GITHUB_SUMMARY} is not set (GitHub Actions "
+            "sets it in every job step)\n"
+        )
+        return UNMERGEABLE
+    shards, problems = read(args.reports)
+    try:
+        merged = merge(shards, json_report.schema(), version=_version())
+    except MergeError as exc:
+        problems += exc.problems
+    if problems:
+        for problem in problems:
+            err.write(f"{PROG} merge: {problem}\n")
+        return UNMERGEABLE
+    for note in merged.notes:
+        err.write(f"{PROG} merge: note: {note}\n")
+    settings = Settings(json_path=args.json, html_path=args.html)
+    targets = {writer.GITHUB_SUMMARY: summary} if summary else {}
+    warnings = writer.write_all(merged.document, settings, environ=targets)
+    for warning in warnings:
+        err.write(f"{PROG} merge: {warning}\n")
+    status = exit_status(merged.document)
+    out.write(_said(len(shards), merged.document, status) + "\n")
+    return UNMERGEABLE if warnings else status
+
+
+def read(paths: Sequence[Path]) -> tuple[list[Shard], list[str]]:
+    """The reports as documents, and one line per file that cannot be read as JSON."""
+    shards, problems = [], []
+    for path in paths:
+        try:
+            data: Any = json.loads(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            problems.append(f"{path}: cannot read it: {exc.strerror or exc}")
+            continue
+        except UnicodeDecodeError:
+            problems.append(f"{path}: not a JSON file (not UTF-8 text)")
+            continue
+        except ValueError as exc:
+            problems.append(f"{path}: not a JSON file: {exc}")
+            continue
+        shards.append(Shard(str(path), data))
+    return shards, problems
+
+
+def _said(files: int, document: Mapping[str, Any], status: int) -> str:
+    """``merged 2 reports: 3 unit tests in 1 set (2 passed, 1 failed): failed``."""
+    found = counts(document)
+    sets = len(document.get("sets") or [])
+    detail = ", ".join(f"{n} {outcome}" for outcome, n in found.items())
+    verdict = "passed" if status == PASSED else "failed"
+    return (
+        f"{PROG} merge: {files} report{'s' * (files != 1)}: {sum(found.values())} unit tests "
+        f"in {sets} set{'s' * (sets != 1)}{f' ({detail})' if detail else ''}: {verdict}"
+    )
+
+
+def _version() -> str:
+    try:
+        return version("pytest-amigo")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "0.0.0"

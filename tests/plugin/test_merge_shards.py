@@ -1,0 +1,94 @@
+"""``pytest-amigo merge`` (issue 19, part 2), black-box: two shards of one set run by pytest with
+the plugin against the emulator (a ``-k`` partition, as pytest-split makes), their ``--amigo-json``
+reports merged by the real command (``python -m pytest_amigo merge``) into one report valid
+against the schema, with its HTML and step summary.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from pytest_amigo.judging.baseline import from_report
+from pytest_amigo.reports.json_report import schema
+from support.plugin import SET, UNIT, AmigoProject
+
+MIXED = f"--amigo-set={SET['Mixed bag']}"
+NAMES = ["Greets customer", "Refund is processed", "Half and half"]
+
+
+def merge_command(*args: str | Path, cwd: Path, env: dict[str, str] | None = None) -> Any:
+    return subprocess.run(
+        [sys.executable, "-m", "pytest_amigo", "merge", *map(str, args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        check=False,
+    )
+
+
+def shard(amigo: AmigoProject, name: str, selection: str) -> Path:
+    """One shard's report: the unit tests ``-k selection`` picks, as a CI job would run them."""
+    path = amigo.pytester.path / name
+    out = amigo.run(MIXED, "-k", selection, f"--amigo-json={path}", "-o", "amigo_artifacts_wait=0")
+    assert path.is_file(), out.output
+    return path
+
+
+def test_two_shards_merge_into_one_report_of_the_whole_set(amigo: AmigoProject) -> None:
+    one, two = shard(amigo, "shard-1.json", "Greets"), shard(amigo, "shard-2.json", "not Greets")
+    for path in (one, two):  # each shard reported only its own unit tests
+        (entry,) = json.loads(path.read_text(encoding="utf-8"))["sets"]
+        assert 0 < len(entry["unit_tests"]) < len(NAMES)
+    summary = amigo.pytester.path / "summary.md"
+    env = {**os.environ, "GITHUB_STEP_SUMMARY": str(summary)}
+    done = merge_command(
+        one, two, "--json", "all.json", "--html", "all.html", "--github-summary",
+        cwd=amigo.pytester.path, env=env,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stderr  # "Half and half" fails (1 of 2 sessions)
+    assert "Traceback" not in done.stderr
+    assert "3 unit tests in 1 set" in done.stdout
+    merged = json.loads((amigo.pytester.path / "all.json").read_text(encoding="utf-8"))
+    jsonschema.validate(merged, schema())
+    (entry,) = merged["sets"]
+    assert entry["id"] == SET["Mixed bag"]
+    assert sorted(t["name"] for t in entry["unit_tests"]) == sorted(NAMES)
+    runs = [t["run_id"] for t in entry["unit_tests"]]
+    assert entry["run_id"] == runs[0]
+    assert entry.get("run_ids", [runs[0]]) == list(dict.fromkeys(runs))
+    assert [f["file"] for f in merged["merged_from"]] == [str(one), str(two)]
+    page = (amigo.pytester.path / "all.html").read_text(encoding="utf-8")
+    assert all(name in page for name in NAMES)
+    assert "3 unit tests in 1 sets" in page
+    text = summary.read_text(encoding="utf-8")
+    assert "Half and half" in text and "all.json" in text and "all.html" in text
+    # the merged file works as a baseline of the set
+    base = from_report(merged, SET["Mixed bag"], "all.json")
+    assert set(base.entries) == {UNIT[n] for n in NAMES}
+
+    # the same shard twice: its unit test once
+    done = merge_command(one, one, "--json", "same.json", cwd=amigo.pytester.path)
+    assert done.returncode == 0, done.stderr  # "Greets customer" passed
+    (entry,) = json.loads((amigo.pytester.path / "same.json").read_text())["sets"]
+    assert [t["name"] for t in entry["unit_tests"]] == ["Greets customer"]
+
+    # a shard that says otherwise of the same unit test: refused, naming both files
+    data = json.loads(one.read_text(encoding="utf-8"))
+    data["sets"][0]["unit_tests"][0].update(outcome="failed", reported="failed")
+    other = amigo.pytester.path / "other.json"
+    other.write_text(json.dumps(data), encoding="utf-8")
+    done = merge_command(one, other, "--json", "no.json", cwd=amigo.pytester.path)
+    assert done.returncode == 2
+    (line,) = done.stderr.splitlines()
+    assert "Greets customer" in line and "Mixed bag" in line
+    assert str(one) in line and str(other) in line
+    assert not (amigo.pytester.path / "no.json").exists()
