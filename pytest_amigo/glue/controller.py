@@ -99,7 +99,8 @@ class Controller:
         entry = getattr(report, "amigo", None)
         if isinstance(entry, dict):
             reason = getattr(report, "wasxfail", None)
-            self.unit_tests.add(entry, xfailed=reason is not None, reason=reason)
+            xfailed = reason is not None and report.skipped  # an XPASS passed
+            self.unit_tests.add(entry, xfailed=xfailed, reason=reason if xfailed else None)
 
     def pytest_keyboard_interrupt(self) -> None:
         """Ctrl-C or SIGTERM: cancel this session's runs, then report every Amigo item not yet

@@ -3,6 +3,7 @@ explanations and artifacts."""
 
 from __future__ import annotations
 
+import json
 import re
 import zipfile
 from pathlib import Path
@@ -156,9 +157,13 @@ def test_amigo_xfail_turns_failures_into_xfail(amigo: AmigoProject, key: str) ->
 
 def test_amigo_xfail_on_a_passing_unit_test_is_xpass_not_failure(amigo: AmigoProject) -> None:
     amigo.ini("amigo_xfail =\n    Greets customer: flaky greeting\n")
-    out = amigo.run("--amigo-set", SET["All green"])
+    out = amigo.run("--amigo-set", SET["All green"], "--amigo-json=r.json")
     out.result.assert_outcomes(xpassed=1)
     assert out.result.ret == 0
+    # the JSON report says it passed, not that it xfailed (an XPASS is no expected failure)
+    [entry] = json.loads((amigo.pytester.path / "r.json").read_text())["sets"]
+    [unit_test] = entry["unit_tests"]
+    assert (unit_test["outcome"], unit_test["reported"]) == ("passed", "passed")
 
 
 def test_amigo_xfail_does_not_hide_errors(amigo: AmigoProject) -> None:
