@@ -375,6 +375,8 @@ async def test_faults_admin_roundtrip() -> None:
         "burst_429": 3,
         "only": ["sign-in-with-api-key"],
         "seed": 42,
+        "outage_after_drop": 2.0,
+        "outage_only": ["get-simulation-unit-test-set-runs"],
     }
     r = await client.post("/_emulator/faults", json=plan)
     assert r.status_code == 200
@@ -411,6 +413,8 @@ async def test_faults_admin_roundtrip() -> None:
         ({"maintenance": [[5, 1]]}, "maintenance"),
         ({"maintenance": [1, 2]}, "maintenance"),
         ({"only": ["no-such-operation"]}, "only"),
+        ({"outage_only": ["no-such-operation"]}, "outage_only"),
+        ({"outage_after_drop": -1}, "outage_after_drop"),
         ({"seed": "x"}, "seed"),
         ([1, 2], "body"),
     ],
