@@ -20,7 +20,7 @@ from statsmodels.stats.multitest import multipletests
 
 from pytest_amigo.emulator import Emulator, World
 from pytest_amigo.reports.json_report import schema
-from support.plugin import AmigoProject, Outcome, sigterm_when
+from support.plugin import AmigoProject, Outcome, polled_after_create, sigterm_when
 
 WORLD = World.from_toml(Path(__file__).parent / "worlds" / "compare.toml")
 SET = {s.name: s.id for s in WORLD.sets}
@@ -203,12 +203,7 @@ def test_sigterm_cancels_both_runs_and_deletes_every_temporary(pytester: pytest.
         "[pytest]\namigo_poll_interval = 0.2 1\namigo_artifacts_wait = 0\n", encoding="utf-8"
     )
     with Emulator(WORLD, speed=1.0) as emu:
-
-        def both_polled(ops: list[str]) -> bool:
-            creates = [i for i, op in enumerate(ops) if op == CREATE_RUN]
-            return len(creates) == 2 and "get-simulation-unit-test-set-runs" in ops[creates[1] :]
-
-        out = sigterm_when(pytester, emu, (AB, *CANDIDATE), both_polled)
+        out = sigterm_when(pytester, emu, (AB, *CANDIDATE), lambda ops: polled_after_create(ops, 2))
         runs = list(emu.store.runs.values())
         assert len(runs) == 2 and all(r.cancelled_at is not None for r in runs), out
         temporary = [s for s in emu.store.sets.values() if "pytest-amigo" in s["name"]]

@@ -9,11 +9,6 @@ passes, "Shaky" (9/10, interval 0.60-0.98) is inconclusive and "Broken" (2/10) f
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,7 +18,7 @@ import pytest
 
 from pytest_amigo.emulator import Emulator, World
 from pytest_amigo.reports.json_report import schema
-from support.plugin import AmigoProject, Outcome, read_junit
+from support.plugin import AmigoProject, Outcome, polled_after_create, read_junit, sigterm_when
 
 WORLD = World.from_toml(Path(__file__).parent / "worlds" / "evidence.toml")
 SET = {s.name: s.id for s in WORLD.sets}
@@ -62,15 +57,6 @@ def temporary_sets(emu: Emulator) -> list[dict[str, Any]]:
     # list(): one step under the GIL, so it holds while the emulator's thread adds sets
     every = list(emu.store.sets.values())
     return [s for s in every if s["name"].startswith("pytest-amigo resample")]
-
-
-def polled_after_second_create(admin: Any) -> bool:
-    """The plugin polled runs after the emulator answered the session's second create (the
-    re-sampling run's). The plugin waits in one thread and records a run before it polls again,
-    so from then on it knows that run."""
-    ops = [e["operation_id"] for e in admin.get("/_emulator/requests").json()["log"]]
-    creates = [i for i, op in enumerate(ops) if op == "create-simulation-unit-test-set-run"]
-    return len(creates) >= 2 and "get-simulation-unit-test-set-runs" in ops[creates[1] + 1 :]
 
 
 # -- 1. confidence and the inconclusive outcome ------------------------------------------------
@@ -229,46 +215,22 @@ def test_sigterm_while_resampling_cancels_the_run_and_deletes_the_set(
     pytester.path.joinpath("pytest.ini").write_text(
         "[pytest]\namigo_poll_interval = 0.2 1\namigo_artifacts_wait = 0\n", encoding="utf-8"
     )
-    with Emulator(WORLD, speed=1.0) as emu, emu.client(timeout=30) as admin:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("AMIGO_")}
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "pytest",
-                "-p",
-                "no:cacheprovider",
-                EVIDENCE,
-                *DECIDE,
-                "--amigo-resample=20",
-                "--amigo-set-min-pass-rate=0.5",
-                "--junitxml=j.xml",
-            ],
-            cwd=pytester.path,
-            env={**env, **emu.env()},
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        try:
-            give_up = time.monotonic() + 90
-            while not emu.store.runs and time.monotonic() < give_up:
-                time.sleep(0.05)
-            emu.advance(100)  # the set's own run ends: Shaky is inconclusive
-            while not temporary_sets(emu) and time.monotonic() < give_up:
-                time.sleep(0.05)
-            assert temporary_sets(emu), "no re-sampling set was created"
-            # SIGTERM once the plugin knows the re-sampling run (a fixed pause after the
-            # emulator stored it could end before a loaded plugin had read the create's answer:
-            # then nothing was there to cancel).
-            while not polled_after_second_create(admin) and time.monotonic() < give_up:
-                time.sleep(0.05)
-            assert polled_after_second_create(admin), "no poll after the re-sampling create"
-            proc.send_signal(signal.SIGTERM)
-            out, _ = proc.communicate(timeout=90)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
+    with Emulator(WORLD, speed=1.0) as emu:
+        advanced: list[float] = []
+
+        def ready(ops: list[str]) -> bool:
+            """The set's own run ended (Shaky is inconclusive), the re-sampling set exists and
+            the plugin knows its run (polled after its create: a fixed pause could end before
+            a loaded plugin had read the create's answer, leaving nothing to cancel)."""
+            if not emu.store.runs:
+                return False
+            if not advanced:
+                emu.advance(100)
+                advanced.append(100)
+            return bool(temporary_sets(emu)) and polled_after_create(ops, 2)
+
+        args = (EVIDENCE, *DECIDE, "--amigo-resample=20", "--amigo-set-min-pass-rate=0.5")
+        out = sigterm_when(pytester, emu, (*args, "--junitxml=j.xml"), ready)
         (created,) = temporary_sets(emu)
         assert created["is_deleted"] is True, out
         (run,) = [r for r in emu.store.runs.values() if r.set_id == created["id"]]

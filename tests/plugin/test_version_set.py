@@ -5,17 +5,20 @@ leaves nothing behind; pytest with the plugin in a subprocess against the emulat
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
 from typing import Any
 
 import pytest
 
 from pytest_amigo.emulator import Emulator
-from support.plugin import SET, UNIT, WORLD, AmigoProject, read_junit
+from support.plugin import (
+    SET,
+    UNIT,
+    WORLD,
+    AmigoProject,
+    polled_after_create,
+    read_junit,
+    sigterm_when,
+)
 
 MIXED = ("--amigo-set", SET["Mixed bag"])
 CANDIDATE = ("--amigo-version-set=pr-123", "--junitxml=j.xml")
@@ -161,25 +164,7 @@ def test_sigterm_mid_run_cancels_the_run_and_deletes_the_set_and_the_copies(
         "[pytest]\namigo_poll_interval = 0.2 1\namigo_artifacts_wait = 0\n", encoding="utf-8"
     )
     with Emulator(WORLD, speed=1.0) as emu, emu.client(timeout=30) as admin:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("AMIGO_")}
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *MIXED, *CANDIDATE],
-            cwd=pytester.path,
-            env={**env, **emu.env()},
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        try:
-            give_up = time.monotonic() + 90
-            while not polled(admin) and time.monotonic() < give_up:
-                time.sleep(0.05)
-            assert polled(admin), "the candidate run was never polled"
-            proc.send_signal(signal.SIGTERM)
-            out, _ = proc.communicate(timeout=90)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
+        out = sigterm_when(pytester, emu, (*MIXED, *CANDIDATE), polled_after_create)
         [run] = emu.store.runs.values()
         assert run.cancelled_at is not None, out
         assert f"cancelled run {run.id}" in out, out
@@ -192,13 +177,6 @@ def test_sigterm_mid_run_cancels_the_run_and_deletes_the_set_and_the_copies(
     cases = read_junit(pytester.path / "j.xml")
     assert {c.name for c in cases} == {"Greets customer", "Refund is processed", "Half and half"}
     assert all(c.outcome == "error" for c in cases)
-
-
-def polled(admin: Any) -> bool:
-    """The plugin polled runs after the candidate run's create (it knows the run)."""
-    ops = [e["operation_id"] for e in admin.get("/_emulator/requests").json()["log"]]
-    creates = [i for i, op in enumerate(ops) if op == "create-simulation-unit-test-set-run"]
-    return bool(creates) and "get-simulation-unit-test-set-runs" in ops[creates[0] + 1 :]
 
 
 def test_without_the_create_permission_it_is_a_usage_error_naming_it(

@@ -210,6 +210,14 @@ class AmigoProject:
         return str(resp.json()["simulation_unit_test_set_run_id"])
 
 
+def polled_after_create(ops: list[str], n: int = 1) -> bool:
+    """The plugin polled runs after the emulator answered the session's ``n``-th run create
+    (operation ids in answer order). It records a run before it polls again, so from then on
+    it knows that run: a SIGTERM now has something to cancel."""
+    creates = [i for i, op in enumerate(ops) if op == CREATE_RUN]
+    return len(creates) >= n and "get-simulation-unit-test-set-runs" in ops[creates[n - 1] + 1 :]
+
+
 def sigterm_when(
     pytester: pytest.Pytester,
     emu: Emulator,
