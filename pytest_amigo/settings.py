@@ -27,6 +27,9 @@ class Settings:
     min_pass_rate: float | None = None
     timeout: float = DEFAULT_TIMEOUT
     keep_running: bool = False
+    # One shard of a sharded job (pytest-split's --splits, CI_NODE_TOTAL, PYTEST_AMIGO_SHARD):
+    # how it was told. Runs of the selected sets themselves are shared with the other shards.
+    shard: str | None = None
     artifacts_dir: Path | None = Path(DEFAULT_ARTIFACTS_DIR)
     artifacts_wait: float = 60.0
     poll_min: float = 2.0

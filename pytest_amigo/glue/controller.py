@@ -28,7 +28,7 @@ from .collect import AmigoSetGate, published_refs, ref_of
 from .context import Context
 from .plan import describe
 from .results import Keywords, Location, build_result, reports_for
-from .summary import SetSummary
+from .summary import SetSummary, left_running_line
 
 
 class Controller:
@@ -266,8 +266,12 @@ class Controller:
     def _cancel_at_exit(self) -> None:
         cancelled, left = self.ctx.coordinator.cancel_started("interrupted", time_cap=15.0)
         lines = [f"pytest-amigo: cancelled run {r}" for r in cancelled]
+        shard = self.ctx.settings.shard
+        canceller = self.ctx.coordinator.canceller
         lines += [
-            f"pytest-amigo: run {r} still running: cancel it or report it "
+            f"pytest-amigo: {left_running_line(r, shard)}"
+            if shard and canceller.shares(r)
+            else f"pytest-amigo: run {r} still running: cancel it or report it "
             f"with pytest --amigo-run={r}"
             for r in left
         ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,9 @@ from ..contract import OBJECT_ID
 from ..settings import DEFAULT_ARTIFACTS_DIR, DEFAULT_TIMEOUT, Settings
 
 VERSION_SET_ENV = "AMIGO_VERSION_SET"
+SHARD_ENV = "PYTEST_AMIGO_SHARD"
+# Parallel CI jobs each running a share of one suite, by the variable their CI sets to the count.
+SHARD_COUNT_ENVS = ("CI_NODE_TOTAL", "BUILDKITE_PARALLEL_JOB_COUNT", "CIRCLE_NODE_TOTAL")
 
 # (flag, argparse keywords, help): options default to None so an ini key of the same name can
 # fill in (``_given``); the dest is the flag's name with underscores.
@@ -436,6 +440,25 @@ def _compare(config: pytest.Config) -> str | None:
     return name
 
 
+def shard_of(splits: object, environ: Mapping[str, str]) -> str | None:
+    """Whether this session is one shard of a sharded job, and how that is known (None: not
+    a shard): ``PYTEST_AMIGO_SHARD`` (any value but ``0``/``off``/``false``/``no``; those say
+    "not a shard" whatever else is set), pytest-split's ``--splits N`` (N > 1), or a CI's
+    count of parallel jobs (GitLab's ``parallel:``, Buildkite, CircleCI)."""
+    explicit = environ.get(SHARD_ENV, "").strip()
+    if explicit.lower() in ("0", "off", "false", "no"):
+        return None
+    if explicit:
+        return f"{SHARD_ENV}={explicit}"
+    if isinstance(splits, int) and splits > 1:
+        return f"pytest-split --splits {splits}"
+    for name in SHARD_COUNT_ENVS:
+        count = environ.get(name, "").strip()
+        if count.isdigit() and int(count) > 1:
+            return f"{name}={count}"
+    return None
+
+
 def _version_set(config: pytest.Config) -> str | None:
     """The option, else the ini key, else ``AMIGO_VERSION_SET`` (what CI templates set)."""
     name = _option_or_ini(config, "amigo_version_set") or os.environ.get(VERSION_SET_ENV, "")
@@ -501,6 +524,7 @@ def load(config: pytest.Config) -> Settings:
         min_pass_rate=rate,
         timeout=timeout,
         keep_running=_flag(config, "amigo_keep_running"),
+        shard=shard_of(getattr(config.option, "splits", None), os.environ),
         artifacts_dir=artifacts_dir,
         artifacts_wait=_float(config.getini("amigo_artifacts_wait"), "amigo_artifacts_wait") or 0.0,
         poll_min=max(0.2, poll_min),

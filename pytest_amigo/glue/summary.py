@@ -88,11 +88,25 @@ class SetSummary:
                 reporter.write_line(line)
         for run_id in cancelled:
             reporter.write_line(f"cancelled run {run_id} (started by this session)")
+        shard = coordinator.settings.shard
         for run_id in left_running:
-            reporter.write_line(
-                f"run {run_id} is still running: cancel it, or report it later with "
-                f"pytest --amigo-run={run_id}"
-            )
+            shared = shard if coordinator.canceller.shares(run_id) else None
+            reporter.write_line(left_running_line(run_id, shared))
+
+
+def left_running_line(run_id: str, shard: str | None = None) -> str:
+    """What to do about a run this session did not cancel; ``shard``: it was left running on
+    purpose, shared with the other shards of a sharded job (how the shard knows it is one)."""
+    if shard is None:
+        return (
+            f"run {run_id} is still running: cancel it, or report it later with "
+            f"pytest --amigo-run={run_id}"
+        )
+    return (
+        f"run {run_id} left running: this session is one shard of a sharded job ({shard}) and "
+        "the other shards may be reporting the run, so no shard cancels it; cancel it once no "
+        f"shard needs it, or report it later with pytest --amigo-run={run_id}"
+    )
 
 
 def set_lines(
@@ -125,6 +139,8 @@ def set_lines(
     notes = []
     if record is not None and record.note and (not record.started_here or record.temporary_set):
         notes.append(record.note)
+    elif record is not None and record.note.startswith(f"started run {record.run_id}; "):
+        notes.append(record.note)  # what else there is to know: another user's run of the set
     if tally.gate:
         notes.append(f"set gate: {tally.gate}")
     baseline_notes = {e.get("baseline_note") for e in tally.evidence.values()} - {None, ""}

@@ -1,6 +1,10 @@
 """Cancelling the unfinished runs this session started (an interruption, a timeout, ``-x``).
 
 Attached runs (``--amigo-run``) are never cancelled, nor anything with ``--amigo-keep-running``.
+In one shard of a sharded job (``Settings.shard``), the runs of the selected sets themselves are
+shared: other shards attach to them (HTTP 409) and no shard can know which did, so they are left
+running (named as such); runs of this session's temporary sets (subsets, candidates, references,
+re-sampling rounds) belong to it alone and are cancelled as before.
 Cancels are bounded by a time cap and by the cancel endpoint's per-minute limit; the runs left
 are named for the summary.
 """
@@ -16,11 +20,12 @@ from amigo_sdk.errors import ConflictError
 
 from ..api.endpoints import ENDPOINTS
 from .failures import FAILURES, dump
+from .ledger import Ledger
 from .poller import Poller
 from .records import Api, RunRecord, RunRecords
 from .shared import SharedState
 from .snapshot import Snapshot
-from .state_files import CREATES, RUNS
+from .state_files import CREATES, RUNS, TEMPORARY
 
 CANCEL = "cancel-simulation-unit-test-set-run"
 CLOCK_SKEW = 120.0  # seconds the service's clock may be behind this machine's
@@ -36,6 +41,17 @@ def may_cancel(record: RunRecord, snap: Snapshot, only: set[str] | None) -> bool
     run = snap.runs.get(record.run_id)
     # the last poll saw it finished: a cancel would only spend the limit
     return run is None or not (run["is_completed"] or run.get("errored"))
+
+
+@dataclass(frozen=True)
+class _Shared:
+    """Set ids whose runs are shared with other shards: all (``everything``) but ``apart``."""
+
+    apart: frozenset[str]
+    everything: bool
+
+    def __contains__(self, set_id: object) -> bool:
+        return self.everything and set_id not in self.apart
 
 
 @dataclass
@@ -60,8 +76,12 @@ class Canceller:
         cancelled: list[str] = []
         left: list[str] = []
         start = self.clock()
+        shared = self._shared_sets()
         for record in self.records.all().values():
             if record.run_id is None or not may_cancel(record, snap, only):
+                continue
+            if record.temporary_set is None and record.set_id in shared:
+                left.append(record.run_id)  # other shards may be reporting it
                 continue
             if self.clock() - start > time_cap or len(cancelled) >= ENDPOINTS[CANCEL].per_minute:
                 left.append(record.run_id)
@@ -77,20 +97,47 @@ class Canceller:
             self.mark_cancelled(record.set_id, why)
             cancelled.append(record.run_id)
         if self.state is not None and self.clock() - start <= time_cap:
-            self._cancel_unrecorded(why, only, cancelled, left)
+            self._cancel_unrecorded(why, only, cancelled, left, shared)
         return cancelled, left
 
+    def _shared_sets(self) -> _Shared:
+        """The set ids whose runs other shards may report: every set but this session's
+        temporary sets, in one shard of a sharded job; none otherwise."""
+        if self.poller.settings.shard is None:
+            return _Shared(frozenset(), everything=False)
+        temporary: set[str] = set()
+        if self.state is not None:
+            ledger = Ledger(self.state, TEMPORARY, "sets")
+            temporary = {str(e["set_id"]) for e in ledger.entries() if e.get("set_id")}
+        return _Shared(frozenset(temporary), everything=True)
+
+    def shares(self, run_id: str) -> bool:
+        """Whether ``run_id`` is a run this shard started that other shards may be reporting
+        (so it was left running on purpose)."""
+        shared = self._shared_sets()
+        return any(
+            r.run_id == run_id and r.started_here and r.temporary_set is None and r.set_id in shared
+            for r in self.records.all().values()
+        )
+
     def _cancel_unrecorded(
-        self, why: str, only: set[str] | None, cancelled: list[str], left: list[str]
+        self,
+        why: str,
+        only: set[str] | None,
+        cancelled: list[str],
+        left: list[str],
+        shared: _Shared,
     ) -> None:
         """Cancel the runs creates of this session made but no record holds: their answers
         were never read (an interruption, a timeout mid-request). Found by creator, set and
         time (``creates.json``); a set has at most one unfinished run per user, so an
-        unfinished run of ours created after our create left is the one it made."""
+        unfinished run of ours created after our create left is the one it made. In a shard,
+        the run found for a shared set may be another shard's (same user): never cancelled."""
         assert self.state is not None
         marks: dict[str, float] = dict(self.state.read(CREATES, {}, fresh=True))
         if only is not None:
             marks = {k: v for k, v in marks.items() if k in only}
+        marks = {k: v for k, v in marks.items() if k not in shared}
         api = self.api()
         if not marks or not api.user_id:
             return

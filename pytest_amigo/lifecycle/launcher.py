@@ -10,15 +10,19 @@ its unit tests' copies on the candidate version set (``TemporaryRuns``).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from ..domain import UnitTestSet
+from .failures import API_ERRORS, describe, dump
 from .records import Api, RunRecord, RunRecords
 from .shared import SharedState
 from .starter import CREATE, RunStarter
 from .state_files import STARTER_LOCK
 from .temporary_runs import TemporaryRuns
+
+log = logging.getLogger("pytest_amigo")
 
 Subset = tuple[UnitTestSet, Sequence[tuple[str, int]]]
 """A set and the (unit test id, run count) entries of it to run."""
@@ -62,6 +66,7 @@ class RunLauncher:
             self._attach(attach or {})
             if not self._copy(set_ids):
                 return
+            given: list[str] = []  # the sets given a run of the set itself just now
             for i, set_id in enumerate(set_ids):
                 if set_id in self.records.all():
                     continue
@@ -72,9 +77,48 @@ class RunLauncher:
                 record = self.starter.create(set_id) if wait else self.starter.try_create(set_id)
                 if record is None:  # the create limit is spent: these wait for the next try
                     self._defer(set_ids, set_ids[i:])
+                    self._note_other_users(given)
                     return
                 self.records.put(record)
+                if record.run_id is not None and record.error is None:
+                    given.append(set_id)
             self._defer(set_ids, [])
+            self._note_other_users(given)
+
+    def _note_other_users(self, set_ids: Sequence[str]) -> None:
+        """In one shard of a sharded job, say in the record's note when a set just given a run
+        also has an unfinished run by another API user: shards with different users each
+        simulate the set, where shards with one user share one run. One run list for all of
+        ``set_ids`` (the list is limited and shared with polling), read after the creates: of
+        two shards with different users creating at once, the later one sees the other's run."""
+        if not set_ids or self.starter.settings.shard is None:
+            return  # outside a sharded job, other users' runs are other pipelines' own
+        api = self.api()
+        if not api.user_id:
+            return
+        me = (api.organization_id, api.user_id)
+        try:
+            runs = [dump(r) for r in api.list_runs(set_ids=list(set_ids), is_completed=False)]
+        except API_ERRORS as exc:
+            log.info("pytest-amigo: %s", describe(exc, "look for other users' runs"))
+            return
+        records = self.records.all()
+        for run in runs:
+            creator = run.get("creator") or {}
+            who = (str(creator.get("org_id") or ""), str(creator.get("user_id") or ""))
+            set_id = str(run.get("simulation_unit_test_set_id") or "")
+            record = records.get(set_id)
+            if who == me or not who[1] or record is None or run.get("id") == record.run_id:
+                continue
+            note = (
+                f"set {set_id} already has an unfinished run {run.get('id')} by another user "
+                f"({who[1]}): shards with different API users each simulate the set (give "
+                "every shard the same API user to share one run)"
+            )
+            if note not in record.note:
+                record = replace(record, note=f"{record.note}; {note}")
+                records[set_id] = record
+                self.records.mark(set_id, note=record.note)
 
     def _copy(self, set_ids: Sequence[str]) -> bool:
         """``--amigo-version-set`` and ``--amigo-compare``: copy every unit test to run onto

@@ -23,6 +23,9 @@ from .state_files import CREATES
 log = logging.getLogger("pytest_amigo")
 
 CREATE_ATTEMPTS = 4
+# After a 409 whose unfinished run is not listed: seconds before each look again (a run another
+# shard of the job just created may take a moment to show in the runs list).
+LOOK_AGAIN = (1.0, 2.0, 4.0)
 CREATE = "create-simulation-unit-test-set-run"
 
 
@@ -194,8 +197,9 @@ class RunStarter:
             existing = self._unfinished_run(set_id)
         except API_ERRORS as exc:
             return RunRecord.refused(set_id, now, describe(exc, "find the run"))
-        if existing is None and policy != "fail":
-            # The unfinished run finished meanwhile (or is invisible): one more create tells.
+        for delay in LOOK_AGAIN if existing is None and policy != "fail" else ():
+            # The unfinished run finished meanwhile, or is not listed yet (another shard's
+            # create just made it): one more create tells; another 409, look again shortly.
             try:
                 run_id = self.api().create_run(set_id)
                 return RunRecord(set_id, run_id, True, f"started run {run_id}", now)
@@ -203,6 +207,13 @@ class RunStarter:
                 pass
             except API_ERRORS as exc:
                 return RunRecord.refused(set_id, now, describe(exc, "start a run"))
+            self.sleep(delay)
+            try:
+                existing = self._unfinished_run(set_id)
+            except API_ERRORS as exc:
+                return RunRecord.refused(set_id, now, describe(exc, "find the run"))
+            if existing is not None:
+                break
         if policy == "fail" or existing is None:
             which = f" {existing}" if existing else ""
             return RunRecord.refused(
