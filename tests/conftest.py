@@ -15,10 +15,23 @@ from support.inner import INNER_ADDOPTS
 # here, httpcore is in every snapshot pytester restores.
 
 
+SHARD_VARIABLES = (
+    "CI_NODE_TOTAL",
+    "CI_NODE_INDEX",
+    "BUILDKITE_PARALLEL_JOB_COUNT",
+    "CIRCLE_NODE_TOTAL",
+    "PYTEST_AMIGO_SHARD",
+)
+
+
 @pytest.fixture(autouse=True)
 def _inner_sessions_load_only_what_they_use(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Replaces the calling shell's PYTEST_ADDOPTS too: it must not reach inner sessions."""
+    """Replaces the calling shell's PYTEST_ADDOPTS too: it must not reach inner sessions. Nor
+    must a parallel CI job's variables (GitLab's CI_NODE_TOTAL...): they would make every inner
+    session a shard, which never cancels its runs; the shard tests set them themselves."""
     monkeypatch.setenv("PYTEST_ADDOPTS", INNER_ADDOPTS)
+    for name in SHARD_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture
