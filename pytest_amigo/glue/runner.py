@@ -72,16 +72,21 @@ class ItemRunner:
         coordinator.mark_active()  # tells the xdist controller
         attach = {s: r for s, r in self.ctx.attached_runs().items() if s in selected}
         # a subset runs its unit tests only; on a candidate version set every set runs copies
-        copying = self.ctx.settings.version_set is not None
+        settings = self.ctx.settings
+        copying = settings.version_set is not None
+        # A shard's temporary runs (copies, the reference) hold only its own unit tests: the
+        # other shards make their own, so whole sets would be simulated once per shard.
+        own = settings.shard is not None and (copying or settings.compare is not None)
         subsets = {
-            p.unit_set.id: (p.unit_set, p.entries)
+            p.unit_set.id: (p.unit_set, p.subset if own else p.entries)
             for p in self.ctx.plans
             if not p.whole or (copying and not p.attached)
         }
         keys = [s for s in selected if s not in attach]
-        if self.ctx.settings.compare is not None:  # A/B: each set's reference run beside it
+        if settings.compare is not None:  # A/B: each set's reference run beside it
             subsets |= {
-                reference_key(p.unit_set.id): (p.unit_set, p.entries) for p in self.ctx.plans
+                reference_key(p.unit_set.id): (p.unit_set, p.subset if own else p.entries)
+                for p in self.ctx.plans
             }
             keys = [key for s in keys for key in (s, reference_key(s))]
         coordinator.start(keys, attach, subsets, wait=False)

@@ -127,6 +127,29 @@ def test_with_subsets_each_shard_simulates_only_its_own_unit_tests(amigo: AmigoP
     assert "attached to your unfinished run" not in "".join(s.output for s in shards.values())
 
 
+def test_on_a_candidate_version_set_each_shard_copies_only_its_own_unit_tests(
+    amigo: AmigoProject,
+) -> None:
+    """--amigo-version-set without --amigo-subset: a shard's temporary set holds copies of its
+    own unit tests only, so the shards together simulate each set's sessions once, not once
+    per shard."""
+    candidate = ("--amigo-version-set=pr-123",)
+    whole = unsharded(amigo, *candidate)
+    before_runs = set(amigo.emu.store.runs)
+    shards = run_together(amigo, shards_of(3, *candidate))
+    simulated: Counter[str] = Counter()
+    for run in new_runs(amigo.emu, before_runs):
+        name = amigo.emu.store.sets[run.set_id]["name"].removeprefix("pytest-amigo pr-123 of ")
+        simulated[name.split(" [")[0]] += sum(u.run_count for u in run.unit_tests)
+    kept_first = sum(
+        "amigo::Duplicates::Greets customer #2" in s.unit_tests()
+        and "amigo::Duplicates::Greets customer" not in s.unit_tests()
+        for s in shards.values()
+    )
+    assert simulated == {**SESSIONS, "Duplicates": 4 + kept_first}, simulated
+    assert_reported_once_as_unsharded(shards, whole)
+
+
 def test_an_interrupted_shard_leaves_the_shared_run_to_the_others(amigo: AmigoProject) -> None:
     """The first shard creates the runs, the second attaches; SIGTERM to the first (a failing
     or cancelled job) cancels nothing: the second shard's verdicts arrive as usual, and the
