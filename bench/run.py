@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -51,6 +52,9 @@ class Size:
     ab_sets: int = 4  # g: sets of AB_UNIT_TESTS unit tests (both sides' creates within a minute)
     ab_rounds: int = 1  # g: sessions of each kind (alternating)
     ab_speed: float = SPEED  # g: emulator speed (the smoke size only checks that g runs)
+    load_sets: int = 3  # f4: sets per session
+    load_rounds: int = 1  # f4: rounds (each at its own second of the minute, see LOAD_PHASES)
+    load_scale: float = 1.0  # f4: durations and artifacts delay scaled (smoke, small: shorter)
 
 
 SIZES = {
@@ -64,8 +68,12 @@ SIZES = {
         startups=2,
         ab_sets=2,
         ab_speed=4 * SPEED,
+        load_sets=1,
+        load_scale=0.025,
     ),
-    "small": Size("small", sets=4, col_sets=10, col_tests=10, artifact_mb=20),
+    "small": Size(
+        "small", sets=4, col_sets=10, col_tests=10, artifact_mb=20, load_sets=2, load_scale=0.25
+    ),
     "full": Size(
         "full",
         sets=20,
@@ -211,6 +219,54 @@ def concurrency_world() -> tuple[World, dict[str, tuple[int, int]]]:
         "sets": sets,
     }
     return World.from_dict(data, source="bench:concurrent"), ids
+
+
+# f4, f5: pipelines under load: sessions sharing a tight list limit, last result -> exit
+LOAD_SESSIONS = 4
+LOAD_LIST_LIMIT = 12  # get-simulation-unit-test-set-runs, a minute, for the organization
+LOAD_SPEED = 10.0
+# World seconds of session g's sets (90..135 real s): long enough for the polls to back off as
+# far as they will, as in real pipelines whose simulations take minutes.
+LOAD_DURATIONS = [900.0, 1050.0, 1200.0, 1350.0]
+LOAD_ARTIFACTS_DELAY = 50.0  # world seconds from a run's completion to its artifacts (5 real s)
+# Seconds into the (epoch-aligned) rate-limit minute at which round r starts: the lags depend on
+# where the sets end in the window, so the rounds are pinned (full size: two, half a minute apart).
+LOAD_PHASES = [5.0, 35.0]
+LOAD_GOAL_S = 30.0  # issue 18, case 8: under 30 s (42-44 s when filed)
+
+
+def load_world(n_sets: int, scale: float) -> tuple[World, dict[str, tuple[int, int]]]:
+    """LOAD_SESSIONS groups of ``n_sets`` sets; set k of group g holds two unit tests of one
+    session each, both lasting LOAD_DURATIONS[g] x ``scale`` world seconds; in set 0 the second
+    fails its "Done" criterion (its verdict needs a justification, 10 requests a minute)."""
+    unit_tests, sets, ids = [], [], {}
+    for g in range(LOAD_SESSIONS):
+        d = LOAD_DURATIONS[g % len(LOAD_DURATIONS)] * scale
+        for k in range(n_sets):
+            names = [f"l-g{g}-s{k}-u{u}" for u in range(2)]
+            for u, name in enumerate(names):
+                done = not (u == 1 and k == 0)
+                unit_tests.append(
+                    {
+                        "name": name,
+                        "persona": "Bench persona",
+                        "scenario": "Bench scenario",
+                        "duration": d,
+                        "criteria": CRITERIA,
+                        "sessions": [{"duration": d, "values": {"Done": done, "Score": 8}}],
+                    }
+                )
+            sets.append({"name": f"l-g{g}-s{k}", "unit_tests": [{"unit_test": n} for n in names]})
+            ids[derive_id("set", f"l-g{g}-s{k}")] = (g, k)
+    data: dict[str, Any] = {
+        "emulator": {"speed": LOAD_SPEED, "artifacts_delay": LOAD_ARTIFACTS_DELAY * scale},
+        "metrics": METRICS,
+        "personas": [{"name": "Bench persona"}],
+        "scenarios": [{"name": "Bench scenario"}],
+        "unit_tests": unit_tests,
+        "sets": sets,
+    }
+    return World.from_dict(data, source="bench:load"), ids
 
 
 # g: A/B in one job (--amigo-compare)
@@ -710,8 +766,9 @@ def measure_concurrent(size: Size) -> dict[str, Any]:
     """f: 8 pytest sessions x 5 sets at once against one emulator (limits on, one organization),
     and, in the same run and emulator just before, CONC_LONE lone sessions of the same 5 sets
     one after another."""
+    load = measure_load(size)  # f4, f5: at every size (the smoke size only checks it runs)
     if size.name != "full":
-        return {"skipped": True}
+        return {"skipped": True, "load": load}
     world, sets = concurrency_world()
     groups = list(range(CONC_SESSIONS))
     lone_groups = list(range(CONC_SESSIONS, CONC_SESSIONS + CONC_LONE))
@@ -742,6 +799,7 @@ def measure_concurrent(size: Size) -> dict[str, Any]:
     }
     return {
         "skipped": False,
+        "load": load,
         "lone": lone,
         "concurrent": conc,
         "right": right,
@@ -750,6 +808,148 @@ def measure_concurrent(size: Size) -> dict[str, Any]:
         "lone_items": len(lone_items),
         "errors": errors,
     }
+
+
+def run_load_round(emu: Emulator, sets: dict[str, tuple[int, int]], phase: float | None) -> dict:
+    """One round of f4: LOAD_SESSIONS pytest sessions at once (started ``phase`` seconds into a
+    rate-limit minute, if given), with the plugin's defaults (poll interval, artifacts on and
+    their wait); per set, its run's completion, its last item's report and its session's exit."""
+    wait_until_free(emu)
+    admin_reset(emu)
+    if phase is not None:
+        time.sleep((phase - time.time()) % 60.0)
+    groups = sorted({g for g, _ in sets.values()})
+    exits: dict[int, float] = {}
+    with tempfile.TemporaryDirectory(prefix="amigo-bench-f4-") as tmp:
+        procs = []
+        for g in groups:
+            proj = Path(tmp) / f"session-{g}"
+            proj.mkdir()
+            (proj / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
+            (proj / "conftest.py").write_text(TIMING_CONFTEST, encoding="utf-8")
+            env = child_env(emu) | {"BENCH_REPORTS": str(proj / "reports.jsonl")}
+            cmd = [PY, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+            cmd += [f"--amigo-set={s}" for s in sorted(sets, key=sets.get) if sets[s][0] == g]
+            out = open(proj / "output.txt", "w", encoding="utf-8")
+            proc = subprocess.Popen(cmd, cwd=proj, env=env, stdout=out, stderr=subprocess.STDOUT)
+            procs.append((g, proj, out, proc))
+
+        def wait(g: int, proc: subprocess.Popen) -> None:
+            proc.wait(timeout=600)
+            exits[g] = time.time()
+
+        threads = [threading.Thread(target=wait, args=(g, proc)) for g, _, _, proc in procs]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        reports: dict[tuple[int, int, int], dict[str, Any]] = {}
+        for g, proj, out, proc in procs:
+            out.close()
+            text = (proj / "output.txt").read_text(encoding="utf-8")
+            if proc.returncode not in (0, 1):  # 1: the failing unit tests failed, as they should
+                raise RuntimeError(f"session {g} exited {proc.returncode}:\n{text[-3000:]}")
+            path = proj / "reports.jsonl"
+            for line in path.read_text(encoding="utf-8").splitlines() if path.exists() else []:
+                entry = json.loads(line)
+                found = re.search(r"l-g(\d+)-s(\d+)-u(\d+)", entry["nodeid"])
+                if found is not None:
+                    reports[tuple(int(x) for x in found.groups())] = entry  # type: ignore[index]
+    with emu.store.lock:
+        wall, world_now = time.time(), emu.store.now()
+        ends = {
+            sets[r.set_id]: wall - (world_now - r.end) / LOAD_SPEED
+            for r in emu.store.runs.values()
+            if r.set_id in sets
+        }
+    exit_lags, verdict_lags = [], []
+    for (g, k), end in sorted(ends.items()):
+        exit_lags.append(exits[g] - end)
+        ats = [reports[(g, k, u)]["at"] for u in range(2) if (g, k, u) in reports]
+        if len(ats) == 2:
+            verdict_lags.append(max(ats) - end)
+    expected = {
+        (g, k, u): "failed" if (k, u) == (0, 1) else "passed" for (g, k) in ends for u in (0, 1)
+    }
+    right = sum(1 for item, v in expected.items() if reports.get(item, {}).get("outcome") == v)
+    return {
+        "exit_lags": exit_lags,
+        "verdict_lags": verdict_lags,
+        "right": right,
+        "items": len(expected),
+        "sets": len(ends),
+        "stats": admin_requests(emu),
+    }
+
+
+def measure_load(size: Size) -> dict[str, Any]:
+    """f4, f5: LOAD_SESSIONS sessions of one organization whose list limit is LOAD_LIST_LIMIT a
+    minute; per set, the time from its last result to its session's exit, and the 429s."""
+    world, sets = load_world(size.load_sets, size.load_scale)
+    rounds = []
+    with Emulator(world) as emu:
+        with emu.client(timeout=30) as c:
+            limits = {"get-simulation-unit-test-set-runs": LOAD_LIST_LIMIT}
+            c.post("/_emulator/rate_limits", json={"limits": limits}).raise_for_status()
+        for r in range(size.load_rounds):
+            phase = LOAD_PHASES[r % len(LOAD_PHASES)] if size.load_rounds > 1 else None
+            rounds.append(run_load_round(emu, sets, phase))
+    by_endpoint: dict[str, int] = {}
+    for rnd in rounds:
+        for endpoint, n in rnd["stats"]["by_endpoint"].items():
+            by_endpoint[endpoint] = by_endpoint.get(endpoint, 0) + n
+    return {
+        "rounds": len(rounds),
+        "exit_lags": [x for rnd in rounds for x in rnd["exit_lags"]],
+        "round_medians": [statistics.median(rnd["exit_lags"]) for rnd in rounds],
+        "verdict_lags": [x for rnd in rounds for x in rnd["verdict_lags"]],
+        "right": sum(rnd["right"] for rnd in rounds),
+        "items": sum(rnd["items"] for rnd in rounds),
+        "sets": sum(rnd["sets"] for rnd in rounds),
+        "rate_limited": sum(rnd["stats"]["rate_limited"] for rnd in rounds),
+        "total": sum(rnd["stats"]["total"] for rnd in rounds),
+        "by_endpoint": by_endpoint,
+        "fair_pace": 60.0 * LOAD_SESSIONS / LOAD_LIST_LIMIT,
+    }
+
+
+def load_rows(f4: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
+    n = f"{LOAD_SESSIONS} sessions x list limit {LOAD_LIST_LIMIT}/min"
+    median = statistics.median(f4["exit_lags"])
+    return [
+        (
+            "f4",
+            f"{n}: median set's last result -> its session's exit / the budget's fair poll "
+            f"spacing ({LOAD_SESSIONS} x 60 s / {LOAD_LIST_LIMIT}; verdicts right: "
+            f"{f4['right']}/{f4['items']})",
+            f"{median:.2f} s",
+            f"{f4['fair_pace']:.2f} s",
+            ratio(median, f4["fair_pace"]),
+        ),
+        (
+            "f5",
+            f"{n}: HTTP 429 answers / all requests",
+            str(f4["rate_limited"]),
+            str(f4["total"]),
+            ratio(f4["rate_limited"], f4["total"]),
+        ),
+    ]
+
+
+def load_note(f4: dict[str, Any]) -> str:
+    ls = sorted(f4["exit_lags"])
+    vs = sorted(f4["verdict_lags"])
+    by = f4["by_endpoint"]
+    return (
+        f"f4: {f4['rounds']} round(s) of {LOAD_SESSIONS} sessions, {f4['sets']} sets in all; "
+        f"last result -> exit: median {statistics.median(ls):.2f} s (rounds: "
+        f"{', '.join(f'{m:.2f}' for m in f4['round_medians'])}), max {ls[-1]:.2f} s; "
+        f"last result -> verdict: median {statistics.median(vs) if vs else float('nan'):.2f} s; "
+        f"list requests {by.get('get-simulation-unit-test-set-runs', 0)}, artifacts requests "
+        f"{by.get('get-simulation-unit-test-set-run-artifacts', 0)}, evaluations "
+        f"{by.get('get-metric-evaluation-results', 0)}; goal: under {LOAD_GOAL_S:g} s "
+        f"(ratio {LOAD_GOAL_S / f4['fair_pace']:.2f}) without a 429."
+    )
 
 
 # -- g. A/B in one job ----------------------------------------------------------------------------
@@ -956,6 +1156,8 @@ GOALS: dict[str, tuple[str, str]] = {
     "f1": ("<= 1.50", "2.28"),
     "f2": ("1.000, 0 errors", "-"),
     "f3": ("all absorbed", "-"),
+    "f4": (f"<= {LOAD_GOAL_S / (60.0 * LOAD_SESSIONS / LOAD_LIST_LIMIT):.2f}", "2.10-2.20"),
+    "f5": ("0", "-"),
     "g1": ("<= 1.10", "-"),
     "g2": ("2.000", "-"),
 }
@@ -985,16 +1187,19 @@ def render(size: Size, elapsed: float, **results: dict) -> str:
         return render_all(size, elapsed, **results)
     f = results["f"]
     lines = [f"## pytest-amigo benchmark (size {size.name}, only f)", ""]
+    rows = [] if f["skipped"] else concurrent_rows(f)
+    lines += [*MAIN_HEADER, *main_rows(rows + load_rows(f["load"]))]
+    if not f["skipped"]:
+        lines += concurrent_table(f)
+    lines += ["", load_note(f["load"])]
     if f["skipped"]:
-        return "\n".join([*lines, CONCURRENT_SKIPPED])
-    lines += [*MAIN_HEADER, *main_rows(concurrent_rows(f))]
-    lines += concurrent_table(f)
+        lines.append(CONCURRENT_SKIPPED)
     lines.append(f"Benchmark runtime: {elapsed:.1f} s.")
     return "\n".join(lines)
 
 
 CONCURRENT_SKIPPED = (
-    "f (8 concurrent sessions x 5 sets) skipped at size small: 40 run creations at the "
+    "f1-f3 (8 concurrent sessions x 5 sets) skipped below size full: 40 run creations at the "
     "documented 20 a minute need two rate-limit windows (~2-3 min); run --size full."
 )
 
@@ -1080,6 +1285,7 @@ def render_all(
     ]
     if not f["skipped"]:
         rows += concurrent_rows(f)
+    rows += load_rows(f["load"])
     rows += compare_rows(g)
     lines = [f"## pytest-amigo benchmark (size {size.name})", "", *MAIN_HEADER, *main_rows(rows)]
     lines += [
@@ -1112,6 +1318,7 @@ def render_all(
         f"Poll interval: ini '{POLL_INI.split('=')[1]}', floored at {POLL_FLOOR:.2f} s by the "
         f"list-runs limit; emulator speed {SPEED:g}; rate limits on.",
         compare_note(g),
+        load_note(f["load"]),
         *([CONCURRENT_SKIPPED] if f["skipped"] else []),
         f"Benchmark runtime: {elapsed:.1f} s.",
     ]

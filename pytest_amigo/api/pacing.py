@@ -57,6 +57,7 @@ __all__ = [
     "budget_spacing",
     "consumer_share",
     "default_limits",
+    "fair_pace",
     "jittered",
     "parse_retry_after",
     "seconds_to_reset",
@@ -124,6 +125,19 @@ def budget_spacing(
     if others_rate is not None:
         ours = max(ours, afford - max(0.0, others_rate))
     return min(to_reset, 1.0 / ours)
+
+
+def fair_pace(share: float, limit: int | None, window: float = 60.0) -> float | None:
+    """Seconds between requests at a fair share of the budget: ``limit`` requests a ``window``
+    for ``share`` consumers (ourselves included). ``None`` when alone (``share <= 1``) or the
+    limit is unknown: then only the caller's own cadence counts.
+
+    A poller that backs off while nothing changes need not back off beyond this: the requests
+    it leaves unsent are no use to the others, each of whom keeps to its own share
+    (:func:`budget_spacing`), so they would only lengthen its wait for a result."""
+    if limit is None or limit < 1 or share <= 1.0 or window <= 0:
+        return None
+    return window * share / limit
 
 
 def consumer_share(previous: int | None, remaining: int, same_window: bool) -> float | None:
@@ -231,6 +245,14 @@ class Pacer:
         with self._lock:
             budget = self._budget.get(key)
             return 1.0 if budget is None else budget.share
+
+    def fair_pace(self, key: str) -> float | None:
+        """Seconds between requests at our fair share of ``key``'s budget (see
+        :func:`fair_pace`); None when alone or without a known limit."""
+        with self._lock:
+            budget = self._budget.get(key)
+            share = 1.0 if budget is None else budget.share
+            return fair_pace(share, self._limits.get(key), self._window)
 
     def jitter(self, seconds: float) -> float:
         """``seconds`` lengthened by this pacer's random jitter (see :func:`jittered`)."""

@@ -5,6 +5,14 @@ poll is due and it wins the ``poll`` lock; everybody else reads the snapshot. On
 covers every active run (50 ids a page), so the request count does not grow with the number of
 workers. A poll also fetches the justifications failures need (within the evaluation results'
 10-a-minute limit, shared through the snapshot) and downloads artifacts once generated.
+
+Only unfinished runs need the runs list. The artifacts of a finished run are asked for directly
+(the artifacts endpoint answers 400 until they are generated, and has a budget of its own, 100 a
+minute), on a short back-off (:func:`artifact_retry_after`), instead of listing the run again:
+when several pipelines share the organization's list budget (12 a minute shared by 4 sessions
+is one list request per session every ~20 s), each list request for nothing but
+``artifacts_generated`` cost a whole share of it between a set's last result and the end of its
+session (issue 18, case 8: bench f4).
 """
 
 from __future__ import annotations
@@ -44,6 +52,36 @@ UNSEEN_AFTER_S = 10.0
 # for the whole organization); rows already read are not read again (timestamp_after).
 EVALUATION_SPACING_S = 10.0
 EVALUATION_OVERLAP_S = 120.0
+# The artifacts of a finished run are asked for directly this long after the poll that saw the
+# run finish without them, then twice as long after each 400 (not generated yet), at most
+# ARTIFACT_TRY_MAX_S apart: about 6 requests per run over the default 60 s artifacts wait, for
+# at most ARTIFACT_DIRECT_RUNS runs at a time (far below the endpoint's 100 a minute). With more
+# runs waiting for artifacts, one list request (50 ids) is cheaper: they are listed as before.
+ARTIFACT_TRY_FIRST_S = 1.0
+ARTIFACT_TRY_MAX_S = 16.0
+ARTIFACT_DIRECT_RUNS = 10
+
+
+def backed_off(
+    interval: float, poll_min: float, poll_max: float, due: float, pace: float | None
+) -> float:
+    """The next interval while nothing changed: 1.5 times the last, at most ``poll_max``, the
+    time until the next result is ``due``, and (when the list budget is shared) the fair pace
+    of the budget ``pace`` (:func:`pytest_amigo.api.pacing.fair_pace`); never below
+    ``poll_min``.
+
+    Why the pace: 4 sessions sharing a list limit of 12 a minute each afford a poll every 20 s;
+    backed off to ``poll_max`` (30 s) a session saw a set's last result 15 s after it on
+    average instead of 10, and the requests it saved were no use to the others (each keeps to
+    its own share). Alone there is no pace and the back-off is as before."""
+    ceiling = min(poll_max, due) if pace is None else min(poll_max, due, max(poll_min, pace))
+    return max(poll_min, min(interval * 1.5, ceiling))
+
+
+def artifact_retry_after(tries: int) -> float:
+    """Seconds before the next direct request for a run's artifacts after ``tries`` answers of
+    "not generated yet" (0: the poll that saw the run finish without them)."""
+    return min(ARTIFACT_TRY_MAX_S, ARTIFACT_TRY_FIRST_S * 2.0 ** max(0, tries))
 
 
 class Poller:
@@ -84,7 +122,10 @@ class Poller:
             return True
 
     def _active_run_ids(self, snap: Snapshot) -> list[str]:
-        active = []
+        """The runs to list: unfinished ones, and finished ones whose artifacts are not
+        generated yet when they ride along (an unfinished run needs the list anyway) or are too
+        many to ask for directly (see :meth:`_direct_artifact_runs`)."""
+        unfinished, waiting = [], []
         for record in self.records().values():
             if record.run_id is None or record.run_id in snap.poll_fatal:
                 continue
@@ -92,13 +133,34 @@ class Poller:
             artifacts_pending = (
                 self.settings.artifacts_dir is not None and record.run_id not in snap.artifacts
             )
+            if run is None or not run["is_completed"]:
+                unfinished.append(record.run_id)
+            elif artifacts_pending and not run["artifacts_generated"]:
+                waiting.append(record.run_id)
+        if not unfinished and len(set(waiting)) <= ARTIFACT_DIRECT_RUNS:
+            return []
+        return sorted(set(unfinished + waiting))
+
+    def _direct_artifact_runs(self, snap: Snapshot) -> set[str]:
+        """Finished runs (not errored, not cancelled) whose artifacts are asked for directly,
+        the list having said they are not generated yet: at most ARTIFACT_DIRECT_RUNS."""
+        if self.settings.artifacts_dir is None:
+            return set()
+        found = set()
+        for record in self.records().values():
+            run = snap.runs.get(record.run_id or "")
             if (
-                run is None
+                record.run_id is None
+                or record.cancelled
+                or not run
                 or not run["is_completed"]
-                or (artifacts_pending and not run["artifacts_generated"])
+                or run["errored"]
+                or run["artifacts_generated"]
+                or record.run_id in snap.artifacts
             ):
-                active.append(record.run_id)
-        return sorted(set(active))
+                continue
+            found.add(record.run_id)
+        return found if len(found) <= ARTIFACT_DIRECT_RUNS else set()
 
     def _poll(self, snap: Snapshot, now: float) -> None:
         poll_error: str | None = None
@@ -129,8 +191,17 @@ class Poller:
         interval = (
             self.settings.poll_min
             if changed
-            else min(snap.interval * 1.5, self.settings.poll_max, self._expected_gap(snap, now))
+            else backed_off(
+                snap.interval,
+                self.settings.poll_min,
+                self.settings.poll_max,
+                self._expected_gap(snap, now),
+                self._list_pace(),
+            )
         )
+        snap = self._schedule_artifact_tries(snap, now)
+        if snap.artifact_tries:  # a direct try for artifacts is due before the back-off ends
+            interval = min(interval, min(t["next"] for t in snap.artifact_tries.values()) - now)
         # Never faster than the documented limit of the list endpoint allows.
         floor = 60.0 / ENDPOINTS[LIST_RUNS].per_minute * max(1, requests) * 1.05
         interval = max(interval, floor, self.settings.poll_min)
@@ -143,8 +214,19 @@ class Poller:
             polled_at=now,
         )
         self.publish(snap)
-        if self._download_artifacts(snap):  # after the results are out: downloads take time
+        if self._download_artifacts(snap, now):  # after the results are out: downloads take time
             self.publish(snap)
+
+    def _schedule_artifact_tries(self, snap: Snapshot, now: float) -> Snapshot:
+        """Keep a direct-try schedule for exactly the runs asked for directly (a run seen
+        finished without artifacts gets its first try ARTIFACT_TRY_FIRST_S from now)."""
+        direct = self._direct_artifact_runs(snap)
+        tries = {
+            run_id: snap.artifact_tries.get(run_id)
+            or {"count": 0, "next": now + artifact_retry_after(0)}
+            for run_id in sorted(direct)
+        }
+        return replace(snap, artifact_tries=tries)
 
     def _expected_gap(self, snap: Snapshot, now: float) -> float:
         """How long until the next result is due, from each running run's pace so far.
@@ -251,29 +333,46 @@ class Poller:
                 wanted[run_id] = missing
         return wanted
 
+    def _list_pace(self) -> float | None:
+        """Seconds between list requests at this process's fair share of the organization's
+        list budget, as its pacer measured it (None: alone, or no pacer)."""
+        pacer = getattr(self.api(), "pacer", None)
+        pace = getattr(pacer, "fair_pace", None)
+        result = pace(LIST_RUNS) if callable(pace) else None
+        return float(result) if isinstance(result, int | float) else None
+
     def _count(self, operation_id: str) -> int:
         counts = getattr(self.api(), "request_counts", None)
         return int(counts().get(operation_id, 0)) if counts is not None else 0
 
-    def _download_artifacts(self, snap: Snapshot) -> bool:
-        """Download the artifacts of runs that have them; True if the snapshot changed."""
+    def _download_artifacts(self, snap: Snapshot, now: float) -> bool:
+        """Download the artifacts of runs that have them, or whose direct try is due; True if
+        the snapshot changed."""
         target = self.settings.artifacts_dir
         if target is None:
             return False
         changed = False
         for record in self.records().values():
             run = snap.runs.get(record.run_id or "")
-            if not run or not run["artifacts_generated"] or record.run_id in snap.artifacts:
+            if not run or record.run_id is None or record.run_id in snap.artifacts:
                 continue
-            assert record.run_id is not None
+            attempt = snap.artifact_tries.get(record.run_id)
+            if not run["artifacts_generated"] and (attempt is None or now < attempt["next"]):
+                continue
             path = artifacts_path(target, record.run_id)
             try:
                 self.api().download_artifacts(record.run_id, path)
                 snap.artifacts[record.run_id] = {"path": str(path)}
-            except BadRequestError:
-                continue  # not retrievable yet; try on the next poll
+            except BadRequestError:  # not retrievable yet
+                if attempt is not None:
+                    count = int(attempt["count"]) + 1
+                    retry = self.clock() + artifact_retry_after(count)
+                    snap.artifact_tries[record.run_id] = {"count": count, "next": retry}
+                    changed = True
+                continue  # listed as generated: try on the next poll
             except FAILURES as exc:
                 snap.artifacts[record.run_id] = {"error": describe(exc, "download the artifacts")}
+            snap.artifact_tries.pop(record.run_id, None)
             changed = True
         return changed
 

@@ -27,6 +27,8 @@ class Snapshot:
     evaluation_fetched: dict[str, float] = field(default_factory=dict)  # run id -> last fetch
     evaluation_misses: dict[str, int] = field(default_factory=dict)  # evaluation id -> fetches
     artifacts: dict[str, Json] = field(default_factory=dict)  # run id -> {path} | {error}
+    # completed runs whose artifacts are asked for directly: run id -> {count, next}
+    artifact_tries: dict[str, Json] = field(default_factory=dict)
     poll_failures: dict[str, Json] = field(default_factory=dict)  # run id -> {count, since}
     poll_fatal: dict[str, str] = field(default_factory=dict)  # run id -> why it can't be read
     unseen: dict[str, Json] = field(default_factory=dict)  # run id -> {count, since}
