@@ -14,6 +14,8 @@ import pytest
 
 from browser.compare_document import compare_document
 from pytest_amigo.reports import html_report
+from pytest_amigo.reports.json_report import schema
+from pytest_amigo.reports.merge import Shard, merge
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -179,5 +181,31 @@ def test_comparison_stacks_on_a_phone(chromium: Any, compare_report: Path) -> No
     assert reference["y"] >= candidate["y"] + candidate["height"]
     assert page.get_by_role("alert").is_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    context.close()
+    assert not errors, errors
+
+
+def test_the_merged_report_of_shards_shows_every_unit_test_once(
+    chromium: Any, evidence_run: Any, tmp_path: Path
+) -> None:
+    """``pytest-amigo merge`` of two shards of the real run (its unit tests dealt out between
+    them, as pytest-split does) renders as one session's page: one set, every unit test."""
+    document = evidence_run.document
+    [entry] = document["sets"]
+    halves = [entry["unit_tests"][::2], entry["unit_tests"][1::2]]
+    shards = [
+        Shard(f"shard-{i}.json", {**document, "sets": [{**entry, "unit_tests": half}]})
+        for i, half in enumerate(halves, 1)
+    ]
+    merged = merge(shards, schema(), version="test").document
+    path = tmp_path / "merged" / "amigo.html"
+    html_report.write(path, merged)
+    context, page, errors = open_page(chromium, path, 1280)
+    page.get_by_label("All", exact=True).check()  # not only the failing ones
+    names = [u["name"] for u in entry["unit_tests"]]
+    for name in names:
+        assert card(page, name).is_visible(), name
+    assert page.locator("article.ut").count() == len(names)
+    assert page.get_by_role("heading", name=entry["name"]).count() >= 1
     context.close()
     assert not errors, errors

@@ -11,15 +11,19 @@ started together on a real, minutes-long set do, however loaded the machine.
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
+import sys
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+import jsonschema
 import pytest
 
 from pytest_amigo.emulator import Emulator
+from pytest_amigo.reports.json_report import schema
 from support.plugin import SET, WORLD, AmigoProject
 from support.shards import Shard, run_together
 
@@ -97,6 +101,31 @@ def test_three_shards_started_together_share_one_run_per_set(amigo: AmigoProject
     attached = sum(s.output.count("attached to your unfinished run") for s in shards.values())
     assert attached >= len(SETS)  # the shards that did not create a set's run say whose it is
     assert "Traceback" not in "".join(s.output for s in shards.values())
+    # one report from the three: every unit test once, each set once with its one run
+    merged = merge_reports(amigo, [s.json_path for s in shards.values()])
+    assert merged.returncode == whole.ret, merged.stdout + merged.stderr  # Mixed bag fails: 1
+    document = json.loads((amigo.pytester.path / "all.json").read_text(encoding="utf-8"))
+    jsonschema.validate(document, schema())
+    assert [s["id"] for s in document["sets"]] == [SET[name] for name in SETS]
+    assert all("run_ids" not in s for s in document["sets"])  # one run per set, shared
+    tests = {u["nodeid"]: u for s in document["sets"] for u in s["unit_tests"]}
+    assert verdicts(tests) == verdicts(whole.unit_tests())
+    html = (amigo.pytester.path / "all.html").read_text(encoding="utf-8")
+    assert all(html.count(f">{u['name']}<") for u in tests.values())
+
+
+OUTPUTS = ("--json", "all.json", "--html", "all.html")
+
+
+def merge_reports(amigo: AmigoProject, paths: list[Any]) -> subprocess.CompletedProcess[str]:
+    """``python -m pytest_amigo merge`` of the shards' JSON reports into all.json / all.html."""
+    return subprocess.run(
+        [sys.executable, "-m", "pytest_amigo", "merge", *map(str, paths), *OUTPUTS],
+        cwd=amigo.pytester.path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_with_subsets_each_shard_simulates_only_its_own_unit_tests(amigo: AmigoProject) -> None:
