@@ -118,7 +118,10 @@ class Emulator:
 
     def stop(self) -> None:
         if self._thread.is_alive():
+            # An emulator stops at once: no graceful wait for requests still in flight (a held
+            # answer, a hung-up client), which would hold every test's teardown up to 10 s.
             self._server.should_exit = True
+            self._server.force_exit = True
             self._thread.join(timeout=10)
         shutil.rmtree(self.app.state.workdir, ignore_errors=True)
 
