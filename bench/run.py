@@ -1,6 +1,6 @@
 """pytest-amigo benchmarks against the bundled emulator; prints Markdown tables.
 
-    python bench/run.py [--size smoke|small|full] [--only a,b,c,d,e,f,g]
+    python bench/run.py [--size smoke|small|full] [--only a,b,c,d,e,f,g,h]
 
 Every figure is a ratio against a baseline measured in the same run (see bench/README.md).
 """
@@ -55,6 +55,9 @@ class Size:
     load_sets: int = 3  # f4: sets per session
     load_rounds: int = 1  # f4: rounds (each at its own second of the minute, see LOAD_PHASES)
     load_scale: float = 1.0  # f4: durations and artifacts delay scaled (smoke, small: shorter)
+    shards: int = 4  # h: shards of the suite started together (0: h skipped)
+    shard_sets: int = 5  # h: sets of the f suite (CONC_DURATIONS[:shard_sets])
+    shard_scale: float = 1.0  # h: their durations scaled (smoke: shorter)
 
 
 SIZES = {
@@ -70,9 +73,17 @@ SIZES = {
         ab_speed=4 * SPEED,
         load_sets=1,
         load_scale=0.025,
+        shards=0,  # 9 pytest processes, 4 at a time: ~20 s even on 2 short sets
     ),
     "small": Size(
-        "small", sets=4, col_sets=10, col_tests=10, artifact_mb=20, load_sets=2, load_scale=0.25
+        "small",
+        sets=4,
+        col_sets=10,
+        col_tests=10,
+        artifact_mb=20,
+        load_sets=2,
+        load_scale=0.25,
+        shard_scale=0.25,
     ),
     "full": Size(
         "full",
@@ -1034,6 +1045,276 @@ def compare_note(g: dict[str, Any]) -> str:
     )
 
 
+# -- h. CI shards of one suite ------------------------------------------------------------------
+
+SHARD_SPLIT = ("--splitting-algorithm", "least_duration")
+SHARD_GOAL_WALL = 1.10  # issue 19, part 3: the slowest shard within 10 % of an unsharded session
+
+
+def shard_world(n_sets: int, scale: float) -> tuple[World, dict[str, int], dict[str, float]]:
+    """One group of the f suite: sets k = 0..n_sets-1 of two one-session unit tests, both lasting
+    CONC_DURATIONS[k] x ``scale`` world seconds (emulator speed CONC_SPEED), the second failing
+    its "Done" criterion in CONC_FAILING. Returns the world, set id -> k, and set id -> its
+    length in real seconds."""
+    unit_tests, sets, ids, lengths = [], [], {}, {}
+    for k in range(n_sets):
+        d = CONC_DURATIONS[k] * scale
+        names = [f"h-s{k}-u{u}" for u in range(2)]
+        for u, name in enumerate(names):
+            done = expected_outcome(k, u) == "passed"
+            unit_tests.append(
+                {
+                    "name": name,
+                    "persona": "Bench persona",
+                    "scenario": "Bench scenario",
+                    "duration": d,
+                    "criteria": CRITERIA,
+                    "sessions": [{"duration": d, "values": {"Done": done, "Score": 8}}],
+                }
+            )
+        sets.append({"name": f"h-s{k}", "unit_tests": [{"unit_test": n} for n in names]})
+        set_id = derive_id("set", f"h-s{k}")
+        ids[set_id] = k
+        lengths[set_id] = d / CONC_SPEED
+    data: dict[str, Any] = {
+        "emulator": {"speed": CONC_SPEED, "artifacts_delay": 0},
+        "metrics": METRICS,
+        "personas": [{"name": "Bench persona"}],
+        "scenarios": [{"name": "Bench scenario"}],
+        "unit_tests": unit_tests,
+        "sets": sets,
+    }
+    return World.from_dict(data, source="bench:shards"), ids, lengths
+
+
+def run_shard_phase(
+    emu: Emulator, sets: dict[str, int], shards: int, size: Size, *extra: str
+) -> dict[str, Any]:
+    """``shards`` pytest sessions of the whole suite started at once, shard i running
+    ``--splits shards --group i`` (pytest-split), or one plain session when ``shards`` is 0;
+    rate-limit counts reset first. Per shard: its wall time from the common start to its exit
+    and its items' verdicts; and what the emulator's store holds of the phase's runs and sets."""
+    wait_until_free(emu)
+    admin_reset(emu)
+    with emu.store.lock:
+        runs_before, sets_before = set(emu.store.runs), set(emu.store.sets)
+    groups = list(range(1, shards + 1)) or [0]
+    walls: dict[int, float] = {}
+    reports: dict[int, list[dict[str, Any]]] = {}
+    with tempfile.TemporaryDirectory(prefix="amigo-bench-h-") as tmp:
+        proj = Path(tmp)  # one checkout, as in a CI job; each shard its own report and output
+        (proj / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
+        (proj / "conftest.py").write_text(TIMING_CONFTEST, encoding="utf-8")
+        cmd = [PY, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+        cmd += ["-o", "amigo_artifacts_dir=none"]  # default poll interval: "2 30", as in f
+        cmd += [f"--amigo-set={s}" for s in sorted(sets, key=sets.__getitem__)]
+        cmd += list(extra)
+        procs = []
+        start = time.time()
+        for i in groups:
+            split = ["--splits", str(shards), "--group", str(i), *SHARD_SPLIT] if i else []
+            env = child_env(emu) | {"BENCH_REPORTS": str(proj / f"reports-{i}.jsonl")}
+            out = open(proj / f"output-{i}.txt", "w", encoding="utf-8")
+            proc = subprocess.Popen(
+                cmd + split, cwd=proj, env=env, stdout=out, stderr=subprocess.STDOUT
+            )
+            procs.append((i, out, proc))
+
+        def wait(i: int, proc: subprocess.Popen) -> None:
+            proc.wait(timeout=600)
+            walls[i] = time.time() - start
+
+        threads = [threading.Thread(target=wait, args=(i, proc)) for i, _, proc in procs]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        for i, out, proc in procs:
+            out.close()
+            text = (proj / f"output-{i}.txt").read_text(encoding="utf-8")
+            if proc.returncode not in (0, 1):  # 1: the failing unit tests failed, as they should
+                raise RuntimeError(f"shard {i} exited {proc.returncode}:\n{text[-3000:]}")
+            path = proj / f"reports-{i}.jsonl"
+            lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+            reports[i] = [json.loads(line) for line in lines]
+    with emu.store.lock:
+        runs = [r for rid, r in emu.store.runs.items() if rid not in runs_before]
+        temporary = [d for sid, d in emu.store.sets.items() if sid not in sets_before]
+        names = [emu.store.sets[r.set_id]["name"] for r in runs]
+        now, world_now = time.time(), emu.store.now()
+
+    def since_start(world: float) -> float:
+        return now - (world_now - world) / CONC_SPEED - start
+
+    # per set k, the latest end of its runs (a subset's name holds its set's), since the start
+    ends: dict[int, float] = {}
+    for run, name in zip(runs, names, strict=True):
+        found = re.search(r"h-s(\d+)", name)
+        if found is None:
+            raise RuntimeError(f"run {run.id} of an unexpected set {name!r}")
+        k = int(found.group(1))
+        ends[k] = max(ends.get(k, 0.0), since_start(run.end))
+    return {
+        "walls": walls,
+        "created": sorted(since_start(r.created) for r in runs),
+        "ends": ends,
+        "reports": reports,
+        "runs": len(runs),
+        "sessions": sum(u.run_count for r in runs for u in r.unit_tests),
+        "temporary": len(temporary),
+        "deleted": sum(1 for d in temporary if d.get("is_deleted")),
+        "stats": admin_requests(emu),
+    }
+
+
+def shard_verdicts(phase: dict[str, Any]) -> dict[tuple[int, int], list[tuple[int, str]]]:
+    """(set, unit test) -> every (shard, outcome) that reported it."""
+    out: dict[tuple[int, int], list[tuple[int, str]]] = {}
+    for i, entries in phase["reports"].items():
+        for entry in entries:
+            found = re.search(r"h-s(\d+)-u(\d+)", entry["nodeid"])
+            if found is None:
+                raise RuntimeError(f"unexpected item {entry['nodeid']}")
+            k, u = (int(x) for x in found.groups())
+            out.setdefault((k, u), []).append((i, entry["outcome"]))
+    return out
+
+
+def measure_shards(size: Size) -> dict[str, Any]:
+    """h: the f suite's sets as one unsharded session, then as ``size.shards`` shards started
+    together sharing runs (the default), then as shards with ``--amigo-subset``, one after
+    another against one emulator: sessions simulated and runs created (the emulator's store),
+    the slowest shard's wall time, and whether every unit test was reported once, rightly."""
+    if not size.shards:
+        return {"skipped": True}
+    world, sets, lengths = shard_world(size.shard_sets, size.shard_scale)
+    with Emulator(world) as emu:
+        whole = run_shard_phase(emu, sets, 0, size)
+        shared = run_shard_phase(emu, sets, size.shards, size)
+        subset = run_shard_phase(emu, sets, size.shards, size, "--amigo-subset")
+    items = {(k, u): expected_outcome(k, u) for k in range(size.shard_sets) for u in range(2)}
+    reference = {ku: v[0][1] for ku, v in shard_verdicts(whole).items() if len(v) == 1}
+    checks = {}
+    for label, phase in (("whole", whole), ("shared", shared), ("subset", subset)):
+        got, walls = shard_verdicts(phase), phase["walls"]
+        checks[label] = {
+            # reported by exactly one shard, as the unsharded session and rightly
+            "right": sum(
+                1
+                for ku, want in items.items()
+                if len(got.get(ku, [])) == 1
+                and got[ku][0][1] == want
+                and (label == "whole" or reference.get(ku) == want)
+            ),
+            "twice": sum(1 for v in got.values() if len(v) > 1),
+            "errors": sum(1 for v in got.values() for _, o in v if o == "error")
+            + sum(1 for ku in items if ku not in got),
+            # sets whose unit tests more than one shard reported
+            "split": sum(
+                1
+                for k in range(size.shard_sets)
+                if len({i for u in range(2) for i, _ in got.get((k, u), [])}) > 1
+            ),
+        }
+        # per shard: its exit after the last run of the sets it reports ended
+        reported = {i: {k for (k, _u), v in got.items() for j, _o in v if j == i} for i in walls}
+        checks[label]["tail"] = max(
+            wall - max((phase["ends"][k] for k in reported[i]), default=0.0)
+            for i, wall in phase["walls"].items()
+        )
+    return {
+        "skipped": False,
+        "shards": size.shards,
+        "sets": size.shard_sets,
+        "items": len(items),
+        "longest": max(lengths.values()),
+        "whole": whole,
+        "shared": shared,
+        "subset": subset,
+        "checks": checks,
+    }
+
+
+def shard_rows(h: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
+    if h["skipped"]:
+        return []
+    whole, shared, subset = h["whole"], h["shared"], h["subset"]
+    n = f"{h['shards']} shards x {h['sets']} sets started together"
+    slowest = {k: max(p["walls"].values()) for k, p in (("shared", shared), ("subset", subset))}
+    return [
+        (
+            "h1",
+            f"sessions simulated, {n}, shared runs: across the shards / the suite's "
+            "(unsharded session)",
+            str(shared["sessions"]),
+            str(whole["sessions"]),
+            ratio(shared["sessions"], whole["sessions"]),
+        ),
+        (
+            "h2",
+            f"sessions simulated, {n}, --amigo-subset: across the shards / the suite's",
+            str(subset["sessions"]),
+            str(whole["sessions"]),
+            ratio(subset["sessions"], whole["sessions"]),
+        ),
+        (
+            "h3",
+            f"runs created, {n}, shared runs: across the shards / unsharded session",
+            str(shared["runs"]),
+            str(whole["runs"]),
+            ratio(shared["runs"], whole["runs"]),
+        ),
+        (
+            "h4",
+            f"wall time, {n}, shared runs: slowest shard / unsharded session",
+            f"{slowest['shared']:.2f} s",
+            f"{whole['walls'][0]:.2f} s",
+            ratio(slowest["shared"], whole["walls"][0]),
+        ),
+        (
+            "h5",
+            f"wall time, {n}, --amigo-subset: slowest shard / unsharded session",
+            f"{slowest['subset']:.2f} s",
+            f"{whole['walls'][0]:.2f} s",
+            ratio(slowest["subset"], whole["walls"][0]),
+        ),
+    ]
+
+
+SHARDS_SKIPPED = (
+    "h1-h5 (4 shards of the f suite started together) skipped at size smoke: 9 pytest "
+    "processes, 4 at a time, take ~20 s even on 2 short sets; run --size small or full."
+)
+
+
+def shard_note(h: dict[str, Any]) -> str:
+    if h["skipped"]:
+        return SHARDS_SKIPPED
+
+    def phase(label: str) -> str:
+        p, c = h[label], h["checks"][label]
+        walls = ", ".join(f"{w:.2f}" for _, w in sorted(p["walls"].items()))
+        temporary = f", temporary sets {p['temporary']} ({p['deleted']} deleted)"
+        return (
+            f"{label}: runs {p['runs']}, sessions {p['sessions']}"
+            f"{temporary if p['temporary'] else ''}, reported once and right "
+            f"{c['right']}/{h['items']} (twice: {c['twice']}, errors: {c['errors']}), sets split "
+            f"across shards {c['split']}/{h['sets']}, 429 answers {p['stats']['rate_limited']} / "
+            f"{p['stats']['total']} requests, runs created {p['created'][0]:.2f}-"
+            f"{p['created'][-1]:.2f} s after the start, last run's end -> exit (slowest) "
+            f"{c['tail']:.2f} s, wall s {walls}"
+        )
+
+    return (
+        f"Shards (h): pytest-split --splits {h['shards']} --group i --splitting-algorithm "
+        f"least_duration (no durations file), one emulator, one API user, the f suite's "
+        f"{h['sets']} sets of 2 one-session unit tests (longest {h['longest']:.2f} s); poll "
+        f"interval: the default ('2 30'), speed {CONC_SPEED:g}, rate limits on. "
+        + "; ".join(phase(label) for label in ("whole", "shared", "subset"))
+        + "."
+    )
+
+
 # -- report -------------------------------------------------------------------------------------
 
 
@@ -1160,6 +1441,11 @@ GOALS: dict[str, tuple[str, str]] = {
     "f5": ("0", "-"),
     "g1": ("<= 1.10", "-"),
     "g2": ("2.000", "-"),
+    "h1": ("1.000", "-"),
+    "h2": ("1.000", "-"),
+    "h3": ("1.000", "-"),
+    "h4": (f"<= {SHARD_GOAL_WALL:.2f}", "-"),
+    "h5": (f"<= {SHARD_GOAL_WALL:.2f}", "-"),
 }
 MAIN_HEADER = [
     "| id | measurement | value | baseline | ratio | goal | at filing |",
@@ -1181,6 +1467,12 @@ def render(size: Size, elapsed: float, **results: dict) -> str:
         g = results["g"]
         lines = [f"## pytest-amigo benchmark (size {size.name}, only g)", ""]
         lines += [*MAIN_HEADER, *main_rows(compare_rows(g)), "", compare_note(g)]
+        lines.append(f"Benchmark runtime: {elapsed:.1f} s.")
+        return "\n".join(lines)
+    if set(results) == {"h"}:
+        h = results["h"]
+        lines = [f"## pytest-amigo benchmark (size {size.name}, only h)", ""]
+        lines += [*MAIN_HEADER, *main_rows(shard_rows(h)), "", shard_note(h)]
         lines.append(f"Benchmark runtime: {elapsed:.1f} s.")
         return "\n".join(lines)
     if set(results) != {"f"}:
@@ -1205,7 +1497,16 @@ CONCURRENT_SKIPPED = (
 
 
 def render_all(
-    size: Size, elapsed: float, a: dict, b: dict, c: dict, d: dict, e: dict, f: dict, g: dict
+    size: Size,
+    elapsed: float,
+    a: dict,
+    b: dict,
+    c: dict,
+    d: dict,
+    e: dict,
+    f: dict,
+    g: dict,
+    h: dict,
 ) -> str:
     n0, n4 = b["n0"], b["n4"]
     rows = [
@@ -1287,6 +1588,7 @@ def render_all(
         rows += concurrent_rows(f)
     rows += load_rows(f["load"])
     rows += compare_rows(g)
+    rows += shard_rows(h)
     lines = [f"## pytest-amigo benchmark (size {size.name})", "", *MAIN_HEADER, *main_rows(rows)]
     lines += [
         "",
@@ -1318,6 +1620,7 @@ def render_all(
         f"Poll interval: ini '{POLL_INI.split('=')[1]}', floored at {POLL_FLOOR:.2f} s by the "
         f"list-runs limit; emulator speed {SPEED:g}; rate limits on.",
         compare_note(g),
+        shard_note(h),
         load_note(f["load"]),
         *([CONCURRENT_SKIPPED] if f["skipped"] else []),
         f"Benchmark runtime: {elapsed:.1f} s.",
@@ -1331,8 +1634,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only",
         default="",
-        help="comma-separated measurements: a,b,c,d,e,f,g (f or g alone: "
-        "its rows only; anything else needs all of a-g)",
+        help="comma-separated measurements: a,b,c,d,e,f,g,h (f, g or h alone: "
+        "its rows only; anything else needs all of a-h)",
     )
     args = parser.parse_args(argv)
     size = SIZES[args.size]
@@ -1346,9 +1649,10 @@ def main(argv: list[str] | None = None) -> int:
         ("e", measure_startup),
         ("f", measure_concurrent),
         ("g", measure_compare),
+        ("h", measure_shards),
     )
-    if only and only not in ({"f"}, {"g"}) and only != {s for s, _ in steps}:
-        parser.error("--only: 'f' or 'g' alone, or every measurement")
+    if only and only not in ({"f"}, {"g"}, {"h"}) and only != {s for s, _ in steps}:
+        parser.error("--only: 'f', 'g' or 'h' alone, or every measurement")
     results: dict[str, Any] = {}
     for key, fn in steps:
         if only and key not in only:
