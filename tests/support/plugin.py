@@ -32,7 +32,7 @@ CANCEL_RUN = "cancel-simulation-unit-test-set-run"
 BASE_INI = """\
 [pytest]
 junit_family = xunit1
-amigo_poll_interval = 0.2 1
+amigo_poll_interval = 0.1 0.5
 amigo_artifacts_wait = 5
 """
 SECRETS = [u.api_key for u in WORLD.users]
