@@ -83,7 +83,7 @@ class Harness:
         self.emu = emu
         self.tmp = tmp
         (tmp / "pytest.ini").write_text(
-            "[pytest]\namigo_poll_interval = 0.3 1\namigo_artifacts_wait = 0\n"
+            "[pytest]\namigo_poll_interval = 0.1 0.5\namigo_artifacts_wait = 0\n"
             "amigo_artifacts_dir = none\n"
         )
 
