@@ -69,6 +69,9 @@ class Emulator:
             port=port,
             log_level="warning",
             http=_protocol(transports),
+            # An emulator stops within a second: requests still in flight (a held answer, a
+            # hung-up client) are cut, instead of holding every test's teardown up to 10 s.
+            timeout_graceful_shutdown=1,
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name="amigo-emulator", daemon=True)
@@ -118,10 +121,7 @@ class Emulator:
 
     def stop(self) -> None:
         if self._thread.is_alive():
-            # An emulator stops at once: no graceful wait for requests still in flight (a held
-            # answer, a hung-up client), which would hold every test's teardown up to 10 s.
             self._server.should_exit = True
-            self._server.force_exit = True
             self._thread.join(timeout=10)
         shutil.rmtree(self.app.state.workdir, ignore_errors=True)
 

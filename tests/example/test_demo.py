@@ -47,6 +47,8 @@ def test_demo_passes_with_known_failures_as_xfail_and_evidence_in_reports(tmp_pa
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
     assert "8 passed, 3 xfailed" in done.stdout
     assert "Amigo simulation sets" in done.stdout
+    # not even at the end, when the bundled emulator stops
+    assert "Traceback" not in done.stdout + done.stderr, done.stderr[-2000:]
 
     # The demo writes xunit2: no per-testcase properties (amigo_junit_properties = auto), so
     # the XML validates against the schema strict readers use; the evidence is in the body.
