@@ -107,6 +107,42 @@ CRITERIA = [
 ]
 
 
+def bench_unit_test(
+    name: str, duration: float, *, done: bool = True, scenario: str = "Bench scenario"
+) -> dict[str, Any]:
+    """A unit test of the bench worlds: one scripted session of ``duration`` world seconds that
+    meets its "Done" criterion, or (``done=False``) fails it."""
+    return {
+        "name": name,
+        "persona": "Bench persona",
+        "scenario": scenario,
+        "duration": duration,
+        "criteria": CRITERIA,
+        "sessions": [{"duration": duration, "values": {"Done": done, "Score": 8}}],
+    }
+
+
+def bench_world(
+    source: str,
+    emulator: dict[str, Any],
+    unit_tests: list[dict[str, Any]],
+    sets: list[dict[str, Any]],
+    **more: Any,
+) -> World:
+    """A bench world: the bench persona, scenario and metrics, ``more`` top-level tables
+    (services, other scenarios) over those."""
+    data: dict[str, Any] = {
+        "emulator": emulator,
+        "metrics": METRICS,
+        "personas": [{"name": "Bench persona"}],
+        "scenarios": [{"name": "Bench scenario"}],
+        **more,
+        "unit_tests": unit_tests,
+        "sets": sets,
+    }
+    return World.from_dict(data, source=source)
+
+
 def durations(n: int) -> list[float]:
     """n world durations spread evenly over 2..20 seconds."""
     if n == 1:
@@ -117,29 +153,17 @@ def durations(n: int) -> list[float]:
 def timed_world(n: int) -> tuple[World, list[str], list[float]]:
     """n sets of one unit test (one session) each; set i lasts durations(n)[i] world seconds."""
     ds = durations(n)
-    data: dict[str, Any] = {
-        "emulator": {"speed": SPEED, "artifacts_delay": 0},
-        "metrics": METRICS,
-        "personas": [{"name": "Bench persona"}],
-        "scenarios": [{"name": "Bench scenario"}],
-        "unit_tests": [
-            {
-                "name": f"timed-{i:02d}",
-                "persona": "Bench persona",
-                "scenario": "Bench scenario",
-                "duration": d,
-                "criteria": CRITERIA,
-                "sessions": [{"duration": d, "values": {"Done": True, "Score": 8}}],
-            }
-            for i, d in enumerate(ds)
-        ],
-        "sets": [
+    world = bench_world(
+        "bench:timed",
+        {"speed": SPEED, "artifacts_delay": 0},
+        [bench_unit_test(f"timed-{i:02d}", d) for i, d in enumerate(ds)],
+        [
             {"name": f"timed-set-{i:02d}", "unit_tests": [{"unit_test": f"timed-{i:02d}"}]}
             for i in range(n)
         ],
-    }
+    )
     ids = [derive_id("set", f"timed-set-{i:02d}") for i in range(n)]
-    return World.from_dict(data, source="bench:timed"), ids, ds
+    return world, ids, ds
 
 
 def collection_world(n_sets: int, n_tests: int) -> tuple[World, list[str]]:
@@ -209,27 +233,13 @@ def concurrency_world() -> tuple[World, dict[str, tuple[int, int]]]:
             names = [f"c-g{g}-s{k}-u{u}" for u in range(2)]
             for u, name in enumerate(names):
                 done = not (u == 1 and k in CONC_FAILING)
-                unit_tests.append(
-                    {
-                        "name": name,
-                        "persona": "Bench persona",
-                        "scenario": "Bench scenario",
-                        "duration": d,
-                        "criteria": CRITERIA,
-                        "sessions": [{"duration": d, "values": {"Done": done, "Score": 8}}],
-                    }
-                )
+                unit_tests.append(bench_unit_test(name, d, done=done))
             sets.append({"name": f"c-g{g}-s{k}", "unit_tests": [{"unit_test": n} for n in names]})
             ids[derive_id("set", f"c-g{g}-s{k}")] = (g, k)
-    data: dict[str, Any] = {
-        "emulator": {"speed": CONC_SPEED, "artifacts_delay": 0},
-        "metrics": METRICS,
-        "personas": [{"name": "Bench persona"}],
-        "scenarios": [{"name": "Bench scenario"}],
-        "unit_tests": unit_tests,
-        "sets": sets,
-    }
-    return World.from_dict(data, source="bench:concurrent"), ids
+    world = bench_world(
+        "bench:concurrent", {"speed": CONC_SPEED, "artifacts_delay": 0}, unit_tests, sets
+    )
+    return world, ids
 
 
 # f4, f5: pipelines under load: sessions sharing a tight list limit, last result -> exit
@@ -257,27 +267,16 @@ def load_world(n_sets: int, scale: float) -> tuple[World, dict[str, tuple[int, i
             names = [f"l-g{g}-s{k}-u{u}" for u in range(2)]
             for u, name in enumerate(names):
                 done = not (u == 1 and k == 0)
-                unit_tests.append(
-                    {
-                        "name": name,
-                        "persona": "Bench persona",
-                        "scenario": "Bench scenario",
-                        "duration": d,
-                        "criteria": CRITERIA,
-                        "sessions": [{"duration": d, "values": {"Done": done, "Score": 8}}],
-                    }
-                )
+                unit_tests.append(bench_unit_test(name, d, done=done))
             sets.append({"name": f"l-g{g}-s{k}", "unit_tests": [{"unit_test": n} for n in names]})
             ids[derive_id("set", f"l-g{g}-s{k}")] = (g, k)
-    data: dict[str, Any] = {
-        "emulator": {"speed": LOAD_SPEED, "artifacts_delay": LOAD_ARTIFACTS_DELAY * scale},
-        "metrics": METRICS,
-        "personas": [{"name": "Bench persona"}],
-        "scenarios": [{"name": "Bench scenario"}],
-        "unit_tests": unit_tests,
-        "sets": sets,
-    }
-    return World.from_dict(data, source="bench:load"), ids
+    world = bench_world(
+        "bench:load",
+        {"speed": LOAD_SPEED, "artifacts_delay": LOAD_ARTIFACTS_DELAY * scale},
+        unit_tests,
+        sets,
+    )
+    return world, ids
 
 
 # g: A/B in one job (--amigo-compare)
@@ -293,9 +292,22 @@ def ab_world(n: int, speed: float = SPEED) -> tuple[World, list[str], list[float
     of g is only the reference side."""
     ds = durations(n)
     names = [[f"ab-{i:02d}-{u}" for u in range(AB_UNIT_TESTS)] for i in range(n)]
-    data: dict[str, Any] = {
-        "emulator": {"speed": speed, "artifacts_delay": 0},
-        "services": [
+    world = bench_world(
+        "bench:ab",
+        {"speed": speed, "artifacts_delay": 0},
+        [
+            bench_unit_test(name, ds[i], scenario=f"Scenario {name}")
+            for i, row in enumerate(names)
+            for name in row
+        ],
+        [
+            {
+                "name": f"ab-set-{i:02d}",
+                "unit_tests": [{"unit_test": name, "run_count": AB_RUN_COUNT} for name in row],
+            }
+            for i, row in enumerate(names)
+        ],
+        services=[
             {
                 "name": "Bench service",
                 "version_sets": [
@@ -304,33 +316,12 @@ def ab_world(n: int, speed: float = SPEED) -> tuple[World, list[str], list[float
                 ],
             }
         ],
-        "metrics": METRICS,
-        "personas": [{"name": "Bench persona"}],
         # a scenario per unit test: a copy on the candidate behaves like its own original
         # (the emulator's twin rule), so it lasts as long
-        "scenarios": [{"name": f"Scenario {name}"} for row in names for name in row],
-        "unit_tests": [
-            {
-                "name": name,
-                "persona": "Bench persona",
-                "scenario": f"Scenario {name}",
-                "duration": ds[i],
-                "criteria": CRITERIA,
-                "sessions": [{"duration": ds[i], "values": {"Done": True, "Score": 8}}],
-            }
-            for i, row in enumerate(names)
-            for name in row
-        ],
-        "sets": [
-            {
-                "name": f"ab-set-{i:02d}",
-                "unit_tests": [{"unit_test": name, "run_count": AB_RUN_COUNT} for name in row],
-            }
-            for i, row in enumerate(names)
-        ],
-    }
+        scenarios=[{"name": f"Scenario {name}"} for row in names for name in row],
+    )
     ids = [derive_id("set", f"ab-set-{i:02d}") for i in range(n)]
-    return World.from_dict(data, source="bench:ab"), ids, ds
+    return world, ids, ds
 
 
 # -- helpers ----------------------------------------------------------------------------------
@@ -840,7 +831,8 @@ def run_load_round(emu: Emulator, sets: dict[str, tuple[int, int]], phase: float
             (proj / "conftest.py").write_text(TIMING_CONFTEST, encoding="utf-8")
             env = child_env(emu) | {"BENCH_REPORTS": str(proj / "reports.jsonl")}
             cmd = [PY, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
-            cmd += [f"--amigo-set={s}" for s in sorted(sets, key=sets.get) if sets[s][0] == g]
+            ordered = sorted(sets, key=lambda s: sets[s])
+            cmd += [f"--amigo-set={s}" for s in ordered if sets[s][0] == g]
             out = open(proj / "output.txt", "w", encoding="utf-8")
             proc = subprocess.Popen(cmd, cwd=proj, env=env, stdout=out, stderr=subprocess.STDOUT)
             procs.append((g, proj, out, proc))
@@ -1062,29 +1054,15 @@ def shard_world(n_sets: int, scale: float) -> tuple[World, dict[str, int], dict[
         names = [f"h-s{k}-u{u}" for u in range(2)]
         for u, name in enumerate(names):
             done = expected_outcome(k, u) == "passed"
-            unit_tests.append(
-                {
-                    "name": name,
-                    "persona": "Bench persona",
-                    "scenario": "Bench scenario",
-                    "duration": d,
-                    "criteria": CRITERIA,
-                    "sessions": [{"duration": d, "values": {"Done": done, "Score": 8}}],
-                }
-            )
+            unit_tests.append(bench_unit_test(name, d, done=done))
         sets.append({"name": f"h-s{k}", "unit_tests": [{"unit_test": n} for n in names]})
         set_id = derive_id("set", f"h-s{k}")
         ids[set_id] = k
         lengths[set_id] = d / CONC_SPEED
-    data: dict[str, Any] = {
-        "emulator": {"speed": CONC_SPEED, "artifacts_delay": 0},
-        "metrics": METRICS,
-        "personas": [{"name": "Bench persona"}],
-        "scenarios": [{"name": "Bench scenario"}],
-        "unit_tests": unit_tests,
-        "sets": sets,
-    }
-    return World.from_dict(data, source="bench:shards"), ids, lengths
+    world = bench_world(
+        "bench:shards", {"speed": CONC_SPEED, "artifacts_delay": 0}, unit_tests, sets
+    )
+    return world, ids, lengths
 
 
 def run_shard_phase(
