@@ -9,18 +9,22 @@ without being significantly worse, "Steady" passes on both.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-import jsonschema
 import pytest
 from statsmodels.stats.multitest import multipletests
 
 from pytest_amigo.emulator import Emulator, World
-from pytest_amigo.reports.json_report import schema
-from support.plugin import AmigoProject, Outcome, polled_after_create, sigterm_when
+from support.plugin import (
+    AmigoProject,
+    outcomes,
+    polled_after_create,
+    report,
+    sigterm_when,
+    text_of,
+    unit_tests,
+)
 
 WORLD = World.from_toml(Path(__file__).parent / "worlds" / "compare.toml")
 SET = {s.name: s.id for s in WORLD.sets}
@@ -37,25 +41,6 @@ DELETE_UNIT_TEST = "delete-simulation-unit-test"
 def emu() -> Iterator[Emulator]:
     with Emulator(WORLD) as emulator:
         yield emulator
-
-
-def report(path: Path) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    jsonschema.validate(data, schema())
-    return data
-
-
-def unit_tests(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {t["name"]: t for s in data["sets"] for t in s["unit_tests"]}
-
-
-def outcomes(out: Outcome) -> dict[str, str]:
-    return {c.name: c.outcome for c in out.cases}
-
-
-def text_of(out: Outcome, name: str) -> str:
-    (case,) = [c for c in out.cases if c.name == name]
-    return f"{case.message}\n{case.text}\n{case.system_out}"
 
 
 def test_worse_and_better_unit_tests_with_holm_adjusted_p_values(amigo: AmigoProject) -> None:

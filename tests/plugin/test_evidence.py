@@ -18,7 +18,16 @@ import pytest
 
 from pytest_amigo.emulator import Emulator, World
 from pytest_amigo.reports.json_report import schema
-from support.plugin import AmigoProject, Outcome, polled_after_create, read_junit, sigterm_when
+from support.plugin import (
+    AmigoProject,
+    outcomes,
+    polled_after_create,
+    read_junit,
+    report,
+    sigterm_when,
+    text_of,
+    unit_tests,
+)
 
 WORLD = World.from_toml(Path(__file__).parent / "worlds" / "evidence.toml")
 SET = {s.name: s.id for s in WORLD.sets}
@@ -32,25 +41,6 @@ RESAMPLE_PREFIX = "pytest-amigo resample of Evidence"
 def emu() -> Iterator[Emulator]:
     with Emulator(WORLD) as emulator:
         yield emulator
-
-
-def outcomes(out: Outcome) -> dict[str, str]:
-    return {c.name: c.outcome for c in out.cases}
-
-
-def text_of(out: Outcome, name: str) -> str:
-    (case,) = [c for c in out.cases if c.name == name]
-    return f"{case.message}\n{case.text}\n{case.system_out}"
-
-
-def report(path: Path) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    jsonschema.validate(data, schema())
-    return data
-
-
-def unit_tests(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {t["name"]: t for s in data["sets"] for t in s["unit_tests"]}
 
 
 def temporary_sets(emu: Emulator) -> list[dict[str, Any]]:

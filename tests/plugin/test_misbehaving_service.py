@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from pytest_amigo.emulator import Emulator, World
-from support.plugin import AmigoProject, Outcome, sigterm_when
+from support.plugin import AmigoProject, Outcome, outcomes, sigterm_when
 
 WORLD = World.from_toml(Path(__file__).parent / "worlds" / "misbehaving.toml")
 SET = {s.name: s.id for s in WORLD.sets}
@@ -41,10 +41,6 @@ def faults(amigo: AmigoProject) -> Iterator[Any]:
 
     yield install
     amigo.admin.delete("/_emulator/faults").raise_for_status()
-
-
-def outcomes(out: Outcome) -> dict[str, str]:
-    return {c.name: c.outcome for c in out.cases}
 
 
 def text_of(out: Outcome, name: str) -> str:

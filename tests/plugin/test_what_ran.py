@@ -12,21 +12,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-
 from pytest_amigo.emulator import derive_id
-from pytest_amigo.reports.json_report import schema
-from support.plugin import SET, UNIT, WORLD, AmigoProject
+from support.plugin import SET, UNIT, WORLD, AmigoProject, report
 
 GREEN = ("--amigo-set", SET["All green"])
 PERSONA = {p.name: p.id for p in WORLD.personas}["Busy parent"]
 AGENT = derive_id("agent", next(u for u in WORLD.unit_tests).service_id)
-
-
-def report(path: Path) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    jsonschema.validate(data, schema())
-    return data
 
 
 def only_unit_test(data: dict[str, Any]) -> dict[str, Any]:

@@ -6,6 +6,7 @@ whose environment carries the AMIGO_* variables of an emulator running in the te
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 import xml.etree.ElementTree as ET
@@ -117,6 +118,33 @@ class Outcome:
 
     def count(self, operation_id: str) -> int:
         return int(self.requests["by_endpoint"].get(operation_id, 0))
+
+
+def outcomes(out: Outcome) -> dict[str, str]:
+    """Each JUnit test case's outcome, by name."""
+    return {c.name: c.outcome for c in out.cases}
+
+
+def text_of(out: Outcome, name: str) -> str:
+    """What a JUnit test case says: its message, its body and its captured output."""
+    (case,) = [c for c in out.cases if c.name == name]
+    return f"{case.message}\n{case.text}\n{case.system_out}"
+
+
+def report(path: Path) -> dict[str, Any]:
+    """A JSON report (--amigo-json), validated against the shipped schema."""
+    import jsonschema
+
+    from pytest_amigo.reports.json_report import schema
+
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    jsonschema.validate(data, schema())
+    return data
+
+
+def unit_tests(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """A JSON report's unit tests, by name."""
+    return {t["name"]: t for s in data["sets"] for t in s["unit_tests"]}
 
 
 class AmigoProject:
