@@ -242,36 +242,27 @@ def compare_units(
     compared = [i for i, why in enumerate(reasons) if not why]
     raw_worse = [_fisher(pairs[i], "less") for i in compared]
     raw_better = [_fisher(pairs[i], "greater") for i in compared]
-    worse = dict(zip(compared, adjust(raw_worse, correction), strict=True))
-    better = dict(zip(compared, adjust(raw_better, correction), strict=True))
+    # per compared pair: (p worse, adjusted), (p better, adjusted)
+    tests = dict(
+        zip(
+            compared,
+            zip(
+                zip(raw_worse, adjust(raw_worse, correction), strict=True),
+                zip(raw_better, adjust(raw_better, correction), strict=True),
+                strict=True,
+            ),
+            strict=True,
+        )
+    )
     found = []
     for i, pair in enumerate(pairs):
-        if reasons[i]:
-            found.append(
-                UnitComparison(
-                    reference_name,
-                    pair.candidate,
-                    pair.reference,
-                    "not compared",
-                    correction,
-                    why=reasons[i],
-                )
-            )
+        sides = (reference_name, pair.candidate, pair.reference)
+        if i not in tests:
+            found.append(UnitComparison(*sides, "not compared", correction, why=reasons[i]))
             continue
-        rank = compared.index(i)
-        found.append(
-            UnitComparison(
-                reference_name,
-                pair.candidate,
-                pair.reference,
-                _label(worse[i], better[i], alpha),
-                correction,
-                raw_worse[rank],
-                worse[i],
-                raw_better[rank],
-                better[i],
-            )
-        )
+        (p_worse, worse), (p_better, better) = tests[i]
+        label = _label(worse, better, alpha)
+        found.append(UnitComparison(*sides, label, correction, p_worse, worse, p_better, better))
     return found
 
 
