@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from .domain import Criterion, UnitTest, UnitTestSet
-from .glue.outcome import AmigoResult, ResultOutcome, UnitTestRef
-from .judging.verdict import CriterionTally, ErrorKind, Outcome, SessionResult, Verdict
+from pytest_amigo.domain import Criterion, UnitTest, UnitTestSet
+from pytest_amigo.judging.verdict import CriterionTally, ErrorKind, Outcome, SessionResult, Verdict
+from pytest_amigo.plugin.amigo_result import AmigoResult, ResultOutcome, UnitTestRef
 
 try:
     __version__ = version("pytest-amigo")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .reports.cli import main
+from pytest_amigo.reports.cli import main
 
 if __name__ == "__main__":
     raise SystemExit(main())

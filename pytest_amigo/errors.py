@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .contract import OBJECT_ID
+from pytest_amigo.contract import OBJECT_ID
 
 
 class DefinitionError(Exception):

@@ -1,5 +1,5 @@
 """``Settings``: the session's options and ini keys as one plain value (parsed by
-``glue.options``), read by every part."""
+``plugin.options``), read by every part."""
 
 from __future__ import annotations
 

@@ -28,9 +28,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from .provenance import changes
-from .stats import benjamini_hochberg, cochran_mantel_haenszel, detectable_drop, fisher_exact_p
-from .stats import holm as holm_adjusted
+from pytest_amigo.judging.provenance import changes
+from pytest_amigo.judging.stats import (
+    benjamini_hochberg,
+    cochran_mantel_haenszel,
+    detectable_drop,
+    fisher_exact_p,
+)
+from pytest_amigo.judging.stats import holm as holm_adjusted
 
 Correction = Literal["holm", "bh", "none"]
 Label = Literal["worse", "better", "no detectable difference", "not compared"]

@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..contract import OBJECT_ID
-from ..domain import UnitTestRef
-from .evidence import BaselineEntry
-from .provenance import what_ran
-from .verdict import run_spec
+from pytest_amigo.contract import OBJECT_ID
+from pytest_amigo.domain import UnitTestRef
+from pytest_amigo.judging.evidence import BaselineEntry
+from pytest_amigo.judging.provenance import what_ran
+from pytest_amigo.judging.verdict import run_spec
 
 
 def is_run_id(text: str) -> bool:

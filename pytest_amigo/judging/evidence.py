@@ -12,9 +12,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from .provenance import changes
-from .stats import fisher_exact_p, pass_hat_k, reliability, wilson_interval
-from .verdict import Outcome, Verdict, rate_words, required_sessions, summarize_tallies
+from pytest_amigo.judging.provenance import changes
+from pytest_amigo.judging.stats import fisher_exact_p, pass_hat_k, reliability, wilson_interval
+from pytest_amigo.judging.verdict import (
+    Outcome,
+    Verdict,
+    rate_words,
+    required_sessions,
+    summarize_tallies,
+)
 
 Transition = Literal["regressed", "fixed", "still-failing", "unchanged", "new", "not-comparable"]
 SIGNIFICANCE = 0.05

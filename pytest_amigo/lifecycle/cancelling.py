@@ -18,14 +18,15 @@ from typing import Any
 
 from amigo_sdk.errors import ConflictError
 
-from ..api.endpoints import ENDPOINTS
-from .failures import FAILURES, dump
-from .ledger import Ledger
-from .poller import Poller
-from .records import Api, RunRecord, RunRecords
-from .shared import SharedState
-from .snapshot import Snapshot
-from .state_files import CREATES, RUNS, TEMPORARY
+from pytest_amigo.api.endpoints import ENDPOINTS
+from pytest_amigo.lifecycle.failures import FAILURES, dump
+from pytest_amigo.lifecycle.ledger import Ledger
+from pytest_amigo.lifecycle.poller import Poller
+from pytest_amigo.lifecycle.records import RunRecord, RunRecords
+from pytest_amigo.lifecycle.service import Api
+from pytest_amigo.lifecycle.shared import SharedState
+from pytest_amigo.lifecycle.snapshot import Snapshot
+from pytest_amigo.lifecycle.state_files import CREATES, RUNS, TEMPORARY
 
 CANCEL = "cancel-simulation-unit-test-set-run"
 CLOCK_SKEW = 120.0  # seconds the service's clock may be behind this machine's

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..api import ConfigurationError, SimulationApi
-from ..errors import DefinitionError
-from .shared import SharedState, SharedTokenCache
+from pytest_amigo.api import ConfigurationError, SimulationApi
+from pytest_amigo.errors import DefinitionError
+from pytest_amigo.lifecycle.shared import SharedState, SharedTokenCache
 
 
 def connect(state_dir: Path) -> SimulationApi:

@@ -9,7 +9,7 @@ API client on first use and delegates to one collaborator per concern:
 - ``Waiter`` (waiting.py): an item's wait for its verdict; the items the controller learns of;
 - ``Poller`` (poller.py): the shared snapshot and the polls;
 - ``Canceller`` (cancelling.py): cancelling the runs this session started;
-- ``ArtifactsStatus`` (artifacts.py): the last artifacts, and why any are missing;
+- ``ArtifactsStatus`` (artifacts_wait.py): the last artifacts, and why any are missing;
 - ``TemporaryRuns`` (temporary_runs.py): subset runs, candidate runs on another version set
   (unit test copies: copies.py) and re-sampling rounds, their deletion.
 """
@@ -22,23 +22,24 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from ..domain import UnitTestSet
-from ..settings import Settings
-from .artifacts import ArtifactsStatus
-from .cancelling import Canceller
-from .copies import UnitTestCopies
-from .definitions import SetDefinitions
-from .launcher import RunLauncher, Subset
-from .poller import Poller
-from .records import Api, Observation, RunRecord, RunRecords
-from .shared import SharedState
-from .snapshot import Snapshot
-from .starter import RunStarter
-from .state_files import CREATES, SWEEP_LOCK, SWEPT
-from .sweep import Sweeper, temporary_tags
-from .temporary import TemporarySets
-from .temporary_runs import TemporaryRuns
-from .waiting import Judge, Waiter
+from pytest_amigo.domain import UnitTestSet
+from pytest_amigo.lifecycle.artifacts_wait import ArtifactsStatus
+from pytest_amigo.lifecycle.cancelling import Canceller
+from pytest_amigo.lifecycle.copies import UnitTestCopies
+from pytest_amigo.lifecycle.definitions import SetDefinitions
+from pytest_amigo.lifecycle.launcher import RunLauncher, Subset
+from pytest_amigo.lifecycle.poller import Poller
+from pytest_amigo.lifecycle.records import Observation, RunRecord, RunRecords
+from pytest_amigo.lifecycle.service import Api
+from pytest_amigo.lifecycle.shared import SharedState
+from pytest_amigo.lifecycle.snapshot import Snapshot
+from pytest_amigo.lifecycle.starter import RunStarter
+from pytest_amigo.lifecycle.state_files import CREATES, SWEEP_LOCK, SWEPT
+from pytest_amigo.lifecycle.sweep import Sweeper, temporary_tags
+from pytest_amigo.lifecycle.temporary import TemporarySets
+from pytest_amigo.lifecycle.temporary_runs import TemporaryRuns
+from pytest_amigo.lifecycle.waiting import Judge, Waiter
+from pytest_amigo.settings import Settings
 
 log = logging.getLogger("pytest_amigo")
 

@@ -27,11 +27,11 @@ from typing import Any, Protocol
 
 from amigo_sdk.errors import ForbiddenError, NotFoundError
 
-from .failures import API_ERRORS, describe, dump, transient
-from .ledger import Ledger, delete_until, id_named
-from .shared import SharedState
-from .state_files import COPIES
-from .temporary import TAGS
+from pytest_amigo.lifecycle.failures import API_ERRORS, describe, dump, transient
+from pytest_amigo.lifecycle.ledger import Ledger, delete_until, id_named
+from pytest_amigo.lifecycle.shared import SharedState
+from pytest_amigo.lifecycle.state_files import COPIES
+from pytest_amigo.lifecycle.temporary import TAGS
 
 log = logging.getLogger("pytest_amigo")
 

@@ -11,14 +11,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from ..contract import PERMISSION_RUN
-from ..domain import UnitTestSet, set_from_json, set_to_json
-from ..errors import DefinitionError, check_object_id
-from .catalog import load_sets
-from .failures import API_ERRORS, describe, dump
-from .records import Api
-from .shared import SharedState
-from .state_files import BASELINES, DEFINITIONS
+from pytest_amigo.contract import PERMISSION_RUN
+from pytest_amigo.domain import UnitTestSet, set_from_json, set_to_json
+from pytest_amigo.errors import DefinitionError, check_object_id
+from pytest_amigo.lifecycle.failures import API_ERRORS, describe, dump
+from pytest_amigo.lifecycle.service import Api
+from pytest_amigo.lifecycle.set_reader import load_sets
+from pytest_amigo.lifecycle.shared import SharedState
+from pytest_amigo.lifecycle.state_files import BASELINES, DEFINITIONS
 
 
 @dataclass

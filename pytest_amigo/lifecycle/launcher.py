@@ -14,13 +14,14 @@ import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from ..domain import UnitTestSet
-from .failures import API_ERRORS, describe, dump
-from .records import Api, RunRecord, RunRecords
-from .shared import SharedState
-from .starter import CREATE, RunStarter
-from .state_files import STARTER_LOCK
-from .temporary_runs import TemporaryRuns
+from pytest_amigo.domain import UnitTestSet
+from pytest_amigo.lifecycle.failures import API_ERRORS, describe, dump
+from pytest_amigo.lifecycle.records import RunRecord, RunRecords
+from pytest_amigo.lifecycle.service import Api
+from pytest_amigo.lifecycle.shared import SharedState
+from pytest_amigo.lifecycle.starter import CREATE, RunStarter
+from pytest_amigo.lifecycle.state_files import STARTER_LOCK
+from pytest_amigo.lifecycle.temporary_runs import TemporaryRuns
 
 log = logging.getLogger("pytest_amigo")
 

@@ -10,8 +10,8 @@ from typing import Any
 
 from amigo_sdk.errors import ForbiddenError, NotFoundError
 
-from .failures import API_ERRORS, describe, dump, transient
-from .shared import SharedState
+from pytest_amigo.lifecycle.failures import API_ERRORS, describe, dump, transient
+from pytest_amigo.lifecycle.shared import SharedState
 
 PENDING = ("creating", "created")  # may still exist: the end of the session deletes them
 

@@ -25,16 +25,24 @@ from typing import Any
 
 from amigo_sdk.errors import BadRequestError
 
-from ..api.endpoints import ENDPOINTS
-from ..api.paging import ID_CHUNK as RUN_IDS_PER_REQUEST  # one page of ids per request
-from ..contract import PERMISSION_RUN
-from ..judging.verdict import failing_evaluation_ids
-from ..settings import Settings
-from .failures import API_ERRORS, FAILURES, describe, dump, parse_time, transient
-from .records import Api, RunRecord, artifacts_path
-from .shared import SharedState
-from .snapshot import Snapshot
-from .state_files import POLL_LOCK, SNAPSHOT
+from pytest_amigo.api.endpoints import ENDPOINTS
+from pytest_amigo.api.paging import ID_CHUNK as RUN_IDS_PER_REQUEST  # one page of ids per request
+from pytest_amigo.contract import PERMISSION_RUN
+from pytest_amigo.judging.verdict import failing_evaluation_ids
+from pytest_amigo.lifecycle.failures import (
+    API_ERRORS,
+    FAILURES,
+    describe,
+    dump,
+    parse_time,
+    transient,
+)
+from pytest_amigo.lifecycle.records import RunRecord, artifacts_path
+from pytest_amigo.lifecycle.service import Api
+from pytest_amigo.lifecycle.shared import SharedState
+from pytest_amigo.lifecycle.snapshot import Snapshot
+from pytest_amigo.lifecycle.state_files import POLL_LOCK, SNAPSHOT
+from pytest_amigo.settings import Settings
 
 log = logging.getLogger("pytest_amigo")
 

@@ -1,31 +1,17 @@
 """The records every process shares about a session's runs (``RunRecord`` and their store,
-``RunRecords``), what a waiting item observes, and what the coordinator needs of the API."""
+``RunRecords``) and what a waiting item observes (the API they need: ``lifecycle.service``)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
-from .state_files import RUNS
+from pytest_amigo.lifecycle.state_files import RUNS
 
 if TYPE_CHECKING:  # light: the pytest side imports this module at start-up
-    from .shared import SharedState
-
-
-class Api(Protocol):  # what the coordinator needs of SimulationApi
-    organization_id: str
-    user_id: str
-
-    def create_run(self, set_id: str, *, patient: bool = True) -> str: ...
-    def would_wait(self, op_id: str) -> float: ...
-    def cancel_run(self, run_id: str) -> None: ...
-    def list_runs(self, **kwargs: Any) -> list[Any]: ...
-    def list_metric_evaluation_results(self, **kwargs: Any) -> list[Any]: ...
-    def download_artifacts(self, run_id: str, dest: Path) -> Path: ...
-    def list_unit_test_sets(self, **kwargs: Any) -> list[Any]: ...
-    def list_unit_tests(self, **kwargs: Any) -> list[Any]: ...
+    from pytest_amigo.lifecycle.shared import SharedState
 
 
 REFERENCE = "@reference"

@@ -19,7 +19,7 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
-from .state_files import TOKEN
+from pytest_amigo.lifecycle.state_files import TOKEN
 
 
 class SharedState:

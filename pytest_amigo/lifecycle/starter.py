@@ -13,12 +13,13 @@ from typing import Any
 
 from amigo_sdk.errors import ConflictError, RateLimitError
 
-from ..contract import PERMISSION_RUN
-from ..settings import Settings
-from .failures import API_ERRORS, describe, dump, parse_time, transient
-from .records import Api, RunRecord
-from .shared import SharedState
-from .state_files import CREATES
+from pytest_amigo.contract import PERMISSION_RUN
+from pytest_amigo.lifecycle.failures import API_ERRORS, describe, dump, parse_time, transient
+from pytest_amigo.lifecycle.records import RunRecord
+from pytest_amigo.lifecycle.service import Api
+from pytest_amigo.lifecycle.shared import SharedState
+from pytest_amigo.lifecycle.state_files import CREATES
+from pytest_amigo.settings import Settings
 
 log = logging.getLogger("pytest_amigo")
 

@@ -24,8 +24,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from .failures import API_ERRORS, describe, dump
-from .ledger import delete_until
+from pytest_amigo.lifecycle.failures import API_ERRORS, describe, dump
+from pytest_amigo.lifecycle.ledger import delete_until
 
 TEMPORARY_TAG = ("pytest-amigo", "temporary")
 USER_TAG = "pytest-amigo-user"

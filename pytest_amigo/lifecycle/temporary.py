@@ -28,12 +28,12 @@ from typing import Any, Literal, NoReturn, Protocol, TypedDict
 
 from amigo_sdk.errors import ConflictError, ForbiddenError
 
-from ..contract import PERMISSION_SET
-from ..domain import UnitTestSet
-from .failures import API_ERRORS, describe, transient
-from .ledger import Ledger, delete_until, id_named
-from .shared import SharedState
-from .state_files import TEMPORARY
+from pytest_amigo.contract import PERMISSION_SET
+from pytest_amigo.domain import UnitTestSet
+from pytest_amigo.lifecycle.failures import API_ERRORS, describe, transient
+from pytest_amigo.lifecycle.ledger import Ledger, delete_until, id_named
+from pytest_amigo.lifecycle.shared import SharedState
+from pytest_amigo.lifecycle.state_files import TEMPORARY
 
 log = logging.getLogger("pytest_amigo")
 

@@ -15,14 +15,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ..domain import UnitTestSet, set_from_json, set_to_json
-from .copies import CopyError, UnitTestCopies
-from .definitions import SetDefinitions
-from .records import RunRecord, RunRecords, is_reference
-from .shared import SharedState
-from .starter import RunStarter
-from .state_files import RESAMPLE_LOCK, RESAMPLES
-from .temporary import TemporarySetError, TemporarySets
+from pytest_amigo.domain import UnitTestSet, set_from_json, set_to_json
+from pytest_amigo.lifecycle.copies import CopyError, UnitTestCopies
+from pytest_amigo.lifecycle.definitions import SetDefinitions
+from pytest_amigo.lifecycle.records import RunRecord, RunRecords, is_reference
+from pytest_amigo.lifecycle.shared import SharedState
+from pytest_amigo.lifecycle.starter import RunStarter
+from pytest_amigo.lifecycle.state_files import RESAMPLE_LOCK, RESAMPLES
+from pytest_amigo.lifecycle.temporary import TemporarySetError, TemporarySets
 
 RESAMPLE_PREFIX = "pytest-amigo resample of"
 SUBSET_PREFIX = "pytest-amigo subset of"

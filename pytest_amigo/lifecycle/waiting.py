@@ -12,12 +12,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .launcher import RunLauncher
-from .poller import Poller
-from .records import Observation, RunRecord, RunRecords
-from .shared import SharedState
-from .snapshot import Snapshot
-from .state_files import ACTIVE, ITEMS
+from pytest_amigo.lifecycle.launcher import RunLauncher
+from pytest_amigo.lifecycle.poller import Poller
+from pytest_amigo.lifecycle.records import Observation, RunRecord, RunRecords
+from pytest_amigo.lifecycle.shared import SharedState
+from pytest_amigo.lifecycle.snapshot import Snapshot
+from pytest_amigo.lifecycle.state_files import ACTIVE, ITEMS
 
 Judge = Callable[[dict[str, Any] | None, RunRecord], set[str] | None]
 """``judge(run, record)``: None while the item's verdict is pending, else the evaluation ids its

@@ -30,9 +30,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..judging.evidence import attention_rank
-from ..judging.provenance import what_ran_words
-from .compare_words import (
+from pytest_amigo.judging.evidence import attention_rank
+from pytest_amigo.judging.provenance import what_ran_words
+from pytest_amigo.reports.compare_words import (
     aa_warning,
     change_text,
     correction_name,

@@ -17,9 +17,17 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, TextIO
 
-from ..settings import Settings
-from . import json_report, writer
-from .merge import PASSED, UNMERGEABLE, MergeError, Shard, counts, exit_status, merge
+from pytest_amigo.reports import json_report, writer
+from pytest_amigo.reports.merge import (
+    PASSED,
+    UNMERGEABLE,
+    MergeError,
+    Shard,
+    counts,
+    exit_status,
+    merge,
+)
+from pytest_amigo.settings import Settings
 
 PROG = "pytest-amigo"
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..judging.ab import CORRECTION_NAMES
+from pytest_amigo.judging.ab import CORRECTION_NAMES
 
 # What needs attention first: a worse unit test, then one that could not be compared (something
 # went wrong on a side), then no detectable difference, then better.

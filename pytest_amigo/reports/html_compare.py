@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..judging.provenance import what_ran_words
-from .compare_words import (
+from pytest_amigo.judging.provenance import what_ran_words
+from pytest_amigo.reports.compare_words import (
     aa_warning,
     change_text,
     label_words,
@@ -23,7 +23,7 @@ from .compare_words import (
     set_counts,
     set_overall,
 )
-from .html_base import badge, e, grid, pct, session_count
+from pytest_amigo.reports.html_base import badge, e, grid, pct, session_count
 
 SESSIONS_NOTE = '<p class="sessions-of"><strong>The candidate’s sessions</strong></p>'
 

@@ -25,17 +25,17 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from ..judging.provenance import what_ran_words
-from . import html_compare
-from .compare_words import is_worse, set_compare, unit_compare
-from .html_base import badge as _badge
-from .html_base import e as _e
-from .html_base import grid as _grid
-from .html_base import mark as _mark
-from .html_base import num as _num
-from .html_base import pct as _pct
-from .html_base import session_count as _session_count
-from .html_base import session_status as _session_status
+from pytest_amigo.judging.provenance import what_ran_words
+from pytest_amigo.reports import html_compare
+from pytest_amigo.reports.compare_words import is_worse, set_compare, unit_compare
+from pytest_amigo.reports.html_base import badge as _badge
+from pytest_amigo.reports.html_base import e as _e
+from pytest_amigo.reports.html_base import grid as _grid
+from pytest_amigo.reports.html_base import mark as _mark
+from pytest_amigo.reports.html_base import num as _num
+from pytest_amigo.reports.html_base import pct as _pct
+from pytest_amigo.reports.html_base import session_count as _session_count
+from pytest_amigo.reports.html_base import session_status as _session_status
 
 # Bounds on what is read from an artifacts zip (a report must not balloon with a huge run).
 MAX_ENTRY_BYTES = 1_000_000  # one transcript or tool_invocations.json

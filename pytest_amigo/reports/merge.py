@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..judging.ab import (
+from pytest_amigo.judging.ab import (
     Correction,
     Pair,
     SetComparison,
@@ -29,7 +29,7 @@ from ..judging.ab import (
     compare_units,
     same_agent_warning,
 )
-from . import schema_check
+from pytest_amigo.reports import schema_check
 
 PASSED, FAILED, UNMERGEABLE = 0, 1, 2  # the command's exit status
 FAILING_REPORTED = ("failed", "error")

@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ..settings import Settings
-from . import ci_summary, json_report
+from pytest_amigo.reports import ci_summary, json_report
+from pytest_amigo.settings import Settings
 
 GITHUB_SUMMARY = "GITHUB_STEP_SUMMARY"
 
@@ -45,7 +45,7 @@ def write_all(
         except OSError as exc:
             warnings.append(f"could not write the JSON report {settings.json_path}: {exc}")
     if settings.html_path is not None:
-        from . import html_report
+        from pytest_amigo.reports import html_report
 
         try:
             html_report.write(settings.html_path, dict(document))

@@ -28,7 +28,7 @@ from pytest_amigo.api import (
     UnitTestSetDefinition,
 )
 from pytest_amigo.api import paced_client as client_module
-from pytest_amigo.lifecycle.catalog import load_sets
+from pytest_amigo.lifecycle.set_reader import load_sets
 
 ORG = "acme"
 RUN = "66aa00000000000000000001"

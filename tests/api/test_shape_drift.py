@@ -15,7 +15,7 @@ from amigo_sdk.generated.model import SimulationGetSimulationUnitTestSetRunsResp
 
 from pytest_amigo.api import ResponseShapeError, SimulationApi
 from pytest_amigo.judging.verdict import Verdict, judge
-from pytest_amigo.lifecycle.catalog import load_sets
+from pytest_amigo.lifecycle.set_reader import load_sets
 
 emulator = pytest.importorskip("pytest_amigo.emulator")
 Emulator = emulator.Emulator

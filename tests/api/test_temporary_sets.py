@@ -12,7 +12,7 @@ import pytest
 
 from pytest_amigo.api import SimulationApi
 from pytest_amigo.domain import UnitTestSet
-from pytest_amigo.lifecycle.catalog import load_sets
+from pytest_amigo.lifecycle.set_reader import load_sets
 from pytest_amigo.lifecycle.shared import SharedState
 from pytest_amigo.lifecycle.state_files import TEMPORARY
 from pytest_amigo.lifecycle.temporary import (

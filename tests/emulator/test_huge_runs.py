@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from pytest_amigo.emulator import Emulator, World
-from pytest_amigo.emulator.plan import PlannedUnitTest
+from pytest_amigo.emulator.planned_runs import PlannedUnitTest
 from pytest_amigo.emulator.store import Store
 from support.emulator import Api
 

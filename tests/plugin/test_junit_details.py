@@ -216,4 +216,4 @@ def test_attachment_paths_relative_absolute_and_outside_the_rootdir(
 
 
 # Settling relative references to artifacts that never arrived: test_misbehaving_service.py
-# test_12 (relative by default now) and tests/unit/test_reporting_details.py.
+# test_12 (relative by default now) and tests/unit/plugin/test_reporting_details.py.

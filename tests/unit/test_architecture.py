@@ -25,10 +25,9 @@ MAY_IMPORT: dict[str, set[str]] = {
     "api": set(),
     "lifecycle": {"api", "judging"},
     "emulator": {"api"},
-    "glue": {"api", "judging", "lifecycle", "reports", "emulator"},
-    "plugin": {"glue"},
+    "plugin": {"api", "judging", "lifecycle", "reports", "emulator"},
     "__main__": {"reports"},  # python -m pytest_amigo: the command line (reports/cli.py)
-    "": {"glue", "judging"},  # the public face (pytest_amigo/__init__.py)
+    "": {"plugin", "judging"},  # the public face (pytest_amigo/__init__.py)
 }
 
 
@@ -84,11 +83,12 @@ def part_of(module: str) -> str:
     return rest[0]
 
 
-def test_the_top_level_holds_the_entry_point_the_public_face_leaves_and_parts() -> None:
+def test_the_top_level_holds_the_public_face_the_command_leaves_and_parts() -> None:
     top = {p.stem for p in PACKAGE.glob("*.py")}
-    assert top == {"__init__", "__main__", "plugin", *LEAVES}
+    assert top == {"__init__", "__main__", *LEAVES}
     parts = {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").is_file()}
-    assert parts == set(MAY_IMPORT) - {"", "plugin", "__main__"}
+    # the pytest side (``plugin``) is a part, and its ``__init__`` is the entry point
+    assert parts == set(MAY_IMPORT) - {"", "__main__"}
 
 
 def test_imports_go_one_way_between_the_parts() -> None:
@@ -150,7 +150,7 @@ def test_the_cycle_finder_finds_cycles(
 
 
 def test_the_import_reader_sees_lazy_relative_and_type_checking_imports() -> None:
-    module = PACKAGE / "glue" / "context.py"
+    module = PACKAGE / "plugin" / "context.py"
     seen = set(imports(module))
     assert "pytest_amigo.lifecycle.connection.connect" in seen  # inside a method
     assert "pytest_amigo.lifecycle.coordinator" in seen  # under TYPE_CHECKING

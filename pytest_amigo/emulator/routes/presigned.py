@@ -8,7 +8,7 @@ from pathlib import Path
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, Response
 
-from pytest_amigo.emulator.artifacts import build_zip
+from pytest_amigo.emulator.artifacts_zip import build_zip
 from pytest_amigo.emulator.routes.common import StoreDep, s3_error
 
 router = APIRouter(prefix="/_presigned", include_in_schema=False)

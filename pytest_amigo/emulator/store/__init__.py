@@ -17,12 +17,12 @@ from __future__ import annotations
 
 from pytest_amigo.emulator import world as w
 from pytest_amigo.emulator.errors import ApiError
-from pytest_amigo.emulator.plan import PlannedSession, PlannedUnitTest, Run
+from pytest_amigo.emulator.planned_runs import PlannedSession, PlannedUnitTest, Run
 from pytest_amigo.emulator.store.auth import Auth
-from pytest_amigo.emulator.store.catalog import Personas, Scenarios
 from pytest_amigo.emulator.store.clock import Clock, iso
 from pytest_amigo.emulator.store.evaluations import EvaluationRef, Evaluations
 from pytest_amigo.emulator.store.listing import Listing, sorted_docs
+from pytest_amigo.emulator.store.personas_scenarios import Personas, Scenarios
 from pytest_amigo.emulator.store.runs import Runs
 from pytest_amigo.emulator.store.tool_invocations import ToolInvocations
 from pytest_amigo.emulator.store.unit_tests import UnitTests, UnitTestSets

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from pytest_amigo.emulator.errors import invalid
-from pytest_amigo.emulator.plan import PlannedUnitTest, Run
+from pytest_amigo.emulator.planned_runs import PlannedUnitTest, Run
 from pytest_amigo.emulator.store.clock import iso
 from pytest_amigo.emulator.store.listing import paged
 from pytest_amigo.emulator.store.state import StoreState

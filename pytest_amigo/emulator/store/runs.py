@@ -12,9 +12,9 @@ from typing import Any
 from pytest_amigo.contract import PERMISSION_SET, PERMISSION_UNIT_TEST
 from pytest_amigo.emulator import world as w
 from pytest_amigo.emulator.errors import BadRequest, Conflict, NotFound
-from pytest_amigo.emulator.plan import EAGER_LIMIT, PlannedUnitTest, Run
+from pytest_amigo.emulator.planned_runs import EAGER_LIMIT, PlannedUnitTest, Run
 from pytest_amigo.emulator.store.clock import aware, iso
-from pytest_amigo.emulator.store.planning import RunPlanner
+from pytest_amigo.emulator.store.run_setup import RunPlanner
 
 PERM_GET_SET = PERMISSION_SET
 PERM_GET_UNIT_TEST = PERMISSION_UNIT_TEST

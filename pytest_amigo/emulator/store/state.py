@@ -13,7 +13,7 @@ from typing import Any
 
 from pytest_amigo.emulator import world as w
 from pytest_amigo.emulator.errors import NotFound, invalid
-from pytest_amigo.emulator.plan import Run
+from pytest_amigo.emulator.planned_runs import Run
 from pytest_amigo.emulator.store.clock import Clock, iso
 
 

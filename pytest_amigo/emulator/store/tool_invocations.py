@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pytest_amigo.emulator import world as w
-from pytest_amigo.emulator.plan import PlannedSession, PlannedUnitTest, Run
+from pytest_amigo.emulator.planned_runs import PlannedSession, PlannedUnitTest, Run
 from pytest_amigo.emulator.store.clock import iso
 from pytest_amigo.emulator.store.state import StoreState
 

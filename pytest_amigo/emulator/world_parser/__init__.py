@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from pytest_amigo.emulator.model import Metric, Persona, Scenario, User, WorldParts
-from pytest_amigo.emulator.world_parser.catalog import CatalogSections
+from pytest_amigo.emulator.world_parser.organization import CatalogSections
 from pytest_amigo.emulator.world_parser.services import ServiceSections
 from pytest_amigo.emulator.world_parser.sets import SetSections
 from pytest_amigo.emulator.world_parser.unit_tests import UnitTestSections

@@ -1,0 +1,140 @@
+"""A/B in one job (``--amigo-compare=REF``): every process's view of the session's comparison.
+
+Both sides of every set were started before any item waits (the runner starts each set's
+reference run beside its candidate run). The multiplicity correction spans every compared unit
+test of the session, so the first item that needs its comparison waits for every set's runs on
+both sides; then each process judges all of them the same way (plain functions over the same
+runs), so every process, xdist worker or not, reaches the same table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pytest_amigo.domain import UnitTestRef
+from pytest_amigo.judging.ab import (
+    Pair,
+    SetComparison,
+    Side,
+    UnitComparison,
+    compare_sets,
+    compare_units,
+    same_agent_warning,
+)
+from pytest_amigo.judging.evidence import weigh
+from pytest_amigo.judging.provenance import what_ran
+from pytest_amigo.judging.verdict import Verdict, run_spec
+from pytest_amigo.lifecycle.records import Observation, RunRecord, reference_key
+from pytest_amigo.plugin.amigo_result import Compared, criteria_json
+from pytest_amigo.plugin.collect import refs_for
+from pytest_amigo.plugin.context import Context
+from pytest_amigo.plugin.judge_item import in_run, judge_ref, policy_of
+
+Key = tuple[str, int]  # (set id, position)
+
+
+@dataclass
+class Table:
+    """The session's comparison: per unit test and per set."""
+
+    units: dict[Key, UnitComparison] = field(default_factory=dict)
+    sets: dict[str, SetComparison] = field(default_factory=dict)
+    runs: dict[str, str | None] = field(default_factory=dict)  # set id -> its reference run
+    grids: dict[Key, list[dict[str, Any]]] = field(default_factory=dict)  # reference criteria
+
+
+class Comparing:
+    """Waits for both sides of every compared set once, then answers per unit test and set."""
+
+    def __init__(self, ctx: Context, reference: str) -> None:
+        self.ctx = ctx
+        self.reference = reference
+        self._table: Table | None = None
+
+    @property
+    def candidate_name(self) -> str:
+        return self.ctx.settings.version_set or "the candidate"
+
+    def compared(self, ref: UnitTestRef) -> Compared:
+        """What the item of ``ref`` reports of the comparison."""
+        table, key = self.table(), (ref.set_id, ref.position)
+        return Compared(
+            table.units.get(key),
+            table.sets.get(ref.set_id),
+            self.warning(ref.set_id),
+            table.runs.get(ref.set_id),
+            table.grids.get(key),
+        )
+
+    def of_set(self, set_id: str) -> SetComparison | None:
+        return self.table().sets.get(set_id)
+
+    def warning(self, set_id: str) -> str | None:
+        """The A/A warning of a set, if both sides ran the same agent."""
+        found = self.of_set(set_id)
+        if found is None or not found.same_agent:
+            return None
+        return same_agent_warning(self.candidate_name, self.reference)
+
+    def table(self, on_tick: Callable[[Any], None] | None = None) -> Table:
+        if self._table is None:
+            self._table = self._build(on_tick)
+        return self._table
+
+    def _build(self, on_tick: Callable[[Any], None] | None) -> Table:
+        pairs: list[Pair] = []
+        table = Table()
+        for plan in self.ctx.plans:
+            if plan.attached:
+                continue
+            # the selected unit tests; a set gate alone (-k set_gate) compares the whole set
+            refs = list(plan.selected) or [
+                r for _, r in refs_for(plan.unit_set, min_pass_rate=self.ctx.settings.min_pass_rate)
+            ]
+            candidate = self._observe(plan.unit_set.id, refs, on_tick)
+            reference = self._observe(reference_key(plan.unit_set.id), refs, on_tick)
+            table.runs[plan.unit_set.id] = reference.record.run_id
+            for ref in refs:
+                side, grid = self._side(ref, reference)
+                table.grids[(ref.set_id, ref.position)] = grid
+                pairs.append(Pair(ref.set_id, ref.position, self._side(ref, candidate)[0], side))
+        correction = self.ctx.settings.compare_correction
+        units = compare_units(pairs, self.reference, correction)
+        table.units = {(p.set_id, p.position): u for p, u in zip(pairs, units, strict=True)}
+        table.sets = compare_sets(pairs, units, self.reference, correction)
+        return table
+
+    def _observe(
+        self, key: str, refs: list[UnitTestRef], on_tick: Callable[[Any], None] | None
+    ) -> Observation:
+        """The run of ``key`` (the set, or its reference key), once every unit test of
+        ``refs`` is judged in it (or time is up)."""
+        settings = self.ctx.settings
+
+        def needs(run: dict[str, Any] | None, record: RunRecord) -> set[str] | None:
+            wanted: set[str] = set()
+            for ref in refs:
+                verdict = judge_ref(ref, run, record, None, settings)
+                if verdict.outcome == "pending":
+                    return None
+                wanted |= set(verdict.failing_evaluation_ids())
+            return wanted
+
+        return self.ctx.coordinator.wait(key, needs, on_tick=on_tick)
+
+    def _side(self, ref: UnitTestRef, obs: Observation) -> tuple[Side, list[dict[str, Any]]]:
+        """The unit test's side in an observed run, and its criteria x sessions grid."""
+        record = obs.record
+        if record.run_id is None or record.error or obs.failure is not None:
+            return Side("error", 0, 0), []
+        if obs.timed_out:
+            return Side("pending", 0, 0), []
+        verdict: Verdict = judge_ref(ref, obs.run, record, obs.evaluations, self.ctx.settings)
+        v = weigh(verdict, policy_of(self.ctx.settings)).verdict
+        spec = run_spec(in_run(ref, record), ref.position, obs.run, ref.occurrence)
+        version_set = record.version_set or ref.unit_test.version_set
+        ran = what_ran(spec, version_set).to_json() if spec is not None else None
+        grid = criteria_json(v, obs.evaluations or {})
+        return Side(v.outcome, v.sessions_passed, v.sessions_valid, ran), grid
