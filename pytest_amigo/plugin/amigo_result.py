@@ -5,16 +5,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
+import pytest
 from _pytest._code.code import ReprExceptionInfo, ReprFileLocation, ReprTracebackNative
-from _pytest.outcomes import XFailed
 
 from pytest_amigo.domain import UnitTestRef
 from pytest_amigo.judging.ab import SetComparison, UnitComparison
 from pytest_amigo.judging.evidence import Comparison
 from pytest_amigo.judging.provenance import Provenance
 from pytest_amigo.judging.verdict import CriterionTally, SessionResult, Verdict
+
+if TYPE_CHECKING:  # mypy takes no base class from pytest's public alias (a function attribute)
+    from _pytest.outcomes import XFailed as _XFailed
+else:
+    _XFailed = pytest.xfail.Exception
 
 
 @dataclass(frozen=True)
@@ -238,7 +243,7 @@ def criteria_json(
     return criteria
 
 
-class AmigoExpected(XFailed):
+class AmigoExpected(_XFailed):
     """A failing outcome reported as xfail: known in the baseline, or inconclusive by policy."""
 
     def __init__(self, result: AmigoResult) -> None:

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _pytest.config import ExitCode
 
 from pytest_amigo.domain import UnitTestRef
 from pytest_amigo.lifecycle.records import Observation
@@ -178,12 +177,12 @@ class Controller:
         if not self._active or not self.ctx.coordinator.may_have_runs():
             return
         self.ctx.coordinator.poll_if_due(force=True)  # decide on fresh data, not the last poll's
-        if exitstatus == ExitCode.INTERRUPTED:
+        if exitstatus == pytest.ExitCode.INTERRUPTED:
             self.ctx.cancel("interrupted")
             self.write_reports()
             return
         if refusals := self.ctx.coordinator.refusals():
-            session.exitstatus = ExitCode.USAGE_ERROR  # xdist workers refused to start runs
+            session.exitstatus = pytest.ExitCode.USAGE_ERROR  # xdist workers refused to start runs
             self._refusals = refusals
         if session.shouldfail or session.shouldstop:
             # -x / --maxfail: the remaining items will not be reported; nobody needs the runs.
