@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
 
-from pytest_amigo.emulator import contract_enums
 from pytest_amigo.emulator.contract_enums import LANGUAGES, TIME_ZONES
 from support.emulator import Api
+
+GENERATOR = Path(__file__).resolve().parents[2] / "scripts" / "contract_enums.py"
 
 _names = itertools.count()
 
@@ -35,8 +39,18 @@ def _versions(api: Api, persona_id: str) -> list[dict[str, Any]]:
     return versions
 
 
+def _generator() -> ModuleType:
+    """``scripts/contract_enums.py``, which writes the enums' package data from the contract."""
+    found = importlib.util.spec_from_file_location("contract_enums_generator", GENERATOR)
+    assert found is not None and found.loader is not None
+    module = importlib.util.module_from_spec(found)
+    found.loader.exec_module(module)
+    return module
+
+
 def test_enums_match_the_contract(spec: dict[str, Any]) -> None:
-    languages, zones = contract_enums.from_contract(spec)
+    generator = _generator()
+    languages, zones = generator.from_contract(spec)
     assert LANGUAGES == frozenset(languages) and len(LANGUAGES) == len(languages)
     assert TIME_ZONES == frozenset(zones) and len(TIME_ZONES) == len(zones)
     # the initial version of a new persona uses the same enums
@@ -45,10 +59,10 @@ def test_enums_match_the_contract(spec: dict[str, Any]) -> None:
     ]["properties"]
     assert next(x for x in props["preferred_language"]["anyOf"] if "enum" in x)["enum"] == languages
     assert next(x for x in props["timezone"]["anyOf"] if "enum" in x)["enum"] == zones
-    # and the embedded module is exactly what render() writes from the contract
-    source = contract_enums.__file__
-    with open(source, encoding="utf-8") as f:
-        assert f.read() == contract_enums.render(languages, zones)
+    # and the package data file is exactly what the generator writes from the contract
+    data_file = Path(generator.DATA_FILE)
+    assert data_file == GENERATOR.parents[1] / "pytest_amigo/emulator/contract_enums.json"
+    assert data_file.read_text(encoding="utf-8") == generator.render(languages, zones)
 
 
 def test_not_set_language_and_time_zone_are_accepted(api: Api) -> None:

@@ -37,3 +37,18 @@ def test_no_dependency_is_pinned_to_one_version() -> None:
     extras = PROJECT.get("optional-dependencies", {})
     for req in [*PROJECT["dependencies"], *(r for group in extras.values() for r in group)]:
         assert not [s for s in Requirement(req).specifier if s.operator in ("==", "===")], req
+
+
+def test_every_data_file_of_the_package_is_package_data() -> None:
+    # A file the package reads at run time (importlib.resources or beside its module) ships only
+    # if [tool.setuptools.package-data] names it; __pycache__ and sources ship anyway.
+    package = ROOT / "pytest_amigo"
+    patterns = PYPROJECT["tool"]["setuptools"]["package-data"]["pytest_amigo"]
+    data = sorted(
+        path.relative_to(package)
+        for path in package.rglob("*")
+        if path.is_file() and path.suffix not in (".py", ".pyc") and "__pycache__" not in path.parts
+    )
+    assert Path("emulator/contract_enums.json") in data  # the contract's enums (scripts/)
+    shipped = [p for p in data for g in patterns if p.match(g) and len(p.parts) == g.count("/") + 1]
+    assert sorted(set(data) - set(shipped)) == []
