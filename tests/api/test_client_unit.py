@@ -25,6 +25,7 @@ from pytest_amigo.api import (
     SimulationApi,
 )
 from pytest_amigo.api import paced_client as client_module
+from support.doubles import FakeTime
 
 ORG = "acme"
 KEY = "sk-live-very-secret-key"
@@ -46,19 +47,6 @@ def _run(run_id: str) -> dict[str, Any]:
         "created_at": "2026-01-01T00:00:00Z",
         "creator": {"org_id": ORG, "user_id": "u"},
     }
-
-
-class FakeTime:
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, s: float) -> None:
-        self.sleeps.append(s)
-        self.now += s
 
 
 @pytest.fixture

@@ -15,32 +15,13 @@ from pytest_amigo.api.pacing import (
     parse_retry_after,
     seconds_to_reset,
 )
-
-
-class FakeTime:
-    def __init__(self, start: float = 1000.0, wall: float = 1_700_000_000.0) -> None:
-        self.now = start
-        self.wall0 = wall
-        self.start = start
-        self.sleeps: list[float] = []
-        self.lock = threading.Lock()
-
-    def clock(self) -> float:
-        return self.now
-
-    def wall(self) -> float:
-        return self.wall0 + (self.now - self.start)
-
-    def sleep(self, seconds: float) -> None:
-        with self.lock:
-            self.sleeps.append(seconds)
-            self.now += seconds
+from support.doubles import FakeTime
 
 
 def make(limits: dict[str, int] | None = None, **kw: float) -> tuple[Pacer, FakeTime]:
     """A pacer on fake time; no jitter unless asked (exact waits)."""
     kw.setdefault("jitter", 0.0)
-    t = FakeTime()
+    t = FakeTime(start=1000.0)
     pacer = Pacer(
         limits if limits is not None else {"op": 3},
         clock=t.clock,

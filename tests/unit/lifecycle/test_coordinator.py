@@ -8,97 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from amigo_sdk.errors import ConflictError, RateLimitError
 
 from pytest_amigo.lifecycle.coordinator import Coordinator
 from pytest_amigo.lifecycle.shared import SharedState
 from pytest_amigo.lifecycle.snapshot import Snapshot
 from pytest_amigo.settings import Settings
-
-SET_A, SET_B = "a" * 24, "b" * 24
-
-
-class FakeApi:
-    """Just enough of the Amigo API: runs per set, one unfinished run per user per set."""
-
-    organization_id = "org"
-    user_id = "me"
-
-    def __init__(self) -> None:
-        self.runs: dict[str, dict[str, Any]] = {}
-        self.calls: list[tuple[str, Any]] = []
-        self.evaluations: list[dict[str, Any]] = []
-        self.creates_left: float = float("inf")  # the create limit, as the pacer knows it
-        self.refused_creates = 0  # the next creates the service refuses with 429
-
-    def would_wait(self, op_id: str) -> float:
-        return 30.0 if self.creates_left <= 0 else 0.0
-
-    def create_run(self, set_id: str, *, patient: bool = True) -> str:
-        if self.creates_left <= 0 or self.refused_creates:
-            assert not patient, "a patient create would wait here"
-            self.refused_creates = max(0, self.refused_creates - 1)
-            self.calls.append(("429", set_id))
-            raise RateLimitError("rate limited", status_code=429)
-        self.creates_left -= 1
-        self.calls.append(("create", set_id))
-        if any(
-            r["set"] == set_id and not r["done"] and r["by"] == "me" for r in self.runs.values()
-        ):
-            raise ConflictError("unfinished run", status_code=409)
-        run_id = f"{len(self.runs) + 1:024x}"
-        self.runs[run_id] = {"set": set_id, "done": False, "by": "me"}
-        return run_id
-
-    def cancel_run(self, run_id: str) -> None:
-        self.calls.append(("cancel", run_id))
-        if self.runs[run_id]["done"]:
-            raise ConflictError("not in progress", status_code=409)
-        self.runs[run_id]["done"] = True
-
-    def list_runs(self, **kwargs: Any) -> list[dict[str, Any]]:
-        self.calls.append(("list", kwargs))
-        found = []
-        for run_id, run in self.runs.items():
-            if "ids" in kwargs and run_id not in kwargs["ids"]:
-                continue
-            if "set_ids" in kwargs and run["set"] not in kwargs["set_ids"]:
-                continue
-            if kwargs.get("is_completed") is False and run["done"]:
-                continue
-            if "creators" in kwargs and f"org,{run['by']}" not in kwargs["creators"]:
-                continue
-            found.append(
-                {
-                    "id": run_id,
-                    "simulation_unit_test_set_id": run["set"],
-                    "is_completed": run["done"],
-                    "errored": False,
-                    "artifacts_generated": False,
-                    "failed_metrics": False,
-                    "unit_test_run_specs": [],
-                    "unit_test_run_results": [None],
-                }
-            )
-        return found
-
-    def list_metric_evaluation_results(self, **kwargs: Any) -> list[dict[str, Any]]:
-        self.calls.append(("evaluations", kwargs))
-        return self.evaluations
-
-    def request_counts(self) -> dict[str, int]:
-        return {
-            "get-metric-evaluation-results": sum(1 for c in self.calls if c[0] == "evaluations")
-        }
-
-
-def make(tmp_path: Path, api: FakeApi, **settings: Any) -> Coordinator:
-    return Coordinator(
-        SharedState(tmp_path / "state"),
-        Settings(artifacts_dir=None, **settings),
-        lambda: api,
-        sleep=lambda s: None,
-    )
+from support.doubles import SET_A, SET_B, FakeApi
+from support.doubles import make_coordinator as make
 
 
 def test_two_processes_start_each_set_once(tmp_path: Path) -> None:

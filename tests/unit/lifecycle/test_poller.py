@@ -8,10 +8,8 @@ clock and a Poller against a fake API; the time figures are in bench/ (f4), not 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
-from amigo_sdk.errors import BadRequestError
 
 from pytest_amigo.api.pacing import Pacer, fair_pace
 from pytest_amigo.lifecycle.poller import (
@@ -24,6 +22,7 @@ from pytest_amigo.lifecycle.poller import (
 from pytest_amigo.lifecycle.records import RunRecord
 from pytest_amigo.lifecycle.shared import SharedState
 from pytest_amigo.settings import Settings
+from support.doubles import FakeApi
 
 LIST = "get-simulation-unit-test-set-runs"
 
@@ -76,46 +75,10 @@ def test_the_pacer_knows_its_fair_pace_once_it_measured_a_share() -> None:
     assert pacer.fair_pace(LIST) == pytest.approx(20.0)
 
 
-class FakeApi:
-    """One run that finishes, then generates its artifacts a few requests later."""
-
-    def __init__(self, run_ids: list[str], not_yet: int = 2) -> None:
-        self.done = False
-        self.run_ids = run_ids
-        self.not_yet = not_yet
-        self.calls: list[tuple[str, Any]] = []
-
-    def list_runs(self, **kwargs: Any) -> list[dict[str, Any]]:
-        self.calls.append(("list", tuple(kwargs["ids"])))
-        return [
-            {
-                "id": run_id,
-                "is_completed": self.done,
-                "errored": False,
-                "artifacts_generated": False,
-                "unit_test_run_specs": [{}],
-                "unit_test_run_results": [{} if self.done else None],
-            }
-            for run_id in kwargs["ids"]
-        ]
-
-    def list_metric_evaluation_results(self, **kwargs: Any) -> list[Any]:
-        raise AssertionError("no failure needs a justification")
-
-    def download_artifacts(self, run_id: str, dest: Path) -> Path:
-        self.calls.append(("artifacts", run_id))
-        if self.not_yet > 0:
-            self.not_yet -= 1
-            raise BadRequestError("not yet available", status_code=400)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        dest.write_bytes(b"zip")
-        return dest
-
-
 def poller(tmp_path: Path, api: FakeApi, now: list[float]) -> Poller:
     records = {
         f"set-{i}": RunRecord(f"set-{i}", run_id, True, "", 0.0)
-        for i, run_id in enumerate(api.run_ids)
+        for i, run_id in enumerate(api.runs)
     }
     settings = Settings(artifacts_dir=tmp_path / "artifacts", poll_min=2.0, poll_max=30.0)
     return Poller(SharedState(tmp_path / "state"), settings, lambda: api, lambda: records,
@@ -124,10 +87,10 @@ def poller(tmp_path: Path, api: FakeApi, now: list[float]) -> Poller:
 
 def test_a_finished_run_is_not_listed_again_for_its_artifacts(tmp_path: Path) -> None:
     run_id = "a" * 24
-    api, now = FakeApi([run_id]), [0.0]
+    api, now = FakeApi([run_id], not_yet=2), [0.0]
     p = poller(tmp_path, api, now)
     assert p.poll_if_due()  # running
-    api.done = True
+    api.finish()
     now[0] = p.snapshot().next_poll
     assert p.poll_if_due()  # sees it finished, without artifacts
     for _ in range(20):
@@ -147,10 +110,10 @@ def test_many_finished_runs_waiting_for_artifacts_are_listed_in_one_request(
 ) -> None:
     run_ids = [f"{i + 1:024x}" for i in range(ARTIFACT_DIRECT_RUNS + 1)]
     api, now = FakeApi(run_ids, not_yet=10**6), [0.0]
-    api.done = True
+    api.finish()
     p = poller(tmp_path, api, now)
     for _ in range(4):
         p.poll_if_due()
         now[0] = p.snapshot().next_poll
     assert [c for c in api.calls if c[0] == "artifacts"] == []
-    assert [c[1] for c in api.calls if c[0] == "list"] == [tuple(run_ids)] * 4
+    assert [tuple(c[1]["ids"]) for c in api.calls if c[0] == "list"] == [tuple(run_ids)] * 4
