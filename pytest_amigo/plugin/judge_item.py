@@ -18,7 +18,9 @@ from pytest_amigo.judging.baseline import BaselineSet
 from pytest_amigo.judging.evidence import Comparison, Policy, Weighed, compare, weigh
 from pytest_amigo.judging.explain import explain
 from pytest_amigo.judging.provenance import Provenance, what_ran
-from pytest_amigo.judging.verdict import Verdict, judge, judge_unfinished, printable, run_spec
+from pytest_amigo.judging.run_data import run_spec
+from pytest_amigo.judging.text import printable
+from pytest_amigo.judging.verdict import Verdict, judge, judge_unfinished
 from pytest_amigo.lifecycle.records import Observation, RunRecord, artifacts_path
 from pytest_amigo.plugin.amigo_result import (
     AmigoError,
