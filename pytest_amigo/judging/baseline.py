@@ -17,7 +17,7 @@ from pytest_amigo.contract import OBJECT_ID
 from pytest_amigo.domain import UnitTestRef
 from pytest_amigo.judging.evidence import BaselineEntry
 from pytest_amigo.judging.provenance import what_ran
-from pytest_amigo.judging.verdict import run_spec
+from pytest_amigo.judging.run_data import run_spec
 
 
 def is_run_id(text: str) -> bool:

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pytest_amigo.domain import format_value
+from pytest_amigo.judging.text import printable
 from pytest_amigo.judging.verdict import (
     ERRORED,
     MET,
@@ -20,7 +21,6 @@ from pytest_amigo.judging.verdict import (
     CriterionTally,
     SessionResult,
     Verdict,
-    printable,
     summarize_tallies,
 )
 

@@ -1,34 +1,44 @@
-"""Turn one unit test set run (as JSON) into a verdict per unit test.
+"""Verdicts: the public types of a judged unit test and the rules that decide its outcome.
 
-Pure functions over plain data: the run is a ``SimulationUnitTestSetRunInstance`` dict exactly as
-parsed from the API's JSON, the unit test is the definition read at collection. Nothing here does
-HTTP or imports pytest, and nothing here raises on malformed API data: a run that cannot be read
-becomes an ``error`` verdict whose reason says what was wrong.
+``judge`` turns one unit test set run (a ``SimulationUnitTestSetRunInstance`` dict exactly as
+parsed from the API's JSON) into the verdict of one unit test (the definition read at
+collection): ``run_data`` reads the run, ``placing`` puts the failed checks on their sessions,
+and the rules here count the sessions and decide. Nothing here does HTTP or imports pytest, and
+nothing here raises on malformed API data: a run that cannot be read becomes an ``error``
+verdict whose reason says what was wrong.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from pytest_amigo.contract import PERMISSION_RUN, PERMISSION_SET, PERMISSION_UNIT_TEST
+from pytest_amigo.contract import PERMISSION_RUN
 from pytest_amigo.domain import Criterion, UnitTest
+from pytest_amigo.judging.placing import place
+from pytest_amigo.judging.run_data import (
+    Found,
+    Problem,
+    ReadingKind,
+    criteria_of,
+    end_of_run,
+    locate,
+    read_result,
+    run_count_of,
+    run_id_of,
+)
 
 # "inconclusive" is never decided here: ``evidence.weigh`` decides it from the sessions counted.
 Outcome = Literal["passed", "failed", "error", "pending", "inconclusive"]
+# what the run data says (``ReadingKind``: permission, not-in-run, malformed, missing-results,
+# run-errored, run-cancelled, run-ended) and what the rules and the waiting add
 ErrorKind = Literal[
+    ReadingKind,
     "session-error",
-    "run-errored",
-    "run-cancelled",
-    "run-ended",
     "timeout",
     "interrupted",
-    "permission",
-    "not-in-run",
-    "malformed",
-    "missing-results",
     "too-few-valid",
     "unreadable",
 ]
@@ -111,45 +121,6 @@ class Verdict:
         return tuple(s for s in self.sessions if s.error is not None)
 
 
-def result_failures(result: Any) -> set[str]:
-    """Evaluation ids of the failed checks in one unit test's result (None: no result yet)."""
-    if not isinstance(result, dict):
-        return set()
-    return {
-        str(pair[0])
-        for metric in result.get("metric_evaluation_results") or ()
-        if isinstance(metric, dict)
-        for pair in metric.get("results") or ()
-        if isinstance(pair, list | tuple) and len(pair) == 2 and pair[1] is False
-    }
-
-
-def failing_evaluation_ids(run: Mapping[str, Any]) -> set[str]:
-    """Evaluation ids of every failed check in a run: what justifications are needed for."""
-    return set().union(*(result_failures(r) for r in run.get("unit_test_run_results") or ()))
-
-
-class _Problem(Exception):
-    """Internal: the run cannot be judged (yet); carries the verdict fields to report."""
-
-    def __init__(
-        self,
-        outcome: Outcome,
-        reason: str,
-        kind: ErrorKind | None = None,
-        permission: str | None = None,
-    ) -> None:
-        super().__init__(reason)
-        self.outcome: Outcome = outcome
-        self.reason = reason
-        self.kind: ErrorKind | None = kind
-        self.permission = permission
-
-
-def _malformed(detail: str) -> _Problem:
-    return _Problem("error", f"malformed run data: {detail}", "malformed")
-
-
 def required_sessions(valid: int, min_pass_rate: float | None) -> int:
     """Sessions that must pass out of ``valid`` ones: all of them, or ``ceil(rate * valid)``."""
     if min_pass_rate is None:
@@ -157,301 +128,6 @@ def required_sessions(valid: int, min_pass_rate: float | None) -> int:
     if not 0 < min_pass_rate <= 1:
         raise ValueError(f"min_pass_rate must be in (0, 1], got {min_pass_rate!r}")
     return max(0, math.ceil(min_pass_rate * valid - 1e-9))
-
-
-# --------------------------------------------------------------------------------------------
-# reading the run
-
-
-@dataclass(frozen=True)
-class _Found:
-    spec: Mapping[str, Any]
-    result: Mapping[str, Any] | None
-    index: int
-
-
-def _run_id(run: Mapping[str, Any] | None) -> str | None:
-    if not isinstance(run, Mapping):
-        return None
-    value = run.get("id")
-    return value if isinstance(value, str) else None
-
-
-def _list(container: Mapping[str, Any], key: str, what: str) -> list[Any]:
-    value = container.get(key)
-    if not isinstance(value, list):
-        raise _Problem("error", f"malformed run data: {what} has no list {key!r}", "malformed")
-    return value
-
-
-def _locate(
-    unit_test: UnitTest, position: int, run: Mapping[str, Any], occurrence: int | None
-) -> _Found:
-    specs = _list(run, "unit_test_run_specs", "the run")
-    results = _list(run, "unit_test_run_results", "the run")
-    if not specs:
-        raise _Problem(
-            "error",
-            "the API returned no unit test specs/results for this run; "
-            f"the API key's user lacks {PERMISSION_SET}",
-            "permission",
-            PERMISSION_SET,
-        )
-    ids = [s.get("unit_test_id") if isinstance(s, Mapping) else None for s in specs]
-    matches = [i for i, spec_id in enumerate(ids) if spec_id == unit_test.id]
-    if not matches:
-        raise _Problem(
-            "error",
-            f"unit test {unit_test.id} is not part of this run "
-            "(the set changed after the run started?)",
-            "not-in-run",
-        )
-    if occurrence is not None and occurrence >= len(matches):
-        raise _Problem(
-            "error",
-            f"unit test {unit_test.id} is listed {occurrence + 1} times in the set but "
-            f"{len(matches)} time(s) in this run: occurrence #{occurrence + 1} is not part of "
-            "this run (the set changed after the run started?)",
-            "not-in-run",
-        )
-    if occurrence is not None and 0 <= occurrence:
-        index = matches[occurrence]
-    elif position in matches:
-        index = position
-    else:  # no way to tell duplicates apart: take the one nearest to the expected position
-        index = min(matches, key=lambda i: (abs(i - position), i))
-    spec = specs[index]
-    # a results list shorter than the specs is read as "no result yet" for the missing entries
-    result = results[index] if index < len(results) else None
-    if result is not None and not isinstance(result, Mapping):
-        raise _malformed("a unit test result is not an object")
-    if result is not None and result.get("unit_test_id") not in (None, unit_test.id):
-        raise _Problem(
-            "error",
-            f"malformed run data: result #{index + 1} belongs to unit test "
-            f"{result.get('unit_test_id')}, its spec to {unit_test.id}",
-            "malformed",
-        )
-    return _Found(spec=spec, result=result, index=index)
-
-
-def run_spec(
-    unit_test: UnitTest, position: int, run: Mapping[str, Any] | None, occurrence: int | None
-) -> Mapping[str, Any] | None:
-    """The run spec of the unit test at ``position`` (None when the run has none for it: the
-    verdict says why)."""
-    if not isinstance(run, Mapping):
-        return None
-    try:
-        spec = _locate(unit_test, position, run, occurrence).spec
-    except _Problem:
-        return None
-    return spec if isinstance(spec, Mapping) else None
-
-
-def _criteria(spec: Mapping[str, Any]) -> list[tuple[Criterion, str]]:
-    out: list[tuple[Criterion, str]] = []
-    for item in _list(spec, "metrics_to_evaluate", "a unit test spec"):
-        try:
-            metric_id = str(item["metric_id"])
-            criterion = Criterion.from_api(
-                str(item["success_criterion_name"]), metric_id, dict(item["success_criterion"])
-            )
-        except (KeyError, TypeError, ValueError) as exc:
-            raise _Problem(
-                "error", f"malformed run data: unreadable metric to evaluate ({exc})", "malformed"
-            ) from exc
-        out.append((criterion, metric_id))
-    return out
-
-
-def _pairs(evaluation: Any) -> list[tuple[str, bool]]:
-    if not isinstance(evaluation, Mapping) or not isinstance(evaluation.get("results"), list):
-        raise _malformed("a metric evaluation result has no results list")
-    pairs: list[tuple[str, bool]] = []
-    for pair in evaluation["results"]:
-        if (
-            not isinstance(pair, list | tuple)
-            or len(pair) != 2
-            or not isinstance(pair[0], str)
-            or not isinstance(pair[1], bool)
-        ):
-            raise _Problem(
-                "error",
-                f"malformed run data: evaluation result entry {pair!r} is not [id, passed]",
-                "malformed",
-            )
-        pairs.append((pair[0], pair[1]))
-    return pairs
-
-
-def _match(
-    criteria: Sequence[tuple[Criterion, str]], evaluations: Sequence[Any]
-) -> list[Any | None]:
-    """The evaluation result for each criterion: by index when they line up, else by metric id."""
-    metric_ids = [e.get("metric_id") if isinstance(e, Mapping) else None for e in evaluations]
-    if len(evaluations) == len(criteria) and all(
-        m is None or m == metric_id for m, (_, metric_id) in zip(metric_ids, criteria, strict=True)
-    ):
-        return list(evaluations)
-    used: set[int] = set()
-    matched: list[Any | None] = []
-    for _, metric_id in criteria:
-        found = None
-        for j, candidate in enumerate(metric_ids):
-            if j not in used and candidate == metric_id:
-                used.add(j)
-                found = evaluations[j]
-                break
-        matched.append(found)
-    return matched
-
-
-@dataclass(frozen=True)
-class _Evidence:
-    """The sessions of one unit test result, with what is missing and what was assumed."""
-
-    sessions: tuple[SessionResult, ...]
-    missing: tuple[int, ...]  # per criterion: valid sessions without a result
-    assumed: int  # failed checks placed on a session without knowing its run index
-
-
-def run_index_of(
-    evaluations: Mapping[str, Mapping[str, Any]] | None, evaluation_id: str, unit_test_id: str
-) -> int | None:
-    """The session an evaluation belongs to (``source.run_index``), if the evaluations say so."""
-    if evaluations is None:
-        return None
-    found = evaluations.get(evaluation_id)
-    source = found.get("source") if isinstance(found, Mapping) else None
-    if not isinstance(source, Mapping) or source.get("type", "simulation") != "simulation":
-        return None
-    if source.get("unit_test_id") not in (None, unit_test_id):
-        return None
-    index = source.get("run_index")
-    return index if isinstance(index, int) and not isinstance(index, bool) else None
-
-
-class _Grid:
-    """Per session and criterion: the check (None: no result yet) and its evaluation id."""
-
-    def __init__(self, errors: list[str | None], width: int) -> None:
-        self.errors = errors
-        self.valid = [i for i, error in enumerate(errors) if error is None]
-        self.checks: list[list[bool | None]] = [[None] * width for _ in errors]
-        self.eval_ids: list[list[str | None]] = [[None] * width for _ in errors]
-
-    def put(self, session: int, criterion: int, passed: bool, evaluation_id: str) -> None:
-        self.checks[session][criterion] = passed
-        self.eval_ids[session][criterion] = evaluation_id
-
-    def free(self, criterion: int) -> list[int]:
-        return [s for s in self.valid if self.checks[s][criterion] is None]
-
-    def sessions(self) -> tuple[SessionResult, ...]:
-        return tuple(
-            SessionResult(i, error, tuple(self.checks[i]), tuple(self.eval_ids[i]))
-            for i, error in enumerate(self.errors)
-        )
-
-
-def _check_pairs(name: str, pairs: list[tuple[str, bool]], valid: int) -> None:
-    if len(pairs) > valid:
-        raise _malformed(
-            f"criterion {name!r} has {len(pairs)} results for {valid} sessions that did not error"
-        )
-    if len({evaluation_id for evaluation_id, _ in pairs}) != len(pairs):
-        raise _malformed(f"criterion {name!r} lists an evaluation id twice")
-
-
-def _place_by_run_index(
-    grid: _Grid,
-    c: int,
-    name: str,
-    pairs: list[tuple[str, bool]],
-    locate: Callable[[str], int | None],
-) -> list[tuple[int, int, str]]:
-    """Failed checks onto the sessions their evaluations name; the others are returned."""
-    unplaced = []
-    for position, (evaluation_id, passed) in enumerate(pairs):
-        if passed:
-            continue
-        index = locate(evaluation_id)
-        if index is None:
-            unplaced.append((c, position, evaluation_id))
-            continue
-        if not 0 <= index < len(grid.errors) or grid.errors[index] is not None:
-            raise _malformed(
-                f"evaluation {evaluation_id} of criterion {name!r} names session "
-                f"{index + 1}, which is not a session of this unit test that did not error"
-            )
-        if grid.checks[index][c] is False:
-            raise _malformed(f"two failed checks of criterion {name!r} name session {index + 1}")
-        grid.put(index, c, False, evaluation_id)
-    return unplaced
-
-
-def _sessions(
-    criteria: Sequence[Criterion],
-    errors: list[str | None],
-    per_criterion: list[list[tuple[str, bool]] | None],
-    evaluations: Mapping[str, Mapping[str, Any]] | None,
-    unit_test_id: str,
-) -> _Evidence:
-    """Place every ``[evaluation_id, passed]`` pair on its session.
-
-    The pairs carry no session index: a failed check goes to the session its evaluation's
-    ``source.run_index`` names. Without it (evaluations unavailable), failures of different
-    criteria are assumed to fall on different sessions: the fewest passing sessions the data
-    allows. Passed checks fill the remaining valid sessions.
-    """
-    grid = _Grid(errors, len(per_criterion))
-    missing = [len(grid.valid)] * len(per_criterion)
-    unplaced: list[tuple[int, int, str]] = []  # (criterion, position in pairs, evaluation id)
-
-    def locate(evaluation_id: str) -> int | None:
-        return run_index_of(evaluations, evaluation_id, unit_test_id)
-
-    for c, pairs in enumerate(per_criterion):
-        if pairs is not None:
-            _check_pairs(criteria[c].name, pairs, len(grid.valid))
-            missing[c] = len(grid.valid) - len(pairs)
-            unplaced += _place_by_run_index(grid, c, criteria[c].name, pairs, locate)
-    for c, position, evaluation_id in unplaced:
-        free = grid.free(c)
-        clean = [s for s in free if False not in grid.checks[s]]
-        nearest = grid.valid[position] if position < len(grid.valid) else None
-        grid.put(nearest if nearest in clean else (clean or free)[0], c, False, evaluation_id)
-    for c, pairs in enumerate(per_criterion):
-        passes = [evaluation_id for evaluation_id, passed in pairs or () if passed]
-        for session, evaluation_id in zip(grid.free(c), passes, strict=False):
-            grid.put(session, c, True, evaluation_id)
-    return _Evidence(grid.sessions(), tuple(missing), len(unplaced))
-
-
-def _errors(result: Mapping[str, Any], run_count: int) -> list[str | None]:
-    raw = result.get("run_errors", [])
-    if raw is None:
-        raw = []
-    if not isinstance(raw, list):
-        raise _Problem("error", "malformed run data: run_errors is not a list", "malformed")
-    errors: list[str | None] = []
-    for i in range(run_count):
-        value = raw[i] if i < len(raw) else None
-        if value is None:
-            errors.append(None)
-        else:
-            errors.append(printable(str(value)).strip() or "unspecified error")
-    return errors
-
-
-def _run_count(spec: Mapping[str, Any]) -> int:
-    value = spec.get("run_count")
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise _Problem(
-            "error", f"malformed run data: unit test spec has run_count {value!r}", "malformed"
-        )
-    return value
 
 
 def _marks(sessions: Sequence[SessionResult], position: int) -> str:
@@ -517,22 +193,6 @@ def rate_words(min_pass_rate: float) -> str:
     return f"{min_pass_rate * 100:.4g}%"
 
 
-def printable(text: str) -> str:
-    """Text from the service, safe for a terminal and XML: control characters escaped."""
-    if text.isprintable():
-        return text
-    return "".join(
-        ch if ch.isprintable() or ch in "\n\t" else ch.encode("unicode_escape").decode("ascii")
-        for ch in text
-    )
-
-
-def one_line(text: str) -> str:
-    """A name from the service, safe for a terminal and XML on one line: control characters,
-    newlines and tabs included, escaped."""
-    return printable(text).replace("\n", "\\n").replace("\t", "\\t")
-
-
 def required_valid(total: int, min_valid: float | None) -> int:
     """Sessions that must not error for a pass rate to mean anything: a count (int) or a share."""
     if min_valid is None:
@@ -544,67 +204,33 @@ def required_valid(total: int, min_valid: float | None) -> int:
 
 @dataclass(frozen=True)
 class _Reading:
-    """One unit test's part of a run, read and checked, before any rule is applied."""
+    """One unit test's part of a run, read and placed, before any rule is applied."""
 
     executed: UnitTest
     run_count: int
+    sessions: tuple[SessionResult, ...]
     tallies: tuple[CriterionTally, ...]
-    evidence: _Evidence
+    missing: tuple[int, ...]  # per criterion: valid sessions without a result
+    assumed: int  # failed checks placed on a session without knowing its run index
 
 
 def _read(
     unit_test: UnitTest,
-    found: _Found,
+    found: Found,
     evaluations: Mapping[str, Mapping[str, Any]] | None,
     *,
     ended: bool,
 ) -> _Reading:
     """The result of ``found`` as sessions and tallies; raises a problem when it can't be read."""
-    result = found.result
-    assert result is not None
-    pairs_of_criteria = _criteria(found.spec)
-    listed = _list(result, "metric_evaluation_results", "a unit test result")
-    if not pairs_of_criteria:
-        # Every unit test has at least one success criterion (the API refuses to create one
-        # without): no metrics to evaluate means the caller may not read them.
-        if listed:
-            raise _malformed("evaluation results for a unit test whose spec lists no metrics")
-        raise _Problem(
-            "error",
-            "the API returned no metrics/evaluation results for this unit test; "
-            f"the API key's user lacks {PERMISSION_UNIT_TEST}",
-            "permission",
-            PERMISSION_UNIT_TEST,
-        )
-    if not listed:  # the permission would have emptied the spec's metrics too
-        if not ended:
-            raise _Problem("pending", "the run lists no evaluation results for this unit test yet")
-        raise _Problem(
-            "error",
-            "the run ended without evaluation results for this unit test "
-            "(its result lists no metric evaluation results)",
-            "missing-results",
-        )
-    run_count = _run_count(found.spec)
-    criteria = [c for c, _ in pairs_of_criteria]
-    executed = replace(unit_test, run_count=run_count, criteria=tuple(criteria))
-    matched = _match(pairs_of_criteria, listed)
-    per_criterion = [None if m is None else _pairs(m) for m in matched]
-    evidence = _sessions(
-        criteria, _errors(result, run_count), per_criterion, evaluations, unit_test.id
+    data = read_result(found, ended=ended)
+    executed = replace(unit_test, run_count=data.run_count, criteria=data.criteria)
+    placed = place(data.criteria, data.errors, data.per_criterion, evaluations, unit_test.id)
+    sessions = tuple(
+        SessionResult(i, error, placed.checks[i], placed.evaluation_ids[i])
+        for i, error in enumerate(data.errors)
     )
-    return _Reading(executed, run_count, _tallies(criteria, evidence.sessions), evidence)
-
-
-def _end_of_run(run: Mapping[str, Any], cancelled_by_us: bool) -> tuple[str, ErrorKind] | None:
-    """What ended the run (None while it runs)."""
-    if run.get("errored") is True:
-        return "the run errored", "run-errored"
-    if run.get("is_completed") is not True:
-        return None
-    if cancelled_by_us:
-        return "this session cancelled the run", "run-cancelled"
-    return "the run completed", "missing-results"
+    tallies = _tallies(data.criteria, sessions)
+    return _Reading(executed, data.run_count, sessions, tallies, placed.missing, placed.assumed)
 
 
 # --------------------------------------------------------------------------------------------
@@ -632,7 +258,7 @@ def judge(
     """
     if min_pass_rate is not None:
         required_sessions(0, min_pass_rate)  # validate early: a bad rate is a caller bug
-    run_id = _run_id(run)
+    run_id = run_id_of(run)
     if run is None:
         return Verdict("pending", unit_test, None, "no run yet")
     if not isinstance(run, Mapping):
@@ -640,11 +266,11 @@ def judge(
             "error", unit_test, None, "malformed run data: not an object", error_kind="malformed"
         )
     try:
-        found = _locate(unit_test, position, run, occurrence)
+        found = locate(unit_test, position, run, occurrence)
         return _judge(
             unit_test, found, run, run_id, min_pass_rate, cancelled_by_us, evaluations, min_valid
         )
-    except _Problem as problem:
+    except Problem as problem:
         return Verdict(
             problem.outcome,
             unit_test,
@@ -656,7 +282,7 @@ def judge(
         )
 
 
-_NO_RESULT: dict[str, tuple[str, ErrorKind]] = {
+_NO_RESULT: dict[str, tuple[str, ReadingKind]] = {
     "run-errored": ("the run errored before this unit test produced a result", "run-errored"),
     "run-cancelled": (
         "the run was cancelled by this session before this unit test had a result",
@@ -679,7 +305,7 @@ class _Decision:
 
 def _judge(
     unit_test: UnitTest,
-    found: _Found,
+    found: Found,
     run: Mapping[str, Any],
     run_id: str | None,
     min_pass_rate: float | None,
@@ -687,14 +313,14 @@ def _judge(
     evaluations: Mapping[str, Mapping[str, Any]] | None,
     min_valid: float | None,
 ) -> Verdict:
-    end = _end_of_run(run, cancelled_by_us)
+    end = end_of_run(run, cancelled_by_us)
     if found.result is None:
         if end is None:
-            raise _Problem("pending", "the run has no result for this unit test yet")
+            raise Problem("pending", "the run has no result for this unit test yet")
         reason, kind = _NO_RESULT[end[1]]
-        raise _Problem("error", reason, kind)
+        raise Problem("error", reason, kind)
     reading = _read(unit_test, found, evaluations, ended=end is not None)
-    sessions = reading.evidence.sessions
+    sessions = reading.sessions
     decision = _decide(reading, end, min_pass_rate, min_valid)
     return Verdict(
         decision.outcome,
@@ -709,29 +335,29 @@ def _judge(
         sessions_passed=sum(1 for s in sessions if s.passed),
         sessions_required=decision.required,
         min_pass_rate=min_pass_rate,
-        assumed_placements=reading.evidence.assumed,
+        assumed_placements=reading.assumed,
     )
 
 
 def _decide(
     reading: _Reading,
-    end: tuple[str, ErrorKind] | None,
+    end: tuple[str, ReadingKind] | None,
     min_pass_rate: float | None,
     min_valid: float | None,
 ) -> _Decision:
     """The rules, over sessions already placed: missing results, pass rate, valid sessions."""
-    sessions, tallies, run_count = reading.evidence.sessions, reading.tallies, reading.run_count
+    sessions, tallies, run_count = reading.sessions, reading.tallies, reading.run_count
     errored = [s for s in sessions if s.error is not None]
     valid = run_count - len(errored)
     passed = sum(1 for s in sessions if s.passed)
-    if any(reading.evidence.missing):
+    if any(reading.missing):
         gaps = ", ".join(
             f"{t.criterion.name} ({valid - gap} of {valid} sessions)"
-            for t, gap in zip(tallies, reading.evidence.missing, strict=True)
+            for t, gap in zip(tallies, reading.missing, strict=True)
             if gap
         )
         if end is None:
-            raise _Problem("pending", f"the run is still reporting this unit test: {gaps}")
+            raise Problem("pending", f"the run is still reporting this unit test: {gaps}")
         reason = f"{end[0]} without results for {gaps}; not judged"
         return _Decision("error", reason, end[1], run_count)
     ended_note = ""
@@ -786,7 +412,7 @@ def judge_unfinished(
 
     ``created``: the run this session started or attached, when the run list never showed it
     (``run`` is None): the words say so, and which permission lists leave out runs without."""
-    run_id = _run_id(run)
+    run_id = run_id_of(run)
     if why == "timeout":
         budget = "" if budget_s is None else f" after {budget_s:g} s"
         head = f"no result{budget} (--amigo-timeout)"
@@ -836,11 +462,11 @@ def _progress_so_far(
     """What an unfinished unit test has so far: executed definition, sessions, tallies, words."""
     name = unit_test.name
     try:
-        found = _locate(unit_test, position, run, occurrence) if isinstance(run, Mapping) else None
+        found = locate(unit_test, position, run, occurrence) if isinstance(run, Mapping) else None
         if found is None:
             return unit_test, (), (), f"unit test {name!r} has no result yet"
-        expected = _run_count(found.spec)
-        criteria = [c for c, _ in _criteria(found.spec)]
+        expected = run_count_of(found.spec)
+        criteria = [c for c, _ in criteria_of(found.spec)]
         executed = replace(unit_test, run_count=expected)
         if criteria:
             executed = replace(executed, criteria=tuple(criteria))
@@ -848,9 +474,9 @@ def _progress_so_far(
             detail = f"unit test {name!r} has no result yet (0/{expected} sessions reported)"
             return executed, (), (), detail
         reading = _read(unit_test, found, evaluations, ended=False)
-    except _Problem as problem:
+    except Problem as problem:
         return unit_test, (), (), f"unit test {name!r}: {problem.reason}"
-    sessions, tallies = reading.evidence.sessions, reading.tallies
+    sessions, tallies = reading.sessions, reading.tallies
     reported = sum(
         1
         for s in sessions

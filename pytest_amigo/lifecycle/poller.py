@@ -28,7 +28,7 @@ from amigo_sdk.errors import BadRequestError
 from pytest_amigo.api.endpoints import ENDPOINTS
 from pytest_amigo.api.paging import ID_CHUNK as RUN_IDS_PER_REQUEST  # one page of ids per request
 from pytest_amigo.contract import PERMISSION_RUN
-from pytest_amigo.judging.verdict import failing_evaluation_ids
+from pytest_amigo.judging.run_data import failing_evaluation_ids
 from pytest_amigo.lifecycle.failures import (
     API_ERRORS,
     FAILURES,

@@ -20,7 +20,7 @@ import pytest
 
 from pytest_amigo.domain import UnitTestSet
 from pytest_amigo.errors import DefinitionError
-from pytest_amigo.judging.verdict import one_line
+from pytest_amigo.judging.text import one_line
 from pytest_amigo.plugin.amigo_result import (
     AmigoError,
     AmigoFailure,

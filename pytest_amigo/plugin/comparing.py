@@ -25,7 +25,8 @@ from pytest_amigo.judging.ab import (
 )
 from pytest_amigo.judging.evidence import weigh
 from pytest_amigo.judging.provenance import what_ran
-from pytest_amigo.judging.verdict import Verdict, run_spec
+from pytest_amigo.judging.run_data import run_spec
+from pytest_amigo.judging.verdict import Verdict
 from pytest_amigo.lifecycle.records import Observation, RunRecord, reference_key
 from pytest_amigo.plugin.amigo_result import Compared, criteria_json
 from pytest_amigo.plugin.collect import refs_for

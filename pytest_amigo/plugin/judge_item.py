@@ -1,24 +1,26 @@
 """From what a waiting item observed to what it reports: the verdict, its words, its reports.
 
 Plain functions over plain data (no HTTP, no waiting): the item runner and, after an
-interruption, the controller build results the same way.
+interruption, the controller build results the same way. Judging itself is one call
+(``judging.pipeline.judge_unit_test``); this side hands it what the item saw and the settings'
+rules, and wraps what it returns into an ``AmigoResult`` and pytest's reports.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import pytest
 
 from pytest_amigo.domain import UnitTest
+from pytest_amigo.judging import pipeline
 from pytest_amigo.judging.ab import UnitComparison
 from pytest_amigo.judging.baseline import BaselineSet
-from pytest_amigo.judging.evidence import Comparison, Policy, Weighed, compare, weigh
-from pytest_amigo.judging.explain import explain
-from pytest_amigo.judging.provenance import Provenance, what_ran
-from pytest_amigo.judging.verdict import Verdict, judge, judge_unfinished, printable, run_spec
+from pytest_amigo.judging.evidence import Comparison, Policy
+from pytest_amigo.judging.pipeline import Resampled, Rules, Seen, judge_unit_test
+from pytest_amigo.judging.text import printable
+from pytest_amigo.judging.verdict import Verdict
 from pytest_amigo.lifecycle.records import Observation, RunRecord, artifacts_path
 from pytest_amigo.plugin.amigo_result import (
     AmigoError,
@@ -45,82 +47,54 @@ def judge_ref(
     settings: Settings,
 ) -> Verdict:
     """``verdict.judge`` for the unit test an item reports."""
-    return judge(
-        in_run(ref, record),
-        ref.position,
+    return pipeline.judge_ref(
+        ref,
         run,
-        min_pass_rate=ref.min_pass_rate,
-        cancelled_by_us=bool(record.cancelled),
-        occurrence=ref.occurrence,
-        evaluations=evaluations,
+        evaluations,
+        copy_id=_copy_id(ref, record),
+        cancelled=bool(record.cancelled),
         min_valid=settings.min_valid_sessions,
     )
 
 
-def _verdict(
-    ref: UnitTestRef, obs: Observation, settings: Settings, *, interrupted: bool
-) -> Verdict:
-    record, run_id = obs.record, obs.record.run_id
-    if obs.timed_out:
-        verdict = _unfinished(ref, obs, "timeout", budget_s=settings.timeout)
-        if record.cancelled:
-            verdict = replace(
-                verdict,
-                error_kind="run-cancelled",
-                reason=f"{verdict.reason}; this session cancelled the run",
-            )
-        return verdict
-    if obs.failure is not None:
-        return Verdict("error", ref.unit_test, run_id, obs.failure, error_kind="unreadable")
-    verdict = judge_ref(ref, obs.run, record, obs.evaluations, settings)
-    if not interrupted or verdict.outcome != "pending":
-        return verdict
-    verdict = _unfinished(ref, obs, "interrupted", evaluations=obs.evaluations)
-    if record.cancelled:
-        return replace(verdict, reason=f"{verdict.reason}; run {run_id} cancelled")
-    return replace(
-        verdict,
-        reason=f"{verdict.reason}; run {run_id} left running: report it later "
-        f"with pytest --amigo-run={run_id}",
-    )
+def _copy_id(ref: UnitTestRef, record: RunRecord) -> str | None:
+    """The id of the unit test's copy on the candidate version set (``--amigo-version-set``)."""
+    return (record.copies or {}).get(ref.unit_test.id)
 
 
 def in_run(ref: UnitTestRef, record: RunRecord) -> UnitTest:
     """The unit test as the run holds it: its copy on the candidate version set
     (``--amigo-version-set``), reported under the original item."""
-    copy_id = (record.copies or {}).get(ref.unit_test.id)
-    return ref.unit_test if copy_id is None else replace(ref.unit_test, id=copy_id)
-
-
-def _unfinished(
-    ref: UnitTestRef, obs: Observation, why: Literal["timeout", "interrupted"], **details: Any
-) -> Verdict:
-    """``verdict.judge_unfinished`` for the unit test an item reports (``details``: the budget
-    of a timeout, the evaluations read before an interruption)."""
-    unit_test = in_run(ref, obs.record)
-    created = obs.record.run_id  # never seen by a poll when obs.run is None
-    return judge_unfinished(
-        unit_test,
-        ref.position,
-        obs.run,
-        why=why,
-        occurrence=ref.occurrence,
-        created=created,
-        **details,
-    )
-
-
-@dataclass(frozen=True)
-class Resampled:
-    """A unit test's evidence over its run and the re-sampling runs (``resampling``)."""
-
-    verdict: Verdict
-    evaluations: dict[str, dict[str, Any]]
-    notes: tuple[str, ...] = ()
+    return pipeline.in_run(ref.unit_test, _copy_id(ref, record))
 
 
 def policy_of(settings: Settings) -> Policy:
     return Policy(settings.confidence, settings.min_pass_k, settings.pass_k)
+
+
+def rules_of(settings: Settings) -> Rules:
+    """What judging takes from the settings."""
+    return Rules(policy_of(settings), settings.min_valid_sessions, settings.timeout)
+
+
+def seen_of(ref: UnitTestRef, obs: Observation, *, interrupted: bool = False) -> Seen:
+    """What an item observed of its run (which it has), as judging reads it."""
+    record = obs.record
+    assert record.run_id is not None
+    shown = record.note and (not record.started_here or record.temporary_set)
+    return Seen(
+        run_id=record.run_id,
+        run=obs.run,
+        evaluations=obs.evaluations,
+        cancelled=record.cancelled,
+        timed_out=obs.timed_out,
+        interrupted=interrupted,
+        failure=obs.failure,
+        evaluation_error=obs.evaluation_error,
+        copy_id=_copy_id(ref, record),
+        version_set=record.version_set,
+        note=record.note if shown else "",
+    )
 
 
 def _reporting(
@@ -165,19 +139,6 @@ def _reporting_ab(
     return reported, expected
 
 
-def _evidence_lines(weighed: Weighed, comparison: Comparison | None) -> list[str]:
-    lines = []
-    if weighed.interval is not None and weighed.confidence is not None:
-        low, high = weighed.interval
-        lines.append(
-            f"  {weighed.confidence * 100:.4g}% interval of the session pass rate: "
-            f"{low:.2f}-{high:.2f} (Wilson score)"
-        )
-    if comparison is not None:
-        lines.append(f"  baseline: {comparison.words()}")
-    return lines
-
-
 def build_result(
     ref: UnitTestRef,
     obs: Observation,
@@ -194,63 +155,40 @@ def build_result(
     record = obs.record
     if record.run_id is None or record.error:
         return _no_run(ref, record, settings)
-    run_id = record.run_id
-    obs, weighed = _weighed(ref, obs, settings, interrupted, resampled)
-    verdict = weighed.verdict
-    spec = run_spec(in_run(ref, record), ref.position, obs.run, ref.occurrence)
-    version_set = record.version_set or ref.unit_test.version_set
-    provenance = what_ran(spec, version_set) if spec is not None else None
-    comparison = _comparison(ref, verdict, baseline, provenance)
-    text = explain(
-        verdict,
-        obs.evaluations,
-        set_name=ref.set.name,
-        rerun_hint=f"Report this run again: pytest --amigo-run={run_id}",
-        pass_k=weighed.pass_k,
-        more=_evidence_lines(weighed, comparison) + (ab.lines() if ab is not None else []),
+    judged = judge_unit_test(
+        ref,
+        seen_of(ref, obs, interrupted=interrupted),
+        rules_of(settings),
+        baseline=baseline,
+        resampled=resampled,
+        compared=ab.lines() if ab is not None else (),
     )
-    notes = _notes(obs, verdict, baseline, resampled)
-    if notes:
-        text = text.rstrip("\n") + "\n" + "\n".join(notes) + "\n"
-    outcome = verdict.outcome if verdict.outcome != "pending" else "error"
-    reason = printable(verdict.reason)
+    weighed = judged.weighed
     unit_ab = ab.unit if ab is not None else None
-    reported, expected = _reporting(outcome, reason, comparison, settings, unit_ab)
+    reported, expected = _reporting(
+        judged.outcome, judged.reason, judged.comparison, settings, unit_ab
+    )
     return AmigoResult(
         ref=ref,
-        outcome=outcome,
-        reason=reason,
-        explanation=printable(text),  # service text never reaches the terminal or XML raw
-        run_id=run_id,
-        verdict=verdict,
-        evaluations=dict(obs.evaluations or {}),
+        outcome=judged.outcome,
+        reason=judged.reason,
+        explanation=judged.explanation,
+        run_id=record.run_id,
+        verdict=judged.verdict,
+        evaluations=judged.evaluations,
         note=record.note,
         pass_k=weighed.pass_k,
         interval=weighed.interval,
         confidence=weighed.confidence,
-        comparison=comparison,
+        comparison=judged.comparison,
         reported=reported,
         expected=expected,
         report_properties=settings.properties,
         baseline_note=baseline.note if baseline is not None else "",
-        provenance=provenance,
+        provenance=judged.provenance,
         ab=ab,
-        **_artifacts(settings, run_id),
+        **_artifacts(settings, record.run_id),
     )
-
-
-def _weighed(
-    ref: UnitTestRef,
-    obs: Observation,
-    settings: Settings,
-    interrupted: bool,
-    resampled: Resampled | None,
-) -> tuple[Observation, Weighed]:
-    """The verdict weighed, over the re-sampled evidence when there is some."""
-    if resampled is not None:
-        obs = replace(obs, evaluations=resampled.evaluations)
-        return obs, weigh(resampled.verdict, policy_of(settings))
-    return obs, weigh(_verdict(ref, obs, settings, interrupted=interrupted), policy_of(settings))
 
 
 def _no_run(ref: UnitTestRef, record: RunRecord, settings: Settings) -> AmigoResult:
@@ -263,46 +201,6 @@ def _no_run(ref: UnitTestRef, record: RunRecord, settings: Settings) -> AmigoRes
         explanation=f"{reason}\n",
         report_properties=settings.properties,
     )
-
-
-def _comparison(
-    ref: UnitTestRef,
-    verdict: Verdict,
-    baseline: BaselineSet | None,
-    provenance: Provenance | None,
-) -> Comparison | None:
-    """The verdict against the baseline's entry for the unit test, when there is a baseline."""
-    if baseline is None or not baseline.run_id or verdict.outcome == "pending":
-        return None
-    return compare(
-        verdict.outcome,
-        verdict.sessions_passed,
-        verdict.sessions_valid,
-        baseline.run_id,
-        baseline.entry(ref),
-        provenance.to_json() if provenance is not None else None,
-    )
-
-
-def _notes(
-    obs: Observation,
-    verdict: Verdict,
-    baseline: BaselineSet | None,
-    resampled: Resampled | None,
-) -> list[str]:
-    """What the explanation adds after the verdict: whose run it was, why there is no baseline,
-    the re-sampling rounds, a cancellation, justifications that could not be read."""
-    record = obs.record
-    shown = record.note and (not record.started_here or record.temporary_set)
-    notes = [record.note] if shown else []
-    if baseline is not None and baseline.run_id is None and baseline.note:
-        notes.append(baseline.note)
-    notes += resampled.notes if resampled is not None else ()
-    if record.cancelled:
-        notes.append(f"this session cancelled the run: {record.cancelled}")
-    if obs.evaluation_error and verdict.outcome == "failed":
-        notes.append(f"justifications unavailable: {obs.evaluation_error}")
-    return notes
 
 
 def _artifacts(settings: Settings, run_id: str) -> dict[str, Any]:

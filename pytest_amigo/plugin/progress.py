@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from pytest_amigo.judging.verdict import result_failures
+from pytest_amigo.judging.run_data import result_failures
 from pytest_amigo.lifecycle.snapshot import Snapshot
 from pytest_amigo.settings import Settings
 

@@ -19,10 +19,11 @@ from typing import TYPE_CHECKING, Any
 from pytest_amigo.domain import UnitTestRef, UnitTestSet, set_from_json
 from pytest_amigo.judging.baseline import key_of
 from pytest_amigo.judging.evidence import combine, weigh
-from pytest_amigo.judging.verdict import failing_evaluation_ids
+from pytest_amigo.judging.pipeline import Resampled
+from pytest_amigo.judging.run_data import failing_evaluation_ids
 from pytest_amigo.lifecycle.records import Observation, RunRecord
 from pytest_amigo.plugin.collect import refs_for
-from pytest_amigo.plugin.judge_item import Resampled, judge_ref, policy_of
+from pytest_amigo.plugin.judge_item import judge_ref, policy_of
 
 if TYPE_CHECKING:
     from pytest_amigo.plugin.context import Context

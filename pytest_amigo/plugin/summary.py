@@ -11,7 +11,7 @@ import pytest
 
 from pytest_amigo.judging.evidence import attention_rank
 from pytest_amigo.judging.provenance import what_ran_words
-from pytest_amigo.judging.verdict import one_line
+from pytest_amigo.judging.text import one_line
 
 if TYPE_CHECKING:
     from pytest_amigo.lifecycle.coordinator import Coordinator

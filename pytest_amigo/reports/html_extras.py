@@ -22,7 +22,7 @@ from urllib.parse import quote
 
 import pytest
 
-from pytest_amigo.judging.verdict import printable
+from pytest_amigo.judging.text import printable
 
 HTML = "html"
 URL = "url"

@@ -1,4 +1,5 @@
-"""Run instance JSON -> verdicts: every rule of pytest_amigo.judging.verdict."""
+"""Run instance JSON -> verdicts: every rule of pytest_amigo.judging.verdict (reading the run:
+test_run_data.py; placing checks on sessions: test_placing.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from pytest_amigo.domain import Criterion, UnitTest
+from pytest_amigo.domain import Criterion
 from pytest_amigo.judging.verdict import Verdict, judge, judge_unfinished, required_sessions
 from support.verdict_data import (
     COMPLETION,
@@ -182,48 +183,6 @@ def test_required_sessions_rejects_bad_rate(rate: float) -> None:
         required_sessions(3, rate)
 
 
-# --- permissions -------------------------------------------------------------------------------
-
-
-def test_empty_specs_is_a_permission_error_not_no_tests() -> None:
-    v = judge(unit(), 0, run([], []))
-    assert v.outcome == "error"
-    assert v.error_kind == "permission"
-    assert v.missing_permission == "Simulation:GetSimulationUnitTestSet"
-    assert "lacks Simulation:GetSimulationUnitTestSet" in v.reason
-
-
-def test_empty_metrics_to_evaluate_is_a_permission_error() -> None:
-    r = run([spec("ut1", 3, [])], [result("ut1", [], [None, None, None])])
-    v = judge(unit(), 0, r)
-    assert v.error_kind == "permission"
-    assert v.missing_permission == "Simulation:GetSimulationUnitTest"
-
-
-def test_unreadable_definition_and_empty_metrics_is_a_permission_error_not_a_pass() -> None:
-    # Collected without Simulation:GetSimulationUnitTest: the definition has no criteria either.
-    bare = UnitTest(id="ut1", name="ut1", run_count=3)
-    r = run([spec("ut1", 3, [])], [result("ut1", [], [None, None, None])])
-    v = judge(bare, 0, r)
-    assert v.outcome == "error"
-    assert v.missing_permission == "Simulation:GetSimulationUnitTest"
-
-
-def test_empty_evaluation_results_with_metrics_listed_is_not_a_permission_problem() -> None:
-    # Issue 7.4: the permission empties both fields; only the results empty is something else.
-    r = run(
-        [spec("ut1", 3, [metric("Completion", "m1", COMPLETION)])],
-        [result("ut1", [], [None, None, None])],
-        completed=False,
-    )
-    assert judge(unit(), 0, r).outcome == "pending"
-    r["is_completed"] = True
-    v = judge(unit(), 0, r)
-    assert (v.outcome, v.error_kind) == ("error", "missing-results")
-    assert v.missing_permission is None
-    assert "ended without evaluation results" in v.reason
-
-
 # --- null results ------------------------------------------------------------------------------
 
 
@@ -257,14 +216,6 @@ def test_null_result_run_ended() -> None:
     assert "cancelled outside this session?" in v.reason
 
 
-def test_results_list_shorter_than_specs_reads_as_null_result() -> None:
-    r = _null_run(completed=False)
-    r["unit_test_run_results"] = []
-    assert judge(unit(), 0, r).outcome == "pending"
-    r["is_completed"] = True
-    assert judge(unit(), 0, r).error_kind == "run-ended"
-
-
 def test_partial_result_while_running_is_pending() -> None:
     r = run(
         [spec("ut1", 3, [metric("Completion", "m1", COMPLETION)])],
@@ -272,53 +223,6 @@ def test_partial_result_while_running_is_pending() -> None:
         completed=False,
     )
     assert judge(unit(), 0, r).outcome == "pending"
-
-
-# --- locating the unit test --------------------------------------------------------------------
-
-
-def _two_test_run(first: str, second: str) -> dict[str, Any]:
-    m = [metric("Completion", "m1", COMPLETION)]
-    return run(
-        [spec(first, 1, m), spec(second, 1, m)],
-        [
-            result(first, [evaluation("m1", [True], prefix=first)], [None]),
-            result(second, [evaluation("m1", [False], prefix=second)], [None]),
-        ],
-    )
-
-
-def test_position_mismatch_is_located_by_id() -> None:
-    r = _two_test_run("other", "ut1")
-    v = judge(unit("ut1", 1), 0, r)
-    assert v.outcome == "failed"
-    assert v.failing_evaluation_ids() == ["ut1-m1-0"]
-
-
-def test_unit_test_not_in_run() -> None:
-    v = judge(unit("zzz", 1), 0, _two_test_run("a", "b"))
-    assert (v.outcome, v.error_kind) == ("error", "not-in-run")
-
-
-def test_duplicate_unit_test_uses_position() -> None:
-    r = _two_test_run("ut1", "ut1")
-    assert judge(unit("ut1", 1), 0, r).outcome == "passed"
-    assert judge(unit("ut1", 1), 1, r).outcome == "failed"
-
-
-def test_duplicate_unit_test_shifted_uses_occurrence() -> None:
-    m = [metric("Completion", "m1", COMPLETION)]
-    r = run(
-        [spec("x", 1, m), spec("ut1", 1, m), spec("ut1", 1, m)],
-        [
-            result("x", [evaluation("m1", [True])], [None]),
-            result("ut1", [evaluation("m1", [True])], [None]),
-            result("ut1", [evaluation("m1", [False])], [None]),
-        ],
-    )
-    # the set lists ut1 at positions 0 and 1, the run at 1 and 2
-    assert judge(unit("ut1", 1), 0, r, occurrence=0).outcome == "passed"
-    assert judge(unit("ut1", 1), 1, r, occurrence=1).outcome == "failed"
 
 
 # --- result shapes -----------------------------------------------------------------------------
@@ -338,62 +242,6 @@ def test_fewer_results_than_sessions_on_a_completed_run_is_an_error_not_a_failur
     assert v.tallies[0].marks == "✔··"
     assert "the run completed without results for Completion (1 of 3 sessions)" in v.reason
     assert one({"m1": [True]}, min_pass_rate=0.3).outcome == "error"
-
-
-def test_results_matched_by_metric_id_when_order_differs() -> None:
-    metrics = [metric("Completion", "m1", COMPLETION), metric("Empathy", "m2", EMPATHY)]
-    evals = [evaluation("m2", [False]), evaluation("m1", [True])]
-    r = run([spec("ut1", 1, metrics)], [result("ut1", evals, [None])])
-    v = judge(unit("ut1", 1), 0, r)
-    assert [t.marks for t in v.tallies] == ["✔", "✘"]
-    assert v.reason.startswith("Empathy ✘ 0/1")
-
-
-def test_missing_evaluation_for_a_criterion_marks_no_result() -> None:
-    metrics = [metric("Completion", "m1", COMPLETION), metric("Empathy", "m2", EMPATHY)]
-    r = run([spec("ut1", 1, metrics)], [result("ut1", [evaluation("m1", [True])], [None])])
-    v = judge(unit("ut1", 1), 0, r)
-    assert (v.outcome, v.error_kind) == ("error", "missing-results")
-    assert [t.marks for t in v.tallies] == ["✔", "·"]
-    assert "without results for Empathy (0 of 1 sessions)" in v.reason
-
-
-@pytest.mark.parametrize(
-    "mutate",
-    [
-        lambda r: r.update(unit_test_run_specs="nope"),
-        lambda r: r.update(unit_test_run_results=None),
-        lambda r: r["unit_test_run_results"][0].update(run_errors=5),
-        lambda r: r["unit_test_run_results"][0].update(unit_test_id="other"),
-        lambda r: r["unit_test_run_results"][0]["metric_evaluation_results"][0].update(
-            results=[["id", "yes"]]
-        ),
-        lambda r: r["unit_test_run_results"][0]["metric_evaluation_results"][0].update(
-            results=None
-        ),
-        lambda r: r["unit_test_run_specs"][0].update(run_count="3"),
-        lambda r: r["unit_test_run_specs"][0].update(run_count=0),
-        lambda r: r["unit_test_run_specs"][0]["metrics_to_evaluate"][0].update(
-            success_criterion={"type": "fuzzy"}
-        ),
-        lambda r: r["unit_test_run_specs"][0]["metrics_to_evaluate"][0].pop("metric_id"),
-    ],
-)
-def test_malformed_data_is_an_error_verdict(mutate: Any) -> None:
-    r = run(
-        [spec("ut1", 3, [metric("Completion", "m1", COMPLETION)])],
-        [result("ut1", [evaluation("m1", [True, True, True])], [None, None, None])],
-    )
-    mutate(r)
-    v = judge(unit(), 0, r)
-    assert v.outcome == "error"
-    assert v.error_kind == "malformed"
-    assert v.reason.startswith("malformed run data")
-
-
-def test_run_not_a_mapping_is_malformed() -> None:
-    v = judge(unit(), 0, ["not", "a", "dict"])  # type: ignore[arg-type]
-    assert v.error_kind == "malformed"
 
 
 # --- unfinished --------------------------------------------------------------------------------
