@@ -5,24 +5,10 @@ the same run; f4, f5 (bench.load) run with them at every size."""
 from __future__ import annotations
 
 import math
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 
-from bench import load
-from bench.harness import (
-    NO_ARTIFACTS,
-    PYTEST,
-    RequestStats,
-    SessionSpec,
-    Size,
-    admin_requests,
-    epoch_clock,
-    fresh_phase,
-    item_keys,
-    run_together,
-    timing_project,
-)
+from bench import load, sessions
+from bench.harness import NO_ARTIFACTS, PYTEST, RequestStats, Size
 from bench.rows import Row, count_row, median_or_nan, ratio, seconds
 from bench.worlds import (
     CONC_FAILING,
@@ -90,7 +76,7 @@ class FResult:
 
 def completions(emu: Emulator, sets: SetKeys) -> dict[tuple[int, int], float]:
     """(group, set) -> epoch seconds at which its run completed (the emulator's run end)."""
-    to_epoch = epoch_clock(emu, CONC_SPEED)
+    to_epoch = sessions.epoch_clock(emu, CONC_SPEED)
     with emu.store.lock:
         runs = [r for r in emu.store.runs.values() if r.set_id in sets]
     ends = {sets[r.set_id]: to_epoch(r.end) for r in runs}
@@ -101,23 +87,14 @@ def completions(emu: Emulator, sets: SetKeys) -> dict[tuple[int, int], float]:
 
 def run_phase(emu: Emulator, members: list[int], sets: SetKeys) -> Phase:
     """The sessions of ``members`` at once (one project each, the default poll interval "2 30"),
-    rate-limit counts reset (limits stay on; the windows stay aligned to the epoch, so a phase
-    starts anywhere in a minute), and what they did."""
-    fresh_phase(emu)
+    rate-limit counts reset (a phase starts anywhere in a minute), and what they did."""
     ordered = sorted(sets, key=sets.__getitem__)
-    with tempfile.TemporaryDirectory(prefix="amigo-bench-f-") as tmp:
-        specs = [
-            SessionSpec(
-                g,
-                [*PYTEST, *NO_ARTIFACTS, *(f"--amigo-set={s}" for s in ordered if sets[s][0] == g)],
-                timing_project(Path(tmp) / f"session-{g}"),
-            )
-            for g in members
-        ]
-        start, done = run_together(emu, specs, Path(tmp))
-    reports = {
-        key: r for f in done.values() for key, r in item_keys(r"c-g(\d+)-s(\d+)-u(\d+)", f.reports)
+    commands = {
+        g: [*PYTEST, *NO_ARTIFACTS, *(f"--amigo-set={s}" for s in ordered if sets[s][0] == g)]
+        for g in members
     }
+    together = sessions.run_phase(emu, commands)
+    reports = together.keyed(r"c-g(\d+)-s(\d+)-u(\d+)")
     ends = {gk: t for gk, t in completions(emu, sets).items() if gk[0] in members}
     lags = []
     for (g, k), end in sorted(ends.items()):
@@ -125,8 +102,7 @@ def run_phase(emu: Emulator, members: list[int], sets: SetKeys) -> Phase:
         if len(ats) == 2:
             lags.append((k, max(ats) - end))
     verdicts = {(g, k, u): r.outcome for (g, k, u), r in reports.items() if g in members}
-    wall = max(f.exit_at for f in done.values()) - start
-    return Phase(lags, verdicts, len(ends), wall, admin_requests(emu))
+    return Phase(lags, verdicts, len(ends), together.wall, together.stats)
 
 
 def items_of(groups: list[int]) -> list[Item]:

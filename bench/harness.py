@@ -3,16 +3,13 @@ emulator's admin endpoints, and pytest sessions started together with a timing c
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import subprocess
 import sys
 import tempfile
-import textwrap
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -228,117 +225,3 @@ def fresh_phase(emu: Emulator) -> None:
     """Before a phase: the previous runs complete, the request log and rate-limit counts reset."""
     wait_until_free(emu)
     admin_reset(emu)
-
-
-def epoch_clock(emu: Emulator, speed: float) -> Callable[[float], float]:
-    """World seconds of ``emu`` -> epoch seconds (taken now; the caller holds no lock)."""
-    with emu.store.lock:
-        wall, world_now = time.time(), emu.store.now()
-    return lambda world: wall - (world_now - world) / speed
-
-
-# -- pytest sessions started together (f, f4, h) --------------------------------------------------
-
-TIMING_CONFTEST = textwrap.dedent(
-    """
-    import json, os, time
-
-    def pytest_runtest_logreport(report):
-        # An item's verdict is its call report, or its setup report when setup did not pass.
-        if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
-            outcome = report.outcome
-            if report.when == "setup" and outcome == "failed":
-                outcome = "error"
-            entry = {"nodeid": report.nodeid, "outcome": outcome, "at": time.time()}
-            with open(os.environ["BENCH_REPORTS"], "a", encoding="utf-8") as out:
-                out.write(json.dumps(entry) + "\\n")
-    """
-)
-
-
-def timing_project(path: Path) -> Path:
-    """``path`` made a pytest project whose conftest records each item's verdict and time."""
-    path.mkdir(exist_ok=True)
-    (path / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
-    (path / "conftest.py").write_text(TIMING_CONFTEST, encoding="utf-8")
-    return path
-
-
-@dataclass(frozen=True)
-class Report:
-    """An item's verdict as the timing conftest recorded it (``at``: epoch seconds)."""
-
-    nodeid: str
-    outcome: str
-    at: float
-
-
-@dataclass(frozen=True)
-class SessionSpec:
-    key: int
-    cmd: list[str]
-    cwd: Path
-
-
-@dataclass(frozen=True)
-class Finished:
-    """A session that ended: its exit (epoch seconds) and its items' verdicts."""
-
-    key: int
-    exit_at: float
-    reports: list[Report]
-
-
-def run_together(
-    emu: Emulator, specs: list[SessionSpec], logs: Path, what: str = "session"
-) -> tuple[float, dict[int, Finished]]:
-    """Start every session at once, each with its own output and reports file under ``logs``;
-    the common start (epoch seconds) and each session once it has ended (exit 0, or 1: the
-    failing unit tests failed, as they should)."""
-    started: list[tuple[SessionSpec, subprocess.Popen[bytes]]] = []
-    exits: dict[int, float] = {}
-    start = time.time()
-    for spec in specs:
-        env = child_env(emu) | {"BENCH_REPORTS": str(logs / f"reports-{spec.key}.jsonl")}
-        with open(logs / f"output-{spec.key}.txt", "wb") as out:
-            proc = subprocess.Popen(
-                spec.cmd, cwd=spec.cwd, env=env, stdout=out, stderr=subprocess.STDOUT
-            )
-        started.append((spec, proc))
-
-    def wait(key: int, proc: subprocess.Popen[bytes]) -> None:
-        proc.wait(timeout=600)
-        exits[key] = time.time()
-
-    threads = [threading.Thread(target=wait, args=(s.key, p)) for s, p in started]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return start, {
-        s.key: finished(s.key, p.returncode, exits[s.key], logs, what) for s, p in started
-    }
-
-
-def finished(key: int, code: int, exit_at: float, logs: Path, what: str) -> Finished:
-    text = (logs / f"output-{key}.txt").read_text(encoding="utf-8", errors="replace")
-    if code not in (0, 1):  # 1: the failing unit tests failed, as they should
-        raise RuntimeError(f"{what} {key} exited {code}:\n{text[-3000:]}")
-    path = logs / f"reports-{key}.jsonl"
-    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
-    entries = [json.loads(line) for line in lines]
-    return Finished(key, exit_at, [Report(e["nodeid"], e["outcome"], e["at"]) for e in entries])
-
-
-def item_keys(
-    pattern: str, reports: list[Report], strict: bool = True
-) -> Iterator[tuple[tuple[int, ...], Report]]:
-    """(numbers in the node id matched by ``pattern``, report) of each report; an unexpected
-    item is an error when ``strict``."""
-    for report in reports:
-        found = re.search(pattern, report.nodeid)
-        if found is None:
-            if strict:
-                raise RuntimeError(f"unexpected item {report.nodeid}")
-            continue
-        yield tuple(int(x) for x in found.groups()), report

@@ -5,23 +5,10 @@ and the HTTP 429 answers."""
 from __future__ import annotations
 
 import statistics
-import tempfile
-import time
 from dataclasses import dataclass
-from pathlib import Path
 
-from bench.harness import (
-    PYTEST,
-    RequestStats,
-    SessionSpec,
-    Size,
-    admin_requests,
-    epoch_clock,
-    fresh_phase,
-    item_keys,
-    run_together,
-    timing_project,
-)
+from bench import sessions
+from bench.harness import PYTEST, RequestStats, Size
 from bench.rows import Row, count_row, median_or_nan, ratio, seconds
 from bench.worlds import LOAD_LIST_LIMIT, LOAD_SESSIONS, LOAD_SPEED, SetKeys, load_world
 from pytest_amigo.emulator import Emulator
@@ -31,7 +18,6 @@ from pytest_amigo.emulator import Emulator
 LOAD_PHASES = [5.0, 35.0]
 LOAD_GOAL_S = 30.0  # issue 18, case 8: under 30 s (42-44 s when filed)
 FAIR_PACE = 60.0 * LOAD_SESSIONS / LOAD_LIST_LIMIT  # seconds between one session's list polls
-Item = tuple[int, ...]  # (group, set, unit test)
 
 
 @dataclass(frozen=True)
@@ -56,56 +42,34 @@ class LoadResult:
         return RequestStats.summed([r.stats for r in self.rounds])
 
 
-def start_sessions(
-    emu: Emulator, sets: SetKeys
-) -> tuple[dict[int, float], dict[Item, tuple[str, float]]]:
-    """LOAD_SESSIONS pytest sessions at once, each of its group's sets, with the plugin's
-    defaults; each session's exit (epoch seconds) and each item's (outcome, report time)."""
-    groups = sorted({g for g, _ in sets.values()})
+def run_round(emu: Emulator, sets: SetKeys, second: float | None) -> LoadRound:
+    """One round of f4: LOAD_SESSIONS pytest sessions at once (started ``second`` seconds into a
+    rate-limit minute, if given), each of its group's sets, with the plugin's defaults (poll
+    interval, artifacts on and their wait); per set, its run's completion, its last item's
+    report and its session's exit."""
     ordered = sorted(sets, key=sets.__getitem__)
-    with tempfile.TemporaryDirectory(prefix="amigo-bench-f4-") as tmp:
-        specs = [
-            SessionSpec(
-                g,
-                [*PYTEST, *(f"--amigo-set={s}" for s in ordered if sets[s][0] == g)],
-                timing_project(Path(tmp) / f"session-{g}"),
-            )
-            for g in groups
-        ]
-        _, done = run_together(emu, specs, Path(tmp))
-    exits = {g: f.exit_at for g, f in done.items()}
-    pattern = r"l-g(\d+)-s(\d+)-u(\d+)"
-    reports = {
-        key: (r.outcome, r.at)
-        for f in done.values()
-        for key, r in item_keys(pattern, f.reports, strict=False)
+    commands = {
+        g: [*PYTEST, *(f"--amigo-set={s}" for s in ordered if sets[s][0] == g)]
+        for g in sorted({g for g, _ in sets.values()})
     }
-    return exits, reports
-
-
-def run_round(emu: Emulator, sets: SetKeys, phase: float | None) -> LoadRound:
-    """One round of f4 (started ``phase`` seconds into a rate-limit minute, if given): per set,
-    its run's completion, its last item's report and its session's exit."""
-    fresh_phase(emu)
-    if phase is not None:
-        time.sleep((phase - time.time()) % 60.0)
-    exits, reports = start_sessions(emu, sets)
-    to_epoch = epoch_clock(emu, LOAD_SPEED)
+    together = sessions.run_phase(emu, commands, second=second)
+    reports = together.keyed(r"l-g(\d+)-s(\d+)-u(\d+)", strict=False)
+    to_epoch = sessions.epoch_clock(emu, LOAD_SPEED)
     with emu.store.lock:
         ends = {
             sets[r.set_id]: to_epoch(r.end) for r in emu.store.runs.values() if r.set_id in sets
         }
     exit_lags, verdict_lags = [], []
     for (g, k), end in sorted(ends.items()):
-        exit_lags.append(exits[g] - end)
-        ats = [reports[(g, k, u)][1] for u in range(2) if (g, k, u) in reports]
+        exit_lags.append(together.finished[g].exit_at - end)
+        ats = [reports[(g, k, u)].at for u in range(2) if (g, k, u) in reports]
         if len(ats) == 2:
             verdict_lags.append(max(ats) - end)
     expected = {
         (g, k, u): "failed" if (k, u) == (0, 1) else "passed" for (g, k) in ends for u in (0, 1)
     }
-    right = sum(1 for item, v in expected.items() if reports.get(item, ("", 0.0))[0] == v)
-    return LoadRound(exit_lags, verdict_lags, right, len(expected), len(ends), admin_requests(emu))
+    right = sum(1 for item, v in expected.items() if item in reports and reports[item].outcome == v)
+    return LoadRound(exit_lags, verdict_lags, right, len(expected), len(ends), together.stats)
 
 
 def measure(size: Size) -> LoadResult:

@@ -6,23 +6,10 @@ slowest shard's wall time, and whether every unit test was reported once, rightl
 from __future__ import annotations
 
 import re
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 
-from bench.harness import (
-    NO_ARTIFACTS,
-    PYTEST,
-    RequestStats,
-    SessionSpec,
-    Size,
-    admin_requests,
-    epoch_clock,
-    fresh_phase,
-    item_keys,
-    run_together,
-    timing_project,
-)
+from bench import sessions
+from bench.harness import NO_ARTIFACTS, PYTEST, RequestStats, Size
 from bench.rows import Row, count_row, timed_row
 from bench.worlds import CONC_SPEED, expected_outcome, shard_world
 from pytest_amigo.emulator import Emulator
@@ -72,39 +59,22 @@ class ShardsResult:
         return self.sets * 2
 
 
-def start_shards(
-    emu: Emulator, sets: dict[str, int], shards: int, extra: tuple[str, ...]
-) -> tuple[float, dict[int, float], dict[int, list[tuple[UnitTest, str]]]]:
-    """``shards`` pytest sessions of the whole suite at once, shard i running ``--splits shards
-    --group i`` (pytest-split), or one plain session when ``shards`` is 0, from one checkout:
-    the common start, each shard's wall time and reports."""
-    with tempfile.TemporaryDirectory(prefix="amigo-bench-h-") as tmp:
-        proj = timing_project(Path(tmp))
-        # default poll interval: "2 30", as in f
-        cmd = [
-            *PYTEST,
-            *NO_ARTIFACTS,
-            *(f"--amigo-set={s}" for s in sorted(sets, key=sets.__getitem__)),
-        ]
-        keys = list(range(1, shards + 1)) or [0]
-        split = {i: ["--splits", str(shards), "--group", str(i), *SHARD_SPLIT] for i in keys if i}
-        specs = [SessionSpec(i, [*cmd, *extra, *split.get(i, [])], proj) for i in keys]
-        start, done = run_together(emu, specs, proj, what="shard")
-    walls = {i: f.exit_at - start for i, f in done.items()}
-    reports = {
-        i: [((k, u), r.outcome) for (k, u), r in item_keys(r"h-s(\d+)-u(\d+)", f.reports)]
-        for i, f in done.items()
-    }
-    return start, walls, reports
-
-
 def run_phase(emu: Emulator, sets: dict[str, int], shards: int, *extra: str) -> ShardPhase:
-    """One phase of h, rate-limit counts reset first."""
-    fresh_phase(emu)
+    """``shards`` pytest sessions of the whole suite started at once from one checkout, shard i
+    running ``--splits shards --group i`` (pytest-split), or one plain session when ``shards``
+    is 0; rate-limit counts reset first."""
     with emu.store.lock:
         runs_before, sets_before = set(emu.store.runs), set(emu.store.sets)
-    start, walls, reports = start_shards(emu, sets, shards, extra)
-    to_epoch = epoch_clock(emu, CONC_SPEED)
+    # default poll interval: "2 30", as in f
+    cmd = [
+        *PYTEST,
+        *NO_ARTIFACTS,
+        *(f"--amigo-set={s}" for s in sorted(sets, key=sets.__getitem__)),
+    ]
+    split = ("--splits", str(shards), "--group")
+    commands = {i: [*cmd, *extra, *split, str(i), *SHARD_SPLIT] for i in range(1, shards + 1)}
+    together = sessions.run_phase(emu, commands or {0: [*cmd, *extra]}, shared=True, what="shard")
+    start, to_epoch = together.start, sessions.epoch_clock(emu, CONC_SPEED)
     with emu.store.lock:
         runs = [r for rid, r in emu.store.runs.items() if rid not in runs_before]
         temporary = [d for sid, d in emu.store.sets.items() if sid not in sets_before]
@@ -118,15 +88,21 @@ def run_phase(emu: Emulator, sets: dict[str, int], shards: int, *extra: str) -> 
         k = int(found.group(1))
         ends[k] = max(ends.get(k, 0.0), to_epoch(run.end) - start)
     return ShardPhase(
-        walls,
-        reports,
+        {i: f.exit_at - start for i, f in together.finished.items()},
+        {
+            i: [
+                ((k, u), r.outcome)
+                for (k, u), r in sessions.item_keys(r"h-s(\d+)-u(\d+)", f.reports)
+            ]
+            for i, f in together.finished.items()
+        },
         sorted(to_epoch(r.created) - start for r in runs),
         ends,
         len(runs),
         sum(u.run_count for r in runs for u in r.unit_tests),
         len(temporary),
         sum(1 for d in temporary if d.get("is_deleted")),
-        admin_requests(emu),
+        together.stats,
     )
 
 
