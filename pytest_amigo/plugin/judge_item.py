@@ -53,7 +53,7 @@ def judge_ref(
         cancelled_by_us=bool(record.cancelled),
         occurrence=ref.occurrence,
         evaluations=evaluations,
-        min_valid=settings.min_valid_sessions,
+        min_valid=settings.evidence.min_valid_sessions,
     )
 
 
@@ -62,7 +62,7 @@ def _verdict(
 ) -> Verdict:
     record, run_id = obs.record, obs.record.run_id
     if obs.timed_out:
-        verdict = _unfinished(ref, obs, "timeout", budget_s=settings.timeout)
+        verdict = _unfinished(ref, obs, "timeout", budget_s=settings.runs.timeout)
         if record.cancelled:
             verdict = replace(
                 verdict,
@@ -120,7 +120,9 @@ class Resampled:
 
 
 def policy_of(settings: Settings) -> Policy:
-    return Policy(settings.confidence, settings.min_pass_k, settings.pass_k)
+    return Policy(
+        settings.evidence.confidence, settings.evidence.min_pass_k, settings.evidence.pass_k
+    )
 
 
 def _reporting(
@@ -134,13 +136,13 @@ def _reporting(
     reported: Reported | None = None
     expected = ""
     if outcome == "inconclusive":
-        policy = settings.inconclusive
+        policy = settings.evidence.inconclusive
         reported = "xfailed" if policy == "xfail" else "passed" if policy == "pass" else "failed"
         expected = reason if policy == "xfail" else ""
     failing = outcome == "failed" or reported == "failed"
     if ab is not None and failing and ab.label != "not compared":
         return _reporting_ab(reported, expected, reason, settings, ab)
-    if settings.fail_on == "regression" and comparison is not None and failing:
+    if settings.compare.fail_on == "regression" and comparison is not None and failing:
         if comparison.transition == "still-failing":
             reported = "xfailed"
             expected = f"already failing in baseline run {comparison.run_id}: {reason}"
@@ -157,9 +159,9 @@ def _reporting_ab(
     """A failing candidate under ``--amigo-compare``: ``regression`` makes the reference its
     baseline (failing there too: xfail); ``worse`` fails it only when significantly worse."""
     name = ab.reference_name
-    if settings.fail_on == "worse" and not ab.worse:
+    if settings.compare.fail_on == "worse" and not ab.worse:
         return "xfailed", f"not significantly worse than {name}: {ab.words()}; {reason}"
-    if settings.fail_on == "regression" and ab.reference.failing:
+    if settings.compare.fail_on == "regression" and ab.reference.failing:
         counts = f"candidate {ab.candidate.counts()} vs {name} {ab.reference.counts()}"
         return "xfailed", f"fails on {name} too: {counts} sessions passed; {reason}"
     return reported, expected
@@ -231,7 +233,7 @@ def build_result(
         comparison=comparison,
         reported=reported,
         expected=expected,
-        report_properties=settings.properties,
+        report_properties=settings.reports.properties,
         baseline_note=baseline.note if baseline is not None else "",
         provenance=provenance,
         ab=ab,
@@ -261,7 +263,7 @@ def _no_run(ref: UnitTestRef, record: RunRecord, settings: Settings) -> AmigoRes
         outcome="error",
         reason=reason,
         explanation=f"{reason}\n",
-        report_properties=settings.properties,
+        report_properties=settings.reports.properties,
     )
 
 
@@ -307,10 +309,10 @@ def _notes(
 
 def _artifacts(settings: Settings, run_id: str) -> dict[str, Any]:
     """Where the run's artifacts go, and that path as reports write it."""
-    if settings.artifacts_dir is None:
+    if settings.artifacts.dir is None:
         return {}
-    path = artifacts_path(settings.artifacts_dir, run_id)
-    return {"artifacts": path, "attachment": settings.attachment(path)}
+    path = artifacts_path(settings.artifacts.dir, run_id)
+    return {"artifacts": path, "attachment": settings.reports.attachment(path)}
 
 
 def reports_for(
