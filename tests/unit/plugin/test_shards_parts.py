@@ -14,7 +14,7 @@ from pytest_amigo.lifecycle.coordinator import Coordinator
 from pytest_amigo.lifecycle.shared import SharedState
 from pytest_amigo.lifecycle.state_files import CREATES, TEMPORARY
 from pytest_amigo.plugin.options import shard_of
-from pytest_amigo.settings import Settings
+from pytest_amigo.settings import Artifacts, Runs, Settings
 
 SHARD = "pytest-split --splits 3"
 
@@ -22,7 +22,7 @@ SHARD = "pytest-split --splits 3"
 def make(tmp_path: Path, api: FakeApi, **settings: Any) -> Coordinator:
     return Coordinator(
         SharedState(tmp_path / "state"),
-        Settings(artifacts_dir=None, **settings),
+        Settings(artifacts=Artifacts(dir=None), runs=Runs(**settings)),
         lambda: api,
         sleep=lambda s: None,
     )
