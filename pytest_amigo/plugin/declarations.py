@@ -48,8 +48,8 @@ Action = Literal["store", "append", "store_true"]
 
 def render(value: object) -> str:
     """A default as a user would write it ("" when unset)."""
-    if value is None or value is False:
-        return ""
+    if value is None or value is False or value == 0 and isinstance(value, int):
+        return ""  # unset, off
     if isinstance(value, float):
         return f"{value:g}"
     if isinstance(value, tuple):
@@ -193,8 +193,7 @@ SETTINGS: tuple[Declared, ...] = (
         "runs.version_set",
         text,
         "simulate the unit tests on this version set of their service (e.g. the candidate the "
-        "pipeline just pushed: pr-123), through temporary copies; else the environment variable "
-        "AMIGO_VERSION_SET, else each unit test's own version set.",
+        "pipeline just pushed: pr-123), through temporary copies; none: each unit test's own.",
         flag="--amigo-version-set",
         ini="amigo_version_set",
         metavar="NAME",

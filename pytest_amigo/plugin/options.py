@@ -29,7 +29,8 @@ S = TypeVar("S", bound="DataclassInstance")
 
 def _help(declared: Declared) -> str:
     unset = not declared.shown and declared.unset == "none"
-    return declared.help if unset else f"{declared.help} (default: {declared.default_text})"
+    text = declared.help.rstrip(".")
+    return f"{text}." if unset else f"{text} (default: {declared.default_text})."
 
 
 def add_options(parser: pytest.Parser) -> None:
