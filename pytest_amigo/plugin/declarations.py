@@ -48,7 +48,7 @@ Action = Literal["store", "append", "store_true"]
 
 def render(value: object) -> str:
     """A default as a user would write it ("" when unset)."""
-    if value is None or value is False or value == 0 and isinstance(value, int):
+    if value is None or (isinstance(value, int) and value == 0):  # False too
         return ""  # unset, off
     if isinstance(value, float):
         return f"{value:g}"
