@@ -264,7 +264,7 @@ SETTINGS: tuple[Declared, ...] = (
     ),
     Declared(
         "evidence.confidence",
-        share("{flag}", closed=False),
+        share(closed=False),
         "with a minimum pass rate: pass when the C (e.g. 0.95) Wilson interval of the "
         "session pass rate is above it, fail when below, otherwise inconclusive.",
         flag="--amigo-confidence",
@@ -301,7 +301,7 @@ SETTINGS: tuple[Declared, ...] = (
     ),
     Declared(
         "evidence.set_min_pass_rate",
-        share("{flag}"),
+        share(),
         "add a 'set gate' item per set, passing when at least R of its unit tests passed.",
         flag="--amigo-set-min-pass-rate",
         ini="amigo_set_min_pass_rate",

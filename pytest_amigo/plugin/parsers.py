@@ -83,20 +83,20 @@ class Choice(Generic[C]):
             if value == choice:
                 return choice
         *rest, last = self.choices
-        listing = f"{', '.join(rest)} or {last}" if self.either else "one of " + ", ".join(rest)
-        listing += "" if self.either else f", {last}"
+        listing = (
+            f"{', '.join(rest)} or {last}" if self.either else f"one of {', '.join(self.choices)}"
+        )
         raise SettingError(f"{raw.ini or raw.flag} must be {listing}, got {value!r}")
 
 
-def share(what: str, *, closed: bool = True) -> Callable[[Raw], float | None]:
-    """A share in (0, 1] (``closed``) or (0, 1); ``what`` names it in messages ({flag}, {ini})."""
+def share(*, closed: bool = True) -> Callable[[Raw], float | None]:
+    """A share in (0, 1] (``closed``) or (0, 1)."""
 
     def parse(raw: Raw) -> float | None:
-        name = what.format(flag=raw.flag, ini=raw.ini)
-        value = _number(raw.text, name)
+        value = _number(raw.text, raw.flag)
         if value is not None and not (0 < value <= 1 if closed else 0 < value < 1):
             interval = "(0, 1]" if closed else "(0, 1), e.g. 0.95"
-            raise SettingError(f"{name} must be in {interval}, got {value:g}")
+            raise SettingError(f"{raw.flag} must be in {interval}, got {value:g}")
         return value
 
     return parse
