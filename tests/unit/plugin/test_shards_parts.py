@@ -8,24 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_coordinator import SET_A, SET_B, FakeApi
+from test_coordinator import SET_A, SET_B, FakeApi, make
 
-from pytest_amigo.lifecycle.coordinator import Coordinator
-from pytest_amigo.lifecycle.shared import SharedState
 from pytest_amigo.lifecycle.state_files import CREATES, TEMPORARY
 from pytest_amigo.plugin.options import shard_of
-from pytest_amigo.settings import Artifacts, Runs, Settings
 
 SHARD = "pytest-split --splits 3"
-
-
-def make(tmp_path: Path, api: FakeApi, **settings: Any) -> Coordinator:
-    return Coordinator(
-        SharedState(tmp_path / "state"),
-        Settings(artifacts=Artifacts(dir=None), runs=Runs(**settings)),
-        lambda: api,
-        sleep=lambda s: None,
-    )
 
 
 @pytest.mark.parametrize(
