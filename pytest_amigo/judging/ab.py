@@ -36,8 +36,8 @@ from pytest_amigo.judging.stats import (
     fisher_exact_p,
 )
 from pytest_amigo.judging.stats import holm as holm_adjusted
+from pytest_amigo.settings import Correction
 
-Correction = Literal["holm", "bh", "none"]
 Label = Literal["worse", "better", "no detectable difference", "not compared"]
 ALPHA = 0.05
 POWER = 0.8

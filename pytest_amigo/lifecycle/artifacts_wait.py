@@ -66,7 +66,7 @@ class ArtifactsStatus:
 
     def missing(self) -> dict[str, str]:
         """Artifact paths reported for runs whose file is not there, with the reason."""
-        directory = self.settings.artifacts_dir
+        directory = self.settings.artifacts.dir
         if directory is None:
             return {}
         snap = self.poller.snapshot()
@@ -76,14 +76,14 @@ class ArtifactsStatus:
                 continue
             path: Path = artifacts_path(directory, record.run_id)
             if not path.exists():
-                missing[str(path)] = missing_reason(record, snap, self.settings.artifacts_wait)
+                missing[str(path)] = missing_reason(record, snap, self.settings.artifacts.wait)
         return missing
 
     def finish(self) -> None:
         """Wait (bounded) for the artifacts of completed runs and download them."""
-        if self.settings.artifacts_dir is None or self.settings.artifacts_wait <= 0:
+        if self.settings.artifacts.dir is None or self.settings.artifacts.wait <= 0:
             return
-        deadline = self.clock() + self.settings.artifacts_wait
+        deadline = self.clock() + self.settings.artifacts.wait
         while self.clock() < deadline:
             if not awaited(self.records.all(), self.poller.snapshot()):
                 return

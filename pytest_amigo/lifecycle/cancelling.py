@@ -104,7 +104,7 @@ class Canceller:
     def _shared_sets(self) -> _Shared:
         """The set ids whose runs other shards may report: every set but this session's
         temporary sets, in one shard of a sharded job; none otherwise."""
-        if self.poller.settings.shard is None:
+        if self.poller.settings.runs.shard is None:
             return _Shared(frozenset(), everything=False)
         temporary: set[str] = set()
         if self.state is not None:

@@ -69,21 +69,23 @@ class Coordinator:
         )
         self.temporary_runs = TemporaryRuns(
             state=state,
-            max_sessions=settings.max_sessions,
+            max_sessions=settings.runs.max_sessions,
             definitions=definitions,
             records=records,
             starter=starter,
             temporary=TemporarySets(state, api, tags=self._tags),  # type: ignore[arg-type]
             copies=UnitTestCopies(state, api, tags=self._tags),  # type: ignore[arg-type]
             clock=clock,
-            version_set=settings.version_set,
-            reference=settings.compare,
+            version_set=settings.runs.version_set,
+            reference=settings.compare.reference,
             before_temporaries=self.sweep_once,
         )
         self.sweeper = Sweeper(api)  # type: ignore[arg-type]
         self.launcher = RunLauncher(state, records, starter, self.temporary_runs, api, clock)
-        self.waiter = Waiter(state, settings.timeout, records, poller, self.launcher, clock, sleep)
-        self.canceller = Canceller(settings.keep_running, records, poller, api, clock, state)
+        self.waiter = Waiter(
+            state, settings.runs.timeout, records, poller, self.launcher, clock, sleep
+        )
+        self.canceller = Canceller(settings.runs.keep_running, records, poller, api, clock, state)
         self.artifacts = ArtifactsStatus(settings, records, poller, clock, sleep)
 
     # -- API access -----------------------------------------------------------------------------
@@ -111,7 +113,7 @@ class Coordinator:
 
     def sweep(self) -> list[str]:
         """Delete this user's temporaries older than ``amigo_cleanup_after``."""
-        return self.sweeper.sweep(self.settings.cleanup_after)
+        return self.sweeper.sweep(self.settings.runs.cleanup_after)
 
     def sweep_once(self) -> None:
         """The sweep, once per session, before its first temporary is created."""

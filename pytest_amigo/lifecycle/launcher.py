@@ -92,7 +92,7 @@ class RunLauncher:
         simulate the set, where shards with one user share one run. One run list for all of
         ``set_ids`` (the list is limited and shared with polling), read after the creates: of
         two shards with different users creating at once, the later one sees the other's run."""
-        if not set_ids or self.starter.settings.shard is None:
+        if not set_ids or self.starter.settings.runs.shard is None:
             return  # outside a sharded job, other users' runs are other pipelines' own
         api = self.api()
         if not api.user_id:

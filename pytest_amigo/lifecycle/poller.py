@@ -139,7 +139,7 @@ class Poller:
                 continue
             run = snap.runs.get(record.run_id)
             artifacts_pending = (
-                self.settings.artifacts_dir is not None and record.run_id not in snap.artifacts
+                self.settings.artifacts.dir is not None and record.run_id not in snap.artifacts
             )
             if run is None or not run["is_completed"]:
                 unfinished.append(record.run_id)
@@ -152,7 +152,7 @@ class Poller:
     def _direct_artifact_runs(self, snap: Snapshot) -> set[str]:
         """Finished runs (not errored, not cancelled) whose artifacts are asked for directly,
         the list having said they are not generated yet: at most ARTIFACT_DIRECT_RUNS."""
-        if self.settings.artifacts_dir is None:
+        if self.settings.artifacts.dir is None:
             return set()
         found = set()
         for record in self.records().values():
@@ -197,12 +197,12 @@ class Poller:
             self._missing_from_list(snap, [r for r in chunk if r not in seen], now)
         snap = self._fetch_evaluations(snap, now)
         interval = (
-            self.settings.poll_min
+            self.settings.polling.min
             if changed
             else backed_off(
                 snap.interval,
-                self.settings.poll_min,
-                self.settings.poll_max,
+                self.settings.polling.min,
+                self.settings.polling.max,
                 self._expected_gap(snap, now),
                 self._list_pace(),
             )
@@ -212,7 +212,7 @@ class Poller:
             interval = min(interval, min(t["next"] for t in snap.artifact_tries.values()) - now)
         # Never faster than the documented limit of the list endpoint allows.
         floor = 60.0 / ENDPOINTS[LIST_RUNS].per_minute * max(1, requests) * 1.05
-        interval = max(interval, floor, self.settings.poll_min)
+        interval = max(interval, floor, self.settings.polling.min)
         snap = replace(
             snap,
             poll_error=poll_error,
@@ -241,7 +241,7 @@ class Poller:
 
         Back-off stops there: while a run keeps producing results, polls keep up with them.
         A result overdue is polled for again soon (a quarter of the pace), not at once."""
-        gaps = [self.settings.poll_max]
+        gaps = [self.settings.polling.max]
         for record in self.records().values():
             run = snap.runs.get(record.run_id or "")
             if not run or run.get("is_completed") or record.run_id is None:
@@ -254,7 +254,7 @@ class Poller:
             pace = max(0.0, last_change - record.started_at) / done
             due = last_change + pace - now
             gaps.append(due if due > 0 else pace / 4)
-        return max(self.settings.poll_min, min(gaps))
+        return max(self.settings.polling.min, min(gaps))
 
     def _poll_failed(
         self, snap: Snapshot, run_ids: Sequence[str], exc: BaseException, now: float
@@ -356,7 +356,7 @@ class Poller:
     def _download_artifacts(self, snap: Snapshot, now: float) -> bool:
         """Download the artifacts of runs that have them, or whose direct try is due; True if
         the snapshot changed."""
-        target = self.settings.artifacts_dir
+        target = self.settings.artifacts.dir
         if target is None:
             return False
         changed = False

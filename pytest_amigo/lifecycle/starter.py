@@ -121,7 +121,7 @@ class RunStarter:
         again then could make a second, paid run of the set (the first may have finished, so no
         409 would stop it). Look again, paced, until a lookup answers or the session's time
         budget (``--amigo-timeout``) runs out; then refuse the set, saying a run may exist."""
-        deadline = self.clock() + self.settings.timeout
+        deadline = self.clock() + self.settings.runs.timeout
         delay = 1.0
         while True:
             try:
@@ -192,7 +192,7 @@ class RunStarter:
         return RunRecord(set_id, existing, True, note, now)
 
     def _resolve_conflict(self, set_id: str, now: float) -> RunRecord:
-        policy = self.settings.on_conflict
+        policy = self.settings.runs.on_conflict
         hint = "(HTTP 409: one unfinished run per user per set)"
         try:
             existing = self._unfinished_run(set_id)

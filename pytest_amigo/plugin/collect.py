@@ -309,7 +309,7 @@ class Collection:
             except OSError:
                 self._ini_text = ""
         found = None
-        if set_id in self.ctx.settings.ini_set_ids:
+        if set_id in self.ctx.settings.selection.ini_set_ids:
             found = line_of(self._ini_text, set_id)
         return inipath, found if found is not None else 0
 
@@ -327,9 +327,9 @@ class Collection:
         return False
 
     def wanted_set_ids(self) -> list[str]:
-        ids = list(self.ctx.settings.set_ids)
+        ids = list(self.ctx.settings.selection.set_ids)
         if self._ini_sets_apply():
-            ids += self.ctx.settings.ini_set_ids
+            ids += self.ctx.settings.selection.ini_set_ids
         return list(dict.fromkeys(ids))
 
     def collected_sets(self) -> list[UnitTestSet]:
@@ -353,7 +353,7 @@ class Collection:
         100 unit tests), and once more in pytest's clean-up and at exit. They are frozen
         (``gc.freeze``: left out of every later collection) once collected; the collector runs
         as before for everything made afterwards. Only when sets are configured."""
-        if not (self.wanted_set_ids() or self.ctx.settings.run_ids) or not gc.isenabled():
+        if not (self.wanted_set_ids() or self.ctx.settings.selection.run_ids) or not gc.isenabled():
             return (yield)
         gc.disable()
         try:
@@ -368,7 +368,7 @@ class Collection:
         if (
             isinstance(collector, pytest.Session)
             and report.passed
-            and (self.wanted_set_ids() or self.ctx.settings.run_ids)
+            and (self.wanted_set_ids() or self.ctx.settings.selection.run_ids)
         ):
             root = AmigoRoot.from_parent(
                 collector,
@@ -376,8 +376,8 @@ class Collection:
                 nodeid=ROOT_NAME,
                 load=self.collected_sets,
                 resolver=self.resolver,
-                min_pass_rate=self.ctx.settings.min_pass_rate,
-                set_min_pass_rate=self.ctx.settings.set_min_pass_rate,
+                min_pass_rate=self.ctx.settings.evidence.min_pass_rate,
+                set_min_pass_rate=self.ctx.settings.evidence.set_min_pass_rate,
                 locate=self.locate,
             )
             report.result.append(root)
@@ -399,7 +399,7 @@ class Collection:
                 f'{where}: amigo_set needs a set id: @pytest.mark.amigo_set("<24-hex set id>")',
                 pytrace=False,
             )
-        rate = marker.kwargs.get("min_pass_rate", self.ctx.settings.min_pass_rate)
+        rate = marker.kwargs.get("min_pass_rate", self.ctx.settings.evidence.min_pass_rate)
         if rate is not None and not 0 < float(rate) <= 1:
             pytest.fail(f"{where}: min_pass_rate must be in (0, 1]", pytrace=False)
         try:
@@ -426,11 +426,13 @@ class Collection:
         if not selected:
             return
         settings = self.ctx.settings
-        attached = self.ctx.attached_runs() if settings.run_ids else {}
-        self.ctx.plans = plan_of(selected, subset=settings.subset, attached=attached)
-        sides = 2 if settings.compare is not None else 1
+        attached = self.ctx.attached_runs() if settings.selection.run_ids else {}
+        self.ctx.plans = plan_of(selected, subset=settings.selection.subset, attached=attached)
+        sides = 2 if settings.compare.reference is not None else 1
         refusal = (
-            None if settings.plan else over_budget(self.ctx.plans, settings.max_sessions, sides)
+            None
+            if settings.selection.plan
+            else over_budget(self.ctx.plans, settings.runs.max_sessions, sides)
         )
         if refusal is None:
             return
@@ -449,14 +451,14 @@ class Collection:
         # pytest-timeout: Amigo items follow the Amigo budget, not a global --timeout.
         timeout = None
         if self.ctx.config.pluginmanager.hasplugin("timeout"):
-            timeout = pytest.mark.timeout(settings.timeout + TIMEOUT_MARGIN)
+            timeout = pytest.mark.timeout(settings.runs.timeout + TIMEOUT_MARGIN)
         matched: set[str] = set()
         for item, ref in amigo_items:
             item.add_marker(pytest.mark.amigo)
             if timeout is not None:
                 item.add_marker(timeout)
             keys = {ref.unit_test.id, ref.unit_test.name, item.name, item.nodeid}
-            found = xfail_reason(settings.xfail_lines, keys)
+            found = xfail_reason(settings.selection.xfail_lines, keys)
             if found is not None:
                 matched.add(found[0])
                 # Only verdict failures are expected: errors (timeouts, permissions,
@@ -478,7 +480,7 @@ class Collection:
                 }
             )
         first_worker = getattr(self.ctx.config, "workerinput", {}).get("workerid", "gw0") == "gw0"
-        for line in settings.xfail_lines:
+        for line in settings.selection.xfail_lines:
             if line not in matched and first_worker:
                 warnings.warn(
                     pytest.PytestConfigWarning(

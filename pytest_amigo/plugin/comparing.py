@@ -56,7 +56,7 @@ class Comparing:
 
     @property
     def candidate_name(self) -> str:
-        return self.ctx.settings.version_set or "the candidate"
+        return self.ctx.settings.runs.version_set or "the candidate"
 
     def compared(self, ref: UnitTestRef) -> Compared:
         """What the item of ``ref`` reports of the comparison."""
@@ -92,7 +92,10 @@ class Comparing:
                 continue
             # the selected unit tests; a set gate alone (-k set_gate) compares the whole set
             refs = list(plan.selected) or [
-                r for _, r in refs_for(plan.unit_set, min_pass_rate=self.ctx.settings.min_pass_rate)
+                r
+                for _, r in refs_for(
+                    plan.unit_set, min_pass_rate=self.ctx.settings.evidence.min_pass_rate
+                )
             ]
             candidate = self._observe(plan.unit_set.id, refs, on_tick)
             reference = self._observe(reference_key(plan.unit_set.id), refs, on_tick)
@@ -101,7 +104,7 @@ class Comparing:
                 side, grid = self._side(ref, reference)
                 table.grids[(ref.set_id, ref.position)] = grid
                 pairs.append(Pair(ref.set_id, ref.position, self._side(ref, candidate)[0], side))
-        correction = self.ctx.settings.compare_correction
+        correction = self.ctx.settings.compare.correction
         units = compare_units(pairs, self.reference, correction)
         table.units = {(p.set_id, p.position): u for p, u in zip(pairs, units, strict=True)}
         table.sets = compare_sets(pairs, units, self.reference, correction)

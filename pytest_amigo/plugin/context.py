@@ -50,7 +50,7 @@ class Context:
     def configured(self) -> bool:
         """Sets or runs named by options or ini (marker sets are only known at collection)."""
         s = self.settings
-        return bool(s.set_ids or s.ini_set_ids or s.run_ids)
+        return bool(s.selection.set_ids or s.selection.ini_set_ids or s.selection.run_ids)
 
     @property
     def started(self) -> bool:
@@ -83,13 +83,13 @@ class Context:
 
     def attached_runs(self) -> dict[str, str]:
         """``--amigo-run``: set id -> run id (each run's set is read once per session)."""
-        return {self.coordinator.set_of_run(r): r for r in self.settings.run_ids}
+        return {self.coordinator.set_of_run(r): r for r in self.settings.selection.run_ids}
 
     def cancel(self, why: str, *, set_ids: list[str] | None = None) -> list[str]:
         """Cancel the unfinished runs this session started (of ``set_ids``); remember the rest."""
         if not self.started:
             return []
-        if set_ids is not None and self.settings.compare is not None:  # both sides of A/B
+        if set_ids is not None and self.settings.compare.reference is not None:  # both sides of A/B
             set_ids = [*set_ids, *(reference_key(s) for s in set_ids)]
         cancelled, left = self.coordinator.cancel_started(why, set_ids=set_ids)
         self.left_running += [r for r in left if r not in self.left_running]

@@ -144,7 +144,7 @@ class Controller:
                     ("amigo_set", item.unit_set.name),
                     ("amigo_set_gate", "undecided (interrupted)"),
                 ]
-                if self.ctx.settings.properties
+                if self.ctx.settings.reports.properties
                 else [],
                 amigo_gate={
                     "set_id": item.unit_set.id,
@@ -194,7 +194,11 @@ class Controller:
     def write_reports(self) -> None:
         """The JSON, HTML and GitHub step summary reports (once per session)."""
         settings = self.ctx.settings
-        wanted = settings.json_path or settings.html_path or os.environ.get(GITHUB_SUMMARY)
+        wanted = (
+            settings.reports.json_path
+            or settings.reports.html_path
+            or os.environ.get(GITHUB_SUMMARY)
+        )
         if not wanted or self._json_written or not self.unit_tests:
             return
         self._json_written = True
@@ -207,14 +211,14 @@ class Controller:
             sys.stderr.write(f"pytest-amigo: {warning}\n")
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        if self.ctx.settings.plan:
+        if self.ctx.settings.selection.plan:
             terminalreporter.write_sep("=", "Amigo plan (--amigo-plan: nothing was simulated)")
             for line in (
                 describe(
                     self.ctx.plans,
-                    self.ctx.settings.version_set,
-                    self.ctx.settings.compare,
-                    self.ctx.settings.compare_correction,
+                    self.ctx.settings.runs.version_set,
+                    self.ctx.settings.compare.reference,
+                    self.ctx.settings.compare.correction,
                 )
                 if self.ctx.plans
                 else ["no Amigo unit test"]
@@ -233,7 +237,11 @@ class Controller:
             return
         try:
             missing = self.ctx.coordinator.missing_artifacts()
-            settle(self._xmlpath, missing, self.ctx.settings.rootdir or self.ctx.config.rootpath)
+            settle(
+                self._xmlpath,
+                missing,
+                self.ctx.settings.reports.rootdir or self.ctx.config.rootpath,
+            )
         except (OSError, ET.ParseError) as exc:
             sys.stderr.write(f"pytest-amigo: could not update {self._xmlpath}: {exc}\n")
 
@@ -265,7 +273,7 @@ class Controller:
     def _cancel_at_exit(self) -> None:
         cancelled, left = self.ctx.coordinator.cancel_started("interrupted", time_cap=15.0)
         lines = [f"pytest-amigo: cancelled run {r}" for r in cancelled]
-        shard = self.ctx.settings.shard
+        shard = self.ctx.settings.runs.shard
         canceller = self.ctx.coordinator.canceller
         lines += [
             f"pytest-amigo: {left_running_line(r, shard)}"

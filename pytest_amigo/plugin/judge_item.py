@@ -53,7 +53,7 @@ def judge_ref(
         evaluations,
         copy_id=_copy_id(ref, record),
         cancelled=bool(record.cancelled),
-        min_valid=settings.min_valid_sessions,
+        min_valid=settings.evidence.min_valid_sessions,
     )
 
 
@@ -69,12 +69,14 @@ def in_run(ref: UnitTestRef, record: RunRecord) -> UnitTest:
 
 
 def policy_of(settings: Settings) -> Policy:
-    return Policy(settings.confidence, settings.min_pass_k, settings.pass_k)
+    return Policy(
+        settings.evidence.confidence, settings.evidence.min_pass_k, settings.evidence.pass_k
+    )
 
 
 def rules_of(settings: Settings) -> Rules:
     """What judging takes from the settings."""
-    return Rules(policy_of(settings), settings.min_valid_sessions, settings.timeout)
+    return Rules(policy_of(settings), settings.evidence.min_valid_sessions, settings.runs.timeout)
 
 
 def seen_of(ref: UnitTestRef, obs: Observation, *, interrupted: bool = False) -> Seen:
@@ -108,13 +110,13 @@ def _reporting(
     reported: Reported | None = None
     expected = ""
     if outcome == "inconclusive":
-        policy = settings.inconclusive
+        policy = settings.evidence.inconclusive
         reported = "xfailed" if policy == "xfail" else "passed" if policy == "pass" else "failed"
         expected = reason if policy == "xfail" else ""
     failing = outcome == "failed" or reported == "failed"
     if ab is not None and failing and ab.label != "not compared":
         return _reporting_ab(reported, expected, reason, settings, ab)
-    if settings.fail_on == "regression" and comparison is not None and failing:
+    if settings.compare.fail_on == "regression" and comparison is not None and failing:
         if comparison.transition == "still-failing":
             reported = "xfailed"
             expected = f"already failing in baseline run {comparison.run_id}: {reason}"
@@ -131,9 +133,9 @@ def _reporting_ab(
     """A failing candidate under ``--amigo-compare``: ``regression`` makes the reference its
     baseline (failing there too: xfail); ``worse`` fails it only when significantly worse."""
     name = ab.reference_name
-    if settings.fail_on == "worse" and not ab.worse:
+    if settings.compare.fail_on == "worse" and not ab.worse:
         return "xfailed", f"not significantly worse than {name}: {ab.words()}; {reason}"
-    if settings.fail_on == "regression" and ab.reference.failing:
+    if settings.compare.fail_on == "regression" and ab.reference.failing:
         counts = f"candidate {ab.candidate.counts()} vs {name} {ab.reference.counts()}"
         return "xfailed", f"fails on {name} too: {counts} sessions passed; {reason}"
     return reported, expected
@@ -183,7 +185,7 @@ def build_result(
         comparison=judged.comparison,
         reported=reported,
         expected=expected,
-        report_properties=settings.properties,
+        report_properties=settings.reports.properties,
         baseline_note=baseline.note if baseline is not None else "",
         provenance=judged.provenance,
         ab=ab,
@@ -199,16 +201,16 @@ def _no_run(ref: UnitTestRef, record: RunRecord, settings: Settings) -> AmigoRes
         outcome="error",
         reason=reason,
         explanation=f"{reason}\n",
-        report_properties=settings.properties,
+        report_properties=settings.reports.properties,
     )
 
 
 def _artifacts(settings: Settings, run_id: str) -> dict[str, Any]:
     """Where the run's artifacts go, and that path as reports write it."""
-    if settings.artifacts_dir is None:
+    if settings.artifacts.dir is None:
         return {}
-    path = artifacts_path(settings.artifacts_dir, run_id)
-    return {"artifacts": path, "attachment": settings.attachment(path)}
+    path = artifacts_path(settings.artifacts.dir, run_id)
+    return {"artifacts": path, "attachment": settings.reports.attachment(path)}
 
 
 def reports_for(

@@ -118,7 +118,7 @@ class Progress:
         writer = getattr(reporter, "_tw", None)
         if tty and not hasattr(writer, "_file"):
             tty = False  # a terminal writer without the attributes the status line needs
-        interval = TTY_INTERVAL if tty else self.settings.progress_interval
+        interval = TTY_INTERVAL if tty else self.settings.polling.progress_interval
         now = time.monotonic()
         if interval <= 0 or now - self._last < interval:
             return

@@ -74,7 +74,7 @@ class Resampling:
         round_no = 1
         while members:
             ids = list(dict.fromkeys(m.unit_test.id for m in members))
-            if settings.max_sessions is None and round_no > MAX_ROUNDS:
+            if settings.runs.max_sessions is None and round_no > MAX_ROUNDS:
                 self._note(
                     merged,
                     members,
@@ -83,7 +83,7 @@ class Resampling:
                 )
                 break
             plan = coordinator.resample_round(
-                unit_set, round_no, [(i, settings.resample) for i in ids]
+                unit_set, round_no, [(i, settings.evidence.resample) for i in ids]
             )
             if "stop" in plan:
                 self._note(merged, members, str(plan["stop"]))

@@ -54,7 +54,7 @@ class ItemRunner:
         self._baselines: dict[tuple[str, float | None], BaselineSet] = {}
         self._report: dict[str, Any] | None = None  # a JSON report used as the baseline
         self.resampling = Resampling(ctx)
-        compare = ctx.settings.compare
+        compare = ctx.settings.compare.reference
         self.comparing = Comparing(ctx, compare) if compare is not None else None
 
     # -- starting the runs ------------------------------------------------------------------
@@ -73,17 +73,19 @@ class ItemRunner:
         attach = {s: r for s, r in self.ctx.attached_runs().items() if s in selected}
         # a subset runs its unit tests only; on a candidate version set every set runs copies
         settings = self.ctx.settings
-        copying = settings.version_set is not None
+        copying = settings.runs.version_set is not None
         # A shard's temporary runs (copies, the reference) hold only its own unit tests: the
         # other shards make their own, so whole sets would be simulated once per shard.
-        own = settings.shard is not None and (copying or settings.compare is not None)
+        own = settings.runs.shard is not None and (
+            copying or settings.compare.reference is not None
+        )
         subsets = {
             p.unit_set.id: (p.unit_set, p.subset if own else p.entries)
             for p in self.ctx.plans
             if not p.whole or (copying and not p.attached)
         }
         keys = [s for s in selected if s not in attach]
-        if settings.compare is not None:  # A/B: each set's reference run beside it
+        if settings.compare.reference is not None:  # A/B: each set's reference run beside it
             subsets |= {
                 reference_key(p.unit_set.id): (p.unit_set, p.subset if own else p.entries)
                 for p in self.ctx.plans
@@ -106,11 +108,11 @@ class ItemRunner:
 
     def junit_properties(self) -> bool:
         """Whether Amigo items put their evidence in ``user_properties`` (JUnit properties)."""
-        return self.ctx.settings.properties
+        return self.ctx.settings.reports.properties
 
     def fails_on_worse(self) -> bool:
         """``--amigo-fail-on=worse``: the set gate fails only a set worse than the reference."""
-        return self.ctx.settings.fail_on == "worse"
+        return self.ctx.settings.compare.fail_on == "worse"
 
     def resolve_set(self, unit_set: UnitTestSet) -> list[AmigoResult]:
         """The results of every unit test of a set (the set gate), without reporting them.
@@ -119,7 +121,7 @@ class ItemRunner:
         are judged here: the gate counts the whole set, and this process may not hold every
         result (under xdist a worker resolves only the items it runs, the set's other items
         run on other workers, or later; deselected unit tests have no item at all)."""
-        refs = refs_for(unit_set, min_pass_rate=self.ctx.settings.min_pass_rate)
+        refs = refs_for(unit_set, min_pass_rate=self.ctx.settings.evidence.min_pass_rate)
         results = []
         for _, ref in refs:
             found = self._judged.get(_judged_key(ref))
@@ -150,7 +152,7 @@ class ItemRunner:
         baseline = self.baseline(ref, observation.record.run_id)
         ab = self._compared(ref, observation)
         result = build_result(ref, observation, settings, baseline=baseline, ab=ab)
-        if result.outcome == "inconclusive" and settings.resample:
+        if result.outcome == "inconclusive" and settings.evidence.resample:
             try:
                 resampled = self.resampling.evidence(ref)
             except BaseException as exc:  # Ctrl-C, pytest-timeout: cancel the re-sampling too
@@ -184,7 +186,7 @@ class ItemRunner:
 
     def baseline(self, ref: UnitTestRef, run_id: str | None) -> BaselineSet | None:
         """How the unit tests of ``ref``'s set did in the baseline (``--amigo-baseline``)."""
-        which = self.ctx.settings.baseline
+        which = self.ctx.settings.compare.baseline
         if which is None:
             return None
         key = (ref.set_id, ref.min_pass_rate)
@@ -199,7 +201,7 @@ class ItemRunner:
                 baseline = BaselineSet(None, note=str(found.get("none", "no baseline")))
         else:
             try:
-                path = self.ctx.settings.baseline_path
+                path = self.ctx.settings.compare.baseline_path
                 if self._report is None and path is not None:
                     self._report = read_report(path)
                 baseline = from_report(self._report or {}, ref.set_id, which)

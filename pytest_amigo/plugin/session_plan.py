@@ -11,7 +11,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from pytest_amigo.domain import UnitTestRef, UnitTestSet
-from pytest_amigo.judging.ab import Correction, drop_words
+from pytest_amigo.judging.ab import drop_words
+from pytest_amigo.settings import Correction
 
 
 @dataclass(frozen=True)

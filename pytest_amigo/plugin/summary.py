@@ -88,7 +88,7 @@ class SetSummary:
                 reporter.write_line(line)
         for run_id in cancelled:
             reporter.write_line(f"cancelled run {run_id} (started by this session)")
-        shard = coordinator.settings.shard
+        shard = coordinator.settings.runs.shard
         for run_id in left_running:
             shared = shard if coordinator.canceller.shares(run_id) else None
             reporter.write_line(left_running_line(run_id, shared))

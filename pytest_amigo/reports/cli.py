@@ -27,7 +27,7 @@ from pytest_amigo.reports.merge import (
     exit_status,
     merge,
 )
-from pytest_amigo.settings import Settings
+from pytest_amigo.settings import Reports, Settings
 
 PROG = "pytest-amigo"
 
@@ -86,7 +86,7 @@ def main(
         return UNMERGEABLE
     for note in merged.notes:
         err.write(f"{PROG} merge: note: {note}\n")
-    settings = Settings(json_path=args.json, html_path=args.html)
+    settings = Settings(reports=Reports(json_path=args.json, html_path=args.html))
     targets = {writer.GITHUB_SUMMARY: summary} if summary else {}
     warnings = writer.write_all(merged.document, settings, environ=targets)
     for warning in warnings:

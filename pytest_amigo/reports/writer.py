@@ -38,20 +38,20 @@ def write_all(
     written: list[tuple[str, str]] = []
     if junit is not None:
         written.append(("JUnit", _shown(junit)))
-    if settings.json_path is not None:
+    if settings.reports.json_path is not None:
         try:
-            json_report.write(settings.json_path, document)
-            written.append(("JSON report", _shown(settings.json_path)))
+            json_report.write(settings.reports.json_path, document)
+            written.append(("JSON report", _shown(settings.reports.json_path)))
         except OSError as exc:
-            warnings.append(f"could not write the JSON report {settings.json_path}: {exc}")
-    if settings.html_path is not None:
+            warnings.append(f"could not write the JSON report {settings.reports.json_path}: {exc}")
+    if settings.reports.html_path is not None:
         from pytest_amigo.reports import html_report
 
         try:
-            html_report.write(settings.html_path, dict(document))
-            written.append(("HTML report", _shown(settings.html_path)))
+            html_report.write(settings.reports.html_path, dict(document))
+            written.append(("HTML report", _shown(settings.reports.html_path)))
         except OSError as exc:
-            warnings.append(f"could not write the HTML report {settings.html_path}: {exc}")
+            warnings.append(f"could not write the HTML report {settings.reports.html_path}: {exc}")
     summary = environ.get(GITHUB_SUMMARY)
     if summary:
         text = ci_summary.markdown(document, report_paths=written)

@@ -12,7 +12,7 @@ from amigo_sdk.errors import BadRequestError, ConflictError, RateLimitError
 from pytest_amigo.lifecycle.coordinator import Coordinator
 from pytest_amigo.lifecycle.service import Api
 from pytest_amigo.lifecycle.shared import SharedState
-from pytest_amigo.settings import Settings
+from pytest_amigo.settings import Artifacts, Runs, Settings
 
 SET_A, SET_B = "a" * 24, "b" * 24
 
@@ -148,7 +148,7 @@ def make_coordinator(tmp_path: Path, api: FakeApi, **settings: Any) -> Coordinat
     """A coordinator on ``api`` with its state under ``tmp_path``, no artifacts and no sleeping."""
     return Coordinator(
         SharedState(tmp_path / "state"),
-        Settings(artifacts_dir=None, **settings),
+        Settings(artifacts=Artifacts(dir=None), runs=Runs(**settings)),
         lambda: cast(Api, api),  # the part of the API the coordinator's tests reach
         sleep=lambda s: None,
     )

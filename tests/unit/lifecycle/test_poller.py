@@ -21,7 +21,7 @@ from pytest_amigo.lifecycle.poller import (
 )
 from pytest_amigo.lifecycle.records import RunRecord
 from pytest_amigo.lifecycle.shared import SharedState
-from pytest_amigo.settings import Settings
+from pytest_amigo.settings import Artifacts, Polling, Settings
 from support.doubles import FakeApi
 
 LIST = "get-simulation-unit-test-set-runs"
@@ -80,7 +80,9 @@ def poller(tmp_path: Path, api: FakeApi, now: list[float]) -> Poller:
         f"set-{i}": RunRecord(f"set-{i}", run_id, True, "", 0.0)
         for i, run_id in enumerate(api.runs)
     }
-    settings = Settings(artifacts_dir=tmp_path / "artifacts", poll_min=2.0, poll_max=30.0)
+    settings = Settings(
+        artifacts=Artifacts(dir=tmp_path / "artifacts"), polling=Polling(interval=(2.0, 30.0))
+    )
     return Poller(SharedState(tmp_path / "state"), settings, lambda: api, lambda: records,
                   lambda: now[0])  # fmt: skip
 

@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 
 from pytest_amigo.plugin import options as settings
-from pytest_amigo.settings import DEFAULT_TIMEOUT, Settings
+from pytest_amigo.settings import Artifacts, Evidence, Polling, Runs, Selection, Settings
+
+DEFAULT_TIMEOUT = Runs().timeout
 
 SET_A = "66aa00000000000000000001"
 SET_B = "66aa00000000000000000002"
@@ -29,21 +31,11 @@ def usage_error(pytester: pytest.Pytester, *args: str, ini: str = "") -> str:
 def test_defaults(pytester: pytest.Pytester) -> None:
     s = load(pytester)
     assert s == Settings(
-        set_ids=(),
-        ini_set_ids=(),
-        run_ids=(),
-        on_conflict="attach",
-        min_pass_rate=None,
-        timeout=DEFAULT_TIMEOUT,
-        keep_running=False,
-        artifacts_dir=pytester.path / ".amigo-artifacts",
-        artifacts_wait=60.0,
-        poll_min=2.0,
-        poll_max=30.0,
-        progress_interval=30.0,
-        xfail_lines=(),
-        min_valid_sessions=0.5,
-        pass_k=4,
+        selection=Selection(set_ids=(), ini_set_ids=(), run_ids=(), xfail_lines=()),
+        runs=Runs(on_conflict="attach", timeout=DEFAULT_TIMEOUT, keep_running=False),
+        evidence=Evidence(min_pass_rate=None, min_valid_sessions=0.5, pass_k=4),
+        artifacts=Artifacts(dir=pytester.path / ".amigo-artifacts", wait=60.0),
+        polling=Polling(interval=(2.0, 30.0), progress_interval=30.0),
     )
     assert DEFAULT_TIMEOUT == 3600.0
 
@@ -60,13 +52,13 @@ def test_sets_from_options_and_ini_stay_apart(pytester: pytest.Pytester) -> None
         "--amigo-set= ",
         ini=f"amigo_sets =\n    {SET_B}\n\n    {SET_A}\n",
     )
-    assert s.set_ids == (SET_A, SET_B)  # stripped, empty ones dropped, in order
-    assert s.ini_set_ids == (SET_B, SET_A)
+    assert s.selection.set_ids == (SET_A, SET_B)  # stripped, empty ones dropped, in order
+    assert s.selection.ini_set_ids == (SET_B, SET_A)
 
 
 def test_run_ids_from_options(pytester: pytest.Pytester) -> None:
     s = load(pytester, "--amigo-run", "r1", "--amigo-run= r2 ", "--amigo-run=")
-    assert s.run_ids == ("r1", "r2")
+    assert s.selection.run_ids == ("r1", "r2")
 
 
 # -- on conflict ----------------------------------------------------------------------------------
@@ -74,13 +66,13 @@ def test_run_ids_from_options(pytester: pytest.Pytester) -> None:
 
 @pytest.mark.parametrize("value", ["attach", "cancel", "fail"])
 def test_on_conflict_from_option_and_ini(pytester: pytest.Pytester, value: str) -> None:
-    assert load(pytester, f"--amigo-on-conflict={value}").on_conflict == value
-    assert load(pytester, ini=f"amigo_on_conflict = {value}\n").on_conflict == value
+    assert load(pytester, f"--amigo-on-conflict={value}").runs.on_conflict == value
+    assert load(pytester, ini=f"amigo_on_conflict = {value}\n").runs.on_conflict == value
 
 
 def test_on_conflict_option_overrides_ini(pytester: pytest.Pytester) -> None:
     s = load(pytester, "--amigo-on-conflict=cancel", ini="amigo_on_conflict = fail\n")
-    assert s.on_conflict == "cancel"
+    assert s.runs.on_conflict == "cancel"
 
 
 def test_bad_on_conflict_is_a_usage_error(pytester: pytest.Pytester) -> None:
@@ -94,15 +86,15 @@ def test_bad_on_conflict_is_a_usage_error(pytester: pytest.Pytester) -> None:
 
 
 def test_min_pass_rate_from_option_and_ini(pytester: pytest.Pytester) -> None:
-    assert load(pytester, "--amigo-min-pass-rate=0.8").min_pass_rate == 0.8
-    assert load(pytester, ini="amigo_min_pass_rate = 0.6\n").min_pass_rate == 0.6
-    assert load(pytester, ini="amigo_min_pass_rate = 1\n").min_pass_rate == 1.0
-    assert load(pytester, ini="amigo_min_pass_rate =\n").min_pass_rate is None
+    assert load(pytester, "--amigo-min-pass-rate=0.8").evidence.min_pass_rate == 0.8
+    assert load(pytester, ini="amigo_min_pass_rate = 0.6\n").evidence.min_pass_rate == 0.6
+    assert load(pytester, ini="amigo_min_pass_rate = 1\n").evidence.min_pass_rate == 1.0
+    assert load(pytester, ini="amigo_min_pass_rate =\n").evidence.min_pass_rate is None
 
 
 def test_min_pass_rate_option_overrides_ini(pytester: pytest.Pytester) -> None:
     s = load(pytester, "--amigo-min-pass-rate=0.9", ini="amigo_min_pass_rate = 0.5\n")
-    assert s.min_pass_rate == 0.9
+    assert s.evidence.min_pass_rate == 0.9
 
 
 @pytest.mark.parametrize("rate", ["0", "-0.5", "1.01"])
@@ -123,13 +115,13 @@ def test_min_pass_rate_not_a_number_is_a_usage_error(pytester: pytest.Pytester) 
 
 
 def test_timeout_from_option_and_ini(pytester: pytest.Pytester) -> None:
-    assert load(pytester, "--amigo-timeout=90").timeout == 90.0
-    assert load(pytester, ini="amigo_timeout = 120.5\n").timeout == 120.5
-    assert load(pytester, ini="amigo_timeout =\n").timeout == DEFAULT_TIMEOUT
+    assert load(pytester, "--amigo-timeout=90").runs.timeout == 90.0
+    assert load(pytester, ini="amigo_timeout = 120.5\n").runs.timeout == 120.5
+    assert load(pytester, ini="amigo_timeout =\n").runs.timeout == DEFAULT_TIMEOUT
 
 
 def test_timeout_option_overrides_ini(pytester: pytest.Pytester) -> None:
-    assert load(pytester, "--amigo-timeout=5", ini="amigo_timeout = 600\n").timeout == 5.0
+    assert load(pytester, "--amigo-timeout=5", ini="amigo_timeout = 600\n").runs.timeout == 5.0
 
 
 @pytest.mark.parametrize("value", ["0", "-1"])
@@ -147,10 +139,12 @@ def test_timeout_not_a_number_is_a_usage_error(pytester: pytest.Pytester) -> Non
 
 
 def test_keep_running_from_option_or_ini(pytester: pytest.Pytester) -> None:
-    assert load(pytester, "--amigo-keep-running").keep_running is True
-    assert load(pytester, ini="amigo_keep_running = true\n").keep_running is True
-    assert load(pytester, ini="amigo_keep_running = false\n").keep_running is False
-    assert load(pytester, "--amigo-keep-running", ini="amigo_keep_running = false\n").keep_running
+    assert load(pytester, "--amigo-keep-running").runs.keep_running is True
+    assert load(pytester, ini="amigo_keep_running = true\n").runs.keep_running is True
+    assert load(pytester, ini="amigo_keep_running = false\n").runs.keep_running is False
+    assert load(
+        pytester, "--amigo-keep-running", ini="amigo_keep_running = false\n"
+    ).runs.keep_running
 
 
 # -- artifacts ------------------------------------------------------------------------------------
@@ -158,42 +152,42 @@ def test_keep_running_from_option_or_ini(pytester: pytest.Pytester) -> None:
 
 def test_artifacts_dir_relative_to_the_rootdir(pytester: pytest.Pytester) -> None:
     s = load(pytester, ini="amigo_artifacts_dir = reports/artifacts\n")
-    assert s.artifacts_dir == pytester.path / "reports" / "artifacts"
+    assert s.artifacts.dir == pytester.path / "reports" / "artifacts"
     s = load(pytester, "--amigo-artifacts-dir=out")
-    assert s.artifacts_dir == pytester.path / "out"
+    assert s.artifacts.dir == pytester.path / "out"
 
 
 def test_artifacts_dir_absolute_is_kept(pytester: pytest.Pytester, tmp_path: Path) -> None:
     target = tmp_path / "elsewhere"
-    assert load(pytester, f"--amigo-artifacts-dir={target}").artifacts_dir == target
-    assert load(pytester, ini=f"amigo_artifacts_dir = {target}\n").artifacts_dir == target
+    assert load(pytester, f"--amigo-artifacts-dir={target}").artifacts.dir == target
+    assert load(pytester, ini=f"amigo_artifacts_dir = {target}\n").artifacts.dir == target
 
 
 @pytest.mark.parametrize("value", ["none", "None", "NONE", " none "])
 def test_artifacts_dir_none_disables_downloads(pytester: pytest.Pytester, value: str) -> None:
-    assert load(pytester, f"--amigo-artifacts-dir={value}").artifacts_dir is None
-    assert load(pytester, ini=f"amigo_artifacts_dir = {value}\n").artifacts_dir is None
+    assert load(pytester, f"--amigo-artifacts-dir={value}").artifacts.dir is None
+    assert load(pytester, ini=f"amigo_artifacts_dir = {value}\n").artifacts.dir is None
 
 
 def test_artifacts_dir_option_overrides_ini(pytester: pytest.Pytester) -> None:
     s = load(pytester, "--amigo-artifacts-dir=cli", ini="amigo_artifacts_dir = none\n")
-    assert s.artifacts_dir == pytester.path / "cli"
+    assert s.artifacts.dir == pytester.path / "cli"
     s = load(pytester, "--amigo-artifacts-dir=none", ini="amigo_artifacts_dir = ini\n")
-    assert s.artifacts_dir is None
+    assert s.artifacts.dir is None
 
 
 def test_artifacts_dir_empty_is_the_default(pytester: pytest.Pytester) -> None:
     default = pytester.path / ".amigo-artifacts"
-    assert load(pytester, ini="amigo_artifacts_dir =\n").artifacts_dir == default
+    assert load(pytester, ini="amigo_artifacts_dir =\n").artifacts.dir == default
     # an empty option wins over the ini, as every option does: the setting's default
     s = load(pytester, "--amigo-artifacts-dir=", ini="amigo_artifacts_dir = ini\n")
-    assert s.artifacts_dir == default
+    assert s.artifacts.dir == default
 
 
 def test_artifacts_wait_from_ini(pytester: pytest.Pytester) -> None:
-    assert load(pytester, ini="amigo_artifacts_wait = 7.5\n").artifacts_wait == 7.5
-    assert load(pytester, ini="amigo_artifacts_wait = 0\n").artifacts_wait == 0.0
-    assert load(pytester, ini="amigo_artifacts_wait =\n").artifacts_wait == 0.0
+    assert load(pytester, ini="amigo_artifacts_wait = 7.5\n").artifacts.wait == 7.5
+    assert load(pytester, ini="amigo_artifacts_wait = 0\n").artifacts.wait == 0.0
+    assert load(pytester, ini="amigo_artifacts_wait =\n").artifacts.wait == 0.0
 
 
 def test_artifacts_wait_not_a_number_is_a_usage_error(pytester: pytest.Pytester) -> None:
@@ -218,12 +212,12 @@ def test_poll_interval_from_ini(
     pytester: pytest.Pytester, value: str, expected: tuple[float, float]
 ) -> None:
     s = load(pytester, ini=f"amigo_poll_interval = {value}\n")
-    assert (s.poll_min, s.poll_max) == expected
+    assert (s.polling.min, s.polling.max) == expected
 
 
 def test_poll_interval_empty_is_the_default(pytester: pytest.Pytester) -> None:
     s = load(pytester, ini="amigo_poll_interval =\n")
-    assert (s.poll_min, s.poll_max) == (2.0, 30.0)
+    assert (s.polling.min, s.polling.max) == (2.0, 30.0)
 
 
 def test_poll_interval_not_numbers_is_a_usage_error(pytester: pytest.Pytester) -> None:
@@ -232,11 +226,11 @@ def test_poll_interval_not_numbers_is_a_usage_error(pytester: pytest.Pytester) -
 
 
 def test_progress_interval_from_option_and_ini(pytester: pytest.Pytester) -> None:
-    assert load(pytester, "--amigo-progress-interval=5").progress_interval == 5.0
-    assert load(pytester, ini="amigo_progress_interval = 12\n").progress_interval == 12.0
-    assert load(pytester, ini="amigo_progress_interval =\n").progress_interval == 30.0
+    assert load(pytester, "--amigo-progress-interval=5").polling.progress_interval == 5.0
+    assert load(pytester, ini="amigo_progress_interval = 12\n").polling.progress_interval == 12.0
+    assert load(pytester, ini="amigo_progress_interval =\n").polling.progress_interval == 30.0
     s = load(pytester, "--amigo-progress-interval=5", ini="amigo_progress_interval = 12\n")
-    assert s.progress_interval == 5.0
+    assert s.polling.progress_interval == 5.0
 
 
 def test_progress_interval_not_a_number_is_a_usage_error(pytester: pytest.Pytester) -> None:
@@ -254,7 +248,7 @@ def test_xfail_lines_from_ini(pytester: pytest.Pytester) -> None:
         pytester,
         ini="amigo_xfail =\n    Refund: model retrained\n\n    66aa00000000000000000009: flaky  \n",
     )
-    assert s.xfail_lines == ("Refund: model retrained", "66aa00000000000000000009: flaky")
+    assert s.selection.xfail_lines == ("Refund: model retrained", "66aa00000000000000000009: flaky")
 
 
 # -- minimum valid sessions -----------------------------------------------------------------------
@@ -278,9 +272,9 @@ def test_min_valid_sessions_a_count_or_a_share(
     pytester: pytest.Pytester, value: str, expected: float
 ) -> None:
     s = load(pytester, ini=f"amigo_min_valid_sessions = {value}\n")
-    assert s.min_valid_sessions == expected
+    assert s.evidence.min_valid_sessions == expected
     # a count stays an int, a share is a float: "1" (one session) is not "1.0" (all of them)
-    assert type(s.min_valid_sessions) is type(expected)
+    assert type(s.evidence.min_valid_sessions) is type(expected)
 
 
 @pytest.mark.parametrize("value", ["0", "0.0", "-1", "1.5", "0%", "150%", "-50%", "half", "%", ""])
@@ -293,7 +287,7 @@ def test_bad_min_valid_sessions_is_a_usage_error(pytester: pytest.Pytester, valu
 
 
 def test_pass_k_from_ini(pytester: pytest.Pytester) -> None:
-    assert load(pytester, ini="amigo_pass_k = 8\n").pass_k == 8
+    assert load(pytester, ini="amigo_pass_k = 8\n").evidence.pass_k == 8
 
 
 @pytest.mark.parametrize("value", ["0", "-1", "two", "2.5", ""])

@@ -12,7 +12,7 @@ from pytest_amigo.plugin.summary import SetTally, evidence_lines
 from pytest_amigo.reports import ci_summary
 from pytest_amigo.reports.html_extras import evidence_html, extras_of, grid
 from pytest_amigo.reports.junit_artifacts import reason_for, settle
-from pytest_amigo.settings import Settings
+from pytest_amigo.settings import Reports
 
 RUN = "6b05000000000000000000aa"
 
@@ -20,12 +20,12 @@ RUN = "6b05000000000000000000aa"
 def test_attachment_relative_to_the_rootdir_unless_absolute_or_outside(tmp_path: Path) -> None:
     inside = tmp_path / ".amigo-artifacts" / f"run-{RUN}.zip"
     outside = Path("/elsewhere") / f"run-{RUN}.zip"
-    relative = Settings(rootdir=tmp_path)
+    relative = Reports(rootdir=tmp_path)
     assert relative.attachment(inside) == f".amigo-artifacts/run-{RUN}.zip"
     assert relative.attachment(outside) == str(outside)
-    absolute = Settings(rootdir=tmp_path, attachment_paths="absolute")
+    absolute = Reports(rootdir=tmp_path, attachment_paths="absolute")
     assert absolute.attachment(inside) == str(inside)
-    assert Settings().attachment(inside) == str(inside)  # no rootdir known
+    assert Reports().attachment(inside) == str(inside)  # no rootdir known
 
 
 def test_reason_for_matches_relative_and_absolute_references() -> None:

@@ -13,7 +13,7 @@ from pytest_amigo.domain import UnitTest, UnitTestSet
 from pytest_amigo.plugin.amigo_result import AmigoResult, UnitTestRef
 from pytest_amigo.plugin.collect import refs_for
 from pytest_amigo.plugin.runner import ItemRunner
-from pytest_amigo.settings import Settings
+from pytest_amigo.settings import Evidence, Settings
 
 UNIT_SET = UnitTestSet(
     "66aa00000000000000000001",
@@ -24,7 +24,7 @@ UNIT_SET = UnitTestSet(
 
 def runner(monkeypatch: pytest.MonkeyPatch, judged: list[tuple[int, float | None]]) -> ItemRunner:
     """An ItemRunner whose judging only records what it judged (position, min pass rate)."""
-    ctx: Any = SimpleNamespace(settings=Settings(min_pass_rate=0.5))
+    ctx: Any = SimpleNamespace(settings=Settings(evidence=Evidence(min_pass_rate=0.5)))
     found = ItemRunner(ctx)
 
     def judge(ref: UnitTestRef) -> AmigoResult:
