@@ -78,8 +78,34 @@ class Provenance:
             "criteria": [dict(c) for c in self.criteria],
         }
 
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Provenance:
+        """A report's ``what_ran`` (lenient as the baseline reader is: a field that is missing
+        or not as written is unknown)."""
+        version_set, items = data.get("version_set"), data.get("criteria")
+        count, interactions = data.get("run_count"), data.get("max_interactions")
+        return cls(
+            version_set=version_set if isinstance(version_set, str) else None,
+            agent=_version(data.get("agent")),
+            state_machine=_version(data.get("state_machine")),
+            persona=_version(data.get("persona")),
+            scenario=_version(data.get("scenario")),
+            max_interactions=interactions if _is_int(interactions) else None,
+            run_count=count if _is_int(count) else None,
+            llm_model_preferences=data.get("llm_model_preferences"),
+            criteria=tuple(
+                dict(c)
+                for c in (items if isinstance(items, list) else [])
+                if isinstance(c, Mapping)
+            ),
+        )
+
     def words(self) -> str:
         return what_ran_words(self.to_json())
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def what_ran_words(what_ran: Any) -> str:

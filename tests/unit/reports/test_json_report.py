@@ -101,7 +101,8 @@ def entries() -> list[dict[str, Any]]:
 
 def report(runs: Mapping[str, tuple[str | None, bool]] | None = None) -> dict[str, Any]:
     default = {"set-a": (RUN_A, True), "set-b": (RUN_B, False)}
-    return json_report.document("1.2.3", entries(), default if runs is None else runs, now=NOW)
+    found = json_report.document("1.2.3", entries(), default if runs is None else runs, now=NOW)
+    return found.to_json()
 
 
 # --- document --------------------------------------------------------------------------------
@@ -119,7 +120,7 @@ def test_document_groups_unit_tests_by_set_in_first_seen_order() -> None:
 
 def test_document_orders_sets_as_first_reported_not_by_id() -> None:
     reversed_first = [entries()[1], *entries()]
-    doc = json_report.document("1.2.3", reversed_first, {}, now=NOW)
+    doc = json_report.document("1.2.3", reversed_first, {}, now=NOW).to_json()
     assert [s["id"] for s in doc["sets"]] == ["set-b", "set-a"]
 
 
