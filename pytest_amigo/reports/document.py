@@ -19,18 +19,16 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pytest_amigo.judging.evidence import NOT_PASSING
-from pytest_amigo.judging.provenance import Provenance
 from pytest_amigo.reports import schema_check
+from pytest_amigo.reports.document_compare import CompareSide, SetCompare, UnitCompare
 from pytest_amigo.reports.document_parts import (
     BaselineReport,
-    CompareSide,
     CriterionReport,
     JsonValue,
     PassK,
     ReportError,
     Sessions,
-    SetCompare,
-    UnitCompare,
+    WhatRan,
     absent,
     array,
     choice,
@@ -59,6 +57,7 @@ __all__ = [
     "SetReport",
     "UnitCompare",
     "UnitTestReport",
+    "WhatRan",
     "read_report",
     "validate",
 ]
@@ -116,7 +115,7 @@ class UnitTestReport:
     artifacts: str | None = None
     baseline: BaselineReport | None = None
     baseline_note: str | None = None  # where the baseline came from, or why there is none
-    what_ran: Provenance | None = None
+    what_ran: WhatRan | None = None
     compare: UnitCompare | None = None
     omitted: frozenset[str] = frozenset()  # optional keys the document left out
 
@@ -283,17 +282,13 @@ class SetReport:
         return "the candidate"
 
     def to_json(self) -> dict[str, Any]:
-        found: dict[str, Any] = {
-            "id": self.id,
-            "name": self.name,
-            "run_id": self.run_id,
-            "started_here": self.started_here,
-            "unit_tests": [t.to_json() for t in self.unit_tests],
-        }
-        if self.compare is not None:
-            found["compare"] = self.compare.to_json()
+        found: dict[str, Any] = {"id": self.id, "name": self.name, "run_id": self.run_id}
         if self.run_ids:
             found["run_ids"] = list(self.run_ids)
+        found["started_here"] = self.started_here
+        found["unit_tests"] = [t.to_json() for t in self.unit_tests]
+        if self.compare is not None:
+            found["compare"] = self.compare.to_json()
         return found
 
     @classmethod
