@@ -3,6 +3,7 @@ unit test's (``UnitCompare``, its two ``CompareSide``) and a set's (``SetCompare
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -74,25 +75,62 @@ class CompareSide:
         )
 
 
-@dataclass(frozen=True)
-class UnitCompare:
-    """``--amigo-compare`` for one unit test: the candidate (as reported) against the reference
-    version set, one-sided Fisher p-values adjusted across the session (``correction``)."""
+@dataclass(frozen=True, kw_only=True)
+class _Compared:
+    """What a unit test's and a set's comparison share: the reference version set and run, the
+    label, and the one-sided p-values each way, adjusted across the session (``correction``)."""
 
     reference: str  # the reference version set
     label: Label
-    candidate: CompareSide
-    reference_sessions: CompareSide
     correction: Correction
-    difference: float | None = None  # candidate pass rate minus the reference's
     p_worse: float | None = None
     p_worse_adjusted: float | None = None
     p_better: float | None = None
     p_better_adjusted: float | None = None
-    why: str | None = None  # not compared: why
     run_id: str | None = None  # the reference run
-    reference_criteria: tuple[CriterionReport, ...] = ()
-    omitted: frozenset[str] = frozenset()
+    omitted: frozenset[str] = frozenset()  # optional keys the document left out
+
+    @property
+    def p_adjusted(self) -> float | None:
+        """The adjusted p-value of the label's direction (better: p_better's, else p_worse's;
+        compare_words.label_p)."""
+        return self.p_better_adjusted if self.label == "better" else self.p_worse_adjusted
+
+    def _p_json(self) -> dict[str, Any]:
+        return {
+            "p_worse": self.p_worse,
+            "p_worse_adjusted": self.p_worse_adjusted,
+            "p_better": self.p_better,
+            "p_better_adjusted": self.p_better_adjusted,
+            "correction": self.correction,
+        }
+
+
+def _shared(d: Mapping[str, Any], at: str, optional: tuple[str, ...]) -> dict[str, Any]:
+    """The keyword arguments of the shared fields, read from ``d``."""
+    return {
+        "reference": text(d, "reference", at),
+        "label": choice(d, "label", LABELS, at),
+        "correction": choice(d, "correction", CORRECTIONS, at),
+        "p_worse": number(d, "p_worse", at),
+        "p_worse_adjusted": number(d, "p_worse_adjusted", at),
+        "p_better": number(d, "p_better", at),
+        "p_better_adjusted": number(d, "p_better_adjusted", at),
+        "run_id": opt_text(d, "run_id", at),
+        "omitted": absent(d, optional),
+    }
+
+
+@dataclass(frozen=True, kw_only=True)
+class UnitCompare(_Compared):
+    """``--amigo-compare`` for one unit test: the candidate (as reported) against the reference
+    version set (one-sided Fisher tests)."""
+
+    candidate: CompareSide
+    reference_sessions: CompareSide
+    difference: float | None = None  # candidate pass rate minus the reference's
+    why: str | None = None  # not compared: why
+    reference_criteria: tuple[CriterionReport, ...] = ()  # its criteria x sessions grid
 
     _OPTIONAL = (
         "difference",
@@ -103,11 +141,6 @@ class UnitCompare:
         "reference_criteria",
     )
 
-    @property
-    def p_adjusted(self) -> float | None:
-        """The adjusted p-value of the label's direction (better: p_better's, else p_worse's)."""
-        return self.p_better_adjusted if self.label == "better" else self.p_worse_adjusted
-
     def to_json(self) -> dict[str, Any]:
         found = {
             "reference": self.reference,
@@ -115,11 +148,7 @@ class UnitCompare:
             "candidate": self.candidate.to_json(),
             "reference_sessions": self.reference_sessions.to_json(),
             "difference": self.difference,
-            "p_worse": self.p_worse,
-            "p_worse_adjusted": self.p_worse_adjusted,
-            "p_better": self.p_better,
-            "p_better_adjusted": self.p_better_adjusted,
-            "correction": self.correction,
+            **self._p_json(),
             "why": self.why,
             "run_id": self.run_id,
             "reference_criteria": [c.to_json() for c in self.reference_criteria],
@@ -129,49 +158,31 @@ class UnitCompare:
     @classmethod
     def from_json(cls, data: Any, at: str = "compare") -> UnitCompare:
         d = obj(data, at)
+        sessions = need(d, "reference_sessions", at)
         return cls(
-            reference=text(d, "reference", at),
-            label=choice(d, "label", LABELS, at),
+            **_shared(d, at, cls._OPTIONAL),
             candidate=CompareSide.from_json(need(d, "candidate", at), f"{at}.candidate"),
-            reference_sessions=CompareSide.from_json(
-                need(d, "reference_sessions", at), f"{at}.reference_sessions"
-            ),
-            correction=choice(d, "correction", CORRECTIONS, at),
+            reference_sessions=CompareSide.from_json(sessions, f"{at}.reference_sessions"),
             difference=number(d, "difference", at),
-            p_worse=number(d, "p_worse", at),
-            p_worse_adjusted=number(d, "p_worse_adjusted", at),
-            p_better=number(d, "p_better", at),
-            p_better_adjusted=number(d, "p_better_adjusted", at),
             why=opt_text(d, "why", at),
-            run_id=opt_text(d, "run_id", at),
             reference_criteria=criteria_of(
                 array(d, "reference_criteria", at), f"{at}.reference_criteria"
             ),
-            omitted=absent(d, cls._OPTIONAL),
         )
 
 
-@dataclass(frozen=True)
-class SetCompare:
-    """``--amigo-compare`` over a set's compared unit tests (Cochran-Mantel-Haenszel), adjusted
-    across the session's sets; ``warning``: e.g. A/A, both sides ran the same agent."""
+@dataclass(frozen=True, kw_only=True)
+class SetCompare(_Compared):
+    """``--amigo-compare`` over a set's compared unit tests (Cochran-Mantel-Haenszel, unit tests
+    as strata); ``warning``: e.g. A/A, both sides ran the same agent."""
 
-    reference: str
-    label: Label
     worse: int
     better: int
     same: int
     not_compared: int
-    correction: Correction
     same_agent: bool
     statistic: float | None = None
-    p_worse: float | None = None
-    p_worse_adjusted: float | None = None
-    p_better: float | None = None
-    p_better_adjusted: float | None = None
-    run_id: str | None = None  # the reference run
     warning: str | None = None
-    omitted: frozenset[str] = frozenset()
 
     _OPTIONAL = (
         "statistic",
@@ -183,10 +194,6 @@ class SetCompare:
         "warning",
     )
 
-    @property
-    def p_adjusted(self) -> float | None:
-        return self.p_better_adjusted if self.label == "better" else self.p_worse_adjusted
-
     def to_json(self) -> dict[str, Any]:
         found = {
             "reference": self.reference,
@@ -196,11 +203,7 @@ class SetCompare:
             "same": self.same,
             "not_compared": self.not_compared,
             "statistic": self.statistic,
-            "p_worse": self.p_worse,
-            "p_worse_adjusted": self.p_worse_adjusted,
-            "p_better": self.p_better,
-            "p_better_adjusted": self.p_better_adjusted,
-            "correction": self.correction,
+            **self._p_json(),
             "same_agent": self.same_agent,
             "run_id": self.run_id,
             "warning": self.warning,
@@ -211,20 +214,12 @@ class SetCompare:
     def from_json(cls, data: Any, at: str = "compare") -> SetCompare:
         d = obj(data, at)
         return cls(
-            reference=text(d, "reference", at),
-            label=choice(d, "label", LABELS, at),
+            **_shared(d, at, cls._OPTIONAL),
             worse=count(d, "worse", at),
             better=count(d, "better", at),
             same=count(d, "same", at),
             not_compared=count(d, "not_compared", at),
-            correction=choice(d, "correction", CORRECTIONS, at),
             same_agent=flag(d, "same_agent", at),
             statistic=number(d, "statistic", at),
-            p_worse=number(d, "p_worse", at),
-            p_worse_adjusted=number(d, "p_worse_adjusted", at),
-            p_better=number(d, "p_better", at),
-            p_better_adjusted=number(d, "p_better_adjusted", at),
-            run_id=opt_text(d, "run_id", at),
             warning=opt_text(d, "warning", at),
-            omitted=absent(d, cls._OPTIONAL),
         )
