@@ -11,7 +11,7 @@ baseline reader) read attributes, never ``.get``.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -56,6 +56,7 @@ __all__ = [
     "SetCompare",
     "SetReport",
     "UnitCompare",
+    "UnitTestEntry",
     "UnitTestReport",
     "WhatRan",
     "read_report",
@@ -237,6 +238,44 @@ class UnitTestReport:
             what_ran=what_ran_of(d.get("what_ran"), f"{at}.what_ran"),
             compare=None if compare is None else UnitCompare.from_json(compare, f"{at}.compare"),
             omitted=absent(d, cls._OPTIONAL),
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class UnitTestEntry:
+    """A unit test as an item reports it (``AmigoResult.to_json`` on ``report.amigo``): what
+    crosses xdist's channel as a plain dict. The unit test of the report, its set, and its set's
+    comparison (``compare.set`` on the wire, ``SetReport.compare`` in the report)."""
+
+    set_id: str
+    set_name: str
+    unit_test: UnitTestReport
+    set_compare: SetCompare | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        for key, value in self.unit_test.to_json().items():
+            found[key] = value
+            if key == "nodeid":
+                found["set_id"], found["set_name"] = self.set_id, self.set_name
+        if isinstance(found.get("compare"), dict):
+            of_set = self.set_compare.to_json() if self.set_compare is not None else None
+            found["compare"] = {**found["compare"], "set": of_set}
+        return found
+
+    @classmethod
+    def from_json(cls, data: Any, at: str = "entry") -> UnitTestEntry:
+        d = obj(data, at)
+        found = {k: v for k, v in d.items() if k not in ("set_id", "set_name")}
+        compared, of_set = found.get("compare"), None
+        if isinstance(compared, Mapping):
+            found["compare"] = {k: v for k, v in compared.items() if k != "set"}
+            of_set = compared.get("set")
+        return cls(
+            set_id=text(d, "set_id", at),
+            set_name=text(d, "set_name", at),
+            unit_test=UnitTestReport.from_json(found, at),
+            set_compare=SetCompare.from_json(of_set, f"{at}.compare.set") if of_set else None,
         )
 
 

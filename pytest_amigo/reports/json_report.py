@@ -21,6 +21,7 @@ from pytest_amigo.reports.document import (
     Report,
     SetCompare,
     SetReport,
+    UnitTestEntry,
     UnitTestReport,
     schema,
 )
@@ -62,19 +63,19 @@ def document(
     now: dt.datetime | None = None,
 ) -> Report:
     """The report: unit tests grouped by set, in the order they were first reported; each entry
-    (a plain dict from the wire) is read with ``UnitTestReport.from_json``.
+    (a plain dict from the wire) is read with ``UnitTestEntry.from_json``.
 
     ``runs`` maps a set id to (the run reported, whether this session started it)."""
     sets: dict[str, _Set] = {}
     for test in unit_tests:
-        set_id = str(test["set_id"])
-        found = sets.get(set_id)
+        entry = UnitTestEntry.from_json(test, str(test.get("nodeid")))
+        found = sets.get(entry.set_id)
         if found is None:
-            run_id, started_here = runs.get(set_id, (test.get("run_id"), False))
-            found = sets[set_id] = _Set(
-                set_id, str(test["set_name"]), run_id or test.get("run_id"), started_here
+            run_id, started_here = runs.get(entry.set_id, (entry.unit_test.run_id, False))
+            found = sets[entry.set_id] = _Set(
+                entry.set_id, entry.set_name, run_id or entry.unit_test.run_id, started_here
             )
-        found.add(test)
+        found.add(entry)
     created = (now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds")
     return Report(
         pytest_amigo=version, created_at=created, sets=tuple(s.report() for s in sets.values())
@@ -89,14 +90,10 @@ class _Set:
         self.unit_tests: list[UnitTestReport] = []
         self.compare: SetCompare | None = None
 
-    def add(self, test: Mapping[str, Any]) -> None:
-        found = {k: v for k, v in test.items() if k not in ("set_id", "set_name")}
-        compared = found.get("compare")
-        if isinstance(compared, dict):  # --amigo-compare: the set's comparison, once per set
-            found["compare"] = {k: v for k, v in compared.items() if k != "set"}
-            if compared.get("set") and self.compare is None:
-                self.compare = SetCompare.from_json(compared["set"], "compare.set")
-        self.unit_tests.append(UnitTestReport.from_json(found, str(found.get("nodeid"))))
+    def add(self, entry: UnitTestEntry) -> None:
+        self.unit_tests.append(entry.unit_test)
+        if self.compare is None:  # --amigo-compare: the set's comparison, once per set
+            self.compare = entry.set_compare
 
     def report(self) -> SetReport:
         return SetReport(

@@ -23,6 +23,7 @@ from pytest_amigo.reports.document import (
     Report,
     ReportError,
     SetReport,
+    UnitTestEntry,
     UnitTestReport,
     read_report,
     validate,
@@ -133,6 +134,17 @@ def test_a_hand_written_report_reads_back_the_same() -> None:
 def test_document_to_json_to_document_is_the_same_value(data: dict[str, Any]) -> None:
     read = Report.from_json(data)
     assert Report.from_json(read.to_json()) == read
+
+
+def test_a_wire_entry_reads_and_writes_back_unchanged() -> None:
+    """What crosses xdist's channel: typed at both ends, the same dict on the wire."""
+    for entry in [*entries(), compared_result().to_json("t.py::rich")]:
+        read = UnitTestEntry.from_json(entry)
+        assert json.dumps(read.to_json()) == json.dumps(entry)
+        assert UnitTestEntry.from_json(read.to_json()) == read
+    rich = UnitTestEntry.from_json(compared_result().to_json("t.py::rich"))
+    assert (rich.set_id, rich.set_name) == ("set-a", "Checkout")
+    assert rich.set_compare is not None and rich.set_compare.same_agent
 
 
 def test_document_builds_typed_values_from_the_wire() -> None:
