@@ -23,6 +23,18 @@ VersionInfo = tuple[str, int]
 
 WHAT_A_PIPELINE_CHANGES = ("version_set", "agent", "state_machine")
 """Fingerprint fields whose differences keep two runs comparable."""
+FIELDS = (
+    "version_set",
+    "agent",
+    "state_machine",
+    "persona",
+    "scenario",
+    "max_interactions",
+    "run_count",
+    "llm_model_preferences",
+    "criteria",
+)
+"""The fields of :class:`Provenance`, in the order its JSON writes them."""
 
 
 def _version(value: Any) -> VersionInfo | None:
@@ -51,7 +63,10 @@ def _criterion(item: Any) -> dict[str, Any] | None:
 
 @dataclass(frozen=True)
 class Provenance:
-    """What ran for one unit test: versions resolved by the service and the test's settings."""
+    """What ran for one unit test: versions resolved by the service and the test's settings.
+
+    A value: two compare with ``==`` and :func:`changes`; ``to_json``/``from_json`` round-trip
+    (the fingerprint a report keeps and a later session reads back)."""
 
     version_set: str | None
     agent: VersionInfo | None
@@ -148,22 +163,22 @@ def what_ran(spec: Mapping[str, Any], version_set: str | None) -> Provenance:
 
 
 def _described(field: str, value: Any) -> str:
-    if field in ("persona", "scenario", "agent", "state_machine") and isinstance(value, list):
+    if field in ("persona", "scenario", "agent", "state_machine") and isinstance(value, tuple):
         return f"{value[0]} v{value[1]}"
-    if field == "criteria" and isinstance(value, list):
+    if field == "criteria" and isinstance(value, tuple):
         return "; ".join(f"{c.get('name')} ({c.get('metric_id')})" for c in value) or "none"
     return json.dumps(value, sort_keys=True) if isinstance(value, dict | list) else str(value)
 
 
-def changes(before: Mapping[str, Any], now: Mapping[str, Any]) -> list[str]:
-    """What differs between two fingerprints outside what a pipeline changes on purpose, in
+def changes(before: Provenance, now: Provenance) -> list[str]:
+    """What differs between two runs' provenance outside what a pipeline changes on purpose, in
     words (``persona 66aa…01 v2 -> v3``); empty: the runs are comparable. A field either side
     does not know (``None``) is no difference: an older service or a withheld field."""
     found = []
-    for field, value in now.items():
+    for field in FIELDS:
         if field in WHAT_A_PIPELINE_CHANGES:
             continue
-        then = before.get(field)
+        then, value = getattr(before, field), getattr(now, field)
         if value is None or then is None or _same(field, then, value):
             continue
         name = field.replace("_", " ")

@@ -15,17 +15,17 @@ import pytest
 from pytest_amigo.domain import UnitTest
 from pytest_amigo.judging.ab import UnitComparison
 from pytest_amigo.judging.baseline import BaselineSet
-from pytest_amigo.judging.evidence import Comparison, Policy, Weighed, compare, weigh
+from pytest_amigo.judging.evidence import BaselineComparison, Policy, Weighed, compare, weigh
 from pytest_amigo.judging.explain import explain
 from pytest_amigo.judging.provenance import Provenance, what_ran
 from pytest_amigo.judging.verdict import Verdict, judge, judge_unfinished, printable, run_spec
 from pytest_amigo.lifecycle.records import Observation, RunRecord, artifacts_path
 from pytest_amigo.plugin.amigo_result import (
+    ABResult,
     AmigoError,
     AmigoFailure,
     AmigoProblem,
     AmigoResult,
-    Compared,
     Reported,
     UnitTestRef,
     longrepr,
@@ -126,7 +126,7 @@ def policy_of(settings: Settings) -> Policy:
 def _reporting(
     outcome: str,
     reason: str,
-    comparison: Comparison | None,
+    comparison: BaselineComparison | None,
     settings: Settings,
     ab: UnitComparison | None = None,
 ) -> tuple[Reported | None, str]:
@@ -165,7 +165,7 @@ def _reporting_ab(
     return reported, expected
 
 
-def _evidence_lines(weighed: Weighed, comparison: Comparison | None) -> list[str]:
+def _evidence_lines(weighed: Weighed, comparison: BaselineComparison | None) -> list[str]:
     lines = []
     if weighed.interval is not None and weighed.confidence is not None:
         low, high = weighed.interval
@@ -186,7 +186,7 @@ def build_result(
     interrupted: bool = False,
     baseline: BaselineSet | None = None,
     resampled: Resampled | None = None,
-    ab: Compared | None = None,
+    ab: ABResult | None = None,
 ) -> AmigoResult:
     """The result an item reports, from what it observed (``interrupted``: it stopped waiting),
     compared with the ``baseline``; ``resampled``: the evidence after re-sampling, if any;
@@ -270,7 +270,7 @@ def _comparison(
     verdict: Verdict,
     baseline: BaselineSet | None,
     provenance: Provenance | None,
-) -> Comparison | None:
+) -> BaselineComparison | None:
     """The verdict against the baseline's entry for the unit test, when there is a baseline."""
     if baseline is None or not baseline.run_id or verdict.outcome == "pending":
         return None
@@ -280,7 +280,7 @@ def _comparison(
         verdict.sessions_valid,
         baseline.run_id,
         baseline.entry(ref),
-        provenance.to_json() if provenance is not None else None,
+        provenance,
     )
 
 

@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from pytest_amigo.judging.evidence import NOT_PASSING
 from pytest_amigo.reports import schema_check
-from pytest_amigo.reports.document_compare import CompareSide, SetCompare, UnitCompare
+from pytest_amigo.reports.document_compare import SetCompare, UnitCompare
 from pytest_amigo.reports.document_parts import (
     BaselineReport,
     CriterionReport,
@@ -45,7 +45,6 @@ from pytest_amigo.reports.document_parts import (
 
 __all__ = [
     "BaselineReport",
-    "CompareSide",
     "CriterionReport",
     "JsonValue",
     "MergedFrom",

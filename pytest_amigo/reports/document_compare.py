@@ -1,5 +1,6 @@
 """The A/B comparison (``--amigo-compare``) in the typed report document (``document.py``): a
-unit test's (``UnitCompare``, its two ``CompareSide``) and a set's (``SetCompare``)."""
+unit test's (``UnitCompare``, its two sides judging's ``RunOutcome``, read by ``side_of``) and a
+set's (``SetCompare``)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,9 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from pytest_amigo.judging.ab import Correction, Label
-from pytest_amigo.judging.evidence import NOT_PASSING
+from pytest_amigo.judging.run_outcome import RunOutcome
 from pytest_amigo.reports.document_parts import (
     CriterionReport,
-    WhatRan,
     absent,
     array,
     choice,
@@ -33,46 +33,17 @@ CORRECTIONS: tuple[Correction, ...] = ("holm", "bh", "none")
 SIDE_OUTCOMES: tuple[SideOutcome, ...] = ("passed", "failed", "error", "inconclusive", "pending")
 
 
-def _what_ran_json(ran: WhatRan | None) -> dict[str, Any] | None:
-    return ran.to_json() if ran is not None else None
-
-
-@dataclass(frozen=True)
-class CompareSide:
-    """One side of an A/B comparison (``--amigo-compare``) for one unit test."""
-
-    outcome: SideOutcome
-    passed: int
-    valid: int
-    pass_rate: float | None = None
-    what_ran: WhatRan | None = None
-
-    @property
-    def failing(self) -> bool:
-        return self.outcome in NOT_PASSING
-
-    def counts(self) -> str:
-        return f"{self.passed}/{self.valid}"
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "outcome": self.outcome,
-            "passed": self.passed,
-            "valid": self.valid,
-            "pass_rate": self.pass_rate,
-            "what_ran": _what_ran_json(self.what_ran),
-        }
-
-    @classmethod
-    def from_json(cls, data: Any, at: str = "side") -> CompareSide:
-        d = obj(data, at)
-        return cls(
-            outcome=choice(d, "outcome", SIDE_OUTCOMES, at),
-            passed=count(d, "passed", at),
-            valid=count(d, "valid", at),
-            pass_rate=number(d, "pass_rate", at),
-            what_ran=what_ran_of(d.get("what_ran"), f"{at}.what_ran"),
-        )
+def side_of(data: Any, at: str = "side") -> RunOutcome:
+    """One side of an A/B comparison for one unit test (``compare.candidate``,
+    ``compare.reference_sessions``): the value judging compares (``RunOutcome``), its
+    ``pass_rate`` the one its counts give; ``what_ran`` keeps the keys an older report left out."""
+    d = obj(data, at)
+    return RunOutcome(
+        outcome=choice(d, "outcome", SIDE_OUTCOMES, at),
+        passed=count(d, "passed", at),
+        valid=count(d, "valid", at),
+        what_ran=what_ran_of(d.get("what_ran"), f"{at}.what_ran"),
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -126,8 +97,8 @@ class UnitCompare(_Compared):
     """``--amigo-compare`` for one unit test: the candidate (as reported) against the reference
     version set (one-sided Fisher tests)."""
 
-    candidate: CompareSide
-    reference_sessions: CompareSide
+    candidate: RunOutcome
+    reference_sessions: RunOutcome
     difference: float | None = None  # candidate pass rate minus the reference's
     why: str | None = None  # not compared: why
     reference_criteria: tuple[CriterionReport, ...] = ()  # its criteria x sessions grid
@@ -161,8 +132,8 @@ class UnitCompare(_Compared):
         sessions = need(d, "reference_sessions", at)
         return cls(
             **_shared(d, at, cls._OPTIONAL),
-            candidate=CompareSide.from_json(need(d, "candidate", at), f"{at}.candidate"),
-            reference_sessions=CompareSide.from_json(sessions, f"{at}.reference_sessions"),
+            candidate=side_of(need(d, "candidate", at), f"{at}.candidate"),
+            reference_sessions=side_of(sessions, f"{at}.reference_sessions"),
             difference=number(d, "difference", at),
             why=opt_text(d, "why", at),
             reference_criteria=criteria_of(

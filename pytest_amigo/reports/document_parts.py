@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
 from pytest_amigo.judging.evidence import Transition
-from pytest_amigo.judging.provenance import Provenance
+from pytest_amigo.judging.provenance import FIELDS, Provenance
 
 JsonValue = None | bool | int | float | str | list["JsonValue"] | dict[str, "JsonValue"]
 TRANSITIONS: tuple[Transition, ...] = (
@@ -136,25 +136,13 @@ class WhatRan(Provenance):
 
     omitted: frozenset[str] = frozenset()
 
-    _FIELDS = (
-        "version_set",
-        "agent",
-        "state_machine",
-        "persona",
-        "scenario",
-        "max_interactions",
-        "run_count",
-        "llm_model_preferences",
-        "criteria",
-    )
-
     def to_json(self) -> dict[str, Any]:
         return without(super().to_json(), self.omitted)
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> WhatRan:
         ran = Provenance.from_json(data)
-        return cls(**{f: getattr(ran, f) for f in cls._FIELDS}, omitted=absent(data, cls._FIELDS))
+        return cls(**{f: getattr(ran, f) for f in FIELDS}, omitted=absent(data, FIELDS))
 
 
 def what_ran_of(value: Any, at: str) -> WhatRan | None:

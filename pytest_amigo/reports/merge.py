@@ -23,13 +23,13 @@ from pytest_amigo.judging.ab import (
     Correction,
     Pair,
     SetComparison,
-    Side,
     UnitComparison,
     compare_sets,
     compare_units,
     same_agent_warning,
 )
 from pytest_amigo.reports import schema_check
+from pytest_amigo.reports.document_compare import side_of
 
 PASSED, FAILED, UNMERGEABLE = 0, 1, 2  # the command's exit status
 FAILING_REPORTED = ("failed", "error")
@@ -282,8 +282,8 @@ def _recompare(sets: list[dict[str, Any]], gathered: Mapping[str, _Set]) -> list
         Pair(
             str(entry["id"]),
             i,
-            Side.from_json(test["compare"]["candidate"]),
-            Side.from_json(test["compare"]["reference_sessions"]),
+            side_of(test["compare"]["candidate"]),
+            side_of(test["compare"]["reference_sessions"]),
         )
         for i, (entry, test) in enumerate(tests)
     ]
@@ -323,8 +323,8 @@ def _unit_of(data: Mapping[str, Any]) -> UnitComparison:
     """A unit test's comparison read back from the report."""
     return UnitComparison(
         str(data["reference"]),
-        Side.from_json(data["candidate"]),
-        Side.from_json(data["reference_sessions"]),
+        side_of(data["candidate"]),
+        side_of(data["reference_sessions"]),
         data["label"],
         data["correction"],
         data.get("p_worse"),

@@ -15,7 +15,7 @@ from typing import Any
 
 import jsonschema
 
-from pytest_amigo.judging.baseline import from_report
+from pytest_amigo.reports.baseline_file import from_report
 from pytest_amigo.reports.document import Report
 from pytest_amigo.reports.json_report import schema
 from support.plugin import SET, UNIT, AmigoProject

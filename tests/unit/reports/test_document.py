@@ -13,10 +13,11 @@ from typing import Any
 import pytest
 
 from browser.compare_document import compare_document
-from pytest_amigo.judging.ab import SetComparison, Side, UnitComparison
-from pytest_amigo.judging.evidence import BaselineEntry, Comparison
+from pytest_amigo.judging.ab import SetComparison, UnitComparison
+from pytest_amigo.judging.evidence import BaselineComparison
 from pytest_amigo.judging.provenance import Provenance
-from pytest_amigo.plugin.amigo_result import AmigoResult, Compared
+from pytest_amigo.judging.run_outcome import RunOutcome
+from pytest_amigo.plugin.amigo_result import ABResult, AmigoResult
 from pytest_amigo.reports import compare_words, html_base, json_report, merge
 from pytest_amigo.reports.document import (
     BaselineReport,
@@ -60,14 +61,14 @@ REFERENCE_CRITERION = {
 def compared_result() -> AmigoResult:
     """A result with every optional part: baseline (not comparable, a note), what ran, the A/B
     comparison of the unit test and of its set."""
-    entry = BaselineEntry("66bb00000000000000000002", "passed", 10, 10, RAN.to_json())
-    baseline = Comparison(
+    entry = RunOutcome("passed", 10, 10, "66bb00000000000000000002", RAN)
+    baseline = BaselineComparison(
         entry.run_id, "not-comparable", entry, 0.01, ("persona v1 -> v2",), "a note"
     )
     unit = UnitComparison(
         "release",
-        Side("failed", 3, 10, RAN.to_json()),
-        Side("passed", 10, 10, None),
+        RunOutcome("failed", 3, 10, what_ran=RAN),
+        RunOutcome("passed", 10, 10),
         "worse",
         "holm",
         p_worse=0.001,
@@ -76,7 +77,7 @@ def compared_result() -> AmigoResult:
         p_better_adjusted=1.0,
     )
     of_set = SetComparison("release", "worse", 1, 0, 0, 1, "holm", 4.5, 0.01, 0.02, 1, 1, True)
-    ab = Compared(unit, of_set, "A/A", "66aa0000000000000000ff01", [REFERENCE_CRITERION])
+    ab = ABResult(unit, of_set, "A/A", "66aa0000000000000000ff01", [REFERENCE_CRITERION])
     verdict = judged("ut1", 3, 10)
     return AmigoResult(
         ref=ref(SET_A, 0),

@@ -16,9 +16,11 @@ from typing import Any
 import jsonschema
 import pytest
 
-from pytest_amigo.judging.ab import Pair, Side, compare_sets, compare_units
-from pytest_amigo.judging.baseline import from_report, key_of
+from pytest_amigo.judging.ab import Pair, compare_sets, compare_units
+from pytest_amigo.judging.baseline import key_of
+from pytest_amigo.judging.run_outcome import RunOutcome
 from pytest_amigo.reports import cli, schema_check
+from pytest_amigo.reports.baseline_file import from_report
 from pytest_amigo.reports.json_report import schema
 from pytest_amigo.reports.merge import Merged, MergeError, Shard, exit_status, merge
 
@@ -210,13 +212,13 @@ def test_the_merged_report_is_a_baseline() -> None:
     base = from_report(merged(one, two).document, SET_A, "all.json")
     assert base.run_id == RUN
     greets, half = base.entries["ut-greets"], base.entries["ut-half"]
-    assert (greets.run_id, greets.outcome, greets.sessions_passed, greets.sessions_valid) == (
+    assert (greets.run_id, greets.outcome, greets.passed, greets.valid) == (
         RUN,
         "passed",
         3,
         3,
     )
-    assert (half.run_id, half.outcome, half.sessions_passed, half.sessions_valid) == (
+    assert (half.run_id, half.outcome, half.passed, half.valid) == (
         RUN_2,
         "failed",
         1,
@@ -370,7 +372,7 @@ def compared_shard(
     """A shard's report with ``--amigo-compare``: per unit test (name, candidate passed / valid,
     reference passed / valid), compared as the shard compared them, across its own unit tests."""
     pairs = [
-        Pair(SET_A, i, Side(outcome(cp, cv), cp, cv), Side(outcome(rp, rv), rp, rv))
+        Pair(SET_A, i, RunOutcome(outcome(cp, cv), cp, cv), RunOutcome(outcome(rp, rv), rp, rv))
         for i, (_, cp, cv, rp, rv) in enumerate(counts)
     ]
     units = compare_units(pairs, REFERENCE, correction)  # type: ignore[arg-type]
@@ -400,7 +402,7 @@ def test_the_comparison_is_recomputed_over_the_merged_suite() -> None:
     jsonschema.validate(result.document, schema())
     (entry,) = result.document["sets"]
     pairs = [
-        Pair(SET_A, i, Side(outcome(cp, cv), cp, cv), Side(outcome(rp, rv), rp, rv))
+        Pair(SET_A, i, RunOutcome(outcome(cp, cv), cp, cv), RunOutcome(outcome(rp, rv), rp, rv))
         for i, (_, cp, cv, rp, rv) in enumerate(SHARD_1 + SHARD_2)
     ]
     units = compare_units(pairs, REFERENCE, "holm")
