@@ -113,7 +113,7 @@ def names(entry: dict[str, Any]) -> list[str]:
 def test_parts_of_one_set_from_two_shards_are_one_set() -> None:
     one = report(a_set(unit_test("Greets"), unit_test("Refunds"), started_here=True))
     two = report(a_set(unit_test("Half", "failed", 1, 2)), a_set(unit_test("Other"), set_id=SET_B))
-    document = merged(one, two).document
+    document = merged(one, two).document.to_json()
     jsonschema.validate(document, schema())
     assert [s["id"] for s in document["sets"]] == [SET_A, SET_B]
     (checkout, other) = document["sets"]
@@ -132,7 +132,7 @@ def test_the_shards_subset_runs_are_listed() -> None:
     one = report(a_set(unit_test("Greets"), run_id=RUN))
     two = report(a_set(unit_test("Refunds", run_id=RUN_2), run_id=RUN_2))
     three = report(a_set(unit_test("Half", run_id=RUN_2), run_id=RUN_2))
-    (entry,) = merged(one, two, three).document["sets"]
+    (entry,) = merged(one, two, three).document.to_json()["sets"]
     assert entry["run_id"] == RUN
     assert entry["run_ids"] == [RUN, RUN_2]
     assert [t["run_id"] for t in entry["unit_tests"]] == [RUN, RUN_2, RUN_2]
@@ -144,7 +144,7 @@ def test_a_merged_report_merges_again() -> None:
     two = report(a_set(unit_test("Refunds", run_id=RUN_2), run_id=RUN_2))
     run_3 = "66aa000000000000000000a3"
     three = report(a_set(unit_test("Half", run_id=run_3), run_id=run_3))
-    again = merged(merged(one, two).document, three).document
+    again = merged(merged(one, two).document.to_json(), three).document.to_json()
     (entry,) = again["sets"]
     assert entry["run_ids"] == [RUN, RUN_2, run_3]
     assert names(entry) == ["Greets", "Refunds", "Half"]
@@ -154,14 +154,14 @@ def test_a_merged_report_merges_again() -> None:
 def test_a_unit_test_reported_twice_alike_is_kept_once() -> None:
     one = report(a_set(unit_test("Greets"), unit_test("Refunds")))
     two = report(a_set(unit_test("Refunds"), unit_test("Half")))
-    (entry,) = merged(one, two).document["sets"]
+    (entry,) = merged(one, two).document.to_json()["sets"]
     assert names(entry) == ["Greets", "Refunds", "Half"]
 
 
 def test_the_same_unit_test_under_two_node_ids_is_two_entries() -> None:
     # the amigo tree's item and a test of the user's marked with amigo_set, say
     one = report(a_set(unit_test("Greets"), unit_test("Greets", nodeid="test_x.py::test_g[0]")))
-    (entry,) = merged(one).document["sets"]
+    (entry,) = merged(one).document.to_json()["sets"]
     assert [t["nodeid"] for t in entry["unit_tests"]] == [
         "amigo::Checkout::Greets",
         "test_x.py::test_g[0]",
@@ -194,7 +194,9 @@ def test_occurrences_of_a_unit_test_listed_twice_keep_the_sets_order() -> None:
     second = unit_test("Greets", uid="ut-g", passed=1, nodeid="amigo::Checkout::Greets #2")
     second["outcome"] = second["reported"] = "failed"
     # the shard of the second listing comes first
-    document = merged(report(a_set(second)), report(a_set(unit_test("Other"), first))).document
+    document = merged(
+        report(a_set(second)), report(a_set(unit_test("Other"), first))
+    ).document.to_json()
     (entry,) = document["sets"]
     assert [t["nodeid"] for t in entry["unit_tests"]] == [
         "amigo::Checkout::Greets",
@@ -209,7 +211,7 @@ def test_occurrences_of_a_unit_test_listed_twice_keep_the_sets_order() -> None:
 def test_the_merged_report_is_a_baseline() -> None:
     one = report(a_set(unit_test("Greets", run_id=RUN), run_id=RUN))
     two = report(a_set(unit_test("Half", "failed", 1, 4, run_id=RUN_2), run_id=RUN_2))
-    base = from_report(merged(one, two).document, SET_A, "all.json")
+    base = from_report(merged(one, two).document.to_json(), SET_A, "all.json")
     assert base.run_id == RUN
     greets, half = base.entries["ut-greets"], base.entries["ut-half"]
     assert (greets.run_id, greets.outcome, greets.passed, greets.valid) == (
@@ -399,8 +401,8 @@ SHARD_2 = [("C", 7, 8, 8, 8), ("D", 8, 8, 7, 8), ("E", 6, 8, 8, 8)]
 def test_the_comparison_is_recomputed_over_the_merged_suite() -> None:
     one, two = compared_shard(SHARD_1), compared_shard(SHARD_2)
     result = merged(one, two)
-    jsonschema.validate(result.document, schema())
-    (entry,) = result.document["sets"]
+    jsonschema.validate(result.document.to_json(), schema())
+    (entry,) = result.document.to_json()["sets"]
     pairs = [
         Pair(SET_A, i, RunOutcome(outcome(cp, cv), cp, cv), RunOutcome(outcome(rp, rv), rp, rv))
         for i, (_, cp, cv, rp, rv) in enumerate(SHARD_1 + SHARD_2)
@@ -429,7 +431,7 @@ def test_a_label_the_merged_suite_changes_is_noted() -> None:
     many = compared_shard([(f"N{i}", 8, 8, 8, 8) for i in range(40)])
     assert alone["sets"][0]["unit_tests"][0]["compare"]["label"] == "worse"
     result = merged(alone, many)
-    first = result.document["sets"][0]["unit_tests"][0]
+    first = result.document.to_json()["sets"][0]["unit_tests"][0]
     assert first["compare"]["label"] == "no detectable difference"
     assert "no detectable difference: release 8/8, candidate 3/8" in first["explanation"]
     assert result.notes == [
@@ -451,7 +453,7 @@ def test_shards_compared_differently_are_refused(reference: str, correction: str
 
 
 def test_without_a_comparison_nothing_is_compared() -> None:
-    (entry,) = merged(report(a_set(unit_test("Greets")))).document["sets"]
+    (entry,) = merged(report(a_set(unit_test("Greets")))).document.to_json()["sets"]
     assert "compare" not in entry and "compare" not in entry["unit_tests"][0]
 
 
