@@ -76,7 +76,7 @@ class Provenance:
     max_interactions: int | None
     run_count: int | None
     llm_model_preferences: Any
-    criteria: tuple[Mapping[str, Any], ...]
+    criteria: tuple[Mapping[str, Any], ...] | None  # None: a report that did not record them
 
     def to_json(self) -> dict[str, Any]:
         """The fingerprint: plain builtins (it crosses xdist's channel and lands in the JSON
@@ -90,7 +90,7 @@ class Provenance:
             "max_interactions": self.max_interactions,
             "run_count": self.run_count,
             "llm_model_preferences": self.llm_model_preferences,
-            "criteria": [dict(c) for c in self.criteria],
+            "criteria": [dict(c) for c in self.criteria] if self.criteria is not None else None,
         }
 
     @classmethod
@@ -108,11 +108,9 @@ class Provenance:
             max_interactions=interactions if _is_int(interactions) else None,
             run_count=count if _is_int(count) else None,
             llm_model_preferences=data.get("llm_model_preferences"),
-            criteria=tuple(
-                dict(c)
-                for c in (items if isinstance(items, list) else [])
-                if isinstance(c, Mapping)
-            ),
+            criteria=tuple(dict(c) for c in items if isinstance(c, Mapping))
+            if isinstance(items, list)
+            else None,
         )
 
     def words(self) -> str:

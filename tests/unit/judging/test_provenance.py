@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from pytest_amigo.judging.evidence import NO_FINGERPRINT, compare
-from pytest_amigo.judging.provenance import changes, what_ran, what_ran_words
+from pytest_amigo.judging.provenance import Provenance, changes, what_ran, what_ran_words
 from pytest_amigo.judging.run_outcome import RunOutcome
 
 AGENT = "66aa00000000000000000ad1"
@@ -71,3 +71,28 @@ def test_compare_is_not_comparable_with_the_changes_or_a_note_without_a_fingerpr
     old = compare("failed", 0, 3, run, RunOutcome("passed", 3, 3, run), now)
     assert old.transition == "regressed" and old.note == NO_FINGERPRINT
     assert old.words().endswith(NO_FINGERPRINT)
+
+
+def test_provenance_round_trips_and_compares_as_a_value() -> None:
+    ran = what_ran(SPEC, "release")
+    data = ran.to_json()
+    assert data == {
+        "version_set": "release",
+        "agent": [AGENT, 5],
+        "state_machine": ["66aa000000000000000000c1", 3],
+        "persona": ["66aa000000000000000000f1", 2],
+        "scenario": ["66aa000000000000000000f2", 1],
+        "max_interactions": 10,
+        "run_count": 3,
+        "llm_model_preferences": {},
+        "criteria": [
+            {"metric_id": "m1", "name": "A", "criterion": {"t": 1}},
+            {"metric_id": "m2", "name": "B", "criterion": {"t": 2}},
+        ],
+    }
+    assert Provenance.from_json(data) == ran
+    assert what_ran(SPEC, "release") == ran
+    assert what_ran({**SPEC, "agent_version_info": [AGENT, 6]}, "release") != ran
+    unknown = Provenance.from_json({})  # a report that recorded none of it: every field unknown
+    assert unknown == Provenance(None, None, None, None, None, None, None, None, None)
+    assert changes(unknown, ran) == [] and changes(ran, unknown) == []
