@@ -16,7 +16,6 @@ from pytest_amigo.judging.evidence import (
     transition,
     weigh,
 )
-from pytest_amigo.judging.provenance import Provenance
 from pytest_amigo.judging.run_outcome import RunOutcome
 from pytest_amigo.judging.verdict import Verdict, judge
 from support.verdict_data import COMPLETION, EMPATHY, evaluation, metric, result, run, spec, unit
@@ -323,37 +322,6 @@ def test_transition_table(now: str, before: str | None, expected: str) -> None:
 
 
 # --- baseline entries and comparisons --------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("outcome", "failing"),
-    [
-        ("passed", False),
-        ("failed", True),
-        ("inconclusive", True),
-        ("xfailed", True),
-        ("error", False),
-    ],
-)
-def test_baseline_entry_failing(outcome: str, failing: bool) -> None:
-    assert RunOutcome(outcome, 1, 2, BASELINE_RUN).failing is failing
-
-
-def test_baseline_entry_json_round_trip() -> None:
-    entry = RunOutcome("xfailed", 7, 9, BASELINE_RUN)
-    data = entry.to_json()
-    assert data == {
-        "outcome": "xfailed",
-        "passed": 7,
-        "valid": 9,
-        "pass_rate": 7 / 9,
-        "what_ran": None,
-        "run_id": BASELINE_RUN,
-    }
-    assert RunOutcome.from_json(data) == entry
-    ran = Provenance.from_json({"version_set": "release", "persona": ["p1", 2], "criteria": []})
-    with_fingerprint = RunOutcome("passed", 9, 9, BASELINE_RUN, ran)
-    assert RunOutcome.from_json(with_fingerprint.to_json()) == with_fingerprint
 
 
 @pytest.mark.parametrize(

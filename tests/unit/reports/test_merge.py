@@ -194,9 +194,8 @@ def test_occurrences_of_a_unit_test_listed_twice_keep_the_sets_order() -> None:
     second = unit_test("Greets", uid="ut-g", passed=1, nodeid="amigo::Checkout::Greets #2")
     second["outcome"] = second["reported"] = "failed"
     # the shard of the second listing comes first
-    document = merged(
-        report(a_set(second)), report(a_set(unit_test("Other"), first))
-    ).document.to_json()
+    shards = report(a_set(second)), report(a_set(unit_test("Other"), first))
+    document = merged(*shards).document.to_json()
     (entry,) = document["sets"]
     assert [t["nodeid"] for t in entry["unit_tests"]] == [
         "amigo::Checkout::Greets",
