@@ -24,11 +24,12 @@ Plain functions over plain data: no HTTP, no pytest.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from pytest_amigo.judging.provenance import changes
+from pytest_amigo.judging.run_outcome import RunOutcome
 from pytest_amigo.judging.stats import (
     benjamini_hochberg,
     cochran_mantel_haenszel,
@@ -46,54 +47,13 @@ JUDGED = ("passed", "failed", "inconclusive", "error")
 
 
 @dataclass(frozen=True)
-class Side:
-    """One side's evidence for one unit test: its verdict and sessions (``what_ran``: the
-    provenance fingerprint, ``Provenance.to_json``)."""
-
-    outcome: str  # passed | failed | inconclusive | error | pending
-    passed: int
-    valid: int
-    what_ran: Mapping[str, Any] | None = None
-
-    @property
-    def failing(self) -> bool:
-        return self.outcome in ("failed", "inconclusive")
-
-    @property
-    def rate(self) -> float | None:
-        return self.passed / self.valid if self.valid else None
-
-    def counts(self) -> str:
-        return f"{self.passed}/{self.valid}"
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "outcome": self.outcome,
-            "passed": self.passed,
-            "valid": self.valid,
-            "pass_rate": self.rate,
-            "what_ran": dict(self.what_ran) if self.what_ran is not None else None,
-        }
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Side:
-        ran = data.get("what_ran")
-        return cls(
-            str(data["outcome"]),
-            int(data["passed"]),
-            int(data["valid"]),
-            ran if isinstance(ran, Mapping) else None,
-        )
-
-
-@dataclass(frozen=True)
 class Pair:
     """A unit test of a set (by position) on both sides."""
 
     set_id: str
     position: int
-    candidate: Side
-    reference: Side
+    candidate: RunOutcome
+    reference: RunOutcome
 
 
 @dataclass(frozen=True)
@@ -101,8 +61,8 @@ class UnitComparison:
     """The candidate against the reference for one unit test."""
 
     reference_name: str  # the reference version set
-    candidate: Side
-    reference: Side
+    candidate: RunOutcome
+    reference: RunOutcome
     label: Label
     correction: Correction
     p_worse: float | None = None
@@ -339,12 +299,10 @@ def _same_agent(pairs: Sequence[Pair]) -> bool:
     known for at least one): an A/A comparison."""
     known = 0
     for pair in pairs:
-        then, now = pair.reference.what_ran or {}, pair.candidate.what_ran or {}
-        if then.get("agent") is None or now.get("agent") is None:
+        then, now = pair.reference.what_ran, pair.candidate.what_ran
+        if then is None or now is None or then.agent is None or now.agent is None:
             continue
-        if then.get("agent") != now.get("agent"):
-            return False
-        if then.get("state_machine") != now.get("state_machine"):
+        if then.agent != now.agent or then.state_machine != now.state_machine:
             return False
         known += 1
     return known > 0

@@ -8,11 +8,11 @@ since a baseline (a transition and Fisher's exact test). No HTTP, no pytest.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from pytest_amigo.judging.provenance import changes
+from pytest_amigo.judging.provenance import Provenance, changes
+from pytest_amigo.judging.run_outcome import FAILING, RunOutcome
 from pytest_amigo.judging.stats import fisher_exact_p, pass_hat_k, reliability, wilson_interval
 from pytest_amigo.judging.verdict import (
     Outcome,
@@ -137,48 +137,12 @@ def _reason(verdict: Verdict, outcome: str, extra: list[str], *, rate_rule: bool
 
 # -- baselines -------------------------------------------------------------------------------
 @dataclass(frozen=True)
-class BaselineEntry:
-    """How one unit test did in the baseline."""
-
-    run_id: str
-    outcome: str  # passed | failed | error | inconclusive | xfailed (as reported then)
-    sessions_passed: int
-    sessions_valid: int
-    # what ran then (provenance.Provenance.to_json); None: a report from before it was recorded
-    fingerprint: Mapping[str, Any] | None = None
-
-    @property
-    def failing(self) -> bool:
-        return self.outcome in (*NOT_PASSING, "xfailed")
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "run_id": self.run_id,
-            "outcome": self.outcome,
-            "sessions_passed": self.sessions_passed,
-            "sessions_valid": self.sessions_valid,
-            "fingerprint": dict(self.fingerprint) if self.fingerprint is not None else None,
-        }
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> BaselineEntry:
-        fingerprint = data.get("fingerprint")
-        return cls(
-            str(data["run_id"]),
-            str(data["outcome"]),
-            int(data["sessions_passed"]),
-            int(data["sessions_valid"]),
-            fingerprint if isinstance(fingerprint, Mapping) else None,
-        )
-
-
-@dataclass(frozen=True)
-class Comparison:
+class BaselineComparison:
     """Now against the baseline: the transition and, for the session pass rate, Fisher's test."""
 
     run_id: str  # the baseline run of the set
     transition: Transition
-    entry: BaselineEntry | None = None
+    entry: RunOutcome | None = None  # how the unit test did in the baseline run
     p_value: float | None = None
     changes: tuple[str, ...] = ()  # not-comparable: what the two runs tested differently
     note: str = ""  # e.g. the baseline does not record what ran
@@ -194,12 +158,12 @@ class Comparison:
         if self.transition == "not-comparable":
             return (
                 f"not comparable with baseline run {self.run_id} ({e.outcome}, "
-                f"{e.sessions_passed}/{e.sessions_valid} sessions passed): "
+                f"{e.passed}/{e.valid} sessions passed): "
                 f"the test changed: {'; '.join(self.changes)}"
             )
         text = (
             f"{self.transition} since baseline run {self.run_id} "
-            f"({e.outcome}, {e.sessions_passed}/{e.sessions_valid} sessions passed)"
+            f"({e.outcome}, {e.passed}/{e.valid} sessions passed)"
         )
         if self.p_value is not None:
             text += f"; Fisher p = {self.p_value:.3g}"
@@ -211,8 +175,8 @@ class Comparison:
         e = self.entry
         return {
             "run_id": self.run_id,
-            "sessions_passed": e.sessions_passed if e else None,
-            "sessions_valid": e.sessions_valid if e else None,
+            "sessions_passed": e.passed if e else None,
+            "sessions_valid": e.valid if e else None,
             "transition": self.transition,
             "p_value": self.p_value,
             "significant": self.significant,
@@ -227,8 +191,8 @@ def transition(now: str, before: str | None) -> Transition:
     errors on either side are not a change of the agent: ``unchanged``."""
     if before is None:
         return "new"
-    was_failing = before in (*NOT_PASSING, "xfailed")
-    failing = now in NOT_PASSING
+    was_failing = before in FAILING
+    failing = now in FAILING
     if before == "passed" and failing:
         return "regressed"
     if was_failing and now == "passed":
@@ -249,26 +213,27 @@ def compare(
     passed: int,
     valid: int,
     run_id: str,
-    entry: BaselineEntry | None,
-    fingerprint: Mapping[str, Any] | None = None,
-) -> Comparison:
+    entry: RunOutcome | None,
+    fingerprint: Provenance | None = None,
+) -> BaselineComparison:
     """Compare a unit test now (its outcome, ``passed`` of ``valid`` sessions, ``fingerprint``:
     what ran) with a baseline. When the two runs tested different things (persona or scenario
     versions, criteria, settings: anything but the agent under test), the transition is
     ``not-comparable``: never a regression, never a known failure."""
     if entry is None:
-        return Comparison(run_id, "new")
+        return BaselineComparison(run_id, "new")
     note = ""
-    if fingerprint is not None and entry.fingerprint is not None:
-        differences = changes(entry.fingerprint, fingerprint)
+    if fingerprint is not None and entry.what_ran is not None:
+        differences = changes(entry.what_ran, fingerprint)
         if differences:
-            return Comparison(run_id, "not-comparable", entry, changes=tuple(differences))
+            return BaselineComparison(run_id, "not-comparable", entry, changes=tuple(differences))
     elif fingerprint is not None:
         note = NO_FINGERPRINT
     p_value = None
-    if valid and entry.sessions_valid:
-        p_value = fisher_exact_p(passed, valid, entry.sessions_passed, entry.sessions_valid)
-    return Comparison(run_id, transition(outcome, entry.outcome), entry, p_value, note=note)
+    if valid and entry.valid:
+        p_value = fisher_exact_p(passed, valid, entry.passed, entry.valid)
+    kind = transition(outcome, entry.outcome)
+    return BaselineComparison(run_id, kind, entry, p_value, note=note)
 
 
 # -- reporting order -------------------------------------------------------------------------

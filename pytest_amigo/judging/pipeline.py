@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pytest_amigo.domain import UnitTest, UnitTestRef
 from pytest_amigo.judging.baseline import BaselineSet
-from pytest_amigo.judging.evidence import Comparison, Policy, Weighed, compare, weigh
+from pytest_amigo.judging.evidence import BaselineComparison, Policy, Weighed, compare, weigh
 from pytest_amigo.judging.explain import explain
 from pytest_amigo.judging.provenance import Provenance, what_ran
 from pytest_amigo.judging.run_data import run_spec
@@ -71,7 +71,7 @@ class Judged:
     weighed: Weighed
     evaluations: dict[str, dict[str, Any]]  # the ones the verdict was judged on
     provenance: Provenance | None = None  # what ran, when the run has a spec for the unit test
-    comparison: Comparison | None = None  # against the baseline, when there is one
+    comparison: BaselineComparison | None = None  # against the baseline, when there is one
 
     @property
     def verdict(self) -> Verdict:
@@ -207,7 +207,7 @@ def _comparison(
     verdict: Verdict,
     baseline: BaselineSet | None,
     provenance: Provenance | None,
-) -> Comparison | None:
+) -> BaselineComparison | None:
     """The verdict against the baseline's entry for the unit test, when there is a baseline."""
     if baseline is None or not baseline.run_id or verdict.outcome == "pending":
         return None
@@ -217,11 +217,11 @@ def _comparison(
         verdict.sessions_valid,
         baseline.run_id,
         baseline.entry(ref),
-        provenance.to_json() if provenance is not None else None,
+        provenance,
     )
 
 
-def _evidence_lines(weighed: Weighed, comparison: Comparison | None) -> list[str]:
+def _evidence_lines(weighed: Weighed, comparison: BaselineComparison | None) -> list[str]:
     lines = []
     if weighed.interval is not None and weighed.confidence is not None:
         low, high = weighed.interval

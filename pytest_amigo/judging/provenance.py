@@ -23,6 +23,18 @@ VersionInfo = tuple[str, int]
 
 WHAT_A_PIPELINE_CHANGES = ("version_set", "agent", "state_machine")
 """Fingerprint fields whose differences keep two runs comparable."""
+FIELDS = (
+    "version_set",
+    "agent",
+    "state_machine",
+    "persona",
+    "scenario",
+    "max_interactions",
+    "run_count",
+    "llm_model_preferences",
+    "criteria",
+)
+"""The fields of :class:`Provenance`, in the order its JSON writes them."""
 
 
 def _version(value: Any) -> VersionInfo | None:
@@ -51,7 +63,10 @@ def _criterion(item: Any) -> dict[str, Any] | None:
 
 @dataclass(frozen=True)
 class Provenance:
-    """What ran for one unit test: versions resolved by the service and the test's settings."""
+    """What ran for one unit test: versions resolved by the service and the test's settings.
+
+    A value: two compare with ``==`` and :func:`changes`; ``to_json``/``from_json`` round-trip
+    (the fingerprint a report keeps and a later session reads back)."""
 
     version_set: str | None
     agent: VersionInfo | None
@@ -61,7 +76,7 @@ class Provenance:
     max_interactions: int | None
     run_count: int | None
     llm_model_preferences: Any
-    criteria: tuple[Mapping[str, Any], ...]
+    criteria: tuple[Mapping[str, Any], ...] | None  # None: a report that did not record them
 
     def to_json(self) -> dict[str, Any]:
         """The fingerprint: plain builtins (it crosses xdist's channel and lands in the JSON
@@ -75,11 +90,35 @@ class Provenance:
             "max_interactions": self.max_interactions,
             "run_count": self.run_count,
             "llm_model_preferences": self.llm_model_preferences,
-            "criteria": [dict(c) for c in self.criteria],
+            "criteria": [dict(c) for c in self.criteria] if self.criteria is not None else None,
         }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Provenance:
+        """A report's ``what_ran`` (lenient as the baseline reader is: a field that is missing
+        or not as written is unknown)."""
+        version_set, items = data.get("version_set"), data.get("criteria")
+        count, interactions = data.get("run_count"), data.get("max_interactions")
+        return cls(
+            version_set=version_set if isinstance(version_set, str) else None,
+            agent=_version(data.get("agent")),
+            state_machine=_version(data.get("state_machine")),
+            persona=_version(data.get("persona")),
+            scenario=_version(data.get("scenario")),
+            max_interactions=interactions if _is_int(interactions) else None,
+            run_count=count if _is_int(count) else None,
+            llm_model_preferences=data.get("llm_model_preferences"),
+            criteria=tuple(dict(c) for c in items if isinstance(c, Mapping))
+            if isinstance(items, list)
+            else None,
+        )
 
     def words(self) -> str:
         return what_ran_words(self.to_json())
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def what_ran_words(what_ran: Any) -> str:
@@ -122,22 +161,22 @@ def what_ran(spec: Mapping[str, Any], version_set: str | None) -> Provenance:
 
 
 def _described(field: str, value: Any) -> str:
-    if field in ("persona", "scenario", "agent", "state_machine") and isinstance(value, list):
+    if field in ("persona", "scenario", "agent", "state_machine") and isinstance(value, tuple):
         return f"{value[0]} v{value[1]}"
-    if field == "criteria" and isinstance(value, list):
+    if field == "criteria" and isinstance(value, tuple):
         return "; ".join(f"{c.get('name')} ({c.get('metric_id')})" for c in value) or "none"
     return json.dumps(value, sort_keys=True) if isinstance(value, dict | list) else str(value)
 
 
-def changes(before: Mapping[str, Any], now: Mapping[str, Any]) -> list[str]:
-    """What differs between two fingerprints outside what a pipeline changes on purpose, in
+def changes(before: Provenance, now: Provenance) -> list[str]:
+    """What differs between two runs' provenance outside what a pipeline changes on purpose, in
     words (``persona 66aa…01 v2 -> v3``); empty: the runs are comparable. A field either side
     does not know (``None``) is no difference: an older service or a withheld field."""
     found = []
-    for field, value in now.items():
+    for field in FIELDS:
         if field in WHAT_A_PIPELINE_CHANGES:
             continue
-        then = before.get(field)
+        then, value = getattr(before, field), getattr(now, field)
         if value is None or then is None or _same(field, then, value):
             continue
         name = field.replace("_", " ")

@@ -12,7 +12,7 @@ from _pytest._code.code import ReprExceptionInfo, ReprFileLocation, ReprTracebac
 
 from pytest_amigo.domain import UnitTestRef
 from pytest_amigo.judging.ab import SetComparison, UnitComparison
-from pytest_amigo.judging.evidence import Comparison
+from pytest_amigo.judging.evidence import BaselineComparison
 from pytest_amigo.judging.provenance import Provenance
 from pytest_amigo.judging.verdict import CriterionTally, SessionResult, Verdict
 
@@ -23,9 +23,10 @@ else:
 
 
 @dataclass(frozen=True)
-class Compared:
-    """The candidate against the concurrent reference (``--amigo-compare``): the unit test's
-    comparison, its set's, and the A/A warning when both sides ran the same agent."""
+class ABResult:
+    """The A/B result an item carries: the candidate against the concurrent reference
+    (``--amigo-compare``), the unit test's comparison, its set's, and the A/A warning when both
+    sides ran the same agent."""
 
     unit: UnitComparison | None
     of_set: SetComparison | None = None
@@ -82,14 +83,14 @@ class AmigoResult:
     pass_k: tuple[int, float, float] | None = None  # (k, pass^1, pass^k) of a judged unit test
     interval: tuple[float, float] | None = None  # Wilson interval of the session pass rate
     confidence: float | None = None
-    comparison: Comparison | None = None  # against the baseline, when one is used
+    comparison: BaselineComparison | None = None  # against the baseline, when one is used
     reported: Reported | None = None  # None: as ``outcome`` says
     expected: str = ""  # why a failing outcome reports as xfail
     attachment: str | None = None  # ``artifacts`` as reports write it (amigo_attachment_paths)
     report_properties: bool = True  # JUnit properties on its reports (amigo_junit_properties)
     baseline_note: str = ""  # where the baseline came from, or why there is none
     provenance: Provenance | None = None  # what the run simulated (versions, settings)
-    ab: Compared | None = None  # against the concurrent reference (--amigo-compare)
+    ab: ABResult | None = None  # against the concurrent reference (--amigo-compare)
 
     @property
     def report_as(self) -> Reported:

@@ -17,7 +17,6 @@ from pytest_amigo.domain import UnitTestRef
 from pytest_amigo.judging.ab import (
     Pair,
     SetComparison,
-    Side,
     UnitComparison,
     compare_sets,
     compare_units,
@@ -26,9 +25,10 @@ from pytest_amigo.judging.ab import (
 from pytest_amigo.judging.evidence import weigh
 from pytest_amigo.judging.provenance import what_ran
 from pytest_amigo.judging.run_data import run_spec
+from pytest_amigo.judging.run_outcome import RunOutcome
 from pytest_amigo.judging.verdict import Verdict
 from pytest_amigo.lifecycle.records import Observation, RunRecord, reference_key
-from pytest_amigo.plugin.amigo_result import Compared, criteria_json
+from pytest_amigo.plugin.amigo_result import ABResult, criteria_json
 from pytest_amigo.plugin.collect import refs_for
 from pytest_amigo.plugin.context import Context
 from pytest_amigo.plugin.judge_item import in_run, judge_ref, policy_of
@@ -58,10 +58,10 @@ class Comparing:
     def candidate_name(self) -> str:
         return self.ctx.settings.runs.version_set or "the candidate"
 
-    def compared(self, ref: UnitTestRef) -> Compared:
+    def compared(self, ref: UnitTestRef) -> ABResult:
         """What the item of ``ref`` reports of the comparison."""
         table, key = self.table(), (ref.set_id, ref.position)
-        return Compared(
+        return ABResult(
             table.units.get(key),
             table.sets.get(ref.set_id),
             self.warning(ref.set_id),
@@ -128,17 +128,17 @@ class Comparing:
 
         return self.ctx.coordinator.wait(key, needs, on_tick=on_tick)
 
-    def _side(self, ref: UnitTestRef, obs: Observation) -> tuple[Side, list[dict[str, Any]]]:
+    def _side(self, ref: UnitTestRef, obs: Observation) -> tuple[RunOutcome, list[dict[str, Any]]]:
         """The unit test's side in an observed run, and its criteria x sessions grid."""
         record = obs.record
         if record.run_id is None or record.error or obs.failure is not None:
-            return Side("error", 0, 0), []
+            return RunOutcome("error", 0, 0), []
         if obs.timed_out:
-            return Side("pending", 0, 0), []
+            return RunOutcome("pending", 0, 0), []
         verdict: Verdict = judge_ref(ref, obs.run, record, obs.evaluations, self.ctx.settings)
         v = weigh(verdict, policy_of(self.ctx.settings)).verdict
         spec = run_spec(in_run(ref, record), ref.position, obs.run, ref.occurrence)
         version_set = record.version_set or ref.unit_test.version_set
-        ran = what_ran(spec, version_set).to_json() if spec is not None else None
+        ran = what_ran(spec, version_set) if spec is not None else None
         grid = criteria_json(v, obs.evaluations or {})
-        return Side(v.outcome, v.sessions_passed, v.sessions_valid, ran), grid
+        return RunOutcome(v.outcome, v.sessions_passed, v.sessions_valid, what_ran=ran), grid

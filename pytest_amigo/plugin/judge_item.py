@@ -17,17 +17,17 @@ from pytest_amigo.domain import UnitTest
 from pytest_amigo.judging import pipeline
 from pytest_amigo.judging.ab import UnitComparison
 from pytest_amigo.judging.baseline import BaselineSet
-from pytest_amigo.judging.evidence import Comparison, Policy
+from pytest_amigo.judging.evidence import BaselineComparison, Policy
 from pytest_amigo.judging.pipeline import Resampled, Rules, Seen, judge_unit_test
 from pytest_amigo.judging.text import printable
 from pytest_amigo.judging.verdict import Verdict
 from pytest_amigo.lifecycle.records import Observation, RunRecord, artifacts_path
 from pytest_amigo.plugin.amigo_result import (
+    ABResult,
     AmigoError,
     AmigoFailure,
     AmigoProblem,
     AmigoResult,
-    Compared,
     Reported,
     UnitTestRef,
     longrepr,
@@ -102,7 +102,7 @@ def seen_of(ref: UnitTestRef, obs: Observation, *, interrupted: bool = False) ->
 def _reporting(
     outcome: str,
     reason: str,
-    comparison: Comparison | None,
+    comparison: BaselineComparison | None,
     settings: Settings,
     ab: UnitComparison | None = None,
 ) -> tuple[Reported | None, str]:
@@ -149,7 +149,7 @@ def build_result(
     interrupted: bool = False,
     baseline: BaselineSet | None = None,
     resampled: Resampled | None = None,
-    ab: Compared | None = None,
+    ab: ABResult | None = None,
 ) -> AmigoResult:
     """The result an item reports, from what it observed (``interrupted``: it stopped waiting),
     compared with the ``baseline``; ``resampled``: the evidence after re-sampling, if any;

@@ -18,21 +18,14 @@ import pytest
 from _pytest.junitxml import mangle_test_address, xml_key
 
 from pytest_amigo.domain import UnitTestSet
-from pytest_amigo.judging.baseline import (
-    BaselineError,
-    BaselineSet,
-    from_report,
-    from_run,
-    is_run_id,
-    read_report,
-)
+from pytest_amigo.judging.baseline import BaselineSet, from_run, is_run_id
 from pytest_amigo.judging.evidence import weigh
 from pytest_amigo.lifecycle.records import Observation, RunRecord, reference_key
 from pytest_amigo.plugin.amigo_result import (
+    ABResult,
     AmigoExpected,
     AmigoProblem,
     AmigoResult,
-    Compared,
     UnitTestRef,
     enforce,
     longrepr,
@@ -43,6 +36,7 @@ from pytest_amigo.plugin.context import Context
 from pytest_amigo.plugin.judge_item import build_result, judge_ref, policy_of
 from pytest_amigo.plugin.resampling import Resampling
 from pytest_amigo.reports import html_extras
+from pytest_amigo.reports.baseline_file import BaselineError, from_report, read_report
 
 
 class ItemRunner:
@@ -167,7 +161,7 @@ class ItemRunner:
                 )
         return result
 
-    def _compared(self, ref: UnitTestRef, observation: Observation) -> Compared | None:
+    def _compared(self, ref: UnitTestRef, observation: Observation) -> ABResult | None:
         """``--amigo-compare``: the unit test against the reference, once every compared run
         of the session is over (not after this item's own wait timed out or failed)."""
         comparing = self.comparing

@@ -10,8 +10,15 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from pytest_amigo.judging.evidence import attention_rank
-from pytest_amigo.judging.provenance import what_ran_words
 from pytest_amigo.judging.text import one_line
+from pytest_amigo.reports.document import (
+    BaselineReport,
+    ReportError,
+    SetCompare,
+    UnitCompare,
+    UnitTestEntry,
+    UnitTestReport,
+)
 
 if TYPE_CHECKING:
     from pytest_amigo.lifecycle.coordinator import Coordinator
@@ -25,7 +32,7 @@ class SetTally:
     run_id: str = ""
     outcomes: dict[str, str] = field(default_factory=dict)  # nodeid -> outcome
     last_report: float = 0.0
-    evidence: dict[str, dict[str, Any]] = field(default_factory=dict)  # nodeid -> JSON entry
+    evidence: dict[str, UnitTestEntry] = field(default_factory=dict)  # nodeid -> its entry
     gate: str = ""  # the set gate's outcome and counts
 
     def count(self, outcome: str) -> int:
@@ -40,25 +47,18 @@ class SetSummary:
         """Count a report of an Amigo item. Reads ``report.amigo`` (a unit test's JSON entry)
         and ``report.amigo_gate`` (a set gate): plain attributes that cross xdist, whatever
         ``amigo_junit_properties`` leaves in the JUnit properties."""
-        entry = getattr(report, "amigo", None)
+        entry = _entry_of(report)
         gate = getattr(report, "amigo_gate", None)
         gate = gate if isinstance(gate, dict) else None
-        source = entry if isinstance(entry, dict) else gate
-        set_id = str((source or {}).get("set_id") or "")
-        if not set_id or source is None:
+        if entry is None:
+            if gate is not None and gate.get("set_id"):
+                self._add_gate(report, gate)
             return
-        tally = self.sets.setdefault(set_id, SetTally(str(source.get("set_name") or set_id)))
-        if source is gate:
-            if report.when == "call" or report.failed:
-                verdict = (
-                    "passed" if report.passed else "failed" if report.when == "call" else "error"
-                )
-                counts = gate.get("counts")
-                tally.gate = f"{verdict}, {counts} unit tests passed" if counts else verdict
+        if not entry.set_id:
             return
-        assert isinstance(entry, dict)
+        tally = self.sets.setdefault(entry.set_id, SetTally(entry.set_name or entry.set_id))
         tally.evidence[report.nodeid] = entry
-        tally.run_id = str(entry.get("run_id") or tally.run_id)
+        tally.run_id = str(entry.unit_test.run_id or tally.run_id)
         tally.last_report = max(tally.last_report, getattr(report, "stop", 0.0) or 0.0)
         if hasattr(report, "wasxfail"):
             outcome = "xfailed" if report.skipped else "xpassed"
@@ -72,6 +72,15 @@ class SetSummary:
         if previous in ("error", "failed", "xfailed"):
             return
         tally.outcomes[report.nodeid] = outcome
+
+    def _add_gate(self, report: pytest.TestReport, gate: Mapping[str, Any]) -> None:
+        """A set gate's report (``report.amigo_gate``): its outcome and counts."""
+        set_id = str(gate["set_id"])
+        tally = self.sets.setdefault(set_id, SetTally(str(gate.get("set_name") or set_id)))
+        if report.when == "call" or report.failed:
+            verdict = "passed" if report.passed else "failed" if report.when == "call" else "error"
+            counts = gate.get("counts")
+            tally.gate = f"{verdict}, {counts} unit tests passed" if counts else verdict
 
     def write(
         self, reporter: Any, coordinator: Coordinator, left_running: Sequence[str] = ()
@@ -92,6 +101,18 @@ class SetSummary:
         for run_id in left_running:
             shared = shard if coordinator.canceller.shares(run_id) else None
             reporter.write_line(left_running_line(run_id, shared))
+
+
+def _entry_of(report: pytest.TestReport) -> UnitTestEntry | None:
+    """The unit test an item reported (``report.amigo``, the wire dict), typed; None for any
+    other report."""
+    entry = getattr(report, "amigo", None)
+    if not isinstance(entry, dict):
+        return None
+    try:
+        return UnitTestEntry.from_json(entry, str(entry.get("nodeid")))
+    except ReportError:  # not an entry this plugin wrote: nothing to count
+        return None
 
 
 def left_running_line(run_id: str, shard: str | None = None) -> str:
@@ -143,15 +164,11 @@ def set_lines(
         notes.append(record.note)  # what else there is to know: another user's run of the set
     if tally.gate:
         notes.append(f"set gate: {tally.gate}")
-    baseline_notes = {e.get("baseline_note") for e in tally.evidence.values()} - {None, ""}
+    tests = [e.unit_test for e in tally.evidence.values()]
+    baseline_notes = {t.baseline_note for t in tests} - {None, ""}
     notes += [f"baseline: {note}" for note in sorted(str(n) for n in baseline_notes)]
-    ran = {what_ran_words(e.get("what_ran")) for e in tally.evidence.values()} - {""}
-    notes += sorted(ran)
-    apart = sum(
-        1
-        for e in tally.evidence.values()
-        if (e.get("baseline") or {}).get("transition") == "not-comparable"
-    )
+    notes += sorted({t.what_ran.words() for t in tests if t.what_ran is not None})
+    apart = sum(1 for t in tests if t.baseline and t.baseline.transition == "not-comparable")
     if apart:
         notes.append(f"not comparable with the baseline (the test changed): {apart} unit tests")
     notes += compare_lines(tally)
@@ -170,88 +187,91 @@ def set_lines(
 MAX_LINES = 30
 
 
-def _compared_words(compared: Mapping[str, Any]) -> str:
+def _compared_words(compared: UnitCompare) -> str:
     """A unit test against the reference: ``worse than release (8/8, adjusted p=0.0004)``."""
-    reference = compared.get("reference_sessions") or {}
-    label = str(compared.get("label"))
+    label = compared.label
     if label == "not compared":
-        return f"not compared with {compared.get('reference')}: {compared.get('why')}"
-    p = compared.get("p_better_adjusted" if label == "better" else "p_worse_adjusted")
+        return f"not compared with {compared.reference}: {compared.why}"
+    p = compared.p_adjusted
     than = " than" if label in ("worse", "better") else ""
-    shown = f", adjusted p={p:.3g}" if isinstance(p, float | int) else ""
-    return (
-        f"{label}{than} {compared.get('reference')} "
-        f"({reference.get('passed')}/{reference.get('valid')}{shown})"
-    )
+    shown = f", adjusted p={p:.3g}" if p is not None else ""
+    return f"{label}{than} {compared.reference} ({compared.reference_sessions.counts()}{shown})"
 
 
 def compare_lines(tally: SetTally) -> list[str]:
     """``--amigo-compare``: the set against the reference, and the A/A warning, loud."""
-    found = [
-        e["compare"]["set"] for e in tally.evidence.values() if (e.get("compare") or {}).get("set")
-    ]
+    found = [e.set_compare for e in tally.evidence.values() if e.set_compare is not None]
     if not found:
         return []
-    of_set = found[0]
+    return _set_compare_lines(found[0])
+
+
+def _set_compare_lines(of_set: SetCompare) -> list[str]:
     lines = []
-    if of_set.get("warning"):
-        lines.append(f"WARNING: {of_set['warning']}")
-    counts = (
-        f"{of_set['worse']} worse, {of_set['better']} better, {of_set['same']} no detectable "
-        "difference"
+    if of_set.warning:
+        lines.append(f"WARNING: {of_set.warning}")
+    counts = f"{of_set.worse} worse, {of_set.better} better, {of_set.same} no detectable difference"
+    if of_set.not_compared:
+        counts += f", {of_set.not_compared} not compared"
+    p = of_set.p_adjusted
+    overall = f"; overall: {of_set.label}" + (
+        f" (Cochran-Mantel-Haenszel, adjusted p={p:.3g})" if p is not None else ""
     )
-    if of_set.get("not_compared"):
-        counts += f", {of_set['not_compared']} not compared"
-    label = str(of_set.get("label"))
-    p = of_set.get("p_better_adjusted" if label == "better" else "p_worse_adjusted")
-    overall = f"; overall: {label}" + (
-        f" (Cochran-Mantel-Haenszel, adjusted p={p:.3g})" if isinstance(p, float | int) else ""
-    )
-    run = f" (run {of_set['run_id']})" if of_set.get("run_id") else ""
-    lines.append(f"compared with {of_set.get('reference')}{run}: {counts}{overall}")
+    run = f" (run {of_set.run_id})" if of_set.run_id else ""
+    lines.append(f"compared with {of_set.reference}{run}: {counts}{overall}")
     return lines
+
+
+def _baseline_words(baseline: BaselineReport) -> str:
+    """``regressed (baseline 3/3, p=0.05, significant)``, or what made it not comparable."""
+    if baseline.transition == "not-comparable":
+        return f"not comparable: {'; '.join(baseline.changes)}"
+    words = str(baseline.transition)
+    if baseline.sessions_valid is not None:
+        words += f" (baseline {baseline.sessions_passed}/{baseline.sessions_valid}"
+        if baseline.p_value is not None:
+            words += f", p={baseline.p_value:.3g}"
+            if baseline.significant:
+                words += ", significant"
+        words += ")"
+    return words
+
+
+def _evidence_row(outcome: str, test: UnitTestReport) -> tuple[int, str] | None:
+    """A unit test's line and its rank (what needs attention first); None without pass^k, a
+    baseline or a comparison."""
+    pass_k, baseline, compared = test.pass_k, test.baseline, test.compare
+    if not pass_k and not baseline and not compared:
+        return None
+    parts = [f"{test.sessions.passed}/{test.sessions.valid} sessions"]
+    if pass_k:
+        parts.append(f"pass^1 {pass_k.pass_1:.2f}, pass^{pass_k.k} {pass_k.value:.2f}")
+    interval, confidence = test.pass_rate_interval, test.confidence
+    if interval and confidence is not None:
+        parts.append(f"{confidence * 100:.4g}% interval {interval[0]:.2f}-{interval[1]:.2f}")
+    if baseline:
+        parts.append(_baseline_words(baseline))
+    if compared:
+        parts.append(_compared_words(compared))
+    transition = baseline.transition if baseline else None
+    label = "REGRESSED" if transition == "regressed" else outcome
+    rank = attention_rank(outcome, transition)
+    if compared and compared.label == "worse":  # worse than the reference: first
+        label, rank = f"WORSE ({outcome})", -1
+    return rank, f"{label}: {one_line(test.name)}: {'; '.join(parts)}"
 
 
 def evidence_lines(tally: SetTally) -> list[str]:
     """One line per unit test with pass^k or a baseline: outcome, pass^k, transition."""
     rows = []
     for nodeid, entry in tally.evidence.items():
-        outcome = tally.outcomes.get(nodeid, str(entry.get("outcome")))
-        if entry.get("outcome") == "inconclusive":
+        test = entry.unit_test
+        outcome = tally.outcomes.get(nodeid, test.outcome)
+        if test.outcome == "inconclusive":
             outcome = "inconclusive"
-        pass_k, baseline = entry.get("pass_k"), entry.get("baseline")
-        compared = entry.get("compare")
-        if not pass_k and not baseline and not compared:
-            continue
-        sessions = entry.get("sessions") or {}
-        parts = [f"{sessions.get('passed', 0)}/{sessions.get('valid', 0)} sessions"]
-        if pass_k:
-            parts.append(f"pass^1 {pass_k['pass_1']:.2f}, pass^{pass_k['k']} {pass_k['value']:.2f}")
-        interval = entry.get("pass_rate_interval")
-        if interval:
-            parts.append(
-                f"{entry['confidence'] * 100:.4g}% interval {interval[0]:.2f}-{interval[1]:.2f}"
-            )
-        if baseline and baseline.get("transition") == "not-comparable":
-            parts.append(f"not comparable: {'; '.join(map(str, baseline.get('changes') or ()))}")
-        elif baseline:
-            words = str(baseline["transition"])
-            if baseline.get("sessions_valid") is not None:
-                words += f" (baseline {baseline['sessions_passed']}/{baseline['sessions_valid']}"
-                if baseline.get("p_value") is not None:
-                    words += f", p={baseline['p_value']:.3g}"
-                    if baseline.get("significant"):
-                        words += ", significant"
-                words += ")"
-            parts.append(words)
-        if compared:
-            parts.append(_compared_words(compared))
-        transition = baseline.get("transition") if baseline else None
-        label = "REGRESSED" if transition == "regressed" else outcome
-        rank = attention_rank(outcome, transition)
-        if compared and compared.get("label") == "worse":  # worse than the reference: first
-            label, rank = f"WORSE ({outcome})", -1
-        rows.append((rank, f"{label}: {one_line(str(entry['name']))}: {'; '.join(parts)}"))
+        row = _evidence_row(outcome, test)
+        if row is not None:
+            rows.append(row)
     rows.sort(key=lambda row: row[0])  # what needs attention first, stable within a rank
     lines = [line for _, line in rows[:MAX_LINES]]
     if len(rows) > MAX_LINES:

@@ -18,12 +18,12 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from pytest_amigo.reports import json_report, writer
+from pytest_amigo.reports.document import Report
 from pytest_amigo.reports.merge import (
     PASSED,
     UNMERGEABLE,
     MergeError,
     Shard,
-    counts,
     exit_status,
     merge,
 )
@@ -115,10 +115,10 @@ def read(paths: Sequence[Path]) -> tuple[list[Shard], list[str]]:
     return shards, problems
 
 
-def _said(files: int, document: Mapping[str, Any], status: int) -> str:
+def _said(files: int, report: Report, status: int) -> str:
     """``merged 2 reports: 3 unit tests in 1 set (2 passed, 1 failed): failed``."""
-    found = counts(document)
-    sets = len(document.get("sets") or [])
+    found = report.outcome_counts()
+    sets = len(report.sets)
     detail = ", ".join(f"{n} {outcome}" for outcome, n in found.items())
     verdict = "passed" if status == PASSED else "failed"
     return (

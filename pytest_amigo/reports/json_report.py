@@ -3,7 +3,8 @@
 The single source a later session reads back as its baseline. Its shape is the JSON Schema shipped
 beside this module (``report.schema.json``); the tests validate written reports against it. The
 controller collects the unit tests from the reports of the items (plain dicts: they cross xdist's
-channel) and writes the file at the end of the session, also after an interruption.
+channel), reads them into the typed document (``document.py``: typed at both ends, dicts only on
+the wire) and writes the file at the end of the session, also after an interruption.
 """
 
 from __future__ import annotations
@@ -12,18 +13,20 @@ import datetime as dt
 import json
 import os
 from collections.abc import Iterable, Mapping
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-SCHEMA_FILE = "report.schema.json"
+from pytest_amigo.reports.document import (
+    SCHEMA_FILE,
+    Report,
+    SetCompare,
+    SetReport,
+    UnitTestEntry,
+    UnitTestReport,
+    schema,
+)
 
-
-def schema() -> dict[str, Any]:
-    """The JSON Schema of the report."""
-    text = resources.files("pytest_amigo.reports").joinpath(SCHEMA_FILE).read_text(encoding="utf-8")
-    data: dict[str, Any] = json.loads(text)
-    return data
+__all__ = ["SCHEMA_FILE", "UnitTestLog", "document", "schema", "write"]
 
 
 class UnitTestLog:
@@ -58,37 +61,56 @@ def document(
     runs: Mapping[str, tuple[str | None, bool]],
     *,
     now: dt.datetime | None = None,
-) -> dict[str, Any]:
-    """The report: unit tests grouped by set, in the order they were first reported.
+) -> Report:
+    """The report: unit tests grouped by set, in the order they were first reported; each entry
+    (a plain dict from the wire) is read with ``UnitTestEntry.from_json``.
 
     ``runs`` maps a set id to (the run reported, whether this session started it)."""
-    sets: dict[str, dict[str, Any]] = {}
+    sets: dict[str, _Set] = {}
     for test in unit_tests:
-        set_id = str(test["set_id"])
-        run_id, started_here = runs.get(set_id, (test.get("run_id"), False))
-        entry = sets.setdefault(
-            set_id,
-            {
-                "id": set_id,
-                "name": test["set_name"],
-                "run_id": run_id or test.get("run_id"),
-                "started_here": started_here,
-                "unit_tests": [],
-            },
-        )
-        found = {k: v for k, v in test.items() if k not in ("set_id", "set_name")}
-        compared = found.get("compare")
-        if isinstance(compared, dict):  # --amigo-compare: the set's comparison, once per set
-            found["compare"] = {k: v for k, v in compared.items() if k != "set"}
-            if compared.get("set") and "compare" not in entry:
-                entry["compare"] = compared["set"]
-        entry["unit_tests"].append(found)
+        entry = UnitTestEntry.from_json(test, str(test.get("nodeid")))
+        found = sets.get(entry.set_id)
+        if found is None:
+            run_id, started_here = runs.get(entry.set_id, (entry.unit_test.run_id, False))
+            found = sets[entry.set_id] = _Set(
+                entry.set_id, entry.set_name, run_id or entry.unit_test.run_id, started_here
+            )
+        found.add(entry)
     created = (now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds")
-    return {"pytest_amigo": version, "created_at": created, "sets": list(sets.values())}
+    return Report(
+        pytest_amigo=version, created_at=created, sets=tuple(s.report() for s in sets.values())
+    )
 
 
-def write(path: Path, report: Mapping[str, Any]) -> None:
-    """Write atomically: a reader (the next session's baseline) never sees half a file."""
+class _Set:
+    """A set of the report while its unit tests come in."""
+
+    def __init__(self, set_id: str, name: str, run_id: str | None, started_here: bool) -> None:
+        self.set_id, self.name, self.run_id, self.started_here = set_id, name, run_id, started_here
+        self.unit_tests: list[UnitTestReport] = []
+        self.compare: SetCompare | None = None
+
+    def add(self, entry: UnitTestEntry) -> None:
+        self.unit_tests.append(entry.unit_test)
+        if self.compare is None:  # --amigo-compare: the set's comparison, once per set
+            self.compare = entry.set_compare
+
+    def report(self) -> SetReport:
+        return SetReport(
+            id=self.set_id,
+            name=self.name,
+            run_id=self.run_id,
+            started_here=self.started_here,
+            unit_tests=tuple(self.unit_tests),
+            compare=self.compare,
+        )
+
+
+def write(path: Path, report: Report | Mapping[str, Any]) -> None:
+    """Write atomically: a reader (the next session's baseline) never sees half a file. (A
+    mapping: a document ``pytest-amigo merge`` built, until merge builds a ``Report``.)"""
+    if isinstance(report, Report):
+        report = report.to_json()
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     partial.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

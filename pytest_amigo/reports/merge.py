@@ -16,24 +16,28 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pytest_amigo.judging.ab import (
-    Correction,
     Pair,
     SetComparison,
-    Side,
     UnitComparison,
     compare_sets,
     compare_units,
     same_agent_warning,
 )
 from pytest_amigo.reports import schema_check
+from pytest_amigo.reports.document import (
+    MergedFrom,
+    Report,
+    SetCompare,
+    SetReport,
+    UnitCompare,
+    UnitTestReport,
+)
 
 PASSED, FAILED, UNMERGEABLE = 0, 1, 2  # the command's exit status
-FAILING_REPORTED = ("failed", "error")
-FAILING_OUTCOMES = ("failed", "error", "inconclusive")
 _OCCURRENCE = re.compile(r" #(\d+)\]?$")  # "Greets customer #2": the second listing in the set
 
 
@@ -55,9 +59,9 @@ class MergeError(Exception):
 
 @dataclass
 class Merged:
-    """The merged document and notes worth a line (nothing wrong, but worth knowing)."""
+    """The merged report and notes worth a line (nothing wrong, but worth knowing)."""
 
-    document: dict[str, Any]
+    document: Report
     notes: list[str] = field(default_factory=list)
 
 
@@ -65,10 +69,11 @@ class Merged:
 class _Set:
     """One set as gathered from every shard."""
 
-    entry: dict[str, Any]
+    head: SetReport  # the first shard's set (its unit tests and comparison left to the others)
+    started_here: bool = False
     run_ids: list[str] = field(default_factory=list)
-    tests: dict[tuple[str, str], tuple[dict[str, Any], str]] = field(default_factory=dict)
-    compares: list[Mapping[str, Any]] = field(default_factory=list)  # the shards' set compares
+    tests: dict[tuple[str, str], tuple[UnitTestReport, str]] = field(default_factory=dict)
+    compares: list[SetCompare] = field(default_factory=list)  # the shards' set compares
 
 
 def check(shard: Shard, schema: Mapping[str, Any]) -> list[str]:
@@ -93,173 +98,146 @@ def merge(
     problems = [p for shard in shards for p in check(shard, schema)]
     if problems:
         raise MergeError(problems)
-    problems = _compare_settings(shards)
+    reports = [(shard.source, Report.from_json(shard.document, check=False)) for shard in shards]
+    problems = _compare_settings(reports)
     gathered: dict[str, _Set] = {}
-    for shard in shards:
-        problems += _gather(shard, gathered)
+    for source, report in reports:
+        problems += _gather(source, report, gathered)
     if problems:
         raise MergeError(problems)
     sets = [_finish(found) for found in gathered.values()]
-    notes = _recompare(sets, gathered)
+    sets, notes = _recompare(sets, gathered)
     created = (now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds")
-    merged_from = [
-        {
-            "file": s.source,
-            "pytest_amigo": str(s.document.get("pytest_amigo")),
-            "created_at": str(s.document.get("created_at")),
-        }
-        for s in shards
-    ]
-    document = {"pytest_amigo": version, "created_at": created, "sets": sets}
-    return Merged({**document, "merged_from": merged_from}, notes)
+    merged_from = tuple(
+        MergedFrom(source, report.pytest_amigo, str(shard.document.get("created_at")))
+        for (source, report), shard in zip(reports, shards, strict=True)
+    )
+    document = Report(
+        pytest_amigo=version, created_at=created, sets=tuple(sets), merged_from=merged_from
+    )
+    return Merged(document, notes)
 
 
-def exit_status(document: Mapping[str, Any]) -> int:
+def exit_status(report: Report) -> int:
     """0 when nothing failed (an expected failure is not failing), 1 otherwise: what pytest said
-    of each unit test (``reported``), else its outcome."""
-    for entry in document.get("sets") or []:
-        for test in entry.get("unit_tests") or []:
-            reported = test.get("reported")
-            if reported in FAILING_REPORTED:
-                return FAILED
-            if reported is None and test.get("outcome") in FAILING_OUTCOMES:
-                return FAILED
-    return PASSED
-
-
-def counts(document: Mapping[str, Any]) -> dict[str, int]:
-    """How many unit tests had each outcome, in the order first seen."""
-    found: dict[str, int] = {}
-    for entry in document.get("sets") or []:
-        for test in entry.get("unit_tests") or []:
-            outcome = str(test.get("outcome"))
-            found[outcome] = found.get(outcome, 0) + 1
-    return found
+    of each unit test (``reported``), else its outcome (``UnitTestReport.failing``)."""
+    return FAILED if report.failing else PASSED
 
 
 # -- gathering ---------------------------------------------------------------------------------
 
 
-def _gather(shard: Shard, gathered: dict[str, _Set]) -> list[str]:
-    """Adds the shard's sets to ``gathered``; returns its conflicts with what is there."""
+def _gather(source: str, report: Report, gathered: dict[str, _Set]) -> list[str]:
+    """Adds the report's sets to ``gathered``; returns its conflicts with what is there."""
     problems = []
-    for entry in shard.document["sets"]:
-        set_id = str(entry["id"])
-        found = gathered.get(set_id)
+    for entry in report.sets:
+        found = gathered.get(entry.id)
         if found is None:
-            head = {k: v for k, v in entry.items() if k not in ("unit_tests", "compare", "run_ids")}
-            found = gathered[set_id] = _Set({**head, "started_here": False})
-        found.entry["started_here"] = bool(found.entry["started_here"] or entry["started_here"])
-        for run_id in [entry.get("run_id"), *entry.get("run_ids", [])]:  # a merged report too
+            found = gathered[entry.id] = _Set(entry)
+        found.started_here = found.started_here or entry.started_here
+        for run_id in [entry.run_id, *entry.run_ids]:  # a merged report too
             if run_id and run_id not in found.run_ids:
-                found.run_ids.append(str(run_id))
-        if isinstance(entry.get("compare"), Mapping):
-            found.compares.append(entry["compare"])
-        for test in entry["unit_tests"]:
-            key = (str(test["id"]), str(test["nodeid"]))
+                found.run_ids.append(run_id)
+        if entry.compare is not None:
+            found.compares.append(entry.compare)
+        for test in entry.unit_tests:
+            key = (test.id, test.nodeid)
             if key not in found.tests:
-                found.tests[key] = (dict(test), shard.source)
+                found.tests[key] = (test, source)
                 continue
-            kept, source = found.tests[key]
+            kept, first_source = found.tests[key]
             if _evidence(kept) != _evidence(test):
-                problems.append(_conflict(found.entry, test, (kept, source), shard.source))
+                problems.append(_conflict(found.head, test, (kept, first_source), source))
     return problems
 
 
-def _evidence(test: Mapping[str, Any]) -> tuple[Any, ...]:
+def _evidence(test: UnitTestReport) -> tuple[Any, ...]:
     """What two reports of one unit test must agree on to be the same result."""
-    sessions = test.get("sessions") or {}
-    criteria = [
-        (c.get("name"), c.get("passed"), c.get("valid"), c.get("sessions"))
-        for c in test.get("criteria") or []
-    ]
-    found = test.get("compare")
-    compared: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
-    sides = [
-        (side.get("outcome"), side.get("passed"), side.get("valid"))
-        for side in (compared.get("candidate") or {}, compared.get("reference_sessions") or {})
-    ]
-    fields = ("total", "valid", "passed", "errored")
+    criteria = [(c.name, c.passed, c.valid, c.sessions) for c in test.criteria]
+    compared = test.compare
+    sides = (
+        [(s.outcome, s.passed, s.valid) for s in (compared.candidate, compared.reference_sessions)]
+        if compared is not None
+        else None
+    )
+    s = test.sessions
     return (
-        test.get("outcome"),
-        test.get("reported"),
-        test.get("run_id"),
-        tuple(sessions.get(k) for k in fields),
+        test.outcome,
+        test.reported,
+        test.run_id,
+        (s.total, s.valid, s.passed, s.errored),
         criteria,
-        sides if compared else None,
+        sides,
     )
 
 
 def _conflict(
-    entry: Mapping[str, Any],
-    test: Mapping[str, Any],
-    kept: tuple[Mapping[str, Any], str],
-    source: str,
+    entry: SetReport, test: UnitTestReport, kept: tuple[UnitTestReport, str], source: str
 ) -> str:
     first, first_source = kept
-    what = "outcomes" if first.get("outcome") != test.get("outcome") else "evidence"
+    what = "outcomes" if first.outcome != test.outcome else "evidence"
     return (
-        f"unit test {test.get('name')!r} ({test['id']}, {test['nodeid']}) of set "
-        f"{entry.get('name')!r} ({entry['id']}) has different {what} in two reports: "
+        f"unit test {test.name!r} ({test.id}, {test.nodeid}) of set "
+        f"{entry.name!r} ({entry.id}) has different {what} in two reports: "
         f"{first_source} says {_said(first)}; {source} says {_said(test)}"
     )
 
 
-def _said(test: Mapping[str, Any]) -> str:
-    sessions = test.get("sessions") or {}
-    said = str(test.get("outcome"))
-    if test.get("reported") and test.get("reported") != test.get("outcome"):
-        said += f" (reported {test['reported']})"
-    said += f", {sessions.get('passed')}/{sessions.get('valid')} sessions passed"
-    return said + (f" in run {test['run_id']}" if test.get("run_id") else "")
+def _said(test: UnitTestReport) -> str:
+    said: str = test.outcome
+    if test.reported and test.reported != test.outcome:
+        said += f" (reported {test.reported})"
+    said += f", {test.sessions.counts()} sessions passed"
+    return said + (f" in run {test.run_id}" if test.run_id else "")
 
 
-def _finish(found: _Set) -> dict[str, Any]:
-    """The set's entry: one run id, or the first with every run listed."""
-    head = dict(found.entry)
-    entry = {"id": head.pop("id"), "name": head.pop("name")}
-    entry["run_id"] = found.run_ids[0] if found.run_ids else head.get("run_id")
-    head.pop("run_id", None)
-    if len(found.run_ids) > 1:
-        entry["run_ids"] = list(found.run_ids)
-    entry.update(head)
-    entry["unit_tests"] = _in_listing_order([test for test, _ in found.tests.values()])
-    return entry
+def _finish(found: _Set) -> SetReport:
+    """The set: one run id, or the first with every run listed."""
+    return replace(
+        found.head,
+        run_id=found.run_ids[0] if found.run_ids else found.head.run_id,
+        run_ids=tuple(found.run_ids) if len(found.run_ids) > 1 else (),
+        started_here=found.started_here,
+        unit_tests=_in_listing_order([test for test, _ in found.tests.values()]),
+        compare=None,
+    )
 
 
-def _in_listing_order(tests: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _in_listing_order(tests: list[UnitTestReport]) -> tuple[UnitTestReport, ...]:
     """The tests in the order first reported, except that the listings of one unit test listed
     more than once follow their order in the set (``#2`` after the first): a baseline read from
     the report counts occurrences in that order (``judging.baseline.key_of``)."""
     slots: dict[str, list[int]] = {}
     for i, test in enumerate(tests):
-        slots.setdefault(str(test["id"]), []).append(i)
+        slots.setdefault(test.id, []).append(i)
     ordered = list(tests)
     for places in slots.values():
         if len(places) > 1:
             listed = sorted((tests[i] for i in places), key=_occurrence)
             for place, test in zip(places, listed, strict=True):
                 ordered[place] = test
-    return ordered
+    return tuple(ordered)
 
 
-def _occurrence(test: Mapping[str, Any]) -> int:
-    found = _OCCURRENCE.search(str(test.get("nodeid", "")))
+def _occurrence(test: UnitTestReport) -> int:
+    found = _OCCURRENCE.search(test.nodeid)
     return int(found.group(1)) if found else 1
 
 
 # -- the comparison (--amigo-compare) ---------------------------------------------------------
 
 
-def _compare_settings(shards: Sequence[Shard]) -> list[str]:
+def _compare_settings(reports: Sequence[tuple[str, Report]]) -> list[str]:
     """The shards must have compared against one reference with one correction."""
     seen: dict[tuple[str, str], str] = {}  # (reference, correction) -> the first file
-    for shard in shards:
-        for entry in shard.document["sets"]:
-            compares = [t["compare"] for t in entry["unit_tests"] if t.get("compare")]
-            compares += [entry["compare"]] if entry.get("compare") else []
+    for source, report in reports:
+        for entry in report.sets:
+            compares: list[UnitCompare | SetCompare] = [
+                t.compare for t in entry.compared if t.compare
+            ]
+            compares += [entry.compare] if entry.compare else []
             for compared in compares:
-                seen.setdefault((compared["reference"], compared["correction"]), shard.source)
+                seen.setdefault((compared.reference, compared.correction), source)
     if len(seen) < 2:
         return []
     said = "; ".join(f"{file}: against {ref} ({how})" for (ref, how), file in seen.items())
@@ -269,87 +247,108 @@ def _compare_settings(shards: Sequence[Shard]) -> list[str]:
     ]
 
 
-def _recompare(sets: list[dict[str, Any]], gathered: Mapping[str, _Set]) -> list[str]:
+def _recompare(
+    sets: list[SetReport], gathered: Mapping[str, _Set]
+) -> tuple[list[SetReport], list[str]]:
     """Recomputes every unit test's and set's comparison over the merged suite, as one session
-    comparing all of them would have; returns a note per unit test whose label changed."""
-    tests = [(e, t) for e in sets for t in e["unit_tests"] if isinstance(t.get("compare"), dict)]
+    comparing all of them would have; returns the sets and a note per unit test whose label
+    changed."""
+    tests = [(e, t, t.compare) for e in sets for t in e.unit_tests if t.compare is not None]
     if not tests:
-        return []
-    first = tests[0][1]["compare"]
-    reference: str = first["reference"]
-    correction: Correction = first["correction"]
+        return sets, []
+    first = tests[0][2]
+    reference, correction = first.reference, first.correction
     pairs = [
-        Pair(
-            str(entry["id"]),
-            i,
-            Side.from_json(test["compare"]["candidate"]),
-            Side.from_json(test["compare"]["reference_sessions"]),
-        )
-        for i, (entry, test) in enumerate(tests)
+        Pair(entry.id, i, compared.candidate, compared.reference_sessions)
+        for i, (entry, _, compared) in enumerate(tests)
     ]
     units = compare_units(pairs, reference, correction)
     by_set = compare_sets(pairs, units, reference, correction)
-    notes = []
-    for (entry, test), unit in zip(tests, units, strict=True):
-        before = test["compare"].get("label")
-        _restate_unit(test, unit)
-        if before != unit.label:
+    notes, fresh = [], {}
+    for (entry, test, compared), unit in zip(tests, units, strict=True):
+        fresh[id(test)] = _restate_unit(test, compared, unit)
+        if compared.label != unit.label:
             notes.append(
-                f"unit test {test.get('name')!r} of set {entry.get('name')!r}: compared as "
-                f"{before} in its shard, {unit.label} over the merged suite (its outcome is "
-                "what its shard decided)"
+                f"unit test {test.name!r} of set {entry.name!r}: compared as "
+                f"{compared.label} in its shard, {unit.label} over the merged suite (its outcome "
+                "is what its shard decided)"
             )
+    restated = []
     for entry in sets:
-        found = by_set.get(str(entry["id"]))
+        entry = replace(entry, unit_tests=tuple(fresh.get(id(t), t) for t in entry.unit_tests))
+        found = by_set.get(entry.id)
         if found is not None:
-            _restate_set(entry, found, gathered[str(entry["id"])].compares)
-    return notes
+            entry = _restate_set(entry, found, gathered[entry.id].compares)
+        restated.append(entry)
+    return restated, notes
 
 
-def _restate_unit(test: dict[str, Any], unit: UnitComparison) -> None:
+# what a unit test's comparison over the merged suite writes again
+_UNIT_KEYS = frozenset(
+    {"reference", "label", "difference", "p_worse", "p_worse_adjusted", "p_better"}
+    | {"p_better_adjusted", "correction", "why"}
+)
+
+
+def _restate_unit(test: UnitTestReport, old: UnitCompare, unit: UnitComparison) -> UnitTestReport:
     """The unit test's comparison replaced by ``unit`` (its sides, reference run and grid kept),
     and the words of the old one in its texts by the new words."""
-    old = test["compare"]
-    sides = ("candidate", "reference_sessions")
-    fresh = {k: v for k, v in unit.to_json().items() if k not in sides}
-    test["compare"] = {**old, **fresh}
+    compare = replace(
+        old,
+        reference=unit.reference_name,
+        label=unit.label,
+        correction=unit.correction,
+        difference=unit.difference,
+        p_worse=unit.p_worse,
+        p_worse_adjusted=unit.p_worse_adjusted,
+        p_better=unit.p_better,
+        p_better_adjusted=unit.p_better_adjusted,
+        why=unit.why or None,
+        omitted=old.omitted - _UNIT_KEYS,
+    )
     before, after = _unit_of(old).words(), unit.words()
-    for key in ("reason", "expected", "explanation"):
-        if isinstance(test.get(key), str) and before != after:
-            test[key] = test[key].replace(before, after)
+    if before == after:
+        return replace(test, compare=compare)
+    return replace(
+        test,
+        compare=compare,
+        reason=test.reason.replace(before, after),
+        expected=test.expected.replace(before, after) if test.expected is not None else None,
+        explanation=test.explanation.replace(before, after),
+    )
 
 
-def _unit_of(data: Mapping[str, Any]) -> UnitComparison:
+def _unit_of(data: UnitCompare) -> UnitComparison:
     """A unit test's comparison read back from the report."""
     return UnitComparison(
-        str(data["reference"]),
-        Side.from_json(data["candidate"]),
-        Side.from_json(data["reference_sessions"]),
-        data["label"],
-        data["correction"],
-        data.get("p_worse"),
-        data.get("p_worse_adjusted"),
-        data.get("p_better"),
-        data.get("p_better_adjusted"),
-        str(data.get("why") or ""),
+        data.reference,
+        data.candidate,
+        data.reference_sessions,
+        data.label,
+        data.correction,
+        data.p_worse,
+        data.p_worse_adjusted,
+        data.p_better,
+        data.p_better_adjusted,
+        data.why or "",
     )
 
 
 _SET_LINE = re.compile(r"^(\s*set compared ).*$", re.MULTILINE)
 
 
-def _restate_set(
-    entry: dict[str, Any], found: SetComparison, before: Sequence[Mapping[str, Any]]
-) -> None:
+def _restate_set(entry: SetReport, found: SetComparison, before: Sequence[SetCompare]) -> SetReport:
     """The set's comparison over the merged suite, with the reference run and the A/A warning
     the shards reported; each unit test's explanation says it."""
-    runs = [c["run_id"] for c in before if c.get("run_id")]
+    runs = [c.run_id for c in before if c.run_id]
     warning = None
     if found.same_agent:
-        said = [c["warning"] for c in before if c.get("warning")]
+        said = [c.warning for c in before if c.warning]
         warning = said[0] if said else same_agent_warning("the candidate", found.reference_name)
-    entry["compare"] = {**found.to_json(), "run_id": runs[0] if runs else None, "warning": warning}
+    data = {**found.to_json(), "run_id": runs[0] if runs else None, "warning": warning}
     line = found.words()
-    for test in entry["unit_tests"]:
-        if isinstance(test.get("explanation"), str):
-            test["explanation"] = _SET_LINE.sub(lambda m: m.group(1) + line, test["explanation"])
+    tests = tuple(
+        replace(t, explanation=_SET_LINE.sub(lambda m: m.group(1) + line, t.explanation))
+        for t in entry.unit_tests
+    )
+    return replace(entry, compare=SetCompare.from_json(data), unit_tests=tests)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from pytest_amigo.reports import ci_summary, json_report
+from pytest_amigo.reports.document import Report
 from pytest_amigo.settings import Settings
 
 GITHUB_SUMMARY = "GITHUB_STEP_SUMMARY"
@@ -27,13 +28,15 @@ def _shown(path: Path) -> str:
 
 
 def write_all(
-    document: Mapping[str, Any],
+    report: Report | Mapping[str, Any],
     settings: Settings,
     *,
     junit: Path | None = None,
     environ: Mapping[str, str] = os.environ,
 ) -> list[str]:
-    """Write every report asked for; returns warnings (one line each)."""
+    """Write every report asked for; returns warnings (one line each). The views still read
+    the JSON document (phase 2 of issue 23 gives them the ``Report``)."""
+    document = report.to_json() if isinstance(report, Report) else report
     warnings = []
     written: list[tuple[str, str]] = []
     if junit is not None:

@@ -197,7 +197,7 @@ def test_the_merged_report_of_shards_shows_every_unit_test_once(
         Shard(f"shard-{i}.json", {**document, "sets": [{**entry, "unit_tests": half}]})
         for i, half in enumerate(halves, 1)
     ]
-    merged = merge(shards, schema(), version="test").document
+    merged = merge(shards, schema(), version="test").document.to_json()
     path = tmp_path / "merged" / "amigo.html"
     html_report.write(path, merged)
     context, page, errors = open_page(chromium, path, 1280)

@@ -15,7 +15,8 @@ from typing import Any
 
 import jsonschema
 
-from pytest_amigo.judging.baseline import from_report
+from pytest_amigo.reports.baseline_file import from_report
+from pytest_amigo.reports.document import Report
 from pytest_amigo.reports.json_report import schema
 from support.plugin import SET, UNIT, AmigoProject
 
@@ -59,6 +60,7 @@ def test_two_shards_merge_into_one_report_of_the_whole_set(amigo: AmigoProject) 
     assert "3 unit tests in 1 set" in done.stdout
     merged = json.loads((amigo.pytester.path / "all.json").read_text(encoding="utf-8"))
     jsonschema.validate(merged, schema())
+    assert json.dumps(Report.from_json(merged).to_json()) == json.dumps(merged)  # typed, unchanged
     (entry,) = merged["sets"]
     assert entry["id"] == SET["Mixed bag"]
     assert sorted(t["name"] for t in entry["unit_tests"]) == sorted(NAMES)

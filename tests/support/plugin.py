@@ -132,13 +132,16 @@ def text_of(out: Outcome, name: str) -> str:
 
 
 def report(path: Path) -> dict[str, Any]:
-    """A JSON report (--amigo-json), validated against the shipped schema."""
+    """A JSON report (--amigo-json), validated against the shipped schema; it reads into the
+    typed document and writes back unchanged."""
     import jsonschema
 
+    from pytest_amigo.reports.document import Report
     from pytest_amigo.reports.json_report import schema
 
     data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     jsonschema.validate(data, schema())
+    assert json.dumps(Report.from_json(data).to_json()) == json.dumps(data)  # key order too
     return data
 
 

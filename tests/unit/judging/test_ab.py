@@ -9,23 +9,29 @@ from statsmodels.stats.multitest import multipletests
 
 from pytest_amigo.judging.ab import (
     Pair,
-    Side,
     compare_sets,
     compare_units,
     drop_words,
     family_alpha,
 )
+from pytest_amigo.judging.provenance import Provenance
+from pytest_amigo.judging.run_outcome import RunOutcome
 from pytest_amigo.judging.stats import cochran_mantel_haenszel
 
 V1 = {"version_set": "release", "agent": ["agent", 1], "state_machine": ["sm", 1]}
 V2 = {"version_set": "pr-7", "agent": ["agent", 2], "state_machine": ["sm", 1]}
 
 
-def side(passed: int, valid: int, outcome: str = "", ran: dict[str, object] | None = None) -> Side:
-    return Side(outcome or ("passed" if passed == valid else "failed"), passed, valid, ran)
+def side(
+    passed: int, valid: int, outcome: str = "", ran: dict[str, object] | None = None
+) -> RunOutcome:
+    """A side; ``ran``: what ran as a report writes it (``Provenance.to_json``)."""
+    what_ran = Provenance.from_json(ran) if ran is not None else None
+    outcome = outcome or ("passed" if passed == valid else "failed")
+    return RunOutcome(outcome, passed, valid, None, what_ran)
 
 
-def pair(position: int, candidate: Side, reference: Side, set_id: str = "s") -> Pair:
+def pair(position: int, candidate: RunOutcome, reference: RunOutcome, set_id: str = "s") -> Pair:
     return Pair(set_id, position, candidate, reference)
 
 

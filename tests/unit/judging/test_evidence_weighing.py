@@ -9,14 +9,14 @@ import pytest
 from scipy import stats as scipy_stats
 
 from pytest_amigo.judging.evidence import (
-    BaselineEntry,
-    Comparison,
+    BaselineComparison,
     Policy,
     combine,
     compare,
     transition,
     weigh,
 )
+from pytest_amigo.judging.run_outcome import RunOutcome
 from pytest_amigo.judging.verdict import Verdict, judge
 from support.verdict_data import COMPLETION, EMPATHY, evaluation, metric, result, run, spec, unit
 
@@ -325,41 +325,11 @@ def test_transition_table(now: str, before: str | None, expected: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("outcome", "failing"),
-    [
-        ("passed", False),
-        ("failed", True),
-        ("inconclusive", True),
-        ("xfailed", True),
-        ("error", False),
-    ],
-)
-def test_baseline_entry_failing(outcome: str, failing: bool) -> None:
-    assert BaselineEntry(BASELINE_RUN, outcome, 1, 2).failing is failing
-
-
-def test_baseline_entry_json_round_trip() -> None:
-    entry = BaselineEntry(BASELINE_RUN, "xfailed", 7, 9)
-    data = entry.to_json()
-    assert data == {
-        "run_id": BASELINE_RUN,
-        "outcome": "xfailed",
-        "sessions_passed": 7,
-        "sessions_valid": 9,
-        "fingerprint": None,
-    }
-    assert BaselineEntry.from_json(data) == entry
-    ran = {"version_set": "release", "persona": ["p1", 2], "criteria": []}
-    with_fingerprint = BaselineEntry(BASELINE_RUN, "passed", 9, 9, ran)
-    assert BaselineEntry.from_json(with_fingerprint.to_json()) == with_fingerprint
-
-
-@pytest.mark.parametrize(
     ("c1", "n1", "c2", "n2"),
     [(3, 10, 10, 10), (9, 10, 3, 10), (5, 10, 5, 10), (2, 10, 8, 10), (0, 3, 3, 3), (7, 9, 1, 12)],
 )
 def test_compare_p_value_is_fishers_exact_test(c1: int, n1: int, c2: int, n2: int) -> None:
-    entry = BaselineEntry(BASELINE_RUN, "passed", c2, n2)
+    entry = RunOutcome("passed", c2, n2, BASELINE_RUN)
     comparison = compare("failed", c1, n1, BASELINE_RUN, entry)
     expected = scipy_stats.fisher_exact([[c1, n1 - c1], [c2, n2 - c2]]).pvalue
     assert comparison.p_value == pytest.approx(expected, abs=1e-9)
@@ -369,7 +339,7 @@ def test_compare_p_value_is_fishers_exact_test(c1: int, n1: int, c2: int, n2: in
 def test_compare_without_valid_sessions_on_a_side_has_no_p_value(
     valid_now: int, valid_before: int
 ) -> None:
-    entry = BaselineEntry(BASELINE_RUN, "passed", 0, valid_before)
+    entry = RunOutcome("passed", 0, valid_before, BASELINE_RUN)
     comparison = compare("error", 0, valid_now, BASELINE_RUN, entry)
     assert comparison.p_value is None
     assert comparison.significant is False
@@ -380,12 +350,12 @@ def test_compare_without_valid_sessions_on_a_side_has_no_p_value(
     ("p_value", "significant"), [(0.01, True), (0.0499, True), (0.05, False), (0.5, False)]
 )
 def test_significant_is_below_five_percent(p_value: float, significant: bool) -> None:
-    entry = BaselineEntry(BASELINE_RUN, "passed", 10, 10)
-    assert Comparison(BASELINE_RUN, "regressed", entry, p_value).significant is significant
+    entry = RunOutcome("passed", 10, 10, BASELINE_RUN)
+    assert BaselineComparison(BASELINE_RUN, "regressed", entry, p_value).significant is significant
 
 
 def test_regression_words_say_since_when_and_significant() -> None:
-    entry = BaselineEntry(BASELINE_RUN, "passed", 10, 10)
+    entry = RunOutcome("passed", 10, 10, BASELINE_RUN)
     comparison = compare("failed", 3, 10, BASELINE_RUN, entry)
     assert comparison.transition == "regressed"
     assert comparison.significant
@@ -398,7 +368,7 @@ def test_regression_words_say_since_when_and_significant() -> None:
 
 
 def test_words_without_significance_do_not_claim_it() -> None:
-    entry = BaselineEntry(BASELINE_RUN, "passed", 10, 10)
+    entry = RunOutcome("passed", 10, 10, BASELINE_RUN)
     comparison = compare("failed", 9, 10, BASELINE_RUN, entry)
     assert comparison.transition == "regressed"
     assert not comparison.significant
@@ -408,7 +378,7 @@ def test_words_without_significance_do_not_claim_it() -> None:
 
 def test_compare_without_an_entry_is_new() -> None:
     comparison = compare("failed", 3, 10, BASELINE_RUN, None)
-    assert comparison == Comparison(BASELINE_RUN, "new")
+    assert comparison == BaselineComparison(BASELINE_RUN, "new")
     assert comparison.words() == f"new: not in baseline run {BASELINE_RUN}"
     assert comparison.to_json() == {
         "run_id": BASELINE_RUN,
@@ -421,7 +391,7 @@ def test_compare_without_an_entry_is_new() -> None:
 
 
 def test_comparison_to_json() -> None:
-    entry = BaselineEntry(BASELINE_RUN, "failed", 2, 10)
+    entry = RunOutcome("failed", 2, 10, BASELINE_RUN)
     comparison = compare("passed", 10, 10, BASELINE_RUN, entry)
     data = comparison.to_json()
     assert data["transition"] == "fixed"

@@ -9,9 +9,10 @@ import pytest
 
 from pytest_amigo.domain import UnitTestRef, UnitTestSet
 from pytest_amigo.judging.baseline import BaselineSet
-from pytest_amigo.judging.evidence import NO_FINGERPRINT, BaselineEntry, Policy, weigh
+from pytest_amigo.judging.evidence import NO_FINGERPRINT, Policy, weigh
 from pytest_amigo.judging.explain import explain
 from pytest_amigo.judging.pipeline import Resampled, Rules, Seen, judge_unit_test, verdict_of
+from pytest_amigo.judging.run_outcome import RunOutcome
 from pytest_amigo.judging.verdict import judge
 from support.verdict_data import COMPLETION, RUN_ID, evaluation, metric, result, run, spec, unit
 
@@ -84,7 +85,7 @@ def test_min_valid_sessions_comes_from_the_rules() -> None:
 
 
 def test_a_baseline_entry_gives_the_transition_and_what_ran_is_compared() -> None:
-    entry = BaselineEntry("base-run", "passed", 3, 3)
+    entry = RunOutcome("passed", 3, 3, "base-run")
     baseline = BaselineSet("base-run", {"ut1": entry}, note="from report.json")
     judged = judge_unit_test(ref(), seen(run_of([False, False, False])), Rules(), baseline=baseline)
     assert judged.comparison is not None
@@ -98,8 +99,8 @@ def test_a_baseline_from_another_test_is_not_comparable() -> None:
     r = run_of([False, False, False])
     now = judge_unit_test(ref(), seen(r), Rules()).provenance
     assert now is not None
-    then = {**now.to_json(), "max_interactions": 99}
-    baseline = BaselineSet("base-run", {"ut1": BaselineEntry("base-run", "passed", 3, 3, then)})
+    then = replace(now, max_interactions=99)
+    baseline = BaselineSet("base-run", {"ut1": RunOutcome("passed", 3, 3, "base-run", then)})
     judged = judge_unit_test(ref(), seen(r), Rules(), baseline=baseline)
     assert judged.comparison is not None and judged.comparison.transition == "not-comparable"
 
@@ -182,7 +183,7 @@ def test_unreadable_justifications_are_said_only_for_a_failure(
 
 def test_the_concurrent_comparison_lines_come_after_the_evidence() -> None:
     compared = ["  compared: candidate 0/3 vs reference 3/3"]
-    baseline = BaselineSet("base-run", {"ut1": BaselineEntry("base-run", "passed", 3, 3)})
+    baseline = BaselineSet("base-run", {"ut1": RunOutcome("passed", 3, 3, "base-run")})
     judged = judge_unit_test(
         ref(), seen(run_of([False] * 3)), Rules(), baseline=baseline, compared=compared
     )

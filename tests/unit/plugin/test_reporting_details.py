@@ -10,6 +10,7 @@ from pytest_amigo.plugin.collect import line_of
 from pytest_amigo.plugin.runner import junit_classname
 from pytest_amigo.plugin.summary import SetTally, evidence_lines
 from pytest_amigo.reports import ci_summary
+from pytest_amigo.reports.document import UnitTestEntry
 from pytest_amigo.reports.html_extras import evidence_html, extras_of, grid
 from pytest_amigo.reports.junit_artifacts import reason_for, settle
 from pytest_amigo.settings import Reports
@@ -178,7 +179,9 @@ ATTENTION = ["Slipped", "Slipped into doubt", "Fails", "Unsure", "Errs", "Known"
 def test_terminal_summary_lists_regressions_first_then_by_outcome() -> None:
     tally = SetTally("Set")
     for entry in REPORTED:
-        tally.evidence[entry["nodeid"]] = entry
+        baseline = {**entry["baseline"], "run_id": RUN}
+        wire = {**entry, "id": entry["name"], "set_id": "s1", "set_name": "Set"}
+        tally.evidence[entry["nodeid"]] = UnitTestEntry.from_json({**wire, "baseline": baseline})
         tally.outcomes[entry["nodeid"]] = entry["outcome"]
     lines = evidence_lines(tally)
     assert [line.split(": ")[1] for line in lines] == ATTENTION

@@ -1,4 +1,5 @@
-"""The JSON report (json_report.py), and baselines read back from it or from a run (baseline.py)."""
+"""The JSON report (json_report.py), and baselines read back from it (baseline_file.py) or from a
+run (judging/baseline.py)."""
 
 from __future__ import annotations
 
@@ -13,11 +14,13 @@ import pytest
 
 from pytest_amigo.domain import UnitTestSet
 from pytest_amigo.judging import baseline
-from pytest_amigo.judging.baseline import BaselineError, BaselineSet
-from pytest_amigo.judging.evidence import BaselineEntry, Comparison, Policy, compare, weigh
+from pytest_amigo.judging.baseline import BaselineSet
+from pytest_amigo.judging.evidence import BaselineComparison, Policy, compare, weigh
+from pytest_amigo.judging.run_outcome import RunOutcome
 from pytest_amigo.judging.verdict import Verdict, judge
 from pytest_amigo.plugin.amigo_result import AmigoResult, ResultOutcome, UnitTestRef
-from pytest_amigo.reports import json_report
+from pytest_amigo.reports import baseline_file, json_report
+from pytest_amigo.reports.baseline_file import BaselineError
 from support.verdict_data import COMPLETION, evaluation, metric, result, run, spec, unit
 
 RUN_A = "66aa000000000000000000a1"
@@ -51,7 +54,7 @@ def amigo(
     verdict: Verdict,
     policy: Policy | None = None,
     *,
-    comparison: Comparison | None = None,
+    comparison: BaselineComparison | None = None,
     expected: str = "",
 ) -> AmigoResult:
     """The result an item would report for ``verdict``, weighed by ``policy``."""
@@ -77,9 +80,7 @@ def amigo(
 
 def entries() -> list[dict[str, Any]]:
     """Unit test entries as items report them: sets interleaved, every kind of outcome."""
-    regressed = compare(
-        "failed", 3, 10, BASELINE_RUN, BaselineEntry(BASELINE_RUN, "passed", 10, 10)
-    )
+    regressed = compare("failed", 3, 10, BASELINE_RUN, RunOutcome("passed", 10, 10, BASELINE_RUN))
     unreadable = AmigoResult(
         ref=ref(SET_A, 1), outcome="error", reason="no run", explanation="no run\n"
     )
@@ -101,7 +102,8 @@ def entries() -> list[dict[str, Any]]:
 
 def report(runs: Mapping[str, tuple[str | None, bool]] | None = None) -> dict[str, Any]:
     default = {"set-a": (RUN_A, True), "set-b": (RUN_B, False)}
-    return json_report.document("1.2.3", entries(), default if runs is None else runs, now=NOW)
+    found = json_report.document("1.2.3", entries(), default if runs is None else runs, now=NOW)
+    return found.to_json()
 
 
 # --- document --------------------------------------------------------------------------------
@@ -119,7 +121,7 @@ def test_document_groups_unit_tests_by_set_in_first_seen_order() -> None:
 
 def test_document_orders_sets_as_first_reported_not_by_id() -> None:
     reversed_first = [entries()[1], *entries()]
-    doc = json_report.document("1.2.3", reversed_first, {}, now=NOW)
+    doc = json_report.document("1.2.3", reversed_first, {}, now=NOW).to_json()
     assert [s["id"] for s in doc["sets"]] == ["set-b", "set-a"]
 
 
@@ -298,37 +300,37 @@ def test_key_of(occurrence: int, key: str) -> None:
 
 
 def test_baseline_from_report_reads_each_unit_test_of_the_set() -> None:
-    found = baseline.from_report(report(), "set-a", "main.json")
+    found = baseline_file.from_report(report(), "set-a", "main.json")
     assert found.run_id == RUN_A
     assert found.note == f"baseline run {RUN_A} from main.json"
     assert found.entries == {
-        "ut1": BaselineEntry(RUN_A, "passed", 10, 10),
-        "ut2": BaselineEntry(RUN_A, "error", 0, 0),
-        "ut1#2": BaselineEntry(RUN_A, "inconclusive", 9, 10),
+        "ut1": RunOutcome("passed", 10, 10, RUN_A),
+        "ut2": RunOutcome("error", 0, 0, RUN_A),
+        "ut1#2": RunOutcome("inconclusive", 9, 10, RUN_A),
     }
 
 
 def test_baseline_entry_finds_the_occurrence_of_a_ref() -> None:
-    found = baseline.from_report(report(), "set-a", "main.json")
-    assert found.entry(ref(SET_A, 0)) == BaselineEntry(RUN_A, "passed", 10, 10)
-    assert found.entry(ref(SET_A, 2, 1)) == BaselineEntry(RUN_A, "inconclusive", 9, 10)
+    found = baseline_file.from_report(report(), "set-a", "main.json")
+    assert found.entry(ref(SET_A, 0)) == RunOutcome("passed", 10, 10, RUN_A)
+    assert found.entry(ref(SET_A, 2, 1)) == RunOutcome("inconclusive", 9, 10, RUN_A)
     other = UnitTestSet("set-a", "Checkout", (unit("ut9", 3),))
     assert found.entry(ref(other, 0)) is None
 
 
 def test_baseline_from_report_counts_only_valid_sessions() -> None:
-    found = baseline.from_report(report(), "set-b", "main.json")
+    found = baseline_file.from_report(report(), "set-b", "main.json")
     # ut1 is reported twice in set-b: the second listing is ut1#2, 6 of 7 valid (3 errored)
     assert found.entries == {
-        "ut1": BaselineEntry(RUN_B, "failed", 3, 10),
-        "ut1#2": BaselineEntry(RUN_B, "passed", 6, 7),
+        "ut1": RunOutcome("failed", 3, 10, RUN_B),
+        "ut1#2": RunOutcome("passed", 6, 7, RUN_B),
     }
 
 
 def test_baseline_from_report_prefers_the_unit_tests_own_run() -> None:
     doc = report()
     _first_unit_test(doc)["run_id"] = "66aa0000000000000000beef"
-    found = baseline.from_report(doc, "set-a", "main.json")
+    found = baseline_file.from_report(doc, "set-a", "main.json")
     assert found.entries["ut1"].run_id == "66aa0000000000000000beef"
     assert found.run_id == RUN_A
 
@@ -337,7 +339,7 @@ def test_baseline_from_report_skips_unreadable_unit_tests() -> None:
     doc = report()
     del doc["sets"][0]["unit_tests"][1]["sessions"]
     doc["sets"][0]["unit_tests"][0]["sessions"]["passed"] = "many"
-    found = baseline.from_report(doc, "set-a", "main.json")
+    found = baseline_file.from_report(doc, "set-a", "main.json")
     assert list(found.entries) == ["ut1#2"]
 
 
@@ -356,7 +358,7 @@ def test_baseline_from_report_skips_unreadable_unit_tests() -> None:
     ids=["set-absent", "set-without-run"],
 )
 def test_baseline_from_report_without_the_sets_run(doc: dict[str, Any], note: str) -> None:
-    found = baseline.from_report(doc, "set-a", "main.json")
+    found = baseline_file.from_report(doc, "set-a", "main.json")
     assert found == BaselineSet(None, {}, note)
 
 
@@ -384,14 +386,13 @@ def test_baseline_from_run_judges_each_ref_and_skips_pending() -> None:
     assert found == BaselineSet(
         BASELINE_RUN,
         {
-            "ut1": BaselineEntry(BASELINE_RUN, "passed", 10, 10, found.entries["ut1"].fingerprint),
-            "ut1#2": BaselineEntry(
-                BASELINE_RUN, "failed", 4, 9, found.entries["ut1#2"].fingerprint
-            ),
+            "ut1": RunOutcome("passed", 10, 10, BASELINE_RUN, found.entries["ut1"].what_ran),
+            "ut1#2": RunOutcome("failed", 4, 9, BASELINE_RUN, found.entries["ut1#2"].what_ran),
         },
         f"baseline run {BASELINE_RUN} (last)",
     )
-    assert found.entries["ut1"].fingerprint == {
+    ran = found.entries["ut1"].what_ran
+    assert ran is not None and ran.to_json() == {
         **dict.fromkeys(("version_set", "agent", "state_machine", "persona", "scenario")),
         "max_interactions": None,
         "run_count": 10,
@@ -414,7 +415,7 @@ def test_baseline_from_run_reads_the_id_from_underscore_id() -> None:
     )
     assert found.run_id == BASELINE_RUN
     entry = found.entries["ut1"]
-    assert entry == BaselineEntry(BASELINE_RUN, "error", 0, 0, entry.fingerprint)
+    assert entry == RunOutcome("error", 0, 0, BASELINE_RUN, entry.what_ran)
 
 
 @pytest.mark.parametrize(
@@ -423,8 +424,8 @@ def test_baseline_from_run_reads_the_id_from_underscore_id() -> None:
         BaselineSet(
             BASELINE_RUN,
             {
-                "ut1": BaselineEntry(BASELINE_RUN, "passed", 3, 3),
-                "ut1#2": BaselineEntry("r", "xfailed", 1, 3),
+                "ut1": RunOutcome("passed", 3, 3, BASELINE_RUN),
+                "ut1#2": RunOutcome("xfailed", 1, 3, "r"),
             },
             "baseline run from main.json",
         ),
@@ -443,13 +444,13 @@ def test_baseline_set_json_round_trip(found: BaselineSet) -> None:
 def test_read_report_reads_a_written_report(tmp_path: Path) -> None:
     path = tmp_path / "main.json"
     json_report.write(path, report())
-    assert baseline.read_report(path) == report()
+    assert baseline_file.read_report(path) == report()
 
 
 def test_read_report_of_a_missing_file(tmp_path: Path) -> None:
     path = tmp_path / "nope.json"
     with pytest.raises(BaselineError) as raised:
-        baseline.read_report(path)
+        baseline_file.read_report(path)
     assert str(raised.value) == (
         f"--amigo-baseline: no file {str(path)!r}; give 'last', a run id, or the path of "
         "a report written by --amigo-json"
@@ -466,12 +467,12 @@ def test_read_report_of_a_file_that_is_not_json(tmp_path: Path, text: str | byte
     else:
         path.write_text(text, encoding="utf-8")
     with pytest.raises(BaselineError, match=r"^--amigo-baseline: cannot read '.*main\.json': "):
-        baseline.read_report(path)
+        baseline_file.read_report(path)
 
 
 def test_read_report_of_a_directory(tmp_path: Path) -> None:
     with pytest.raises(BaselineError, match="cannot read"):
-        baseline.read_report(tmp_path)
+        baseline_file.read_report(tmp_path)
 
 
 @pytest.mark.parametrize(
@@ -488,7 +489,7 @@ def test_read_report_of_json_that_is_not_a_report(tmp_path: Path, data: Any) -> 
     path = tmp_path / "other.json"
     path.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(BaselineError) as raised:
-        baseline.read_report(path)
+        baseline_file.read_report(path)
     assert str(raised.value) == (
         f"--amigo-baseline: {str(path)!r} is not a pytest-amigo JSON report (--amigo-json)"
     )

@@ -16,9 +16,11 @@ from typing import Any
 import jsonschema
 import pytest
 
-from pytest_amigo.judging.ab import Pair, Side, compare_sets, compare_units
-from pytest_amigo.judging.baseline import from_report, key_of
+from pytest_amigo.judging.ab import Pair, compare_sets, compare_units
+from pytest_amigo.judging.baseline import key_of
+from pytest_amigo.judging.run_outcome import RunOutcome
 from pytest_amigo.reports import cli, schema_check
+from pytest_amigo.reports.baseline_file import from_report
 from pytest_amigo.reports.json_report import schema
 from pytest_amigo.reports.merge import Merged, MergeError, Shard, exit_status, merge
 
@@ -111,7 +113,7 @@ def names(entry: dict[str, Any]) -> list[str]:
 def test_parts_of_one_set_from_two_shards_are_one_set() -> None:
     one = report(a_set(unit_test("Greets"), unit_test("Refunds"), started_here=True))
     two = report(a_set(unit_test("Half", "failed", 1, 2)), a_set(unit_test("Other"), set_id=SET_B))
-    document = merged(one, two).document
+    document = merged(one, two).document.to_json()
     jsonschema.validate(document, schema())
     assert [s["id"] for s in document["sets"]] == [SET_A, SET_B]
     (checkout, other) = document["sets"]
@@ -130,7 +132,7 @@ def test_the_shards_subset_runs_are_listed() -> None:
     one = report(a_set(unit_test("Greets"), run_id=RUN))
     two = report(a_set(unit_test("Refunds", run_id=RUN_2), run_id=RUN_2))
     three = report(a_set(unit_test("Half", run_id=RUN_2), run_id=RUN_2))
-    (entry,) = merged(one, two, three).document["sets"]
+    (entry,) = merged(one, two, three).document.to_json()["sets"]
     assert entry["run_id"] == RUN
     assert entry["run_ids"] == [RUN, RUN_2]
     assert [t["run_id"] for t in entry["unit_tests"]] == [RUN, RUN_2, RUN_2]
@@ -142,7 +144,7 @@ def test_a_merged_report_merges_again() -> None:
     two = report(a_set(unit_test("Refunds", run_id=RUN_2), run_id=RUN_2))
     run_3 = "66aa000000000000000000a3"
     three = report(a_set(unit_test("Half", run_id=run_3), run_id=run_3))
-    again = merged(merged(one, two).document, three).document
+    again = merged(merged(one, two).document.to_json(), three).document.to_json()
     (entry,) = again["sets"]
     assert entry["run_ids"] == [RUN, RUN_2, run_3]
     assert names(entry) == ["Greets", "Refunds", "Half"]
@@ -152,14 +154,14 @@ def test_a_merged_report_merges_again() -> None:
 def test_a_unit_test_reported_twice_alike_is_kept_once() -> None:
     one = report(a_set(unit_test("Greets"), unit_test("Refunds")))
     two = report(a_set(unit_test("Refunds"), unit_test("Half")))
-    (entry,) = merged(one, two).document["sets"]
+    (entry,) = merged(one, two).document.to_json()["sets"]
     assert names(entry) == ["Greets", "Refunds", "Half"]
 
 
 def test_the_same_unit_test_under_two_node_ids_is_two_entries() -> None:
     # the amigo tree's item and a test of the user's marked with amigo_set, say
     one = report(a_set(unit_test("Greets"), unit_test("Greets", nodeid="test_x.py::test_g[0]")))
-    (entry,) = merged(one).document["sets"]
+    (entry,) = merged(one).document.to_json()["sets"]
     assert [t["nodeid"] for t in entry["unit_tests"]] == [
         "amigo::Checkout::Greets",
         "test_x.py::test_g[0]",
@@ -192,7 +194,8 @@ def test_occurrences_of_a_unit_test_listed_twice_keep_the_sets_order() -> None:
     second = unit_test("Greets", uid="ut-g", passed=1, nodeid="amigo::Checkout::Greets #2")
     second["outcome"] = second["reported"] = "failed"
     # the shard of the second listing comes first
-    document = merged(report(a_set(second)), report(a_set(unit_test("Other"), first))).document
+    shards = report(a_set(second)), report(a_set(unit_test("Other"), first))
+    document = merged(*shards).document.to_json()
     (entry,) = document["sets"]
     assert [t["nodeid"] for t in entry["unit_tests"]] == [
         "amigo::Checkout::Greets",
@@ -207,16 +210,16 @@ def test_occurrences_of_a_unit_test_listed_twice_keep_the_sets_order() -> None:
 def test_the_merged_report_is_a_baseline() -> None:
     one = report(a_set(unit_test("Greets", run_id=RUN), run_id=RUN))
     two = report(a_set(unit_test("Half", "failed", 1, 4, run_id=RUN_2), run_id=RUN_2))
-    base = from_report(merged(one, two).document, SET_A, "all.json")
+    base = from_report(merged(one, two).document.to_json(), SET_A, "all.json")
     assert base.run_id == RUN
     greets, half = base.entries["ut-greets"], base.entries["ut-half"]
-    assert (greets.run_id, greets.outcome, greets.sessions_passed, greets.sessions_valid) == (
+    assert (greets.run_id, greets.outcome, greets.passed, greets.valid) == (
         RUN,
         "passed",
         3,
         3,
     )
-    assert (half.run_id, half.outcome, half.sessions_passed, half.sessions_valid) == (
+    assert (half.run_id, half.outcome, half.passed, half.valid) == (
         RUN_2,
         "failed",
         1,
@@ -370,7 +373,7 @@ def compared_shard(
     """A shard's report with ``--amigo-compare``: per unit test (name, candidate passed / valid,
     reference passed / valid), compared as the shard compared them, across its own unit tests."""
     pairs = [
-        Pair(SET_A, i, Side(outcome(cp, cv), cp, cv), Side(outcome(rp, rv), rp, rv))
+        Pair(SET_A, i, RunOutcome(outcome(cp, cv), cp, cv), RunOutcome(outcome(rp, rv), rp, rv))
         for i, (_, cp, cv, rp, rv) in enumerate(counts)
     ]
     units = compare_units(pairs, REFERENCE, correction)  # type: ignore[arg-type]
@@ -397,10 +400,10 @@ SHARD_2 = [("C", 7, 8, 8, 8), ("D", 8, 8, 7, 8), ("E", 6, 8, 8, 8)]
 def test_the_comparison_is_recomputed_over_the_merged_suite() -> None:
     one, two = compared_shard(SHARD_1), compared_shard(SHARD_2)
     result = merged(one, two)
-    jsonschema.validate(result.document, schema())
-    (entry,) = result.document["sets"]
+    jsonschema.validate(result.document.to_json(), schema())
+    (entry,) = result.document.to_json()["sets"]
     pairs = [
-        Pair(SET_A, i, Side(outcome(cp, cv), cp, cv), Side(outcome(rp, rv), rp, rv))
+        Pair(SET_A, i, RunOutcome(outcome(cp, cv), cp, cv), RunOutcome(outcome(rp, rv), rp, rv))
         for i, (_, cp, cv, rp, rv) in enumerate(SHARD_1 + SHARD_2)
     ]
     units = compare_units(pairs, REFERENCE, "holm")
@@ -427,7 +430,7 @@ def test_a_label_the_merged_suite_changes_is_noted() -> None:
     many = compared_shard([(f"N{i}", 8, 8, 8, 8) for i in range(40)])
     assert alone["sets"][0]["unit_tests"][0]["compare"]["label"] == "worse"
     result = merged(alone, many)
-    first = result.document["sets"][0]["unit_tests"][0]
+    first = result.document.to_json()["sets"][0]["unit_tests"][0]
     assert first["compare"]["label"] == "no detectable difference"
     assert "no detectable difference: release 8/8, candidate 3/8" in first["explanation"]
     assert result.notes == [
@@ -449,7 +452,7 @@ def test_shards_compared_differently_are_refused(reference: str, correction: str
 
 
 def test_without_a_comparison_nothing_is_compared() -> None:
-    (entry,) = merged(report(a_set(unit_test("Greets")))).document["sets"]
+    (entry,) = merged(report(a_set(unit_test("Greets")))).document.to_json()["sets"]
     assert "compare" not in entry and "compare" not in entry["unit_tests"][0]
 
 
