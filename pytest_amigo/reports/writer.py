@@ -34,9 +34,10 @@ def write_all(
     junit: Path | None = None,
     environ: Mapping[str, str] = os.environ,
 ) -> list[str]:
-    """Write every report asked for; returns warnings (one line each). The views still read
-    the JSON document (phase 2 of issue 23 gives them the ``Report``)."""
+    """Write every report asked for; returns warnings (one line each). A JSON document (what
+    ``merge`` still hands over) is read into a ``Report`` here: the views read attributes."""
     document = report.to_json() if isinstance(report, Report) else report
+    typed = report if isinstance(report, Report) else Report.from_json(report, check=False)
     warnings = []
     written: list[tuple[str, str]] = []
     if junit is not None:
@@ -51,13 +52,13 @@ def write_all(
         from pytest_amigo.reports import html_report
 
         try:
-            html_report.write(settings.html_path, dict(document))
+            html_report.write(settings.html_path, typed)
             written.append(("HTML report", _shown(settings.html_path)))
         except OSError as exc:
             warnings.append(f"could not write the HTML report {settings.html_path}: {exc}")
     summary = environ.get(GITHUB_SUMMARY)
     if summary:
-        text = ci_summary.markdown(document, report_paths=written)
+        text = ci_summary.markdown(typed, report_paths=written)
         problem = ci_summary.append(Path(summary), text)
         if problem:
             warnings.append(problem)
