@@ -33,7 +33,7 @@ CORRECTIONS: tuple[Correction, ...] = ("holm", "bh", "none")
 SIDE_OUTCOMES: tuple[SideOutcome, ...] = ("passed", "failed", "error", "inconclusive", "pending")
 
 
-def _what_ran_json(ran: WhatRan | None) -> dict[str, Any] | None:
+def _what_ran_json(ran: WhatRan | None) -> dict[str, object] | None:
     return ran.to_json() if ran is not None else None
 
 
@@ -54,7 +54,7 @@ class CompareSide:
     def counts(self) -> str:
         return f"{self.passed}/{self.valid}"
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, object]:
         return {
             "outcome": self.outcome,
             "passed": self.passed,
@@ -64,7 +64,7 @@ class CompareSide:
         }
 
     @classmethod
-    def from_json(cls, data: Any, at: str = "side") -> CompareSide:
+    def from_json(cls, data: object, at: str = "side") -> CompareSide:
         d = obj(data, at)
         return cls(
             outcome=choice(d, "outcome", SIDE_OUTCOMES, at),
@@ -96,7 +96,7 @@ class _Compared:
         compare_words.label_p)."""
         return self.p_better_adjusted if self.label == "better" else self.p_worse_adjusted
 
-    def _p_json(self) -> dict[str, Any]:
+    def _p_json(self) -> dict[str, object]:
         return {
             "p_worse": self.p_worse,
             "p_worse_adjusted": self.p_worse_adjusted,
@@ -106,7 +106,7 @@ class _Compared:
         }
 
 
-def _shared(d: Mapping[str, Any], at: str, optional: tuple[str, ...]) -> dict[str, Any]:
+def _shared(d: Mapping[str, object], at: str, optional: tuple[str, ...]) -> dict[str, Any]:
     """The keyword arguments of the shared fields, read from ``d``."""
     return {
         "reference": text(d, "reference", at),
@@ -141,7 +141,7 @@ class UnitCompare(_Compared):
         "reference_criteria",
     )
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, object]:
         found = {
             "reference": self.reference,
             "label": self.label,
@@ -156,7 +156,7 @@ class UnitCompare(_Compared):
         return without(found, self.omitted)
 
     @classmethod
-    def from_json(cls, data: Any, at: str = "compare") -> UnitCompare:
+    def from_json(cls, data: object, at: str = "compare") -> UnitCompare:
         d = obj(data, at)
         sessions = need(d, "reference_sessions", at)
         return cls(
@@ -194,7 +194,7 @@ class SetCompare(_Compared):
         "warning",
     )
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, object]:
         found = {
             "reference": self.reference,
             "label": self.label,
@@ -211,7 +211,7 @@ class SetCompare(_Compared):
         return without(found, self.omitted)
 
     @classmethod
-    def from_json(cls, data: Any, at: str = "compare") -> SetCompare:
+    def from_json(cls, data: object, at: str = "compare") -> SetCompare:
         d = obj(data, at)
         return cls(
             **_shared(d, at, cls._OPTIONAL),
