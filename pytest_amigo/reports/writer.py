@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from pytest_amigo.reports import ci_summary, json_report
 from pytest_amigo.reports.document import Report
@@ -28,7 +27,7 @@ def _shown(path: Path) -> str:
 
 
 def write_all(
-    report: Report | Mapping[str, Any],
+    report: Report | Mapping[str, object],
     settings: Settings,
     *,
     junit: Path | None = None,
