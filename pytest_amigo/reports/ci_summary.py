@@ -336,11 +336,13 @@ def _sessions(test: UnitTestReport) -> str:
 
 
 def _baseline(test: UnitTestReport) -> str:
-    """The baseline sentence the terminal shows, a regression in bold."""
+    """The baseline sentence the terminal shows, its transition in bold when a regression."""
     if test.baseline is None:
         return "–"
     words = _text(baseline_sentence(test.baseline))
-    return f"**{words}**" if test.baseline.regressed else words
+    if test.baseline.regressed:  # the sentence starts with its transition
+        words = words.replace("regressed", "**regressed**", 1)
+    return words
 
 
 # -- helpers ----------------------------------------------------------------------------------

@@ -238,11 +238,11 @@ def test_regressions_come_first_with_transition_and_p_value() -> None:
     since = f"since baseline run {BASE_A}"
     assert (
         failing[0][5]
-        == f"**regressed {since} (6/6 sessions passed); Fisher p = 0.0004, significant**"
+        == f"**regressed** {since} (6/6 sessions passed); Fisher p = 0.0004, significant"
     )
     assert (
         failing[1][5]
-        == f"**regressed {since} (5/5 sessions passed); Fisher p = 0.048, significant**"
+        == f"**regressed** {since} (5/5 sessions passed); Fisher p = 0.048, significant"
     )
     assert failing[2][5] == f"still-failing {since} (1/3 sessions passed); Fisher p = 1"
     assert failing[3][5] == f"new: not in baseline run {BASE_A}"
