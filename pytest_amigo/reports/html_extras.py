@@ -141,7 +141,7 @@ def _href(target: Path, report_dir: Path | None) -> str:
 
 
 def extras_of(
-    entry: Mapping[str, JsonValue] | None,
+    entry: UnitTestEntry | Mapping[str, JsonValue] | None,
     links: Sequence[tuple[str, Path]] = (),
     *,
     base: Path | None = None,
@@ -150,7 +150,8 @@ def extras_of(
     (the report's directory)."""
     if not entry:
         return []
-    found = [_extra(evidence_html(UnitTestEntry.from_json(entry)), HTML)]
+    typed = entry if isinstance(entry, UnitTestEntry) else UnitTestEntry.from_json(entry)
+    found = [_extra(evidence_html(typed), HTML)]
     found += [_extra(_href(path, base), URL, escape(name)) for name, path in links]
     return found
 
@@ -179,11 +180,11 @@ def for_report(
     htmlpath = Path(os.path.expandvars(str(config.option.htmlpath))).expanduser()
     if not htmlpath.is_absolute():
         htmlpath = config.invocation_params.dir / htmlpath
+    typed = UnitTestEntry.from_json(entry)
     links: list[tuple[str, Path]] = []
-    artifacts = entry.get("artifacts")
-    if isinstance(artifacts, str) and artifacts:
-        links.append(("Amigo artifacts", Path(artifacts)))
+    if typed.unit_test.artifacts:
+        links.append(("Amigo artifacts", Path(typed.unit_test.artifacts)))
     report = amigo_html_path(config)
     if report is not None:
         links.append(("Amigo report", report))
-    return extras_of(entry, links, base=htmlpath.parent)
+    return extras_of(typed, links, base=htmlpath.parent)

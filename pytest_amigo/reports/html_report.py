@@ -11,6 +11,9 @@ candidate beside the reference, unit tests worse than the reference come first a
 failing for the filter, and each set has its comparison line and, for an A/A comparison, a warning
 banner. The filter (failing only / all) and the search box are progressive enhancement: without
 script the page shows everything. Every text from the service is escaped.
+
+This module is the page frame (header, overview, sets, controls); a unit test's section is
+``html_unit``, what is read from the artifacts zips ``html_artifacts``.
 """
 
 from __future__ import annotations
