@@ -37,6 +37,7 @@ from pytest_amigo.judging.stats import (
     fisher_exact_p,
 )
 from pytest_amigo.judging.stats import holm as holm_adjusted
+from pytest_amigo.judging.words import set_counts, set_overall, unit_words
 from pytest_amigo.settings import Correction
 
 Label = Literal["worse", "better", "no detectable difference", "not compared"]
@@ -82,18 +83,21 @@ class UnitComparison:
         return None if c is None or r is None else c - r
 
     def words(self) -> str:
-        """``worse than release: 0/8 vs 8/8 sessions passed (-100 points), adjusted p = 0.0002
-        (one-sided Fisher, Holm)``."""
-        head = f"{self.reference_name} {self.reference.counts()}, candidate "
-        head += f"{self.candidate.counts()} sessions passed"
-        if self.label == "not compared":
-            return f"not compared with {self.reference_name}: {self.why}"
-        shift = f" ({self.difference * 100:+.0f} points)" if self.difference is not None else ""
+        """``WORSE than release: release 8/8, candidate 0/8 sessions passed (-100 pts), adjusted
+        p = 0.000389 (one-sided Fisher for worse, Holm)`` (``words.unit_words``)."""
         p = self.p_better_adjusted if self.label == "better" else self.p_worse_adjusted
-        test = f"one-sided Fisher, {CORRECTION_NAMES[self.correction]}"
-        label = {"worse": "WORSE than", "better": "better than"}.get(self.label)
-        verdict = f"{label} {self.reference_name}" if label else "no detectable difference"
-        return f"{verdict}: {head}{shift}; adjusted p = {_p(p)} ({test})"
+        counts = (self.reference.counts(), self.candidate.counts())
+        correction = CORRECTION_NAMES[self.correction]
+        return unit_words(
+            self.label,
+            self.reference_name,
+            counts,
+            self.difference,
+            p,
+            correction,
+            why=self.why,
+            loud=True,
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -129,20 +133,13 @@ class SetComparison:
     p_better_adjusted: float | None = None
     same_agent: bool = False  # A/A: both sides ran the same agent and state machine
 
-    def words(self, candidate_name: str = "the candidate") -> str:
-        counts = f"{self.worse} worse, {self.better} better, {self.same} no detectable difference"
-        if self.not_compared:
-            counts += f", {self.not_compared} not compared"
-        if self.label == "not compared":
-            return f"against {self.reference_name}: {counts}"
+    def words(self) -> str:
+        """``against release: 1 worse, 0 better, 3 no detectable difference; overall: WORSE,
+        adjusted p = 0.0136 (Cochran-Mantel-Haenszel for worse, Holm)`` (``words``)."""
         p = self.p_better_adjusted if self.label == "better" else self.p_worse_adjusted
-        overall = {"worse": "WORSE overall", "better": "better overall"}.get(
-            self.label, "no detectable difference overall"
-        )
-        return (
-            f"against {self.reference_name}: {counts}; {candidate_name} {overall} "
-            f"(Cochran-Mantel-Haenszel over the unit tests, adjusted p = {_p(p)})"
-        )
+        counts = set_counts(self.worse, self.better, self.same, self.not_compared)
+        overall = set_overall(self.label, p, CORRECTION_NAMES[self.correction], loud=True)
+        return f"against {self.reference_name}: {counts}; {overall}"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -160,10 +157,6 @@ class SetComparison:
             "correction": self.correction,
             "same_agent": self.same_agent,
         }
-
-
-def _p(value: float | None) -> str:
-    return "-" if value is None else f"{value:.3g}"
 
 
 def adjust(p_values: Sequence[float], correction: Correction) -> list[float]:

@@ -21,6 +21,7 @@ from pytest_amigo.judging.verdict import (
     required_sessions,
     summarize_tallies,
 )
+from pytest_amigo.judging.words import baseline_words
 
 Transition = Literal["regressed", "fixed", "still-failing", "unchanged", "new", "not-comparable"]
 SIGNIFICANCE = 0.05
@@ -152,24 +153,19 @@ class BaselineComparison:
         return self.p_value is not None and self.p_value < SIGNIFICANCE
 
     def words(self) -> str:
-        if self.entry is None:
-            return f"new: not in baseline run {self.run_id}"
+        """The comparison as every report words it (``words.baseline_words``)."""
         e = self.entry
-        if self.transition == "not-comparable":
-            return (
-                f"not comparable with baseline run {self.run_id} ({e.outcome}, "
-                f"{e.passed}/{e.valid} sessions passed): "
-                f"the test changed: {'; '.join(self.changes)}"
-            )
-        text = (
-            f"{self.transition} since baseline run {self.run_id} "
-            f"({e.outcome}, {e.passed}/{e.valid} sessions passed)"
+        return baseline_words(
+            "new" if e is None else self.transition,
+            self.run_id,
+            e.passed if e else None,
+            e.valid if e else None,
+            p_value=self.p_value,
+            significant=self.significant,
+            changes=self.changes,
+            note=self.note,
+            outcome=e.outcome if e else None,
         )
-        if self.p_value is not None:
-            text += f"; Fisher p = {self.p_value:.3g}"
-            if self.significant:
-                text += ", significant"
-        return f"{text}; {self.note}" if self.note else text
 
     def to_json(self) -> dict[str, Any]:
         e = self.entry

@@ -1,8 +1,8 @@
 """The GitHub Actions step summary: the JSON report (``--amigo-json``) as GitHub-flavoured Markdown.
 
-Pure: the standard library and the package's pure ``evidence`` module (the order in which unit
-tests need attention). :func:`markdown` renders a report document (the shape of
-``report.schema.json``: what :func:`pytest_amigo.reports.json_report.document` builds) and reads no
+Pure: the standard library and the package's pure ``judging`` modules (the order in which unit
+tests need attention, the sentences the reports share). :func:`markdown` renders the typed report
+(``document.Report``: what :func:`pytest_amigo.reports.json_report.document` builds) and reads no
 environment; the plugin decides whether ``GITHUB_STEP_SUMMARY`` is set and passes its path to
 :func:`append`.
 
@@ -11,7 +11,7 @@ passed / failed / errors / inconclusive / xfailed, pass rate: passed unit tests 
 the terminal summary states it); what ran; with ``--amigo-compare``, per compared set a table of
 its unit tests against the reference (worse first), the set's line and the A/A warning; the failing
 unit tests (failed, error, inconclusive) with their one-line reason, worse than the reference and
-regressions against a baseline first with the transition and the Fisher p-value;
+regressions against a baseline first with the baseline sentence the terminal shows;
 the expected failures (xfailed) briefly, folded in a ``<details>`` block; the artifacts (each unit
 test's ``artifacts``, once per run) and the report paths the caller passes.
 
@@ -26,26 +26,23 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
 
 from pytest_amigo.judging.evidence import attention_rank
-from pytest_amigo.judging.provenance import what_ran_words
 from pytest_amigo.reports.compare_words import (
     aa_warning,
+    baseline_sentence,
     change_text,
     correction_name,
-    is_worse,
-    label_p,
+    counts_line,
     label_rank,
+    overall_line,
     p_text,
-    set_compare,
-    set_counts,
-    set_overall,
+    ran_words,
     side_text,
-    unit_compare,
 )
+from pytest_amigo.reports.document import Report, SetReport, UnitTestReport
 
 HEADING = "## Amigo simulations"
 MAX_ROWS = 100  # per list: sets, failing unit tests, expected failures, artifacts
@@ -62,12 +59,12 @@ _MARKDOWN = re.compile(r"([\\`*_\[\]~|])")  # escaped with a backslash (CommonMa
 _BACKTICKS = re.compile(r"`+")
 
 
-def markdown(document: Mapping[str, Any], *, report_paths: Sequence[tuple[str, str]] = ()) -> str:
-    """The step summary of a JSON report document, ending with a newline.
+def markdown(report: Report, *, report_paths: Sequence[tuple[str, str]] = ()) -> str:
+    """The step summary of a report, ending with a newline.
 
     ``report_paths``: (label, path) of the reports written beside it, e.g.
     ``("JUnit", "reports/amigo.xml")``, listed after the artifacts."""
-    sets: list[Mapping[str, Any]] = list(document.get("sets") or ())
+    sets = report.sets
     lines = [HEADING, ""]
     if not sets:
         lines += ["No Amigo unit test was reported.", ""]
@@ -76,14 +73,14 @@ def markdown(document: Mapping[str, Any], *, report_paths: Sequence[tuple[str, s
         lines += _sets_table(sets)
         lines += _what_ran(sets)
         lines += _comparisons(sets)
-        failing = [(s, t) for s in sets for t in _tests(s) if t.get("outcome") in FAILING]
+        failing = [(s, t) for s, t in report.unit_tests if t.outcome in FAILING]
         if failing:
             lines += _failing(failing)
-        expected = [(s, t) for s in sets for t in _tests(s) if t.get("outcome") == "xfailed"]
+        expected = [(s, t) for s, t in report.unit_tests if t.outcome == "xfailed"]
         if expected:
             lines += _expected(expected)
     lines += _paths(sets, report_paths)
-    footer = _footer(document)
+    footer = _footer(report)
     if footer:
         lines += [footer, ""]
     return _cap("\n".join(lines).rstrip("\n") + "\n")
@@ -117,8 +114,8 @@ def append(path: Path, text: str) -> str | None:
 # -- sections ---------------------------------------------------------------------------------
 
 
-def _total(sets: Sequence[Mapping[str, Any]]) -> str:
-    tests = [t for s in sets for t in _tests(s)]
+def _total(sets: Sequence[SetReport]) -> str:
+    tests = [t for s in sets for t in s.unit_tests]
     counts = _counts(tests)
     parts = [f"{counts[o]} {_LABEL[o] if counts[o] > 1 else o}" for o in _COUNTED if counts[o]]
     failing = sum(counts[o] for o in FAILING)
@@ -137,18 +134,18 @@ _LABEL = {
 }
 
 
-def _sets_table(sets: Sequence[Mapping[str, Any]]) -> list[str]:
+def _sets_table(sets: Sequence[SetReport]) -> list[str]:
     lines = [
         "| Set | Run | Passed | Failed | Errors | Inconclusive | Xfailed | Pass rate |",
         "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for entry in sets[:MAX_ROWS]:
-        tests = _tests(entry)
+        tests = entry.unit_tests
         counts = _counts(tests)
         rate = f"{counts['passed'] / len(tests):.0%}" if tests else "–"
         cells = [
-            _text(entry.get("name") or entry.get("id") or "?"),
-            _code(entry.get("run_id"), table=True),
+            _set_name(entry),
+            _code(entry.run_id, table=True),
             *(str(counts[o]) for o in _COUNTED),
             rate,
         ]
@@ -157,14 +154,12 @@ def _sets_table(sets: Sequence[Mapping[str, Any]]) -> list[str]:
     return [*lines, ""]
 
 
-def _what_ran(sets: Sequence[Mapping[str, Any]]) -> list[str]:
+def _what_ran(sets: Sequence[SetReport]) -> list[str]:
     """Which agent version each set's green (or red) check is about, once per distinct one."""
     lines = []
     for entry in sets:
-        seen = dict.fromkeys(
-            w for w in (what_ran_words(t.get("what_ran")) for t in _tests(entry)) if w
-        )
-        name = _text(entry.get("name") or entry.get("id") or "?")
+        seen = dict.fromkeys(w for w in (ran_words(t.what_ran) for t in entry.unit_tests) if w)
+        name = _set_name(entry)
         lines += [f"- {name}: {_text(words)}" for words in seen]
     if not lines:
         return []
@@ -172,22 +167,21 @@ def _what_ran(sets: Sequence[Mapping[str, Any]]) -> list[str]:
     return ["### What ran", "", *lines, ""]
 
 
-def _comparisons(sets: Sequence[Mapping[str, Any]]) -> list[str]:
+def _comparisons(sets: Sequence[SetReport]) -> list[str]:
     """--amigo-compare: per set, its unit tests against the reference (worse first), the set's
     line and the A/A warning."""
     lines = []
     for entry in sets:
-        compared = [t for t in _tests(entry) if unit_compare(t) is not None]
-        if compared or set_compare(entry) is not None:
-            lines += _comparison(entry, compared)
+        if entry.compared or entry.compare is not None:
+            lines += _comparison(entry, entry.compared)
     return lines
 
 
-def _comparison(entry: Mapping[str, Any], compared: list[Mapping[str, Any]]) -> list[str]:
-    first = set_compare(entry) or unit_compare(compared[0]) or {}
-    reference = _text(first.get("reference") or "the reference")
-    name = _text(entry.get("name") or entry.get("id") or "?")
-    candidate = _candidate(compared)
+def _comparison(entry: SetReport, compared: Sequence[UnitTestReport]) -> list[str]:
+    first = entry.compare or compared[0].compare
+    reference = _text(first.reference if first and first.reference else "the reference")
+    name = _set_name(entry)
+    candidate = _candidate(entry)
     header = [
         "Unit test",
         f"Reference ({reference})",
@@ -203,11 +197,11 @@ def _comparison(entry: Mapping[str, Any], compared: list[Mapping[str, Any]]) -> 
         lines += [_compare_row(t) for t in ordered[:MAX_ROWS]]
         lines += _more(len(ordered), "compared unit tests", table=True)
         lines.append("")
-    found = set_compare(entry)
+    found = entry.compare
     if found is not None:
-        run = found.get("run_id")
+        run = found.run_id
         of_run = f" (reference run {_code(run)})" if run else ""
-        words = _text(f"{set_counts(found)}; {set_overall(found)}")
+        words = _text(f"{counts_line(found)}; {overall_line(found)}")
         lines += [f"**Set {name}**{of_run}: {words}", ""]
     warning = aa_warning(entry)
     if warning:
@@ -215,49 +209,46 @@ def _comparison(entry: Mapping[str, Any], compared: list[Mapping[str, Any]]) -> 
     return lines
 
 
-def _candidate(compared: Sequence[Mapping[str, Any]]) -> str:
-    for test in compared:
-        side = (unit_compare(test) or {}).get("candidate")
-        ran = side.get("what_ran") if isinstance(side, Mapping) else None
-        if isinstance(ran, Mapping) and ran.get("version_set"):
-            return _text(ran["version_set"])
-    return "candidate"
+def _candidate(entry: SetReport) -> str:
+    name = entry.candidate_name
+    return "candidate" if name == "the candidate" else _text(name)
 
 
-def _compare_rank(test: Mapping[str, Any]) -> tuple[int, int]:
+def _compare_rank(test: UnitTestReport) -> tuple[int, int]:
     """Worse first, then not compared, no detectable difference, better; within each as the
     failing list orders."""
-    return label_rank(unit_compare(test) or {}), _rank(test)
+    return label_rank(test.compare), _rank(test)
 
 
-def _compare_row(test: Mapping[str, Any]) -> str:
-    compare = unit_compare(test) or {}
-    label = str(compare.get("label") or "?")
-    shown = _text(label)
-    if label == "worse":
+def _compare_row(test: UnitTestReport) -> str:
+    compare = test.compare
+    if compare is None:  # only compared unit tests have a row
+        return ""
+    shown = _text(compare.label)
+    if compare.label == "worse":
         shown = f"❌ **{shown}**"
-    elif label == "not compared" and compare.get("why"):
-        shown = f"{shown}: {_text(compare['why'])}"
+    elif compare.label == "not compared" and compare.why:
+        shown = f"{shown}: {_text(compare.why)}"
     return _row(
         [
-            _text(test.get("name") or test.get("nodeid") or "?"),
-            side_text(compare.get("reference_sessions")),
-            side_text(compare.get("candidate")),
-            change_text(compare.get("difference")),
-            p_text(label_p(compare)),
+            _test_name(test),
+            side_text(compare.reference_sessions),
+            side_text(compare.candidate),
+            change_text(compare.difference),
+            p_text(compare.p_adjusted),
             shown,
         ]
     )
 
 
-def _failing(found: list[tuple[Mapping[str, Any], Mapping[str, Any]]]) -> list[str]:
+def _failing(found: list[tuple[SetReport, UnitTestReport]]) -> list[str]:
     ordered = sorted(found, key=lambda pair: _rank(pair[1]))  # stable: report order within a rank
-    with_baseline = any(isinstance(t.get("baseline"), Mapping) for _, t in ordered)
+    with_baseline = any(t.baseline is not None for _, t in ordered)
     header = ["Unit test", "Set", "Outcome", "Sessions", "Reason"]
     if with_baseline:
         header.append("Baseline")
-    regressions = sum(1 for _, t in ordered if _transition(t) == "regressed")
-    worse = sum(1 for _, t in ordered if is_worse(t))
+    regressions = sum(1 for _, t in ordered if t.transition == "regressed")
+    worse = sum(1 for _, t in ordered if t.compare_label == "worse")
     title = f"### Failing unit tests ({len(ordered)})"
     if regressions:
         title += f", {regressions} regressed"
@@ -266,11 +257,11 @@ def _failing(found: list[tuple[Mapping[str, Any], Mapping[str, Any]]]) -> list[s
     lines = [title, "", _row(header), _row(["---"] * len(header))]
     for entry, test in ordered[:MAX_ROWS]:
         cells = [
-            _text(test.get("name") or test.get("nodeid") or "?"),
-            _text(entry.get("name") or entry.get("id") or "?"),
+            _test_name(test),
+            _set_name(entry),
             _outcome(test),
             _sessions(test),
-            _text(test.get("reason") or ""),
+            _text(test.reason),
         ]
         if with_baseline:
             cells.append(_baseline(test))
@@ -279,29 +270,28 @@ def _failing(found: list[tuple[Mapping[str, Any], Mapping[str, Any]]]) -> list[s
     return [*lines, ""]
 
 
-def _expected(found: list[tuple[Mapping[str, Any], Mapping[str, Any]]]) -> list[str]:
+def _expected(found: list[tuple[SetReport, UnitTestReport]]) -> list[str]:
     lines = [
         "<details><summary>Expected failures (xfailed): " + str(len(found)) + "</summary>",
         "",
     ]
     for entry, test in found[:MAX_ROWS]:
-        name = _text(test.get("name") or test.get("nodeid") or "?")
-        where = _text(entry.get("name") or entry.get("id") or "?")
-        why = _text(test.get("expected") or test.get("reason") or "")
+        name = _test_name(test)
+        where = _set_name(entry)
+        why = _text(test.expected or test.reason)
         lines.append(f"- {name} ({where}){f' — {why}' if why else ''}")
     lines += _more(len(found), "expected failures", table=False)
     return [*lines, "", "</details>", ""]
 
 
-def _paths(sets: Sequence[Mapping[str, Any]], report_paths: Sequence[tuple[str, str]]) -> list[str]:
+def _paths(sets: Sequence[SetReport], report_paths: Sequence[tuple[str, str]]) -> list[str]:
     seen: dict[tuple[str, str], str] = {}  # (run, path) -> set name, in report order
     for entry in sets:
-        for test in _tests(entry):
-            path = test.get("artifacts")
-            if not path:
+        for test in entry.unit_tests:
+            if not test.artifacts:
                 continue
-            run = str(test.get("run_id") or entry.get("run_id") or "")
-            seen.setdefault((run, str(path)), str(entry.get("name") or entry.get("id") or "?"))
+            run = test.run_id or entry.run_id or ""
+            seen.setdefault((run, test.artifacts), entry.name or entry.id or "?")
     if not seen and not report_paths:
         return []
     lines = ["### Artifacts and reports", ""]
@@ -315,8 +305,8 @@ def _paths(sets: Sequence[Mapping[str, Any]], report_paths: Sequence[tuple[str, 
     return [*lines, ""]
 
 
-def _footer(document: Mapping[str, Any]) -> str:
-    version, created = document.get("pytest_amigo"), document.get("created_at")
+def _footer(report: Report) -> str:
+    version, created = report.pytest_amigo, report.created_at
     if not version and not created:
         return ""
     parts = []
@@ -330,81 +320,56 @@ def _footer(document: Mapping[str, Any]) -> str:
 # -- cells ------------------------------------------------------------------------------------
 
 
-def _outcome(test: Mapping[str, Any]) -> str:
-    outcome = str(test.get("outcome"))
-    reported = test.get("reported")
-    if outcome == "inconclusive" and reported and reported != "failed":
+def _outcome(test: UnitTestReport) -> str:
+    reported = test.reported
+    if test.outcome == "inconclusive" and reported and reported != "failed":
         return f"inconclusive (reported {_text(reported)})"
-    return outcome
+    return test.outcome
 
 
-def _sessions(test: Mapping[str, Any]) -> str:
-    sessions = test.get("sessions")
-    if not isinstance(sessions, Mapping):
-        return "–"
-    text = f"{sessions.get('passed', 0)}/{sessions.get('valid', 0)}"
-    errored = sessions.get("errored") or 0
-    if errored:
-        text += f" ({errored} errored)"
+def _sessions(test: UnitTestReport) -> str:
+    sessions = test.sessions
+    text = sessions.counts()
+    if sessions.errored:
+        text += f" ({sessions.errored} errored)"
     return text
 
 
-def _baseline(test: Mapping[str, Any]) -> str:
-    base = test.get("baseline")
-    if not isinstance(base, Mapping):
+def _baseline(test: UnitTestReport) -> str:
+    """The baseline sentence the terminal shows, its transition in bold when a regression."""
+    if test.baseline is None:
         return "–"
-    transition = _text(base.get("transition") or "?")
-    if base.get("transition") == "regressed":
-        transition = f"**{transition}**"
-    if base.get("transition") == "not-comparable":
-        return f"{transition}: {_text('; '.join(map(str, base.get('changes') or ())))}"
-    before = _fraction(base.get("sessions_passed"), base.get("sessions_valid"))
-    sessions = test.get("sessions")
-    now = (
-        _fraction(sessions.get("passed"), sessions.get("valid"))
-        if isinstance(sessions, Mapping)
-        else "?"
-    )
-    text = f"{transition}: {before} → {now}"
-    p_value = base.get("p_value")
-    if isinstance(p_value, int | float):
-        text += f", p {'< 0.001' if p_value < 0.001 else f'= {p_value:.2g}'}"
-    return text
-
-
-def _fraction(passed: Any, valid: Any) -> str:
-    if passed is None or valid is None:
-        return "?"
-    return f"{passed}/{valid}"
+    words = _text(baseline_sentence(test.baseline))
+    if test.baseline.regressed:  # the sentence starts with its transition
+        words = words.replace("regressed", "**regressed**", 1)
+    return words
 
 
 # -- helpers ----------------------------------------------------------------------------------
 
 
-def _tests(entry: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    return list(entry.get("unit_tests") or ())
+def _set_name(entry: SetReport) -> str:
+    return _text(entry.name or entry.id or "?")
 
 
-def _counts(tests: Iterable[Mapping[str, Any]]) -> dict[str, int]:
+def _test_name(test: UnitTestReport) -> str:
+    return _text(test.name or test.nodeid or "?")
+
+
+def _counts(tests: Iterable[UnitTestReport]) -> dict[str, int]:
     counts = dict.fromkeys(_COUNTED, 0)
     for test in tests:
-        outcome = test.get("outcome")
-        if outcome in counts:
-            counts[outcome] += 1
+        if test.outcome in counts:
+            counts[test.outcome] += 1
     return counts
 
 
-def _transition(test: Mapping[str, Any]) -> str | None:
-    base = test.get("baseline")
-    return base.get("transition") if isinstance(base, Mapping) else None
-
-
-def _rank(test: Mapping[str, Any]) -> int:
+def _rank(test: UnitTestReport) -> int:
     """Worse than the reference (--amigo-compare) and regressions first, then as the terminal
     summary orders unit tests."""
-    if is_worse(test):
+    if test.compare_label == "worse":
         return 0
-    return attention_rank(str(test.get("outcome")), _transition(test))
+    return attention_rank(test.outcome, test.transition)
 
 
 def _row(cells: Sequence[str]) -> str:
@@ -418,7 +383,7 @@ def _more(total: int, what: str, *, table: bool) -> list[str]:
     return [f"| {text} |"] if table else [f"- {text}"]
 
 
-def one_line(value: Any, limit: int | None = MAX_TEXT) -> str:
+def one_line(value: object, limit: int | None = MAX_TEXT) -> str:
     """``value`` as one line: whitespace runs (newlines included) become one space, control
     characters go; cut at ``limit`` characters with an ellipsis."""
     text = " ".join(str(value).split())
@@ -435,11 +400,11 @@ def escape(text: str) -> str:
     return _MARKDOWN.sub(r"\\\1", text)
 
 
-def _text(value: Any) -> str:
+def _text(value: object) -> str:
     return escape(one_line(value))
 
 
-def _code(value: Any, *, table: bool = False) -> str:
+def _code(value: object, *, table: bool = False) -> str:
     """A code span (run ids, paths: never cut); ``|`` escaped inside a table, as GFM requires."""
     if value is None or value == "":
         return "–"

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from pytest_amigo.judging.evidence import NOT_PASSING
 from pytest_amigo.reports import schema_check
@@ -77,13 +77,13 @@ def _schema_text() -> str:
     return files.joinpath(SCHEMA_FILE).read_text(encoding="utf-8")
 
 
-def schema() -> dict[str, Any]:
+def schema() -> dict[str, object]:
     """The JSON Schema of the report (a fresh copy)."""
-    data: dict[str, Any] = json.loads(_schema_text())
+    data: dict[str, object] = json.loads(_schema_text())
     return data
 
 
-def validate(data: Any) -> None:
+def validate(data: object) -> None:
     """Raise :class:`ReportError` when ``data`` breaks the report's JSON Schema (the first few
     problems, e.g. ``$.sets[0].unit_tests[1].outcome: 'ok' is not one of ...``)."""
     found = schema_check.problems(data, schema())
@@ -181,7 +181,7 @@ class UnitTestReport:
             return "passed"
         return "no result"
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, object]:
         found = {
             "id": self.id,
             "name": self.name,
@@ -208,7 +208,7 @@ class UnitTestReport:
         return without(found, self.omitted)
 
     @classmethod
-    def from_json(cls, data: Any, at: str = "unit_test") -> UnitTestReport:
+    def from_json(cls, data: object, at: str = "unit_test") -> UnitTestReport:
         d = obj(data, at)
         reported = d.get("reported")
         pass_k, baseline, compare = d.get("pass_k"), d.get("baseline"), d.get("compare")
@@ -251,19 +251,20 @@ class UnitTestEntry:
     unit_test: UnitTestReport
     set_compare: SetCompare | None = None
 
-    def to_json(self) -> dict[str, Any]:
-        found: dict[str, Any] = {}
+    def to_json(self) -> dict[str, object]:
+        found: dict[str, object] = {}
         for key, value in self.unit_test.to_json().items():
             found[key] = value
             if key == "nodeid":
                 found["set_id"], found["set_name"] = self.set_id, self.set_name
-        if isinstance(found.get("compare"), dict):
+        compared = found.get("compare")
+        if isinstance(compared, dict):
             of_set = self.set_compare.to_json() if self.set_compare is not None else None
-            found["compare"] = {**found["compare"], "set": of_set}
+            found["compare"] = {**compared, "set": of_set}
         return found
 
     @classmethod
-    def from_json(cls, data: Any, at: str = "entry") -> UnitTestEntry:
+    def from_json(cls, data: object, at: str = "entry") -> UnitTestEntry:
         d = obj(data, at)
         found = {k: v for k, v in d.items() if k not in ("set_id", "set_name")}
         compared, of_set = found.get("compare"), None
@@ -282,13 +283,15 @@ def _pair(interval: tuple[float, float] | None) -> list[float] | None:
     return list(interval) if interval is not None else None
 
 
-def _interval(found: list[Any], at: str) -> tuple[float, float] | None:
+def _interval(found: list[object], at: str) -> tuple[float, float] | None:
     if not found:
         return None
-    numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in found)
-    if len(found) != 2 or not numbers:
-        raise ReportError(f"{at}.pass_rate_interval: expected [low, high], found {found!r}")
-    return found[0], found[1]
+    if len(found) == 2:
+        low, high = found
+        if isinstance(low, int | float) and isinstance(high, int | float):
+            if not isinstance(low, bool) and not isinstance(high, bool):
+                return low, high
+    raise ReportError(f"{at}.pass_rate_interval: expected [low, high], found {found!r}")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -319,8 +322,8 @@ class SetReport:
                 return ran.version_set
         return "the candidate"
 
-    def to_json(self) -> dict[str, Any]:
-        found: dict[str, Any] = {"id": self.id, "name": self.name, "run_id": self.run_id}
+    def to_json(self) -> dict[str, object]:
+        found: dict[str, object] = {"id": self.id, "name": self.name, "run_id": self.run_id}
         if self.run_ids:
             found["run_ids"] = list(self.run_ids)
         found["started_here"] = self.started_here
@@ -330,7 +333,7 @@ class SetReport:
         return found
 
     @classmethod
-    def from_json(cls, data: Any, at: str = "set") -> SetReport:
+    def from_json(cls, data: object, at: str = "set") -> SetReport:
         d = obj(data, at)
         tests = array(d, "unit_tests", at)
         compare = d.get("compare")
@@ -355,8 +358,8 @@ class MergedFrom:
     pytest_amigo: str | None = None
     created_at: str | None = None
 
-    def to_json(self) -> dict[str, Any]:
-        found: dict[str, Any] = {"file": self.file}
+    def to_json(self) -> dict[str, object]:
+        found: dict[str, object] = {"file": self.file}
         if self.pytest_amigo is not None:
             found["pytest_amigo"] = self.pytest_amigo
         if self.created_at is not None:
@@ -364,7 +367,7 @@ class MergedFrom:
         return found
 
     @classmethod
-    def from_json(cls, data: Any, at: str = "merged_from") -> MergedFrom:
+    def from_json(cls, data: object, at: str = "merged_from") -> MergedFrom:
         d = obj(data, at)
         return cls(
             text(d, "file", at), opt_text(d, "pytest_amigo", at), opt_text(d, "created_at", at)
@@ -401,8 +404,8 @@ class Report:
             found[test.outcome] = found.get(test.outcome, 0) + 1
         return found
 
-    def to_json(self) -> dict[str, Any]:
-        found: dict[str, Any] = {
+    def to_json(self) -> dict[str, object]:
+        found: dict[str, object] = {
             "pytest_amigo": self.pytest_amigo,
             "created_at": self.created_at,
             "sets": [s.to_json() for s in self.sets],
@@ -412,7 +415,7 @@ class Report:
         return found
 
     @classmethod
-    def from_json(cls, data: Any, *, check: bool = True) -> Report:
+    def from_json(cls, data: object, *, check: bool = True) -> Report:
         """The report in ``data``; ``check``: validate it against the schema first (off: an
         older or hand-edited report, read as far as its values allow)."""
         if check:

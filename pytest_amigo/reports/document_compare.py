@@ -33,7 +33,7 @@ CORRECTIONS: tuple[Correction, ...] = ("holm", "bh", "none")
 SIDE_OUTCOMES: tuple[SideOutcome, ...] = ("passed", "failed", "error", "inconclusive", "pending")
 
 
-def side_of(data: Any, at: str = "side") -> RunOutcome:
+def side_of(data: object, at: str = "side") -> RunOutcome:
     """One side of an A/B comparison for one unit test (``compare.candidate``,
     ``compare.reference_sessions``): the value judging compares (``RunOutcome``), its
     ``pass_rate`` the one its counts give; ``what_ran`` keeps the keys an older report left out."""
@@ -67,7 +67,7 @@ class _Compared:
         compare_words.label_p)."""
         return self.p_better_adjusted if self.label == "better" else self.p_worse_adjusted
 
-    def _p_json(self) -> dict[str, Any]:
+    def _p_json(self) -> dict[str, object]:
         return {
             "p_worse": self.p_worse,
             "p_worse_adjusted": self.p_worse_adjusted,
@@ -77,7 +77,7 @@ class _Compared:
         }
 
 
-def _shared(d: Mapping[str, Any], at: str, optional: tuple[str, ...]) -> dict[str, Any]:
+def _shared(d: Mapping[str, object], at: str, optional: tuple[str, ...]) -> dict[str, Any]:
     """The keyword arguments of the shared fields, read from ``d``."""
     return {
         "reference": text(d, "reference", at),
@@ -112,7 +112,7 @@ class UnitCompare(_Compared):
         "reference_criteria",
     )
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, object]:
         found = {
             "reference": self.reference,
             "label": self.label,
@@ -127,7 +127,7 @@ class UnitCompare(_Compared):
         return without(found, self.omitted)
 
     @classmethod
-    def from_json(cls, data: Any, at: str = "compare") -> UnitCompare:
+    def from_json(cls, data: object, at: str = "compare") -> UnitCompare:
         d = obj(data, at)
         sessions = need(d, "reference_sessions", at)
         return cls(
@@ -165,7 +165,7 @@ class SetCompare(_Compared):
         "warning",
     )
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, object]:
         found = {
             "reference": self.reference,
             "label": self.label,
@@ -182,7 +182,7 @@ class SetCompare(_Compared):
         return without(found, self.omitted)
 
     @classmethod
-    def from_json(cls, data: Any, at: str = "compare") -> SetCompare:
+    def from_json(cls, data: object, at: str = "compare") -> SetCompare:
         d = obj(data, at)
         return cls(
             **_shared(d, at, cls._OPTIONAL),

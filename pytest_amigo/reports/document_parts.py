@@ -2,15 +2,16 @@
 and the evidence a unit test carries (sessions, pass^k, criteria, what ran, the baseline
 comparison; the A/B comparison is in ``document_compare.py``).
 
-``Any`` appears only where JSON comes in (a ``from_json`` argument and the readers below); every
-value past them is typed. A reader raises :class:`ReportError` naming where the document is wrong.
+JSON comes in as ``object`` (a ``from_json`` argument, read by the readers below) and goes out as
+``dict[str, object]`` (``to_json``); every value past the readers is typed. A reader raises
+:class:`ReportError` naming where the document is wrong.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar, cast
+from typing import TypeGuard, TypeVar, cast
 
 from pytest_amigo.judging.evidence import Transition
 from pytest_amigo.judging.provenance import FIELDS, Provenance
@@ -34,30 +35,30 @@ class ReportError(ValueError):
 # --- readers: JSON in, typed values out --------------------------------------------------------
 
 
-def obj(value: Any, at: str) -> Mapping[str, Any]:
+def obj(value: object, at: str) -> Mapping[str, object]:
     if not isinstance(value, Mapping):
         raise ReportError(f"{at}: expected an object, found {_kind(value)}")
     return value
 
 
-def _kind(value: Any) -> str:
+def _kind(value: object) -> str:
     return "null" if value is None else type(value).__name__
 
 
-def need(data: Mapping[str, Any], key: str, at: str) -> Any:
+def need(data: Mapping[str, object], key: str, at: str) -> object:
     if key not in data:
         raise ReportError(f"{at}: missing {key!r}")
     return data[key]
 
 
-def text(data: Mapping[str, Any], key: str, at: str) -> str:
+def text(data: Mapping[str, object], key: str, at: str) -> str:
     value = need(data, key, at)
     if not isinstance(value, str):
         raise ReportError(f"{at}.{key}: expected a string, found {_kind(value)}")
     return value
 
 
-def opt_text(data: Mapping[str, Any], key: str, at: str) -> str | None:
+def opt_text(data: Mapping[str, object], key: str, at: str) -> str | None:
     """A string or null; a missing key is null."""
     value = data.get(key)
     if value is not None and not isinstance(value, str):
@@ -65,22 +66,22 @@ def opt_text(data: Mapping[str, Any], key: str, at: str) -> str | None:
     return value
 
 
-def _is_int(value: Any) -> bool:
+def _is_int(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def count(data: Mapping[str, Any], key: str, at: str) -> int:
+def count(data: Mapping[str, object], key: str, at: str) -> int:
     value = need(data, key, at)
     if not _is_int(value) or value < 0:
         raise ReportError(f"{at}.{key}: expected a count, found {value!r}")
     return int(value)
 
 
-def opt_count(data: Mapping[str, Any], key: str, at: str) -> int | None:
+def opt_count(data: Mapping[str, object], key: str, at: str) -> int | None:
     return None if data.get(key) is None else count(data, key, at)
 
 
-def number(data: Mapping[str, Any], key: str, at: str) -> float | None:
+def number(data: Mapping[str, object], key: str, at: str) -> float | None:
     """A number or null (kept as written: ``1`` stays ``1``); a missing key is null."""
     value = data.get(key)
     if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
@@ -88,14 +89,14 @@ def number(data: Mapping[str, Any], key: str, at: str) -> float | None:
     return value
 
 
-def flag(data: Mapping[str, Any], key: str, at: str, default: bool = False) -> bool:
+def flag(data: Mapping[str, object], key: str, at: str, default: bool = False) -> bool:
     value = data.get(key, default)
     if not isinstance(value, bool):
         raise ReportError(f"{at}.{key}: expected true or false, found {_kind(value)}")
     return value
 
 
-def choice(data: Mapping[str, Any], key: str, allowed: tuple[_S, ...], at: str) -> _S:
+def choice(data: Mapping[str, object], key: str, allowed: tuple[_S, ...], at: str) -> _S:
     value = need(data, key, at)
     if value not in allowed:
         shown = ", ".join(repr(a) for a in allowed)
@@ -103,7 +104,7 @@ def choice(data: Mapping[str, Any], key: str, allowed: tuple[_S, ...], at: str) 
     return cast(_S, value)
 
 
-def array(data: Mapping[str, Any], key: str, at: str) -> list[Any]:
+def array(data: Mapping[str, object], key: str, at: str) -> list[object]:
     """A list; a missing key or null is empty."""
     value = data.get(key)
     if value is None:
@@ -113,20 +114,20 @@ def array(data: Mapping[str, Any], key: str, at: str) -> list[Any]:
     return value
 
 
-def texts(data: Mapping[str, Any], key: str, at: str) -> tuple[str | None, ...]:
+def texts(data: Mapping[str, object], key: str, at: str) -> tuple[str | None, ...]:
     found = array(data, key, at)
     if any(v is not None and not isinstance(v, str) for v in found):
         raise ReportError(f"{at}.{key}: expected strings or nulls")
-    return tuple(found)
+    return cast("tuple[str | None, ...]", tuple(found))
 
 
-def absent(data: Mapping[str, Any], keys: tuple[str, ...]) -> frozenset[str]:
+def absent(data: Mapping[str, object], keys: tuple[str, ...]) -> frozenset[str]:
     """The optional ``keys`` a document left out: writing it back leaves them out too."""
     return frozenset(k for k in keys if k not in data)
 
 
-def without(found: dict[str, Any], omitted: frozenset[str]) -> dict[str, Any]:
-    return {k: v for k, v in found.items() if k not in omitted} if omitted else found
+def without(found: Mapping[str, object], omitted: frozenset[str]) -> dict[str, object]:
+    return {k: v for k, v in found.items() if k not in omitted}
 
 
 @dataclass(frozen=True)
@@ -136,16 +137,16 @@ class WhatRan(Provenance):
 
     omitted: frozenset[str] = frozenset()
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, object]:
         return without(super().to_json(), self.omitted)
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> WhatRan:
+    def from_json(cls, data: Mapping[str, object]) -> WhatRan:
         ran = Provenance.from_json(data)
         return cls(**{f: getattr(ran, f) for f in FIELDS}, omitted=absent(data, FIELDS))
 
 
-def what_ran_of(value: Any, at: str) -> WhatRan | None:
+def what_ran_of(value: object, at: str) -> WhatRan | None:
     return None if value is None else WhatRan.from_json(obj(value, at))
 
 
@@ -161,7 +162,7 @@ class Sessions:
     passed: int
     errored: int
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, object]:
         return {
             "total": self.total,
             "valid": self.valid,
@@ -170,7 +171,7 @@ class Sessions:
         }
 
     @classmethod
-    def from_json(cls, data: Any, at: str = "sessions") -> Sessions:
+    def from_json(cls, data: object, at: str = "sessions") -> Sessions:
         d = obj(data, at)
         return cls(
             count(d, "total", at),
@@ -192,12 +193,12 @@ class PassK:
     value: float
     pass_1: float | None = None  # absent from older reports
 
-    def to_json(self) -> dict[str, Any]:
-        found: dict[str, Any] = {"k": self.k, "value": self.value}
+    def to_json(self) -> dict[str, object]:
+        found: dict[str, object] = {"k": self.k, "value": self.value}
         return found if self.pass_1 is None else {**found, "pass_1": self.pass_1}
 
     @classmethod
-    def from_json(cls, data: Any, at: str = "pass_k") -> PassK:
+    def from_json(cls, data: object, at: str = "pass_k") -> PassK:
         d = obj(data, at)
         value = number(d, "value", at)
         if value is None:
@@ -222,7 +223,7 @@ class CriterionReport:
 
     _OPTIONAL = ("requirement", "values", "justifications")
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, object]:
         found = {
             "name": self.name,
             "metric_id": self.metric_id,
@@ -236,7 +237,7 @@ class CriterionReport:
         return without(found, self.omitted)
 
     @classmethod
-    def from_json(cls, data: Any, at: str = "criterion") -> CriterionReport:
+    def from_json(cls, data: object, at: str = "criterion") -> CriterionReport:
         d = obj(data, at)
         marks = array(d, "sessions", at)
         if any(m is not None and not isinstance(m, bool) for m in marks):
@@ -246,15 +247,15 @@ class CriterionReport:
             metric_id=text(d, "metric_id", at),
             passed=count(d, "passed", at),
             valid=count(d, "valid", at),
-            sessions=tuple(marks),
+            sessions=cast("tuple[bool | None, ...]", tuple(marks)),
             requirement=opt_text(d, "requirement", at),
-            values=tuple(array(d, "values", at)),
+            values=cast("tuple[JsonValue, ...]", tuple(array(d, "values", at))),
             justifications=texts(d, "justifications", at),
             omitted=absent(d, cls._OPTIONAL),
         )
 
 
-def criteria_of(values: list[Any], at: str) -> tuple[CriterionReport, ...]:
+def criteria_of(values: list[object], at: str) -> tuple[CriterionReport, ...]:
     return tuple(CriterionReport.from_json(c, f"{at}[{i}]") for i, c in enumerate(values))
 
 
@@ -281,7 +282,7 @@ class BaselineReport:
             return None
         return f"{self.sessions_passed}/{self.sessions_valid}"
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, object]:
         return {
             "run_id": self.run_id,
             "sessions_passed": self.sessions_passed,
@@ -294,7 +295,7 @@ class BaselineReport:
         }
 
     @classmethod
-    def from_json(cls, data: Any, at: str = "baseline") -> BaselineReport:
+    def from_json(cls, data: object, at: str = "baseline") -> BaselineReport:
         d = obj(data, at)
         changes = texts(d, "changes", at)
         return cls(

@@ -6,8 +6,12 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Sequence
+from typing import TypeVar
+
+from pytest_amigo.reports.document import JsonValue, UnitTestReport
+
+_T = TypeVar("_T")
 
 MAX_TEXT = 20_000  # characters of one message, justification, input or output shown
 
@@ -20,7 +24,7 @@ OUTCOME_LABEL = {
 }
 
 
-def e(value: Any) -> str:
+def e(value: object) -> str:
     """Escaped text (quotes too: the same helper serves attributes)."""
     text = "" if value is None else str(value)
     if len(text) > MAX_TEXT:
@@ -28,13 +32,13 @@ def e(value: Any) -> str:
     return html.escape(text, quote=True)
 
 
-def pct(value: Any) -> str:
-    if not isinstance(value, int | float):
+def pct(value: float | None) -> str:
+    if value is None:
         return "n/a"
     return f"{value * 100:.1f}%".replace(".0%", "%")
 
 
-def num(value: Any) -> str:
+def num(value: JsonValue) -> str:
     if isinstance(value, bool) or value is None:
         return {True: "true", False: "false", None: "none"}[value]
     if isinstance(value, float):
@@ -56,64 +60,43 @@ MARK = {
 }
 
 
-def mark(met: Any, errored: bool) -> tuple[str, str, str]:
+def mark(met: bool | None, errored: bool) -> tuple[str, str, str]:
     if met is True or met is False:
         return MARK[met]
     return MARK["error"] if errored else MARK[None]
 
 
-def session_count(test: Mapping[str, Any]) -> int:
-    total = int((test.get("sessions") or {}).get("total") or 0)
-    lengths = [len(c.get("sessions") or ()) for c in test.get("criteria") or ()]
-    return max([total, len(test.get("session_errors") or ()), *lengths])
+def at(found: Sequence[_T], k: int) -> _T | None:
+    """Session ``k``'s entry of a per-session list (None past its end)."""
+    return found[k] if k < len(found) else None
 
 
-def session_status(test: Mapping[str, Any], k: int) -> str:
-    errors = test.get("session_errors") or []
-    if k < len(errors) and errors[k]:
-        return "errored"
-    marks = [
-        (c.get("sessions") or [])[k] if k < len(c.get("sessions") or []) else None
-        for c in test.get("criteria") or ()
-    ]
-    if any(m is False for m in marks):
-        return "failed"
-    if marks and all(m is True for m in marks):
-        return "passed"
-    return "no result"
-
-
-def grid(test: Mapping[str, Any], uid: str, n: int, caption: str | None = None) -> str:
+def grid(test: UnitTestReport, uid: str, n: int, caption: str | None = None) -> str:
     """The criteria x sessions table of ``test`` (``n`` sessions); ``uid``: a unique prefix of
     its caption's id; ``caption``: its caption (plain text, escaped here)."""
-    criteria = test.get("criteria") or []
-    if not criteria:
+    if not test.criteria:
         return '<p class="muted">No criteria results.</p>'
-    errors = test.get("session_errors") or []
+    errors = test.session_errors
     cap = f"{uid}-grid"
-    title = caption or f"Criteria × sessions of {test.get('name')}"
+    title = caption or f"Criteria × sessions of {test.name}"
     head = "".join(f'<th scope="col">Session {k + 1}</th>' for k in range(n))
     rows = []
-    for c in criteria:
-        marks = c.get("sessions") or []
-        values = c.get("values") or []
+    for c in test.criteria:
         cells = []
         for k in range(n):
-            met = marks[k] if k < len(marks) else None
-            cls, sym, word = mark(met, k < len(errors) and bool(errors[k]))
-            value = values[k] if k < len(values) else None
+            cls, sym, word = mark(at(c.sessions, k), bool(at(errors, k)))
+            value = at(c.values, k)
             shown = f'<span class="v">{e(num(value))}</span>' if value is not None else ""
             cells.append(
                 f'<td class="c-{cls}"><span aria-hidden="true">{sym}</span> {word}{shown}</td>'
             )
         rows.append(
-            f'<tr><th scope="row">{e(c.get("name"))}</th>'
-            f'<td class="req">{e(c.get("requirement") or "")}</td>'
-            f"<td>{e(c.get('passed'))}/{e(c.get('valid'))}</td>{''.join(cells)}</tr>"
+            f'<tr><th scope="row">{e(c.name)}</th>'
+            f'<td class="req">{e(c.requirement or "")}</td>'
+            f"<td>{c.passed}/{c.valid}</td>{''.join(cells)}</tr>"
         )
     status = "".join(
-        f'<td class="s-{session_status(test, k).replace(" ", "-")}">'
-        f"{e(session_status(test, k))}</td>"
+        f'<td class="s-{test.session_status(k).replace(" ", "-")}">{e(test.session_status(k))}</td>'
         for k in range(n)
     )
     rows.append(

@@ -10,20 +10,26 @@ line, and a warning banner when both sides ran the same agent (A/A). Every text 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from dataclasses import replace
 
-from pytest_amigo.judging.provenance import what_ran_words
+from pytest_amigo.judging.run_outcome import RunOutcome
 from pytest_amigo.reports.compare_words import (
     aa_warning,
     change_text,
-    label_words,
-    p_words,
-    set_compare,
-    set_counts,
-    set_overall,
+    counts_line,
+    label_text,
+    overall_line,
+    p_line,
+    ran_words,
 )
-from pytest_amigo.reports.html_base import badge, e, grid, pct, session_count
+from pytest_amigo.reports.document import (
+    Sessions,
+    SetCompare,
+    SetReport,
+    UnitCompare,
+    UnitTestReport,
+)
+from pytest_amigo.reports.html_base import badge, e, grid, pct
 
 SESSIONS_NOTE = '<p class="sessions-of"><strong>The candidate’s sessions</strong></p>'
 
@@ -35,36 +41,27 @@ _LABEL_CLASS = {
 }
 
 
-def label_class(compare: Mapping[str, Any]) -> str:
-    return _LABEL_CLASS.get(str(compare.get("label")), "cmp-none")
+def label_class(compare: UnitCompare | SetCompare) -> str:
+    return _LABEL_CLASS.get(compare.label, "cmp-none")
 
 
 def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def label_badge(compare: Mapping[str, Any]) -> str:
+def label_badge(compare: UnitCompare | SetCompare) -> str:
     """``Worse than release`` as a badge (red like a failure; better green; the others grey)."""
-    words = label_words(compare.get("label"), compare.get("reference"))
-    return f'<span class="badge {label_class(compare)}">{e(_capital(words))}</span>'
+    return f'<span class="badge {label_class(compare)}">{e(_capital(label_text(compare)))}</span>'
 
 
-def search_words(compare: Mapping[str, Any]) -> str:
-    """What the search box finds a compared unit test by: ``worse than release``."""
-    return label_words(compare.get("label"), compare.get("reference"))
-
-
-def _side(kind: str, side: Any, run_id: Any, uid: str) -> str:
+def _side(kind: str, side: RunOutcome, run_id: str | None, uid: str) -> str:
     """One column: ``kind`` (Candidate, Reference) and its facts."""
-    side = side if isinstance(side, Mapping) else {}
-    ran = side.get("what_ran")
     key = f"{uid}-{kind.lower()}"
-    outcome = str(side.get("outcome") or "pending")
     facts = [
-        ("What ran", e(what_ran_words(ran) or "not recorded")),
-        ("Outcome", badge(outcome)),
-        ("Sessions", e(f"{side.get('passed', 0)} passed of {side.get('valid', 0)} valid")),
-        ("Pass rate", e(pct(side.get("pass_rate")))),
+        ("What ran", e(ran_words(side.what_ran) or "not recorded")),
+        ("Outcome", badge(side.outcome)),
+        ("Sessions", e(f"{side.passed} passed of {side.valid} valid")),
+        ("Pass rate", e(pct(side.rate))),
         ("Run", e(run_id or "—")),
     ]
     return (
@@ -75,51 +72,48 @@ def _side(kind: str, side: Any, run_id: Any, uid: str) -> str:
     )
 
 
-def _title(kind: str, side: Mapping[str, Any]) -> str:
+def _title(kind: str, side: RunOutcome) -> str:
     """``Candidate: pr-7`` (the side's version set), or just ``Candidate``."""
-    ran = side.get("what_ran")
-    version_set = ran.get("version_set") if isinstance(ran, Mapping) else None
+    version_set = side.what_ran.version_set if side.what_ran is not None else None
     return f"{kind}: {version_set}" if version_set else kind
 
 
-def _grids(test: Mapping[str, Any], compare: Mapping[str, Any], uid: str) -> str:
+def _grids(test: UnitTestReport, compare: UnitCompare, uid: str) -> str:
     """Both criteria x sessions grids, one above the other (sessions in the same columns)."""
-    reference = {"name": test.get("name"), "criteria": compare.get("reference_criteria") or []}
+    reference = replace(
+        test,
+        criteria=compare.reference_criteria,
+        session_errors=(),
+        sessions=Sessions(0, 0, 0, 0),
+    )
     found = []
     for kind, of, side in (
-        ("Candidate", test, compare.get("candidate")),
-        ("Reference", reference, compare.get("reference_sessions")),
+        ("Candidate", test, compare.candidate),
+        ("Reference", reference, compare.reference_sessions),
     ):
-        title = _title(kind, side if isinstance(side, Mapping) else {})
-        caption = f"Criteria × sessions of {test.get('name')}, {title[:1].lower()}{title[1:]}"
-        found.append(grid(of, f"{uid}-{kind.lower()}", session_count(of), caption=caption))
+        title = _title(kind, side)
+        caption = f"Criteria × sessions of {test.name}, {title[:1].lower()}{title[1:]}"
+        found.append(grid(of, f"{uid}-{kind.lower()}", of.session_count, caption=caption))
     return f'<div class="cmp-grids">{"".join(found)}</div>'
 
 
-def unit_panel(test: Mapping[str, Any], uid: str) -> str:
+def unit_panel(test: UnitTestReport, compare: UnitCompare, uid: str) -> str:
     """The candidate (this unit test) beside the reference, with the comparison's verdict."""
-    compare = test.get("compare")
-    if not isinstance(compare, Mapping):
-        return ""
-    verdict = [
-        ("Change", change_text(compare.get("difference"))),
-        ("Adjusted p", p_words(compare)),
-    ]
-    if compare.get("why"):
-        verdict.append(("Not compared because", str(compare["why"])))
+    verdict = [("Change", change_text(compare.difference)), ("Adjusted p", p_line(compare))]
+    if compare.why:
+        verdict.append(("Not compared because", compare.why))
     dl = "".join(f"<div><dt>{e(k)}</dt><dd>{e(v)}</dd></div>" for k, v in verdict)
-    sides = _side("Candidate", compare.get("candidate"), test.get("run_id"), uid)
-    sides += _side("Reference", compare.get("reference_sessions"), compare.get("run_id"), uid)
-    words = _capital(label_words(compare.get("label"), compare.get("reference")))
+    sides = _side("Candidate", compare.candidate, test.run_id, uid)
+    sides += _side("Reference", compare.reference_sessions, compare.run_id, uid)
     return (
         f'<section class="compare {label_class(compare)}" aria-labelledby="{uid}-cmp">'
-        f'<p class="cmp-head" id="{uid}-cmp"><strong>{e(words)}</strong></p>'
-        f'<dl class="facts inline cmp-verdict">{dl}</dl><div class="sides">{sides}</div>'
-        f"{_grids(test, compare, uid)}</section>"
+        f'<p class="cmp-head" id="{uid}-cmp"><strong>{e(_capital(label_text(compare)))}'
+        f'</strong></p><dl class="facts inline cmp-verdict">{dl}</dl><div class="sides">{sides}'
+        f"</div>{_grids(test, compare, uid)}</section>"
     )
 
 
-def set_banner(entry: Mapping[str, Any]) -> str:
+def set_banner(entry: SetReport) -> str:
     """The loud warning of an A/A comparison ("" otherwise)."""
     warning = aa_warning(entry)
     if not warning:
@@ -129,28 +123,24 @@ def set_banner(entry: Mapping[str, Any]) -> str:
     )
 
 
-def set_line(entry: Mapping[str, Any]) -> str:
+def set_line(entry: SetReport) -> str:
     """The set's comparison: its label, counts and the Cochran-Mantel-Haenszel result."""
-    compare = set_compare(entry)
+    compare = entry.compare
     if compare is None:
         return ""
-    run = compare.get("run_id")
-    against = f"Against {compare.get('reference')}" + (f" (run {run})" if run else "")
-    text = f"{against}: {set_counts(compare)}; {set_overall(compare)}"
+    run = f" (run {compare.run_id})" if compare.run_id else ""
+    text = f"Against {compare.reference}{run}: {counts_line(compare)}; {overall_line(compare)}"
     return f'<p class="cmp-set">{label_badge(compare)} {e(text)}</p>'
 
 
-def overview_cell(entry: Mapping[str, Any]) -> str:
+def overview_cell(entry: SetReport) -> str:
     """The overview's cell of a set: ``1 worse, 1 better, 3 same`` (``–`` without a
     comparison), with the A/A warning."""
-    compare = set_compare(entry)
+    compare = entry.compare
     if compare is None:
         return "<td>–</td>"
-    counts = (
-        f"{compare.get('worse', 0)} worse, {compare.get('better', 0)} better, "
-        f"{compare.get('same', 0)} same"
-    )
-    if compare.get("not_compared"):
-        counts += f", {compare['not_compared']} not compared"
+    counts = f"{compare.worse} worse, {compare.better} better, {compare.same} same"
+    if compare.not_compared:
+        counts += f", {compare.not_compared} not compared"
     warn = ' <strong class="bad">(same agent: A/A)</strong>' if aa_warning(entry) else ""
     return f'<td class="{label_class(compare)}-cell">{e(counts)}{warn}</td>'

@@ -2,7 +2,8 @@
 
 pytest-html 4 reads ``report.extras``: dicts ``{name, format_type, content, mime_type,
 extension}`` (the shape ``pytest_html.extras`` builds). They are built here from the plain JSON
-entry of the unit test (``AmigoResult.to_json``), so they are plain builtins and cross xdist's
+entry of the unit test (``AmigoResult.to_json``, read as a ``UnitTestEntry``), so they are plain
+builtins and cross xdist's
 channel with the rest of the report; pytest-html itself is never imported.
 
 - the explanation as HTML: outcome and reason, the criteria x sessions grid (met / not met /
@@ -14,15 +15,16 @@ channel with the rest of the report; pytest-html itself is never imported.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from html import escape as _escape
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote
 
 import pytest
 
 from pytest_amigo.judging.text import printable
+from pytest_amigo.reports.document import JsonValue, UnitTestEntry, UnitTestReport
+from pytest_amigo.reports.html_base import at
 
 HTML = "html"
 URL = "url"
@@ -48,7 +50,7 @@ def _extra(content: str, format_type: str, name: str | None = None) -> dict[str,
     }
 
 
-def _mark(met: bool | None, value: Any, error: str | None) -> tuple[str, str]:
+def _mark(met: bool | None, value: JsonValue, error: str | None) -> tuple[str, str]:
     """The cell of one criterion in one session: (text, title)."""
     shown = "" if value is None or isinstance(value, bool) else f" {value}"
     if met is True:
@@ -60,30 +62,25 @@ def _mark(met: bool | None, value: Any, error: str | None) -> tuple[str, str]:
     return "\u2013", "no result"
 
 
-def grid(entry: dict[str, Any]) -> str:
-    """The criteria x sessions table of a unit test's JSON entry ("" without criteria)."""
-    criteria = entry.get("criteria") or []
-    if not criteria:
+def grid(test: UnitTestReport) -> str:
+    """The criteria x sessions table of a unit test ("" without criteria)."""
+    if not test.criteria:
         return ""
-    errors = list(entry.get("session_errors") or [])
-    sessions = max([len(errors)] + [len(c.get("sessions") or []) for c in criteria])
+    errors = test.session_errors
+    sessions = max([len(errors)] + [len(c.sessions) for c in test.criteria])
     cell = 'style="border:1px solid #999;padding:2px 6px;text-align:center"'
     head = "".join(f'<th scope="col" {cell}>session {i + 1}</th>' for i in range(sessions))
     rows = []
-    for criterion in criteria:
-        marks = list(criterion.get("sessions") or [])
-        values = list(criterion.get("values") or [])
+    for criterion in test.criteria:
         cells = []
         for i in range(sessions):
-            met = marks[i] if i < len(marks) else None
-            value = values[i] if i < len(values) else None
-            text, title = _mark(met, value, errors[i] if i < len(errors) else None)
+            met, value = at(criterion.sessions, i), at(criterion.values, i)
+            text, title = _mark(met, value, at(errors, i))
             cells.append(f'<td {cell} title="{escape(title)}">{escape(text)}</td>')
-        passed, valid = criterion.get("passed"), criterion.get("valid")
         rows.append(
-            f'<tr><th scope="row" {cell}>{escape(str(criterion.get("name")))}</th>'
-            f"<td {cell}>{escape(str(criterion.get('requirement') or ''))}</td>"
-            f"{''.join(cells)}<td {cell}>{passed}/{valid}</td></tr>"
+            f'<tr><th scope="row" {cell}>{escape(criterion.name)}</th>'
+            f"<td {cell}>{escape(criterion.requirement or '')}</td>"
+            f"{''.join(cells)}<td {cell}>{criterion.passed}/{criterion.valid}</td></tr>"
         )
     return (
         '<table class="amigo-grid" style="border-collapse:collapse;margin:4px 0">'
@@ -94,17 +91,15 @@ def grid(entry: dict[str, Any]) -> str:
     )
 
 
-def justifications(entry: dict[str, Any]) -> str:
+def justifications(test: UnitTestReport) -> str:
     """The judges' justifications of the checks that were not met, as a list ("" if none)."""
     items = []
-    for criterion in entry.get("criteria") or []:
-        marks = criterion.get("sessions") or []
-        texts = criterion.get("justifications") or []
-        for i, met in enumerate(marks):
-            text = texts[i] if i < len(texts) else None
+    for criterion in test.criteria:
+        for i, met in enumerate(criterion.sessions):
+            text = at(criterion.justifications, i)
             if met is False and text:
                 items.append(
-                    f"<li><strong>{escape(str(criterion.get('name')))}</strong>, session "
+                    f"<li><strong>{escape(criterion.name)}</strong>, session "
                     f"{i + 1}: {escape(text)}</li>"
                 )
     if not items:
@@ -112,20 +107,20 @@ def justifications(entry: dict[str, Any]) -> str:
     return f"<p>Judges' justifications:</p><ul>{''.join(items)}</ul>"
 
 
-def evidence_html(entry: dict[str, Any]) -> str:
+def evidence_html(entry: UnitTestEntry) -> str:
     """Outcome and reason, the grid, the justifications and session errors of one unit test."""
-    outcome = str(entry.get("reported") or entry.get("outcome") or "")
-    parts = [f"<p><strong>{escape(outcome)}</strong>: {escape(str(entry.get('reason') or ''))}</p>"]
-    if entry.get("expected"):
-        parts.append(f"<p>expected to fail: {escape(str(entry['expected']))}</p>")
-    parts.append(grid(entry))
-    parts.append(justifications(entry))
-    errors = [(i, e) for i, e in enumerate(entry.get("session_errors") or []) if e]
+    test = entry.unit_test
+    parts = [f"<p><strong>{escape(test.reported_as)}</strong>: {escape(test.reason)}</p>"]
+    if test.expected:
+        parts.append(f"<p>expected to fail: {escape(test.expected)}</p>")
+    parts.append(grid(test))
+    parts.append(justifications(test))
+    errors = [(i, e) for i, e in enumerate(test.session_errors) if e]
     if errors:
-        lines = "".join(f"<li>session {i + 1}: {escape(str(e))}</li>" for i, e in errors)
+        lines = "".join(f"<li>session {i + 1}: {escape(e)}</li>" for i, e in errors)
         parts.append(f"<p>Session errors:</p><ul>{lines}</ul>")
-    run = entry.get("run_id")
-    where = f"set {entry.get('set_name')!s} ({entry.get('set_id')!s})"
+    run = test.run_id
+    where = f"set {entry.set_name} ({entry.set_id})"
     parts.append(
         f"<p>{escape(where)}, run {escape(str(run or '-'))}"
         + (f"; report it again: <code>pytest --amigo-run={escape(run)}</code>" if run else "")
@@ -146,7 +141,7 @@ def _href(target: Path, report_dir: Path | None) -> str:
 
 
 def extras_of(
-    entry: dict[str, Any] | None,
+    entry: UnitTestEntry | Mapping[str, JsonValue] | None,
     links: Sequence[tuple[str, Path]] = (),
     *,
     base: Path | None = None,
@@ -155,7 +150,8 @@ def extras_of(
     (the report's directory)."""
     if not entry:
         return []
-    found = [_extra(evidence_html(entry), HTML)]
+    typed = entry if isinstance(entry, UnitTestEntry) else UnitTestEntry.from_json(entry)
+    found = [_extra(evidence_html(typed), HTML)]
     found += [_extra(_href(path, base), URL, escape(name)) for name, path in links]
     return found
 
@@ -177,15 +173,18 @@ def amigo_html_path(config: pytest.Config) -> Path | None:
     return path if path.is_absolute() else base / path
 
 
-def for_report(config: pytest.Config, entry: dict[str, Any]) -> list[dict[str, str | None]]:
+def for_report(
+    config: pytest.Config, entry: Mapping[str, JsonValue]
+) -> list[dict[str, str | None]]:
     """The extras of a unit test's report in this session: evidence and links."""
     htmlpath = Path(os.path.expandvars(str(config.option.htmlpath))).expanduser()
     if not htmlpath.is_absolute():
         htmlpath = config.invocation_params.dir / htmlpath
+    typed = UnitTestEntry.from_json(entry)
     links: list[tuple[str, Path]] = []
-    if entry.get("artifacts"):
-        links.append(("Amigo artifacts", Path(str(entry["artifacts"]))))
+    if typed.unit_test.artifacts:
+        links.append(("Amigo artifacts", Path(typed.unit_test.artifacts)))
     report = amigo_html_path(config)
     if report is not None:
         links.append(("Amigo report", report))
-    return extras_of(entry, links, base=htmlpath.parent)
+    return extras_of(typed, links, base=htmlpath.parent)

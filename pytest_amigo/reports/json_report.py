@@ -57,7 +57,7 @@ class UnitTestLog:
 
 def document(
     version: str,
-    unit_tests: Iterable[Mapping[str, Any]],
+    unit_tests: Iterable[Mapping[str, object]],
     runs: Mapping[str, tuple[str | None, bool]],
     *,
     now: dt.datetime | None = None,
@@ -106,7 +106,7 @@ class _Set:
         )
 
 
-def write(path: Path, report: Report | Mapping[str, Any]) -> None:
+def write(path: Path, report: Report | Mapping[str, object]) -> None:
     """Write atomically: a reader (the next session's baseline) never sees half a file. (A
     mapping: a document ``pytest-amigo merge`` built, until merge builds a ``Report``.)"""
     if isinstance(report, Report):

@@ -29,6 +29,9 @@ KEYWORDS = ANNOTATIONS | {
     "exclusiveMinimum",
     "exclusiveMaximum",
 }
+Schema = Mapping[str, Any]
+"""A node of a JSON Schema (trusted: the package's own schema, read as written)."""
+
 _PLAIN: dict[str, type | tuple[type, ...]] = {
     "object": dict,
     "array": list,
@@ -38,7 +41,7 @@ _PLAIN: dict[str, type | tuple[type, ...]] = {
 }
 
 
-def unsupported(schema: Any) -> set[str]:
+def unsupported(schema: object) -> set[str]:
     """The keywords of ``schema`` (and its subschemas) this module does not check."""
     if not isinstance(schema, Mapping):
         return set()
@@ -52,7 +55,7 @@ def unsupported(schema: Any) -> set[str]:
     return found | unsupported(schema.get("items"))
 
 
-def problems(document: Any, schema: Mapping[str, Any], limit: int = 3) -> list[str]:
+def problems(document: object, schema: Schema, limit: int = 3) -> list[str]:
     """Where ``document`` breaks ``schema`` (at most ``limit``), e.g.
     ``sets[0].unit_tests[1].outcome: 'ok' is not one of 'passed', 'failed', ...``."""
     found = []
@@ -63,34 +66,31 @@ def problems(document: Any, schema: Mapping[str, Any], limit: int = 3) -> list[s
     return found
 
 
-def _is(value: Any, name: str) -> bool:
-    if name == "integer":
-        is_number = isinstance(value, int | float) and not isinstance(value, bool)
-        return is_number and float(value).is_integer()
-    if name == "number":
-        return isinstance(value, int | float) and not isinstance(value, bool)
+def _is(value: object, name: str) -> bool:
+    if name in ("integer", "number"):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return False
+        return name == "number" or float(value).is_integer()
     return isinstance(value, _PLAIN[name])
 
 
-def _kind(value: Any) -> str:
+def _kind(value: object) -> str:
     for name in ("null", "boolean", "integer", "number", "string", "array", "object"):
         if _is(value, name):
             return name
     return type(value).__name__
 
 
-def _resolve(root: Mapping[str, Any], ref: str) -> Mapping[str, Any]:
+def _resolve(root: Schema, ref: str) -> Schema:
     if not ref.startswith("#/"):
         raise ValueError(f"only local references are supported: {ref}")
-    node: Any = root
+    node = root
     for part in ref[2:].split("/"):
         node = node[part]
     return node
 
 
-def _errors(
-    value: Any, schema: Mapping[str, Any], root: Mapping[str, Any], at: str
-) -> Iterator[str]:
+def _errors(value: object, schema: Schema, root: Schema, at: str) -> Iterator[str]:
     if "$ref" in schema:
         yield from _errors(value, _resolve(root, schema["$ref"]), root, at)
     types = schema.get("type")
@@ -108,13 +108,11 @@ def _errors(
         yield from _object(value, schema, root, at)
     elif isinstance(value, list):
         yield from _array(value, schema, root, at)
-    elif _is(value, "number"):
+    elif isinstance(value, int | float) and not isinstance(value, bool):
         yield from _bounds(value, schema, at)
 
 
-def _one_of(
-    value: Any, shapes: list[Mapping[str, Any]], root: Mapping[str, Any], at: str
-) -> Iterator[str]:
+def _one_of(value: object, shapes: list[Schema], root: Schema, at: str) -> Iterator[str]:
     """Exactly one shape must fit; when none does, the problem with the one of the value's type
     (``pass_rate: 1.5 is above the maximum 1`` rather than "fits none")."""
     found = [list(_errors(value, shape, root, at)) for shape in shapes]
@@ -128,14 +126,12 @@ def _one_of(
         yield f"{at}: {_kind(value)} fits {fits} of the allowed shapes, not exactly one"
 
 
-def _same(value: Any, allowed: Any) -> bool:
+def _same(value: object, allowed: object) -> bool:
     """JSON equality: ``true`` is not ``1``."""
     return type(value) is type(allowed) and value == allowed
 
 
-def _object(
-    value: Mapping[str, Any], schema: Mapping[str, Any], root: Mapping[str, Any], at: str
-) -> Iterator[str]:
+def _object(value: Mapping[str, object], schema: Schema, root: Schema, at: str) -> Iterator[str]:
     for name in schema.get("required", []):
         if name not in value:
             yield f"{at}: missing {name!r}"
@@ -144,9 +140,7 @@ def _object(
             yield from _errors(value[name], sub, root, f"{at}.{name}")
 
 
-def _array(
-    value: list[Any], schema: Mapping[str, Any], root: Mapping[str, Any], at: str
-) -> Iterator[str]:
+def _array(value: list[object], schema: Schema, root: Schema, at: str) -> Iterator[str]:
     if "minItems" in schema and len(value) < schema["minItems"]:
         yield f"{at}: {len(value)} items, fewer than {schema['minItems']}"
     if "maxItems" in schema and len(value) > schema["maxItems"]:
@@ -159,7 +153,7 @@ def _array(
             yield from _errors(value[i], schema["items"], root, f"{at}[{i}]")
 
 
-def _bounds(value: float, schema: Mapping[str, Any], at: str) -> Iterator[str]:
+def _bounds(value: float, schema: Schema, at: str) -> Iterator[str]:
     if "minimum" in schema and value < schema["minimum"]:
         yield f"{at}: {value} is below the minimum {schema['minimum']}"
     if "maximum" in schema and value > schema["maximum"]:

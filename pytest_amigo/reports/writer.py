@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from pytest_amigo.reports import ci_summary, json_report
 from pytest_amigo.reports.document import Report
@@ -28,15 +27,16 @@ def _shown(path: Path) -> str:
 
 
 def write_all(
-    report: Report | Mapping[str, Any],
+    report: Report | Mapping[str, object],
     settings: Settings,
     *,
     junit: Path | None = None,
     environ: Mapping[str, str] = os.environ,
 ) -> list[str]:
-    """Write every report asked for; returns warnings (one line each). The views still read
-    the JSON document (phase 2 of issue 23 gives them the ``Report``)."""
+    """Write every report asked for; returns warnings (one line each). A JSON document (what
+    ``merge`` still hands over) is read into a ``Report`` here: the views read attributes."""
     document = report.to_json() if isinstance(report, Report) else report
+    typed = report if isinstance(report, Report) else Report.from_json(report, check=False)
     warnings = []
     written: list[tuple[str, str]] = []
     if junit is not None:
@@ -51,13 +51,13 @@ def write_all(
         from pytest_amigo.reports import html_report
 
         try:
-            html_report.write(settings.reports.html_path, dict(document))
+            html_report.write(settings.reports.html_path, typed)
             written.append(("HTML report", _shown(settings.reports.html_path)))
         except OSError as exc:
             warnings.append(f"could not write the HTML report {settings.reports.html_path}: {exc}")
     summary = environ.get(GITHUB_SUMMARY)
     if summary:
-        text = ci_summary.markdown(document, report_paths=written)
+        text = ci_summary.markdown(typed, report_paths=written)
         problem = ci_summary.append(Path(summary), text)
         if problem:
             warnings.append(problem)

@@ -17,8 +17,19 @@ from typing import Any
 import jsonschema
 import pytest
 
-from pytest_amigo.reports import html_report
+from pytest_amigo.reports import html_artifacts, html_report
+from pytest_amigo.reports.document import Report
 from pytest_amigo.reports.json_report import schema
+
+
+def render(document: dict[str, Any], **options: Any) -> str:
+    """The page of a report document (the typed report, read as the plugin writes it)."""
+    return html_report.render(Report.from_json(document), **options)
+
+
+def write(path: Path, document: dict[str, Any]) -> None:
+    html_report.write(path, Report.from_json(document))
+
 
 RUN = "6b0500000000000000000001"
 EVIL = "<script>alert('pwned')</script> & \"quotes\""
@@ -147,7 +158,7 @@ def articles(page: Page) -> list[dict[str, str | None]]:
 
 
 def test_service_text_is_escaped() -> None:
-    text = html_report.render(make_document())
+    text = render(make_document())
     page = Page(text)
     assert len(page.all("script")) == 1  # the report's own script, nothing injected
     assert "<script>alert" not in text
@@ -158,16 +169,16 @@ def test_service_text_is_escaped() -> None:
 
 
 def test_every_unit_test_present_failures_and_errors_first() -> None:
-    page = Page(html_report.render(make_document()))
+    page = Page(render(make_document()))
     outcomes = [a["data-outcome"] for a in articles(page)]
     assert outcomes == ["failed", "error", "inconclusive", "passed", "passed"]
-    names = re.findall(r'<span class="name">([^<]*)</span>', html_report.render(make_document()))
+    names = re.findall(r'<span class="name">([^<]*)</span>', render(make_document()))
     assert names == ["Refund policy", "Run broke", "Sometimes", "Happy path", "Another pass"]
     assert [a["data-failing"] for a in articles(page)] == ["1", "1", "1", "0", "0"]
 
 
 def test_filter_defaults_to_failing_only_when_something_failed() -> None:
-    page = Page(html_report.render(make_document()))
+    page = Page(render(make_document()))
     (failing,) = page.all("input", value="failing")
     (everything,) = page.all("input", value="all")
     assert "checked" in failing and "checked" not in everything
@@ -179,13 +190,13 @@ def test_filter_defaults_to_failing_only_when_something_failed() -> None:
     document["sets"][0]["unit_tests"] = [
         t for t in document["sets"][0]["unit_tests"] if t["outcome"] == "passed"
     ]
-    page = Page(html_report.render(document))
+    page = Page(render(document))
     assert "checked" in page.all("input", value="all")[0]
     assert "checked" not in page.all("input", value="failing")[0]
 
 
 def test_grid_is_an_accessible_table_with_text_marks() -> None:
-    text = html_report.render(make_document())
+    text = render(make_document())
     page = Page(text)
     assert page.all("h1") and page.all("h2") and page.all("h3")
     assert page.all("caption")
@@ -195,8 +206,10 @@ def test_grid_is_an_accessible_table_with_text_marks() -> None:
     assert "Criteria × sessions of Refund policy" in grid
     for word in ("✔</span> met", "✘</span> not met", "!</span> session errored"):
         assert word in grid
-    assert "no result" in html_report.render(
+    assert "no result" in render(
         {
+            "pytest_amigo": "0.1.0",
+            "created_at": "2026-01-01T00:00:00+00:00",
             "sets": [
                 {
                     "id": "s",
@@ -212,25 +225,28 @@ def test_grid_is_an_accessible_table_with_text_marks() -> None:
                         )
                     ],
                 }
-            ]
+            ],
         }
     )
 
 
 def test_header_counts_evidence_and_baseline() -> None:
-    page = Page(html_report.render(make_document()))
+    page = Page(render(make_document()))
     plain = page.plain
     for text in ("1 failed", "1 errors", "1 inconclusive", "0 xfailed", "2 passed", "40%"):
         assert text in plain
     assert "Baseline 1 regressed" in plain
     assert "0.10–0.90 (95% Wilson interval)" in plain
-    assert "regressed vs run 6b0400000000000000000001, 3/3 sessions passed; Fisher p = 0.4" in plain
+    assert (
+        "regressed since baseline run 6b0400000000000000000001 (3/3 sessions passed); "
+        "Fisher p = 0.4" in plain
+    )
     assert "pass^2 1.00 (pass^1 1.00)" in plain
     assert RUN in plain
 
 
 def test_page_is_self_contained() -> None:
-    text = html_report.render(make_document())
+    text = render(make_document())
     page = Page(text)
     assert not page.all("link") and not page.all("img") and not page.all("iframe")
     assert all(a.get("src") is None for _, a in page.tags)
@@ -265,7 +281,7 @@ def test_transcripts_from_artifacts_and_relative_link(tmp_path: Path) -> None:
     for t in document["sets"][0]["unit_tests"]:
         t["artifacts"] = str(artifacts)
     out = tmp_path / "reports" / "amigo.html"
-    html_report.write(out, document)
+    write(out, document)
     text = out.read_text(encoding="utf-8")
     page = Page(text)
     assert "hello 1 <b>" in page.plain and "answer 2" in page.plain
@@ -281,8 +297,8 @@ def test_transcripts_are_read_with_bounded_size(
     artifacts = tmp_path / "run.zip"
     write_artifacts(artifacts, document, big=5000)
     document["sets"][0]["unit_tests"][1]["artifacts"] = str(artifacts)
-    monkeypatch.setattr(html_report, "MAX_ENTRY_BYTES", 2000)
-    plain = Page(html_report.render(document)).plain
+    monkeypatch.setattr(html_artifacts, "MAX_ENTRY_BYTES", 2000)
+    plain = Page(render(document)).plain
     assert "answer 0" in plain and "answer 2" in plain
     assert "answer 1" not in plain  # its transcript is over the bound: left out
 
@@ -290,7 +306,7 @@ def test_transcripts_are_read_with_bounded_size(
 def test_missing_artifacts_are_linked_and_said(tmp_path: Path) -> None:
     document = make_document()
     document["sets"][0]["unit_tests"][1]["artifacts"] = str(tmp_path / "gone" / "run.zip")
-    text = html_report.render(document, artifacts_base=tmp_path)
+    text = render(document, artifacts_base=tmp_path)
     page = Page(text)
     assert page.all("a", href="gone/run.zip")
     assert "(not found when this report was written)" in page.plain
@@ -329,7 +345,7 @@ def test_tool_invocations_per_session() -> None:
             "inputs": {"order": f"A-{k}"},
         }
 
-    text = html_report.render(document, tool_invocations={RUN: [call(0, True), call(1, False)]})
+    text = render(document, tool_invocations={RUN: [call(0, True), call(1, False)]})
     plain = Page(text).plain
     assert "order 0 found" in plain and '"order": "A-1"' in plain
     assert "TimeoutError: Payment gateway <timeout>" in plain
@@ -342,11 +358,11 @@ def test_tool_invocations_per_session() -> None:
 
 def test_empty_document() -> None:
     empty = {"pytest_amigo": "0.1.0", "created_at": "2026-01-01T00:00:00+00:00", "sets": []}
-    assert "No unit test was reported." in Page(html_report.render(empty)).plain
+    assert "No unit test was reported." in Page(render(empty)).plain
 
 
 def test_input_document_is_not_changed() -> None:
     document = make_document()
     before = copy.deepcopy(document)
-    html_report.render(document)
+    render(document)
     assert document == before

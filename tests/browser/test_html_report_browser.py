@@ -14,8 +14,19 @@ import pytest
 
 from browser.compare_document import compare_document
 from pytest_amigo.reports import html_report
+from pytest_amigo.reports.document import Report
 from pytest_amigo.reports.json_report import schema
 from pytest_amigo.reports.merge import Shard, merge
+
+
+def render(document: dict[str, Any], **options: Any) -> str:
+    """The page of a report document (the typed report, read as the plugin writes it)."""
+    return html_report.render(Report.from_json(document), **options)
+
+
+def write(path: Path, document: dict[str, Any]) -> None:
+    html_report.write(path, Report.from_json(document))
+
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -23,7 +34,7 @@ pytestmark = pytest.mark.timeout(60)
 @pytest.fixture
 def report(evidence_run: Any, tmp_path: Path) -> Path:
     path = tmp_path / "report" / "amigo.html"
-    html_report.write(path, evidence_run.document)
+    write(path, evidence_run.document)
     return path
 
 
@@ -126,7 +137,7 @@ def test_without_javascript_everything_is_shown(chromium: Any, report: Path) -> 
 @pytest.fixture
 def compare_report(tmp_path: Path) -> Path:
     path = tmp_path / "compare" / "amigo.html"
-    html_report.write(path, compare_document())
+    write(path, compare_document())
     return path
 
 
@@ -199,7 +210,7 @@ def test_the_merged_report_of_shards_shows_every_unit_test_once(
     ]
     merged = merge(shards, schema(), version="test").document.to_json()
     path = tmp_path / "merged" / "amigo.html"
-    html_report.write(path, merged)
+    write(path, merged)
     context, page, errors = open_page(chromium, path, 1280)
     page.get_by_label("All", exact=True).check()  # not only the failing ones
     names = [u["name"] for u in entry["unit_tests"]]

@@ -6,11 +6,18 @@ from __future__ import annotations
 import copy
 import re
 from html.parser import HTMLParser
+from typing import Any
 
 import pytest
 
 from browser.compare_document import REFERENCE_RUN, RUN, WARNING, compare_document
 from pytest_amigo.reports import html_report
+from pytest_amigo.reports.document import Report
+
+
+def render(document: dict[str, Any], **options: Any) -> str:
+    """The page of a report document (the typed report, read as the plugin writes it)."""
+    return html_report.render(Report.from_json(document), **options)
 
 
 class Text(HTMLParser):
@@ -43,7 +50,7 @@ def plain(fragment: str) -> str:
 
 @pytest.fixture(scope="module")
 def page() -> str:
-    return html_report.render(compare_document())
+    return render(compare_document())
 
 
 def article(page: str, name: str) -> str:
@@ -148,7 +155,7 @@ def test_overview_column_only_with_a_comparison(page: str) -> None:
     del document["sets"][0]["compare"]
     for test in document["sets"][0]["unit_tests"]:
         test["compare"] = None
-    without = html_report.render(document)
+    without = render(document)
     assert "Against the reference" not in without
     assert '<section class="compare' not in without and '<div class="cmp-warning"' not in without
     assert "(not passed)" in plain(without)
@@ -162,7 +169,7 @@ def test_service_text_in_a_comparison_is_escaped() -> None:
     down["candidate"]["what_ran"]["version_set"] = evil
     down["reference_criteria"][0]["name"] = evil
     document["sets"][0]["compare"]["warning"] = evil
-    text = html_report.render(document)
+    text = render(document)
     assert "<script>alert" not in text
     assert text.count("&lt;script&gt;alert(1)&lt;/script&gt;") >= 4
 
@@ -170,5 +177,5 @@ def test_service_text_in_a_comparison_is_escaped() -> None:
 def test_input_document_is_not_changed() -> None:
     document = compare_document()
     before = copy.deepcopy(document)
-    html_report.render(document)
+    render(document)
     assert document == before

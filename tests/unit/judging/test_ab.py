@@ -78,7 +78,7 @@ def test_labels_and_words() -> None:
     ]
     assert found[0].worse and found[0].difference == -1.0
     assert found[0].words().startswith("WORSE than release: release 8/8, candidate 0/8")
-    assert "one-sided Fisher, Holm" in found[0].words()
+    assert "(one-sided Fisher for worse, Holm)" in found[0].words()
     assert found[1].words().startswith("better than release")
     uncorrected = compare_units(PAIRS, "release", "none")
     assert uncorrected[0].p_worse_adjusted == uncorrected[0].p_worse

@@ -3,6 +3,7 @@ item locations in config files, pytest-html extras, the order in which reports l
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,7 @@ from pytest_amigo.plugin.collect import line_of
 from pytest_amigo.plugin.runner import junit_classname
 from pytest_amigo.plugin.summary import SetTally, evidence_lines
 from pytest_amigo.reports import ci_summary
-from pytest_amigo.reports.document import UnitTestEntry
+from pytest_amigo.reports.document import Report, UnitTestEntry
 from pytest_amigo.reports.html_extras import evidence_html, extras_of, grid
 from pytest_amigo.reports.junit_artifacts import reason_for, settle
 from pytest_amigo.settings import Reports
@@ -95,7 +96,9 @@ def test_line_of_is_zero_based() -> None:
 
 
 ENTRY = {
+    "id": "66aa000000000000000000c1",
     "name": "Refund <b>",
+    "nodeid": "amigo::Billing & co::Refund <b>",
     "set_id": "66aa00000000000000000001",
     "set_name": "Billing & co",
     "run_id": RUN,
@@ -103,9 +106,11 @@ ENTRY = {
     "reported": "failed",
     "reason": "Empathy ✘ 0/1 <script>",
     "expected": None,
+    "sessions": {"total": 3, "valid": 2, "passed": 1, "errored": 1},
     "criteria": [
         {
             "name": "Empathy",
+            "metric_id": "66aa000000000000000000d1",
             "requirement": ">= 7",
             "passed": 1,
             "valid": 2,
@@ -120,16 +125,17 @@ ENTRY = {
 
 
 def test_grid_marks_values_errors_and_escapes() -> None:
-    table = grid(ENTRY)
+    test = UnitTestEntry.from_json(ENTRY).unit_test
+    table = grid(test)
     assert table.count("<tr>") == 2
     assert "\u2714 8" in table and "\u2718 5" in table
     assert ">error</td>" in table and 'title="session errored: simulator' in table
     assert "&gt;= 7" in table
-    assert grid({"criteria": []}) == ""
+    assert grid(replace(test, criteria=())) == ""
 
 
 def test_evidence_html_escapes_service_text() -> None:
-    page = evidence_html(ENTRY)
+    page = evidence_html(UnitTestEntry.from_json(ENTRY))
     assert "<script>" not in page and "&lt;script&gt;" in page
     assert "Ignored &lt;the&gt; customer" in page
     assert "Billing &amp; co" in page
@@ -189,8 +195,10 @@ def test_terminal_summary_lists_regressions_first_then_by_outcome() -> None:
 
 
 def test_step_summary_lists_failing_unit_tests_in_the_same_order() -> None:
-    document = {"sets": [{"id": "s1", "name": "Set", "run_id": RUN, "unit_tests": REPORTED}]}
-    text = ci_summary.markdown(document)
+    tests = [{**e, "id": e["name"], "baseline": {**e["baseline"], "run_id": RUN}} for e in REPORTED]
+    entry = {"id": "s1", "name": "Set", "run_id": RUN, "started_here": True, "unit_tests": tests}
+    document = {"pytest_amigo": "0.1.0", "created_at": "", "sets": [entry]}
+    text = ci_summary.markdown(Report.from_json(document, check=False))
     table = text.split("### Failing unit tests")[1].split("\n\n")[1].splitlines()
     names = [row.removeprefix("| ").split(" | ")[0] for row in table[2:]]
     failing = {"failed", "error", "inconclusive"}

@@ -13,6 +13,13 @@ import jsonschema
 import pytest
 
 from pytest_amigo.reports import ci_summary, json_report
+from pytest_amigo.reports.document import Report
+
+
+def markdown(document: dict[str, Any], **options: Any) -> str:
+    """The step summary of a report document (the typed report, read as the plugin writes it)."""
+    return ci_summary.markdown(Report.from_json(document), **options)
+
 
 RUN_A = "66aa000000000000000000a1"
 RUN_B = "66aa000000000000000000b1"
@@ -139,7 +146,7 @@ MIXED = doc(
 
 
 def test_a_row_per_set_with_its_run_counts_and_pass_rate() -> None:
-    text = ci_summary.markdown(MIXED)
+    text = markdown(MIXED)
 
     assert text.startswith(ci_summary.HEADING + "\n")
     assert "❌ 6 unit tests in 3 sets: 2 passed, 1 failed, 1 error, 1 inconclusive, 1 xfailed." in (
@@ -153,7 +160,7 @@ def test_a_row_per_set_with_its_run_counts_and_pass_rate() -> None:
 
 
 def test_all_green_has_no_failing_section() -> None:
-    text = ci_summary.markdown(doc(a_set("Checkout", RUN_A, [unit_test("Pays", "passed")])))
+    text = markdown(doc(a_set("Checkout", RUN_A, [unit_test("Pays", "passed")])))
 
     assert "✅ 1 unit test in 1 set: 1 passed." in text
     assert "Failing unit tests" not in text
@@ -161,7 +168,7 @@ def test_all_green_has_no_failing_section() -> None:
 
 
 def test_failing_unit_tests_with_their_reason_and_xfails_apart() -> None:
-    text = ci_summary.markdown(MIXED)
+    text = markdown(MIXED)
 
     failing = rows(text, "### Failing unit tests")
     assert [r[0] for r in failing] == ["Refund in window", "Reset", "Card declined"]
@@ -176,13 +183,13 @@ def test_failing_unit_tests_with_their_reason_and_xfails_apart() -> None:
 def test_inconclusive_reported_otherwise_says_so() -> None:
     test = unit_test("Reset", "inconclusive", passed=2, valid=3)
     test["reported"] = "passed"  # --amigo-inconclusive=pass
-    text = ci_summary.markdown(doc(a_set("Account", RUN_A, [test])))
+    text = markdown(doc(a_set("Account", RUN_A, [test])))
 
     assert rows(text, "### Failing unit tests")[0][2] == "inconclusive (reported passed)"
 
 
 def test_regressions_come_first_with_transition_and_p_value() -> None:
-    text = ci_summary.markdown(
+    text = markdown(
         doc(
             a_set(
                 "Checkout",
@@ -228,16 +235,23 @@ def test_regressions_come_first_with_transition_and_p_value() -> None:
 
     failing = rows(text, "### Failing unit tests")
     assert [r[0] for r in failing] == ["Was fine", "Slipped", "Still bad", "Brand new", "Broken"]
-    assert failing[0][5] == "**regressed**: 6/6 → 0/6, p < 0.001"
-    assert failing[1][5] == "**regressed**: 5/5 → 1/5, p = 0.048"
-    assert failing[2][5] == "still-failing: 1/3 → 1/3, p = 1"
-    assert failing[3][5] == "new: 0/0 → 0/3"
+    since = f"since baseline run {BASE_A}"
+    assert (
+        failing[0][5]
+        == f"**regressed** {since} (6/6 sessions passed); Fisher p = 0.0004, significant"
+    )
+    assert (
+        failing[1][5]
+        == f"**regressed** {since} (5/5 sessions passed); Fisher p = 0.048, significant"
+    )
+    assert failing[2][5] == f"still-failing {since} (1/3 sessions passed); Fisher p = 1"
+    assert failing[3][5] == f"new: not in baseline run {BASE_A}"
     assert failing[4][5] == "–"
     assert "### Failing unit tests (5), 2 regressed\n" in text
 
 
 def test_no_baseline_column_without_a_baseline() -> None:
-    text = ci_summary.markdown(MIXED)
+    text = markdown(MIXED)
 
     header = next(line for line in text.splitlines() if line.startswith("| Unit test"))
     assert "Baseline" not in header
@@ -246,7 +260,7 @@ def test_no_baseline_column_without_a_baseline() -> None:
 
 def test_service_text_cannot_break_the_table_or_inject_html() -> None:
     hostile = "judge said: a | b\nsecond line\r\nthird <script>alert(1)</script> & *bold* [x](y)"
-    text = ci_summary.markdown(
+    text = markdown(
         doc(
             a_set(
                 "Set | with pipe\nand newline",
@@ -277,9 +291,7 @@ def test_service_text_cannot_break_the_table_or_inject_html() -> None:
 
 def test_long_reasons_are_cut_to_one_line() -> None:
     reason = "Policy accuracy ✔✘ " + "x" * 500 + "\nsecond line"
-    text = ci_summary.markdown(
-        doc(a_set("Checkout", RUN_A, [unit_test("T", "failed", reason=reason)]))
-    )
+    text = markdown(doc(a_set("Checkout", RUN_A, [unit_test("T", "failed", reason=reason)])))
 
     cell = rows(text, "### Failing unit tests")[0][4]
     assert len(cell) == ci_summary.MAX_TEXT
@@ -290,7 +302,7 @@ def test_long_reasons_are_cut_to_one_line() -> None:
 def test_at_most_max_rows_failing_then_and_n_more() -> None:
     many = [unit_test(f"Case {i:03}", "failed", reason=f"reason {i}") for i in range(150)]
     many.append(unit_test("Late regression", "failed", baseline=base("regressed", 3, 3, 0.01)))
-    text = ci_summary.markdown(doc(a_set("Big", RUN_A, many)))
+    text = markdown(doc(a_set("Big", RUN_A, many)))
 
     failing = rows(text, "### Failing unit tests")
     assert len(failing) == ci_summary.MAX_ROWS + 1
@@ -304,7 +316,7 @@ def test_at_most_max_rows_failing_then_and_n_more() -> None:
 def test_the_whole_summary_stays_under_the_byte_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(ci_summary, "MAX_BYTES", 3000)
     many = [unit_test(f"Case {i}", "failed", reason="é" * 190) for i in range(50)]
-    text = ci_summary.markdown(doc(a_set("Big", RUN_A, many)))
+    text = markdown(doc(a_set("Big", RUN_A, many)))
 
     assert len(text.encode("utf-8")) <= 3000
     assert text.startswith(ci_summary.HEADING)
@@ -312,7 +324,7 @@ def test_the_whole_summary_stays_under_the_byte_limit(monkeypatch: pytest.Monkey
 
 
 def test_artifacts_once_per_run_then_the_report_paths() -> None:
-    text = ci_summary.markdown(
+    text = markdown(
         MIXED, report_paths=[("JUnit", "reports/amigo.xml"), ("HTML report", "reports/amigo.html")]
     )
 
@@ -325,13 +337,13 @@ def test_artifacts_once_per_run_then_the_report_paths() -> None:
 
 
 def test_a_path_with_backticks_stays_one_code_span() -> None:
-    text = ci_summary.markdown(doc(), report_paths=[("Odd", "a`b``c/report.xml")])
+    text = markdown(doc(), report_paths=[("Odd", "a`b``c/report.xml")])
 
     assert "- Odd: ```a`b``c/report.xml```" in text
 
 
 def test_an_empty_report() -> None:
-    text = ci_summary.markdown(doc())
+    text = markdown(doc())
 
     assert "No Amigo unit test was reported." in text
     assert "| Set |" not in text and "Artifacts" not in text
@@ -339,8 +351,8 @@ def test_an_empty_report() -> None:
 
 def test_append_twice_keeps_both_separated_by_a_blank_line(tmp_path: Path) -> None:
     path = tmp_path / "step_summary"
-    first = ci_summary.markdown(MIXED)
-    second = ci_summary.markdown(doc(a_set("Only", RUN_A, [unit_test("Pays", "passed")])))
+    first = markdown(MIXED)
+    second = markdown(doc(a_set("Only", RUN_A, [unit_test("Pays", "passed")])))
 
     assert ci_summary.append(path, first) is None
     assert ci_summary.append(path, second.rstrip("\n")) is None
@@ -368,6 +380,6 @@ def test_append_never_raises_on_os_errors(tmp_path: Path) -> None:
 
 def test_the_total_line_counts_every_outcome() -> None:
     tests = [unit_test(n, o) for n, o in [("a", "error"), ("b", "passed"), ("c", "error")]]
-    text = ci_summary.markdown(doc(a_set("Flaky", RUN_A, tests)))
+    text = markdown(doc(a_set("Flaky", RUN_A, tests)))
 
     assert "\n❌ 3 unit tests in 1 set: 1 passed, 2 errors.\n" in text

@@ -4,11 +4,19 @@ built by hand and validated against the schema (``browser/compare_document.py``)
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 
 from browser.compare_document import REFERENCE_RUN, compare_document
 from pytest_amigo.reports import ci_summary
+from pytest_amigo.reports.document import Report
+
+
+def markdown(document: dict[str, Any], **options: Any) -> str:
+    """The step summary of a report document (the typed report, read as the plugin writes it)."""
+    return ci_summary.markdown(Report.from_json(document), **options)
+
 
 PIPE = re.compile(r"(?<!\\)\|")  # a pipe GitHub reads as a cell separator
 TITLE = "### Checkout &lt;&amp;&gt;: pr-7 against release"
@@ -34,7 +42,7 @@ def table(lines: list[str]) -> list[list[str]]:
 
 @pytest.fixture(scope="module")
 def summary() -> str:
-    return ci_summary.markdown(compare_document())
+    return markdown(compare_document())
 
 
 def test_a_table_per_compared_set_worse_first(summary: str) -> None:
@@ -92,12 +100,12 @@ def test_the_set_line_then_a_loud_a_a_warning(summary: str) -> None:
 def test_same_agent_without_a_warning_text_still_warns() -> None:
     document = compare_document()
     document["sets"][0]["compare"]["warning"] = None
-    text = ci_summary.markdown(document)
+    text = markdown(document)
     assert "> **A/A comparison:** pr-7 and release ran the same agent version: this compares " in (
         text
     )
     document["sets"][0]["compare"]["same_agent"] = False
-    assert "[!WARNING]" not in ci_summary.markdown(document)
+    assert "[!WARNING]" not in markdown(document)
 
 
 def test_a_set_without_comparison_has_no_table(summary: str) -> None:
@@ -111,7 +119,7 @@ def test_worse_unit_tests_come_first_among_the_failing(summary: str) -> None:
     document = compare_document()
     tests = document["sets"][0]["unit_tests"]
     tests.insert(0, tests.pop(2))  # Slips (failed, no difference) first in the report
-    rows = table(section(ci_summary.markdown(document), title))
+    rows = table(section(markdown(document), title))
     assert [r[0] for r in rows[2:]] == [
         "Greets",
         "Slips \\| pipes and a new line",
@@ -124,7 +132,7 @@ def test_cells_stay_one_line_and_the_table_stays_six_columns() -> None:
     evil = "a|b\n| --- |\n<script>x</script>"
     document["sets"][0]["unit_tests"][4]["compare"]["why"] = evil
     document["sets"][0]["unit_tests"][0]["name"] = evil
-    lines = section(ci_summary.markdown(document), TITLE)
+    lines = section(markdown(document), TITLE)
     assert all(len(row) == 6 for row in table(lines))
     assert "<script>" not in "\n".join(lines)
     assert "a\\|b \\| --- \\| &lt;script&gt;x&lt;/script&gt;" in "\n".join(lines)
@@ -132,7 +140,7 @@ def test_cells_stay_one_line_and_the_table_stays_six_columns() -> None:
 
 def test_at_most_max_rows_then_and_n_more(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(ci_summary, "MAX_ROWS", 2)
-    rows = table(section(ci_summary.markdown(compare_document()), TITLE))
+    rows = table(section(markdown(compare_document()), TITLE))
     assert [r[0] for r in rows[2:]] == [
         "Greets",
         "Quiet drop",

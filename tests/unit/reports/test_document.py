@@ -18,7 +18,7 @@ from pytest_amigo.judging.evidence import BaselineComparison
 from pytest_amigo.judging.provenance import Provenance
 from pytest_amigo.judging.run_outcome import RunOutcome
 from pytest_amigo.plugin.amigo_result import ABResult, AmigoResult
-from pytest_amigo.reports import compare_words, html_base, json_report, merge
+from pytest_amigo.reports import json_report, merge
 from pytest_amigo.reports.document import (
     BaselineReport,
     Report,
@@ -272,21 +272,28 @@ def test_exit_status_and_counts_as_merge_says(data: dict[str, Any]) -> None:
 def test_sessions_as_the_grid_shows_them(data: dict[str, Any]) -> None:
     report = Report.from_json(data)
     for (_, test), raw in zip(report.unit_tests, _raw_tests(data), strict=True):
-        assert test.session_count == html_base.session_count(raw)
-        statuses = [html_base.session_status(raw, k) for k in range(test.session_count)]
+        assert test.session_count == _session_count(raw)
+        statuses = [_session_status(raw, k) for k in range(test.session_count)]
         assert [test.session_status(k) for k in range(test.session_count)] == statuses
 
 
-def test_comparison_words_as_compare_words_reads_them() -> None:
+def test_comparison_as_the_document_says() -> None:
     data = compare_document()
     report = Report.from_json(data)
     for entry, raw in zip(report.sets, data["sets"], strict=True):
-        assert entry.candidate_name == compare_words.candidate_name(raw["unit_tests"])
+        names = [
+            t["compare"]["candidate"]["what_ran"]["version_set"]
+            for t in raw["unit_tests"]
+            if t.get("compare")
+            and (t["compare"]["candidate"].get("what_ran") or {}).get("version_set")
+        ]
+        assert entry.candidate_name == (names[0] if names else "the candidate")
         for test, raw_test in zip(entry.unit_tests, raw["unit_tests"], strict=True):
-            found = compare_words.unit_compare(raw_test)
+            found = raw_test.get("compare")
             assert (test.compare is None) == (found is None)
             if test.compare is not None and found is not None:
-                assert test.compare.p_adjusted == compare_words.label_p(found)
+                key = "p_better_adjusted" if found["label"] == "better" else "p_worse_adjusted"
+                assert test.compare.p_adjusted == found.get(key)
 
 
 def test_set_lookup_as_the_baseline_reader_does() -> None:
@@ -305,3 +312,25 @@ def test_input_is_not_changed() -> None:
 
 def _raw_tests(data: dict[str, Any]) -> list[dict[str, Any]]:
     return [t for s in data["sets"] for t in s["unit_tests"]]
+
+
+def _session_count(raw: dict[str, Any]) -> int:
+    """The sessions a unit test's JSON shows: its total, its errors, its criteria's marks."""
+    lengths = [len(c.get("sessions") or ()) for c in raw.get("criteria") or ()]
+    return max([raw["sessions"]["total"], len(raw.get("session_errors") or ()), *lengths])
+
+
+def _session_status(raw: dict[str, Any], k: int) -> str:
+    errors = raw.get("session_errors") or []
+    if k < len(errors) and errors[k]:
+        return "errored"
+    marks = [_at(c.get("sessions") or [], k) for c in raw.get("criteria") or ()]
+    if any(m is False for m in marks):
+        return "failed"
+    if marks and all(m is True for m in marks):
+        return "passed"
+    return "no result"
+
+
+def _at(marks: list[bool | None], k: int) -> bool | None:
+    return marks[k] if k < len(marks) else None

@@ -432,7 +432,9 @@ def test_a_label_the_merged_suite_changes_is_noted() -> None:
     result = merged(alone, many)
     first = result.document.to_json()["sets"][0]["unit_tests"][0]
     assert first["compare"]["label"] == "no detectable difference"
-    assert "no detectable difference: release 8/8, candidate 3/8" in first["explanation"]
+    assert (
+        "no detectable difference from release: release 8/8, candidate 3/8" in first["explanation"]
+    )
     assert result.notes == [
         "unit test 'A' of set 'Checkout': compared as worse in its shard, no detectable "
         "difference over the merged suite (its outcome is what its shard decided)"
