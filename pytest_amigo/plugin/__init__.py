@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_amigo.plugin import options
+from pytest_amigo.plugin import hooks, options
 from pytest_amigo.plugin.cleanup import cleanup_main
 from pytest_amigo.plugin.collect import Collection
 from pytest_amigo.plugin.context import Context
@@ -31,6 +31,10 @@ from pytest_amigo.plugin.fixtures import (
 from pytest_amigo.plugin.runner import ItemRunner
 
 __all__ = ["amigo_emulator", "amigo_emulator_factory", "amigo_result", "amigo_unit_test"]
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    pluginmanager.add_hookspecs(hooks)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

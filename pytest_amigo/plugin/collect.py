@@ -188,7 +188,7 @@ class AmigoSetGate(pytest.Item):
         self.min_rate = min_rate
         self.add_marker(pytest.mark.amigo)
         self.extra_keyword_matches.add(GATE_KEYWORD)  # -k set_gate selects every set gate
-        # What the controller's summary reads (``report.amigo_gate``: plain builtins).
+        # What the controller's summary reads (``wire.gate_of(report)``: plain builtins).
         self.gate: dict[str, Any] = {"set_id": unit_set.id, "set_name": unit_set.name}
 
     def runtest(self) -> None:

@@ -8,6 +8,7 @@ up. Under xdist it learns what the workers did through the coordinator's shared 
 
 from __future__ import annotations
 
+import copy
 import os
 import shutil
 import signal
@@ -20,8 +21,10 @@ import pytest
 
 from pytest_amigo.domain import UnitTestRef
 from pytest_amigo.lifecycle.records import Observation
+from pytest_amigo.plugin import wire
 from pytest_amigo.plugin.collect import AmigoSetGate, published_refs, ref_of
 from pytest_amigo.plugin.context import Context
+from pytest_amigo.plugin.hooks import REPORT_HOOK, UNIT_TEST_HOOK, notify
 from pytest_amigo.plugin.judge_item import Keywords, Location, build_result, reports_for
 from pytest_amigo.plugin.session_plan import describe
 from pytest_amigo.plugin.summary import SetSummary, left_running_line
@@ -95,11 +98,15 @@ class Controller:
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         self._reported.add(report.nodeid)
         self.summary.add(report)
-        entry = getattr(report, "amigo", None)
-        if isinstance(entry, dict):
-            reason = getattr(report, "wasxfail", None)
-            xfailed = reason is not None and report.skipped  # an XPASS passed
-            self.unit_tests.add(entry, xfailed=xfailed, reason=reason if xfailed else None)
+        entry = wire.entry_of(report)
+        if entry is None:
+            return
+        reason = getattr(report, "wasxfail", None)
+        xfailed = reason is not None and report.skipped  # an XPASS passed
+        self.unit_tests.add(entry, xfailed=xfailed, reason=reason if xfailed else None)
+        if report.when == "teardown":  # the item's last report: its outcome as reported
+            logged = dict(self.unit_tests.unit_tests[report.nodeid])
+            notify(self.ctx.config, UNIT_TEST_HOOK, nodeid=report.nodeid, entry=logged)
 
     def pytest_keyboard_interrupt(self) -> None:
         """Ctrl-C or SIGTERM: cancel this session's runs, then report every Amigo item not yet
@@ -146,12 +153,9 @@ class Controller:
                 ]
                 if self.ctx.settings.properties
                 else [],
-                amigo_gate={
-                    "set_id": item.unit_set.id,
-                    "set_name": item.unit_set.name,
-                    "counts": "undecided (interrupted)",
-                },
             )
+            gate = {"set_id": item.unit_set.id, "set_name": item.unit_set.name}
+            wire.put_gate(report, gate | {"counts": "undecided (interrupted)"})
             self.ctx.config.hook.pytest_runtest_logreport(report=report)
 
     def _amigo_items(
@@ -192,17 +196,21 @@ class Controller:
         self.write_reports()
 
     def write_reports(self) -> None:
-        """The JSON, HTML and GitHub step summary reports (once per session)."""
-        settings = self.ctx.settings
-        wanted = settings.json_path or settings.html_path or os.environ.get(GITHUB_SUMMARY)
-        if not wanted or self._json_written or not self.unit_tests:
+        """The report document, to the ``pytest_amigo_report`` hook and, when asked for, the
+        JSON, HTML and GitHub step summary reports (once per session)."""
+        if self._json_written or not self.unit_tests:
             return
         self._json_written = True
         from pytest_amigo import __version__
 
         records = self.ctx.coordinator.records() if self.ctx.started else {}
         runs = {r.set_id: (r.run_id, r.started_here) for r in records.values()}
+        # reports/document.py will make this a typed document: pass that to the hook then.
         document = json_report.document(__version__, self.unit_tests.unit_tests.values(), runs)
+        notify(self.ctx.config, REPORT_HOOK, document=copy.deepcopy(document))
+        settings = self.ctx.settings
+        if not (settings.json_path or settings.html_path or os.environ.get(GITHUB_SUMMARY)):
+            return
         for warning in write_all(document, settings, junit=self._xmlpath):
             sys.stderr.write(f"pytest-amigo: {warning}\n")
 

@@ -12,6 +12,7 @@ import pytest
 from pytest_amigo.judging.evidence import attention_rank
 from pytest_amigo.judging.provenance import what_ran_words
 from pytest_amigo.judging.verdict import one_line
+from pytest_amigo.plugin import wire
 
 if TYPE_CHECKING:
     from pytest_amigo.lifecycle.coordinator import Coordinator
@@ -37,12 +38,11 @@ class SetSummary:
     sets: dict[str, SetTally] = field(default_factory=dict)
 
     def add(self, report: pytest.TestReport) -> None:
-        """Count a report of an Amigo item. Reads ``report.amigo`` (a unit test's JSON entry)
-        and ``report.amigo_gate`` (a set gate): plain attributes that cross xdist, whatever
+        """Count a report of an Amigo item. Reads a unit test's JSON entry and a set gate's
+        counts (``plugin/wire.py``): plain data that crosses xdist, whatever
         ``amigo_junit_properties`` leaves in the JUnit properties."""
-        entry = getattr(report, "amigo", None)
-        gate = getattr(report, "amigo_gate", None)
-        gate = gate if isinstance(gate, dict) else None
+        entry = wire.entry_of(report)
+        gate = wire.gate_of(report)
         source = entry if isinstance(entry, dict) else gate
         set_id = str((source or {}).get("set_id") or "")
         if not set_id or source is None:
