@@ -383,7 +383,9 @@ class Collection:
             report.result.append(root)
         return report
 
-    def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
+    def parametrize(self, metafunc: pytest.Metafunc) -> None:
+        """A test marked ``amigo_set`` (``Startup.pytest_generate_tests``): one call per unit
+        test of the set."""
         marker = metafunc.definition.get_closest_marker("amigo_set")
         if marker is None:
             return
