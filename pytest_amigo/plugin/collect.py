@@ -488,22 +488,3 @@ class Collection:
                     ),
                     stacklevel=1,
                 )
-
-
-def published_refs(ctx: Context) -> list[tuple[str, tuple[str, int | None, str], UnitTestRef]]:
-    """The workers' Amigo items, as the xdist controller (which never collects) can know them."""
-    found = []
-    refs: dict[tuple[str, float | None, bool], list[UnitTestRef]] = {}
-    for nodeid, entry in ctx.coordinator.published_items().items():
-        key = (entry["set_id"], entry["min_pass_rate"], entry["enforce_verdict"])
-        if key not in refs:
-            try:
-                unit_set = ctx.coordinator.definitions([key[0]], origin="the workers")[key[0]]
-            except DefinitionError:
-                continue
-            pairs = refs_for(unit_set, min_pass_rate=key[1], enforce_verdict=key[2])
-            refs[key] = [r for _, r in pairs]
-        if entry["position"] < len(refs[key]):
-            path, line, name = entry["location"]
-            found.append((nodeid, (path, line, name), refs[key][entry["position"]]))
-    return found

@@ -20,9 +20,10 @@ from typing import Any
 import pytest
 
 from pytest_amigo.domain import UnitTestRef
+from pytest_amigo.errors import DefinitionError
 from pytest_amigo.lifecycle.records import Observation
 from pytest_amigo.plugin import wire
-from pytest_amigo.plugin.collect import AmigoSetGate, published_refs, ref_of
+from pytest_amigo.plugin.collect import AmigoSetGate, ref_of, refs_for
 from pytest_amigo.plugin.context import Context
 from pytest_amigo.plugin.hooks import REPORT_HOOK, UNIT_TEST_HOOK, notify
 from pytest_amigo.plugin.judge_item import Keywords, Location, build_result, reports_for
@@ -301,3 +302,22 @@ class XdistController:
     def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
         if self.ctx.state_dir.exists() and self.ctx.coordinator.is_active():
             self.controller.handle_sigterm()
+
+
+def published_refs(ctx: Context) -> list[tuple[str, tuple[str, int | None, str], UnitTestRef]]:
+    """The workers' Amigo items, as the xdist controller (which never collects) can know them."""
+    found = []
+    refs: dict[tuple[str, float | None, bool], list[UnitTestRef]] = {}
+    for nodeid, entry in ctx.coordinator.published_items().items():
+        key = (entry["set_id"], entry["min_pass_rate"], entry["enforce_verdict"])
+        if key not in refs:
+            try:
+                unit_set = ctx.coordinator.definitions([key[0]], origin="the workers")[key[0]]
+            except DefinitionError:
+                continue
+            pairs = refs_for(unit_set, min_pass_rate=key[1], enforce_verdict=key[2])
+            refs[key] = [r for _, r in pairs]
+        if entry["position"] < len(refs[key]):
+            path, line, name = entry["location"]
+            found.append((nodeid, (path, line, name), refs[key][entry["position"]]))
+    return found
