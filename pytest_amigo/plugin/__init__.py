@@ -17,13 +17,10 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_amigo.plugin import hooks, options
+from pytest_amigo.plugin import fixtures, hooks, options
 from pytest_amigo.plugin.startup import STARTUP, Startup
 
-# The fixtures (amigo_result, amigo_unit_test, amigo_emulator, amigo_emulator_factory) are a
-# plugin of their own: as names of this package they would be replaced by the submodule of the
-# same name (``amigo_result``) as soon as Amigo work imports it.
-pytest_plugins = ["pytest_amigo.plugin.fixtures"]
+FIXTURES = "amigo-fixtures"
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
@@ -58,6 +55,11 @@ def pytest_configure(config: pytest.Config) -> None:
         "amigo_set(set_id, min_pass_rate=None, enforce_verdict=True): parametrize the test over "
         "the unit tests of an Amigo unit test set; request the amigo_result fixture.",
     )
+    # The fixtures (amigo_result, amigo_unit_test, amigo_emulator, amigo_emulator_factory) are a
+    # plugin of their own: as names of this package they would be replaced by the submodule of
+    # the same name (``amigo_result``) as soon as Amigo work imports it.
+    if not config.pluginmanager.is_registered(fixtures):
+        config.pluginmanager.register(fixtures, FIXTURES)
     startup = Startup(config)
     config.pluginmanager.register(startup, STARTUP)
     if startup.needed_now():

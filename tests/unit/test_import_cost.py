@@ -51,6 +51,7 @@ def test_a_session_without_amigo_work_imports_nothing_more(pytester: pytest.Pyte
     pytester.makepyfile("def test_plain(): assert True")
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
+    assert "Warning" not in result.stdout.str() + result.stderr.str()  # e.g. assertion rewriting
     loaded = set(json.loads((pytester.path / "loaded.json").read_text()))
     assert loaded - ALLOWED == set(), "imported in a session without Amigo work"
     assert "pytest_amigo.plugin" in loaded  # the plugin was loaded
