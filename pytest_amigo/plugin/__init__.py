@@ -1,6 +1,6 @@
-"""The pytest side of pytest-amigo, and its entry point (this module): options, markers, and one
-plugin object per process role. The only part that implements pytest's hooks; it may use every
-other part.
+"""The pytest side of pytest-amigo, and its entry point (this module): options, markers, the
+fixtures, the hookspecs and, once Amigo work starts (``startup.py``), one plugin object per process
+role. The only part that implements pytest's hooks; it may use every other part.
 
 - every process that runs items: the ``ItemRunner`` (start runs, wait, judge, report) and the
   ``Collection`` hooks (the Amigo tree, the amigo_set marker, marks and xfail);
