@@ -188,7 +188,7 @@ class AmigoSetGate(pytest.Item):
         self.min_rate = min_rate
         self.add_marker(pytest.mark.amigo)
         self.extra_keyword_matches.add(GATE_KEYWORD)  # -k set_gate selects every set gate
-        # What the controller's summary reads (``report.amigo_gate``: plain builtins).
+        # What the controller's summary reads (``wire.gate_of(report)``: plain builtins).
         self.gate: dict[str, Any] = {"set_id": unit_set.id, "set_name": unit_set.name}
 
     def runtest(self) -> None:
@@ -383,7 +383,9 @@ class Collection:
             report.result.append(root)
         return report
 
-    def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
+    def parametrize(self, metafunc: pytest.Metafunc) -> None:
+        """A test marked ``amigo_set`` (``Startup.pytest_generate_tests``): one call per unit
+        test of the set."""
         marker = metafunc.definition.get_closest_marker("amigo_set")
         if marker is None:
             return
@@ -488,22 +490,3 @@ class Collection:
                     ),
                     stacklevel=1,
                 )
-
-
-def published_refs(ctx: Context) -> list[tuple[str, tuple[str, int | None, str], UnitTestRef]]:
-    """The workers' Amigo items, as the xdist controller (which never collects) can know them."""
-    found = []
-    refs: dict[tuple[str, float | None, bool], list[UnitTestRef]] = {}
-    for nodeid, entry in ctx.coordinator.published_items().items():
-        key = (entry["set_id"], entry["min_pass_rate"], entry["enforce_verdict"])
-        if key not in refs:
-            try:
-                unit_set = ctx.coordinator.definitions([key[0]], origin="the workers")[key[0]]
-            except DefinitionError:
-                continue
-            pairs = refs_for(unit_set, min_pass_rate=key[1], enforce_verdict=key[2])
-            refs[key] = [r for _, r in pairs]
-        if entry["position"] < len(refs[key]):
-            path, line, name = entry["location"]
-            found.append((nodeid, (path, line, name), refs[key][entry["position"]]))
-    return found

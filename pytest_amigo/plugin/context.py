@@ -22,14 +22,15 @@ from pytest_amigo.plugin.progress import Progress
 if TYPE_CHECKING:
     from pytest_amigo.lifecycle.coordinator import Coordinator
     from pytest_amigo.plugin.session_plan import SetPlan
+    from pytest_amigo.settings import Settings
 
 STATE_DIR_KEY = "amigo_state_dir"
 
 
 class Context:
-    def __init__(self, config: pytest.Config) -> None:
+    def __init__(self, config: pytest.Config, settings: Settings | None = None) -> None:
         self.config = config
-        self.settings = options.load(config)
+        self.settings = settings if settings is not None else options.load(config)
         workerinput = getattr(config, "workerinput", None)
         self.is_worker = workerinput is not None
         if workerinput is not None and STATE_DIR_KEY in workerinput:

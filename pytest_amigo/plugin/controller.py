@@ -19,13 +19,17 @@ from typing import Any
 import pytest
 
 from pytest_amigo.domain import UnitTestRef
+from pytest_amigo.errors import DefinitionError
 from pytest_amigo.lifecycle.records import Observation
-from pytest_amigo.plugin.collect import AmigoSetGate, published_refs, ref_of
+from pytest_amigo.plugin import wire
+from pytest_amigo.plugin.collect import AmigoSetGate, ref_of, refs_for
 from pytest_amigo.plugin.context import Context
+from pytest_amigo.plugin.hooks import REPORT_HOOK, UNIT_TEST_HOOK, notify
 from pytest_amigo.plugin.judge_item import Keywords, Location, build_result, reports_for
 from pytest_amigo.plugin.session_plan import describe
 from pytest_amigo.plugin.summary import SetSummary, left_running_line
 from pytest_amigo.reports import json_report
+from pytest_amigo.reports.document import UnitTestEntry
 from pytest_amigo.reports.junit_artifacts import settle
 from pytest_amigo.reports.writer import GITHUB_SUMMARY, write_all
 
@@ -95,11 +99,17 @@ class Controller:
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         self._reported.add(report.nodeid)
         self.summary.add(report)
-        entry = getattr(report, "amigo", None)
-        if isinstance(entry, dict):
-            reason = getattr(report, "wasxfail", None)
-            xfailed = reason is not None and report.skipped  # an XPASS passed
-            self.unit_tests.add(entry, xfailed=xfailed, reason=reason if xfailed else None)
+        entry = wire.entry_of(report)
+        if entry is None:
+            return
+        reason = getattr(report, "wasxfail", None)
+        xfailed = reason is not None and report.skipped  # an XPASS passed
+        self.unit_tests.add(entry, xfailed=xfailed, reason=reason if xfailed else None)
+        if report.when == "teardown":  # the item's last report: its outcome as reported
+            logged = UnitTestEntry.from_json(
+                self.unit_tests.unit_tests[report.nodeid], report.nodeid
+            )
+            notify(self.ctx.config, UNIT_TEST_HOOK, nodeid=report.nodeid, entry=logged)
 
     def pytest_keyboard_interrupt(self) -> None:
         """Ctrl-C or SIGTERM: cancel this session's runs, then report every Amigo item not yet
@@ -146,12 +156,9 @@ class Controller:
                 ]
                 if self.ctx.settings.reports.properties
                 else [],
-                amigo_gate={
-                    "set_id": item.unit_set.id,
-                    "set_name": item.unit_set.name,
-                    "counts": "undecided (interrupted)",
-                },
             )
+            gate = {"set_id": item.unit_set.id, "set_name": item.unit_set.name}
+            wire.put_gate(report, gate | {"counts": "undecided (interrupted)"})
             self.ctx.config.hook.pytest_runtest_logreport(report=report)
 
     def _amigo_items(
@@ -192,14 +199,9 @@ class Controller:
         self.write_reports()
 
     def write_reports(self) -> None:
-        """The JSON, HTML and GitHub step summary reports (once per session)."""
-        settings = self.ctx.settings
-        wanted = (
-            settings.reports.json_path
-            or settings.reports.html_path
-            or os.environ.get(GITHUB_SUMMARY)
-        )
-        if not wanted or self._json_written or not self.unit_tests:
+        """The report document, to the ``pytest_amigo_report`` hook and, when asked for, the
+        JSON, HTML and GitHub step summary reports (once per session)."""
+        if self._json_written or not self.unit_tests:
             return
         self._json_written = True
         from pytest_amigo import __version__
@@ -207,7 +209,11 @@ class Controller:
         records = self.ctx.coordinator.records() if self.ctx.started else {}
         runs = {r.set_id: (r.run_id, r.started_here) for r in records.values()}
         document = json_report.document(__version__, self.unit_tests.unit_tests.values(), runs)
-        for warning in write_all(document, settings, junit=self._xmlpath):
+        notify(self.ctx.config, REPORT_HOOK, report=document)  # frozen: nobody changes it
+        reports = self.ctx.settings.reports
+        if not (reports.json_path or reports.html_path or os.environ.get(GITHUB_SUMMARY)):
+            return
+        for warning in write_all(document, self.ctx.settings, junit=self._xmlpath):
             sys.stderr.write(f"pytest-amigo: {warning}\n")
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
@@ -301,3 +307,22 @@ class XdistController:
     def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
         if self.ctx.state_dir.exists() and self.ctx.coordinator.is_active():
             self.controller.handle_sigterm()
+
+
+def published_refs(ctx: Context) -> list[tuple[str, tuple[str, int | None, str], UnitTestRef]]:
+    """The workers' Amigo items, as the xdist controller (which never collects) can know them."""
+    found = []
+    refs: dict[tuple[str, float | None, bool], list[UnitTestRef]] = {}
+    for nodeid, entry in ctx.coordinator.published_items().items():
+        key = (entry["set_id"], entry["min_pass_rate"], entry["enforce_verdict"])
+        if key not in refs:
+            try:
+                unit_set = ctx.coordinator.definitions([key[0]], origin="the workers")[key[0]]
+            except DefinitionError:
+                continue
+            pairs = refs_for(unit_set, min_pass_rate=key[1], enforce_verdict=key[2])
+            refs[key] = [r for _, r in pairs]
+        if entry["position"] < len(refs[key]):
+            path, line, name = entry["location"]
+            found.append((nodeid, (path, line, name), refs[key][entry["position"]]))
+    return found

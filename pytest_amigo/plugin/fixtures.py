@@ -1,5 +1,7 @@
 """The plugin's fixtures: results of marker-parametrized tests, and the bundled emulator.
 
+Light to import (the entry point imports it): what a fixture needs is imported when it runs.
+
 ``amigo_emulator`` / ``amigo_emulator_factory`` need the ``emulator`` extra.
 """
 
@@ -11,10 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from pytest_amigo.plugin.amigo_result import AmigoError, AmigoResult, UnitTestRef
-
 if TYPE_CHECKING:
+    from pytest_amigo.domain import UnitTestRef
     from pytest_amigo.emulator import Emulator, World
+    from pytest_amigo.plugin.amigo_result import AmigoResult
     from pytest_amigo.plugin.runner import ItemRunner
 
 RUNNER = "amigo-runner"
@@ -48,6 +50,8 @@ def amigo_emulator(amigo_emulator_factory: Callable[..., Emulator]) -> Emulator:
 @pytest.fixture
 def amigo_unit_test(request: pytest.FixtureRequest) -> UnitTestRef:
     """The unit test this parametrized test reports (set by the amigo_set marker)."""
+    from pytest_amigo.domain import UnitTestRef
+
     ref = getattr(request, "param", None)
     if not isinstance(ref, UnitTestRef):
         pytest.fail("amigo_unit_test is only available to tests marked amigo_set", pytrace=False)
@@ -61,6 +65,8 @@ def amigo_result(request: pytest.FixtureRequest, amigo_unit_test: UnitTestRef) -
     With ``enforce_verdict=True`` (default) a failed verdict also fails the test after its body;
     your own assertions add to it.
     """
+    from pytest_amigo.plugin.amigo_result import AmigoError
+
     runner: ItemRunner = request.config.pluginmanager.get_plugin(RUNNER)  # type: ignore[assignment]
     result = runner.resolve(request.node, amigo_unit_test)
     if result.outcome == "error":

@@ -22,6 +22,7 @@ from pytest_amigo.judging.pipeline import Resampled, Rules, Seen, judge_unit_tes
 from pytest_amigo.judging.text import printable
 from pytest_amigo.judging.verdict import Verdict
 from pytest_amigo.lifecycle.records import Observation, RunRecord, artifacts_path
+from pytest_amigo.plugin import wire
 from pytest_amigo.plugin.amigo_result import (
     ABResult,
     AmigoError,
@@ -243,13 +244,14 @@ def reports_for(
             start=now,
             stop=now,
             duration=0.0,
-            amigo=result.to_json(nodeid),
         )
+        entry = result.to_json(nodeid)
+        wire.put_entry(report, entry)
         if expected:
             report.wasxfail = result.expected
             report.longrepr = result.explanation  # the evidence, as an item's xfail shows it
         if when == failed_when:  # the report that carries the verdict
-            # pytest-html, if it is used (plain builtins, like ``amigo``)
-            report.extras = html_extras.extras_of(report.amigo)  # type: ignore[attr-defined]
+            # pytest-html, if it is used (plain builtins, like the entry)
+            report.extras = html_extras.extras_of(entry)  # type: ignore[attr-defined]
         reports.append(report)
     return reports

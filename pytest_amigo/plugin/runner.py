@@ -21,6 +21,7 @@ from pytest_amigo.domain import UnitTestSet
 from pytest_amigo.judging.baseline import BaselineSet, from_run, is_run_id
 from pytest_amigo.judging.evidence import weigh
 from pytest_amigo.lifecycle.records import Observation, RunRecord, reference_key
+from pytest_amigo.plugin import wire
 from pytest_amigo.plugin.amigo_result import (
     ABResult,
     AmigoExpected,
@@ -232,13 +233,13 @@ class ItemRunner:
         result = self.results.get(item.nodeid)
         if result is not None:
             entry = result.to_json(item.nodeid)
-            report.amigo = entry  # type: ignore[attr-defined]
+            wire.put_entry(report, entry)
             if html_extras.active(item.config) and (report.when == "call" or report.failed):
                 # pytest-html: the evidence and links, on the report that carries the verdict
                 extras = list(getattr(report, "extras", []))
                 report.extras = extras + html_extras.for_report(item.config, entry)  # type: ignore[attr-defined]
         if isinstance(item, AmigoSetGate):
-            report.amigo_gate = dict(item.gate)  # type: ignore[attr-defined]
+            wire.put_gate(report, dict(item.gate))
         problem = call.excinfo.value if call.excinfo is not None else None
         if isinstance(problem, AmigoProblem | AmigoExpected):
             if hasattr(report, "wasxfail"):
@@ -314,7 +315,7 @@ def scrub(report: pytest.TestReport, values: set[str]) -> None:
         return value
 
     # the JSON / HTML reports and pytest-html read these plain attributes
-    for name in ("amigo", "extras"):
+    for name in (wire.ENTRY, "extras"):
         found = getattr(report, name, None)
         if found is not None and any(v in repr(found) for v in values):
             setattr(report, name, deep(found))

@@ -11,6 +11,7 @@ import pytest
 
 from pytest_amigo.judging.evidence import attention_rank
 from pytest_amigo.judging.text import one_line
+from pytest_amigo.plugin import wire
 from pytest_amigo.reports.document import (
     BaselineReport,
     ReportError,
@@ -44,12 +45,11 @@ class SetSummary:
     sets: dict[str, SetTally] = field(default_factory=dict)
 
     def add(self, report: pytest.TestReport) -> None:
-        """Count a report of an Amigo item. Reads ``report.amigo`` (a unit test's JSON entry)
-        and ``report.amigo_gate`` (a set gate): plain attributes that cross xdist, whatever
+        """Count a report of an Amigo item. Reads a unit test's JSON entry and a set gate's
+        counts (``plugin/wire.py``): plain data that crosses xdist, whatever
         ``amigo_junit_properties`` leaves in the JUnit properties."""
         entry = _entry_of(report)
-        gate = getattr(report, "amigo_gate", None)
-        gate = gate if isinstance(gate, dict) else None
+        gate = wire.gate_of(report)
         if entry is None:
             if gate is not None and gate.get("set_id"):
                 self._add_gate(report, gate)
@@ -106,8 +106,8 @@ class SetSummary:
 def _entry_of(report: pytest.TestReport) -> UnitTestEntry | None:
     """The unit test an item reported (``report.amigo``, the wire dict), typed; None for any
     other report."""
-    entry = getattr(report, "amigo", None)
-    if not isinstance(entry, dict):
+    entry = wire.entry_of(report)
+    if entry is None:
         return None
     try:
         return UnitTestEntry.from_json(entry, str(entry.get("nodeid")))

@@ -154,3 +154,56 @@ def test_the_import_reader_sees_lazy_relative_and_type_checking_imports() -> Non
     seen = set(imports(module))
     assert "pytest_amigo.lifecycle.connection.connect" in seen  # inside a method
     assert "pytest_amigo.lifecycle.coordinator" in seen  # under TYPE_CHECKING
+
+
+# -- size (docs/architecture.md: "Size") ----------------------------------------------------------
+MAX_FUNCTION = 60  # lines of a function or method, its decorators aside
+MAX_CLASS = 300
+MAX_MODULE = 500
+# Data, not code: tables whose length is the contract's, not a design's.
+# None today: the contract's enums are package data (emulator/contract_enums.json).
+DATA_MODULES: set[str] = set()
+
+
+def too_long(text: str, name: str) -> Iterator[str]:
+    """The functions and classes of a module over their size, as ``module.name (n lines)``."""
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            lines = (node.end_lineno or node.lineno) - node.lineno + 1
+            limit = MAX_CLASS if isinstance(node, ast.ClassDef) else MAX_FUNCTION
+            if lines > limit:
+                yield f"{name}.{node.name} ({lines} lines, at most {limit})"
+
+
+def test_no_function_over_60_lines_nor_class_over_300() -> None:
+    found = [
+        entry
+        for name, path in modules().items()
+        for entry in too_long(path.read_text(encoding="utf-8"), name)
+    ]
+    assert not found, "too long (docs/architecture.md, Size):\n" + "\n".join(found)
+
+
+def test_no_module_over_500_lines_except_declared_data() -> None:
+    found = []
+    for name, path in modules().items():
+        lines = len(path.read_text(encoding="utf-8").splitlines())
+        if lines > MAX_MODULE and name not in DATA_MODULES:
+            found.append(f"{name} ({lines} lines)")
+    assert not found, f"modules over {MAX_MODULE} lines:\n" + "\n".join(found)
+
+
+def test_the_size_allow_lists_name_real_modules() -> None:
+    assert DATA_MODULES <= set(modules())
+
+
+def test_the_size_reader_counts_a_method_and_its_class() -> None:
+    def body(n: int, indent: str) -> str:
+        return "\n".join(f"{indent}x{i} = {i}" for i in range(n))
+
+    fits = f"def f():\n{body(MAX_FUNCTION - 1, '    ')}\n"
+    assert list(too_long(fits, "m")) == []
+    method = f"class C:\n    def f(self):\n{body(MAX_FUNCTION, '        ')}\n"
+    assert list(too_long(method, "m")) == [f"m.f ({MAX_FUNCTION + 1} lines, at most 60)"]
+    big = f"class C:\n{body(MAX_CLASS, '    ')}\n"
+    assert list(too_long(big, "m")) == [f"m.C ({MAX_CLASS + 1} lines, at most 300)"]
