@@ -80,9 +80,14 @@ def evidence_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealRun]:
     yield RealRun(project, document)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
-    """A headless system Chromium (Playwright ``Browser``), shared by the session's tests."""
+    """A headless system Chromium (Playwright ``Browser``), shared by a module's tests.
+
+    Not by the session's: Playwright's sync API leaves its event loop running in the thread
+    while it is open, and every asyncio test that the same (xdist) process runs meanwhile fails
+    with "Cannot run the event loop while another loop is running" (tests/emulator/
+    test_traffic.py after a browser test: test_browser_loop_ends_with_its_module)."""
     try:
         from playwright.sync_api import Error, sync_playwright
     except ImportError:
