@@ -51,11 +51,7 @@ def _filter_values(docs: list[Doc]) -> dict[str, Any]:
 
 
 METRICS = r.Resource(
-    path="/metric",
-    name="metric",
-    names="metrics",
-    key="metrics",
-    read="Metric:GetMetric",
+    r.Naming(path="/metric", name="metric", key="metrics", read="Metric:GetMetric"),
     docs=lambda store, user: store.metrics.values(),
     list_model=m.MetricGetMetricsResponse,
     list_query=(

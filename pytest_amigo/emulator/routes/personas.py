@@ -36,18 +36,12 @@ def _filter_values(docs: list[Doc]) -> dict[str, Any]:
 
 
 PERSONAS = r.Resource(
-    path="/simulation/persona",
-    name="persona",
-    names="personas",
-    key="simulation_personas",
-    read="Simulation:GetSimulationPersona",
-    write="Simulation:ModifySimulationPersona",
+    r.simulation("persona"),
     docs=lambda store, user: store.personas.values(),
     list_model=m.SimulationGetSimulationPersonasResponse,
     list_query=r.list_query(50, 50, ROLE),
     filter_values=_filter_values,
     keep=_keep,
-    id_name="simulation_persona_id",
     search=r.Search(
         "/search", m.SimulationSearchSimulationPersonasResponse, (ROLE, r.CREATOR, r.TAG)
     ),

@@ -7,7 +7,6 @@ from typing import Any
 
 from amigo_sdk.generated import model as m
 
-from pytest_amigo.contract import PERMISSION_SET
 from pytest_amigo.emulator import world as w
 from pytest_amigo.emulator.routes import resource as r
 from pytest_amigo.emulator.routes.common import data_of, tag_values, unique
@@ -52,18 +51,12 @@ def _changes(body: m.SimulationUpdateSimulationUnitTestSetRequest) -> Doc:
 
 
 SETS = r.Resource(
-    path="/simulation/unit_test_set",
-    name="set",
-    names="sets",
-    key="simulation_unit_test_sets",
-    read=PERMISSION_SET,
-    write="Simulation:ModifySimulationUnitTestSet",
+    r.simulation("unit_test_set", name="set"),
     docs=_visible,
     list_model=m.SimulationGetSimulationUnitTestSetsResponse,
     list_query=r.list_query(20, 20, UNIT_TEST_ID),
     filter_values=_filter_values,
     keep=_keep,
-    id_name="simulation_unit_test_set_id",
     item_suffix="",
     search=r.Search(
         "/search/",

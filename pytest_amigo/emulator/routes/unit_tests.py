@@ -7,7 +7,6 @@ from typing import Any
 
 from amigo_sdk.generated import model as m
 
-from pytest_amigo.contract import PERMISSION_UNIT_TEST
 from pytest_amigo.emulator.routes import resource as r
 from pytest_amigo.emulator.routes.common import data_of, tag_values, unique
 from pytest_amigo.emulator.store import Store
@@ -48,18 +47,12 @@ def _changes(body: m.SimulationUpdateSimulationUnitTestRequest) -> Doc:
 
 
 UNIT_TESTS = r.Resource(
-    path="/simulation/unit_test",
-    name="unit_test",
-    names="unit_tests",
-    key="simulation_unit_tests",
-    read=PERMISSION_UNIT_TEST,
-    write="Simulation:ModifySimulationUnitTest",
+    r.simulation("unit_test"),
     docs=lambda store, user: store.unit_tests.values(),
     list_model=m.SimulationGetSimulationUnitTestsResponse,
     list_query=r.list_query(500, 50, *REFERENCES),
     filter_values=_filter_values,
     keep=_keep,
-    id_name="simulation_unit_test_id",
     search=r.Search(
         "/search/",
         m.SimulationSearchSimulationUnitTestsResponse,
