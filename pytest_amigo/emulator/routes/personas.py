@@ -18,16 +18,15 @@ from pytest_amigo.emulator.routes.common import (
 )
 from pytest_amigo.emulator.store import Store
 
-Doc = dict[str, Any]
 ROLE = r.str_filter("role")
 
 
-def _keep(q: dict[str, Any]) -> Callable[[Doc], bool]:
+def _keep(q: dict[str, Any]) -> Callable[[r.Doc], bool]:
     role: list[str] = q["role"]
     return lambda d: not role or d["role"] in role
 
 
-def _filter_values(docs: list[Doc]) -> dict[str, Any]:
+def _filter_values(docs: list[r.Doc]) -> dict[str, Any]:
     return {
         "creators": unique([d["creator"] for d in docs]),
         "tags": dict_tag_values(docs),

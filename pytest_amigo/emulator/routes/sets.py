@@ -12,23 +12,22 @@ from pytest_amigo.emulator.routes import resource as r
 from pytest_amigo.emulator.routes.common import data_of, tag_values, unique
 from pytest_amigo.emulator.store import Store
 
-Doc = dict[str, Any]
 UNIT_TEST_ID = r.id_filter("unit_test_id")
 
 
-def _keep(q: dict[str, Any]) -> Callable[[Doc], bool]:
+def _keep(q: dict[str, Any]) -> Callable[[r.Doc], bool]:
     unit_test_id: list[str] = q["unit_test_id"]
     return lambda d: (
         not unit_test_id or any(r["unit_test_id"] in unit_test_id for r in d["unit_test_runs"])
     )
 
 
-def _visible(store: Store, user: w.User) -> Iterable[Doc]:
+def _visible(store: Store, user: w.User) -> Iterable[r.Doc]:
     """The sets ``user`` may list: none with ``hidden = ["sets"]``."""
     return [] if "sets" in user.hidden else store.sets.values()
 
 
-def _filter_values(docs: list[Doc]) -> dict[str, Any]:
+def _filter_values(docs: list[r.Doc]) -> dict[str, Any]:
     return {
         "creators": unique([d["creator"] for d in docs]),
         "unit_test_ids": sorted({r["unit_test_id"] for d in docs for r in d["unit_test_runs"]}),
@@ -36,9 +35,9 @@ def _filter_values(docs: list[Doc]) -> dict[str, Any]:
     }
 
 
-def _changes(body: m.SimulationUpdateSimulationUnitTestSetRequest) -> Doc:
+def _changes(body: m.SimulationUpdateSimulationUnitTestSetRequest) -> r.Doc:
     data = data_of(body)
-    changes: Doc = {}
+    changes: r.Doc = {}
     if body.name is not None:
         changes["name"] = data["name"]
     if not isinstance(body.description, m.FieldNotSet):
