@@ -34,7 +34,7 @@ from amigo_sdk.generated.model import (
     SimulationUnitTestSet,
 )
 
-from pytest_amigo.api.core import ApiCore, Body, M, _body
+from pytest_amigo.api.core import ApiCore, Body, M, _body, _filters
 from pytest_amigo.api.paging import params_of
 
 __all__ = ["AuthoringOperations"]
@@ -192,13 +192,7 @@ class AuthoringOperations(ApiCore):
             "get-simulation-personas",
             SimulationGetSimulationPersonasResponse,
             "simulation_personas",
-            {
-                "is_deleted": is_deleted,
-                "role": roles,
-                "creator": creators,
-                "tag": tags,
-                "sort_by": sort_by,
-            },
+            _filters(is_deleted, creators, tags, sort_by, role=roles),
             page_max=50,
             ids=ids,
             limit=limit,
@@ -259,7 +253,7 @@ class AuthoringOperations(ApiCore):
             "get-simulation-scenarios",
             SimulationGetSimulationScenariosResponse,
             "simulation_scenarios",
-            {"is_deleted": is_deleted, "creator": creators, "tag": tags, "sort_by": sort_by},
+            _filters(is_deleted, creators, tags, sort_by),
             page_max=200,
             ids=ids,
             limit=limit,
