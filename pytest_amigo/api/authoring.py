@@ -6,6 +6,8 @@ models; bodies are plain dicts or the SDK's request models (see docs/sdk-notes.m
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from amigo_sdk.generated.model import (
     MetricGetMetricsResponse,
@@ -32,14 +34,81 @@ from amigo_sdk.generated.model import (
     SimulationUnitTestSet,
 )
 
-from pytest_amigo.api.core import ApiCore, Body, _body
+from pytest_amigo.api.core import ApiCore, Body, M, _body, _filters
 from pytest_amigo.api.paging import params_of
 
 __all__ = ["AuthoringOperations"]
 
 
+@dataclass(frozen=True)
+class _Kind:
+    """An authored resource as its operations name it: ``create-<noun>``, ``update-<noun>``,
+    ... with the object's id in the path parameter ``id_name``."""
+
+    noun: str
+    id_name: str
+
+    def op(self, verb: str, suffix: str = "") -> str:
+        return f"{verb}-{self.noun}{suffix}"
+
+    def path(self, oid: str) -> dict[str, str]:
+        return {self.id_name: oid}
+
+
+_SET = _Kind("simulation-unit-test-set", "simulation_unit_test_set_id")
+_UNIT_TEST = _Kind("simulation-unit-test", "simulation_unit_test_id")
+_PERSONA = _Kind("simulation-persona", "simulation_persona_id")
+_SCENARIO = _Kind("simulation-scenario", "simulation_scenario_id")
+
+_VersionCreated = (
+    SimulationCreateSimulationPersonaVersionResponse
+    | SimulationCreateSimulationScenarioVersionResponse
+)
+
+
 class AuthoringOperations(ApiCore):
     """Create and maintain what runs are made of (see the module docstring)."""
+
+    # -- what every authored resource does alike ---------------------------------------------
+
+    def _create(self, kind: _Kind, model: type[M], body: Body) -> M:
+        return self._get(kind.op("create"), model, json=_body(body))
+
+    def _update(self, kind: _Kind, oid: str, body: Body) -> None:
+        self._send(kind.op("update"), path=kind.path(oid), json=_body(body))
+
+    def _delete(self, kind: _Kind, oid: str) -> None:
+        self._send(kind.op("delete"), path=kind.path(oid))
+
+    def _create_version(
+        self, kind: _Kind, model: type[_VersionCreated], oid: str, body: Body, version: int | None
+    ) -> int:
+        resp = self._get(
+            kind.op("create", "-version"),
+            model,
+            path=kind.path(oid),
+            params=params_of(version=version),
+            json=_body(body),
+        )
+        return resp.version
+
+    def _list_versions(
+        self,
+        kind: _Kind,
+        model: type[M],
+        oid: str,
+        version: str | None,
+        sort_by: Sequence[str],
+    ) -> list[Any]:
+        """``get-<noun>-versions``: the answer's list is ``<noun, in snake case>_versions``."""
+        return self._list(
+            kind.op("get", "-versions"),
+            model,
+            kind.noun.replace("-", "_") + "_versions",
+            params_of(version=version, sort_by=sort_by),
+            page_max=10,
+            path=kind.path(oid),
+        )
 
     # -- unit test sets ------------------------------------------------------------------------
 
@@ -59,22 +128,14 @@ class AuthoringOperations(ApiCore):
         return list(resp.simulation_unit_test_sets)
 
     def create_unit_test_set(self, body: Body) -> str:
-        resp = self._get(
-            "create-simulation-unit-test-set",
-            SimulationCreateSimulationUnitTestSetResponse,
-            json=_body(body),
-        )
+        resp = self._create(_SET, SimulationCreateSimulationUnitTestSetResponse, body)
         return resp.simulation_unit_test_set_id
 
     def update_unit_test_set(self, set_id: str, body: Body) -> None:
-        self._send(
-            "update-simulation-unit-test-set",
-            path={"simulation_unit_test_set_id": set_id},
-            json=_body(body),
-        )
+        self._update(_SET, set_id, body)
 
     def delete_unit_test_set(self, set_id: str) -> None:
-        self._send("delete-simulation-unit-test-set", path={"simulation_unit_test_set_id": set_id})
+        self._delete(_SET, set_id)
 
     # -- unit tests ----------------------------------------------------------------------------
 
@@ -105,22 +166,14 @@ class AuthoringOperations(ApiCore):
         return list(resp.simulation_unit_tests)
 
     def create_unit_test(self, body: Body) -> str:
-        resp = self._get(
-            "create-simulation-unit-test",
-            SimulationCreateSimulationUnitTestResponse,
-            json=_body(body),
-        )
+        resp = self._create(_UNIT_TEST, SimulationCreateSimulationUnitTestResponse, body)
         return resp.simulation_unit_test_id
 
     def update_unit_test(self, unit_test_id: str, body: Body) -> None:
-        self._send(
-            "update-simulation-unit-test",
-            path={"simulation_unit_test_id": unit_test_id},
-            json=_body(body),
-        )
+        self._update(_UNIT_TEST, unit_test_id, body)
 
     def delete_unit_test(self, unit_test_id: str) -> None:
-        self._send("delete-simulation-unit-test", path={"simulation_unit_test_id": unit_test_id})
+        self._delete(_UNIT_TEST, unit_test_id)
 
     # -- personas ------------------------------------------------------------------------------
 
@@ -139,13 +192,7 @@ class AuthoringOperations(ApiCore):
             "get-simulation-personas",
             SimulationGetSimulationPersonasResponse,
             "simulation_personas",
-            {
-                "is_deleted": is_deleted,
-                "role": roles,
-                "creator": creators,
-                "tag": tags,
-                "sort_by": sort_by,
-            },
+            _filters(is_deleted, creators, tags, sort_by, role=roles),
             page_max=50,
             ids=ids,
             limit=limit,
@@ -167,46 +214,28 @@ class AuthoringOperations(ApiCore):
         return list(resp.simulation_personas)
 
     def create_persona(self, body: Body) -> str:
-        resp = self._get(
-            "create-simulation-persona",
-            SimulationCreateSimulationPersonaResponse,
-            json=_body(body),
-        )
+        resp = self._create(_PERSONA, SimulationCreateSimulationPersonaResponse, body)
         return resp.simulation_persona_id
 
     def update_persona(self, persona_id: str, body: Body) -> None:
-        self._send(
-            "update-simulation-persona",
-            path={"simulation_persona_id": persona_id},
-            json=_body(body),
-        )
+        self._update(_PERSONA, persona_id, body)
 
     def delete_persona(self, persona_id: str) -> None:
-        self._send("delete-simulation-persona", path={"simulation_persona_id": persona_id})
+        self._delete(_PERSONA, persona_id)
 
     def list_persona_versions(
         self, persona_id: str, *, version: str | None = None, sort_by: Sequence[str] = ()
     ) -> list[SimulationPersonaVersion]:
-        return self._list(
-            "get-simulation-persona-versions",
-            SimulationGetSimulationPersonaVersionsResponse,
-            "simulation_persona_versions",
-            params_of(version=version, sort_by=sort_by),
-            page_max=10,
-            path={"simulation_persona_id": persona_id},
+        return self._list_versions(
+            _PERSONA, SimulationGetSimulationPersonaVersionsResponse, persona_id, version, sort_by
         )
 
     def create_persona_version(
         self, persona_id: str, body: Body, *, version: int | None = None
     ) -> int:
-        resp = self._get(
-            "create-simulation-persona-version",
-            SimulationCreateSimulationPersonaVersionResponse,
-            path={"simulation_persona_id": persona_id},
-            params=params_of(version=version),
-            json=_body(body),
+        return self._create_version(
+            _PERSONA, SimulationCreateSimulationPersonaVersionResponse, persona_id, body, version
         )
-        return resp.version
 
     # -- scenarios -----------------------------------------------------------------------------
 
@@ -224,7 +253,7 @@ class AuthoringOperations(ApiCore):
             "get-simulation-scenarios",
             SimulationGetSimulationScenariosResponse,
             "simulation_scenarios",
-            {"is_deleted": is_deleted, "creator": creators, "tag": tags, "sort_by": sort_by},
+            _filters(is_deleted, creators, tags, sort_by),
             page_max=200,
             ids=ids,
             limit=limit,
@@ -241,46 +270,32 @@ class AuthoringOperations(ApiCore):
         return list(resp.simulation_scenarios)
 
     def create_scenario(self, body: Body) -> str:
-        resp = self._get(
-            "create-simulation-scenario",
-            SimulationCreateSimulationScenarioResponse,
-            json=_body(body),
-        )
+        resp = self._create(_SCENARIO, SimulationCreateSimulationScenarioResponse, body)
         return resp.simulation_scenario_id
 
     def update_scenario(self, scenario_id: str, body: Body) -> None:
-        self._send(
-            "update-simulation-scenario",
-            path={"simulation_scenario_id": scenario_id},
-            json=_body(body),
-        )
+        self._update(_SCENARIO, scenario_id, body)
 
     def delete_scenario(self, scenario_id: str) -> None:
-        self._send("delete-simulation-scenario", path={"simulation_scenario_id": scenario_id})
+        self._delete(_SCENARIO, scenario_id)
 
     def list_scenario_versions(
         self, scenario_id: str, *, version: str | None = None, sort_by: Sequence[str] = ()
     ) -> list[SimulationScenarioVersion]:
-        return self._list(
-            "get-simulation-scenario-versions",
+        return self._list_versions(
+            _SCENARIO,
             SimulationGetSimulationScenarioVersionsResponse,
-            "simulation_scenario_versions",
-            params_of(version=version, sort_by=sort_by),
-            page_max=10,
-            path={"simulation_scenario_id": scenario_id},
+            scenario_id,
+            version,
+            sort_by,
         )
 
     def create_scenario_version(
         self, scenario_id: str, body: Body, *, version: int | None = None
     ) -> int:
-        resp = self._get(
-            "create-simulation-scenario-version",
-            SimulationCreateSimulationScenarioVersionResponse,
-            path={"simulation_scenario_id": scenario_id},
-            params=params_of(version=version),
-            json=_body(body),
+        return self._create_version(
+            _SCENARIO, SimulationCreateSimulationScenarioVersionResponse, scenario_id, body, version
         )
-        return resp.version
 
     # -- metrics -------------------------------------------------------------------------------
 

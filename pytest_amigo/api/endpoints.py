@@ -30,106 +30,95 @@ class Endpoint:
         return self.operation_id
 
 
+def _authored(
+    noun: str, path: str, item: str, search: str, *, create: int, get: int, find: int, change: int
+) -> tuple[Endpoint, ...]:
+    """The five operations of an authored resource, named as the contract names them:
+    ``create-<noun>`` and ``get-<noun>s`` at ``path``, ``search-<noun>s`` at ``path + search``,
+    ``update-<noun>`` and ``delete-<noun>`` at ``path + item``; ``find`` is the search's
+    limit, ``change`` that of update and delete."""
+    return (
+        Endpoint(f"create-{noun}", "POST", path, create),
+        Endpoint(f"get-{noun}s", "GET", path, get),
+        Endpoint(f"search-{noun}s", "GET", path + search, find),
+        Endpoint(f"update-{noun}", "POST", path + item, change),
+        Endpoint(f"delete-{noun}", "DELETE", path + item, change),
+    )
+
+
+def _versions(noun: str, item_path: str, *, create: int, get: int) -> tuple[Endpoint, ...]:
+    """``create-<noun>-version`` and ``get-<noun>-versions`` at ``item_path + "version/"``."""
+    return (
+        Endpoint(f"create-{noun}-version", "POST", item_path + "version/", create),
+        Endpoint(f"get-{noun}-versions", "GET", item_path + "version/", get),
+    )
+
+
+_PERSONA = "/simulation/persona/{simulation_persona_id}/"
+_SCENARIO = "/simulation/scenario/{simulation_scenario_id}/"
+_RUN = "/simulation/unit_test_set_run/"
+
 _TABLE: tuple[Endpoint, ...] = (
     Endpoint("sign-in-with-api-key", "POST", "/user/signin_with_api_key", 5),
-    # personas
-    Endpoint("create-simulation-persona", "POST", "/simulation/persona/", 100),
-    Endpoint("get-simulation-personas", "GET", "/simulation/persona/", 50),
-    Endpoint("search-simulation-personas", "GET", "/simulation/persona/search", 50),
-    Endpoint(
-        "update-simulation-persona", "POST", "/simulation/persona/{simulation_persona_id}/", 100
+    *_authored(
+        "simulation-persona",
+        "/simulation/persona/",
+        "{simulation_persona_id}/",
+        "search",
+        create=100,
+        get=50,
+        find=50,
+        change=100,
     ),
-    Endpoint(
-        "delete-simulation-persona", "DELETE", "/simulation/persona/{simulation_persona_id}/", 100
+    *_versions("simulation-persona", _PERSONA, create=100, get=50),
+    *_authored(
+        "simulation-scenario",
+        "/simulation/scenario/",
+        "{simulation_scenario_id}/",
+        "search",
+        create=500,
+        get=200,
+        find=50,
+        change=500,
     ),
-    Endpoint(
-        "create-simulation-persona-version",
-        "POST",
-        "/simulation/persona/{simulation_persona_id}/version/",
-        100,
+    *_versions("simulation-scenario", _SCENARIO, create=500, get=500),
+    *_authored(
+        "simulation-unit-test",
+        "/simulation/unit_test/",
+        "{simulation_unit_test_id}/",
+        "search/",
+        create=500,
+        get=200,
+        find=50,
+        change=500,
     ),
-    Endpoint(
-        "get-simulation-persona-versions",
-        "GET",
-        "/simulation/persona/{simulation_persona_id}/version/",
-        50,
+    # the one item path without a trailing slash, as in the contract
+    *_authored(
+        "simulation-unit-test-set",
+        "/simulation/unit_test_set/",
+        "{simulation_unit_test_set_id}",
+        "search/",
+        create=50,
+        get=50,
+        find=50,
+        change=50,
     ),
-    # scenarios
-    Endpoint("create-simulation-scenario", "POST", "/simulation/scenario/", 500),
-    Endpoint("get-simulation-scenarios", "GET", "/simulation/scenario/", 200),
-    Endpoint("search-simulation-scenarios", "GET", "/simulation/scenario/search", 50),
-    Endpoint(
-        "update-simulation-scenario", "POST", "/simulation/scenario/{simulation_scenario_id}/", 500
-    ),
-    Endpoint(
-        "delete-simulation-scenario",
-        "DELETE",
-        "/simulation/scenario/{simulation_scenario_id}/",
-        500,
-    ),
-    Endpoint(
-        "create-simulation-scenario-version",
-        "POST",
-        "/simulation/scenario/{simulation_scenario_id}/version/",
-        500,
-    ),
-    Endpoint(
-        "get-simulation-scenario-versions",
-        "GET",
-        "/simulation/scenario/{simulation_scenario_id}/version/",
-        500,
-    ),
-    # unit tests
-    Endpoint("create-simulation-unit-test", "POST", "/simulation/unit_test/", 500),
-    Endpoint("get-simulation-unit-tests", "GET", "/simulation/unit_test/", 200),
-    Endpoint("search-simulation-unit-tests", "GET", "/simulation/unit_test/search/", 50),
-    Endpoint(
-        "update-simulation-unit-test",
-        "POST",
-        "/simulation/unit_test/{simulation_unit_test_id}/",
-        500,
-    ),
-    Endpoint(
-        "delete-simulation-unit-test",
-        "DELETE",
-        "/simulation/unit_test/{simulation_unit_test_id}/",
-        500,
-    ),
-    # unit test sets
-    Endpoint("get-simulation-unit-test-sets", "GET", "/simulation/unit_test_set/", 50),
-    Endpoint("create-simulation-unit-test-set", "POST", "/simulation/unit_test_set/", 50),
-    Endpoint("search-simulation-unit-test-sets", "GET", "/simulation/unit_test_set/search/", 50),
-    Endpoint(
-        "update-simulation-unit-test-set",
-        "POST",
-        "/simulation/unit_test_set/{simulation_unit_test_set_id}",
-        50,
-    ),
-    Endpoint(
-        "delete-simulation-unit-test-set",
-        "DELETE",
-        "/simulation/unit_test_set/{simulation_unit_test_set_id}",
-        50,
-    ),
-    # runs
-    Endpoint("get-simulation-unit-test-set-runs", "GET", "/simulation/unit_test_set_run/", 50),
-    Endpoint("create-simulation-unit-test-set-run", "POST", "/simulation/unit_test_set_run/", 20),
+    Endpoint("get-simulation-unit-test-set-runs", "GET", _RUN, 50),
+    Endpoint("create-simulation-unit-test-set-run", "POST", _RUN, 20),
     Endpoint(
         "cancel-simulation-unit-test-set-run",
         "DELETE",
-        "/simulation/unit_test_set_run/{simulation_unit_test_set_run_id}/",
+        _RUN + "{simulation_unit_test_set_run_id}/",
         10,
     ),
     Endpoint(
         "get-simulation-unit-test-set-run-artifacts",
         "GET",
-        "/simulation/unit_test_set_run/{simulation_unit_test_set_run_id}/artifacts/",
+        _RUN + "{simulation_unit_test_set_run_id}/artifacts/",
         100,
     ),
-    # metrics
     Endpoint("get-metrics", "GET", "/metric/", 20),
     Endpoint("get-metric-evaluation-results", "GET", "/metric/metric_evaluation_result", 10),
-    # tool invocations
     Endpoint("get-tool-invocations", "GET", "/tool/invocation", 50),
 )
 

@@ -20,7 +20,7 @@ from amigo_sdk.generated.model import (
     ToolInvocationInstance,
 )
 
-from pytest_amigo.api.core import ApiCore, _when
+from pytest_amigo.api.core import ApiCore, _filters, _when
 from pytest_amigo.api.download import fetch_presigned
 from pytest_amigo.api.shapes import (
     EvaluationResultShape,
@@ -136,13 +136,7 @@ class RunOperations(ApiCore):
             "get-simulation-unit-test-sets",
             _SETS,
             "simulation_unit_test_sets",
-            {
-                "is_deleted": is_deleted,
-                "unit_test_id": unit_test_ids,
-                "creator": creators,
-                "tag": tags,
-                "sort_by": sort_by,
-            },
+            _filters(is_deleted, creators, tags, sort_by, unit_test_id=unit_test_ids),
             page_max=20,
             ids=ids,
             limit=limit,
@@ -170,16 +164,16 @@ class RunOperations(ApiCore):
             "get-simulation-unit-tests",
             _UNIT_TESTS,
             "simulation_unit_tests",
-            {
-                "is_deleted": is_deleted,
-                "service_id": service_ids,
-                "persona_id": persona_ids,
-                "scenario_id": scenario_ids,
-                "metric_id": metric_ids,
-                "creator": creators,
-                "tag": tags,
-                "sort_by": sort_by,
-            },
+            _filters(
+                is_deleted,
+                creators,
+                tags,
+                sort_by,
+                service_id=service_ids,
+                persona_id=persona_ids,
+                scenario_id=scenario_ids,
+                metric_id=metric_ids,
+            ),
             page_max=500,
             ids=ids,
             limit=limit,

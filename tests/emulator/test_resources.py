@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 from fastapi.routing import APIRoute
 
+from pytest_amigo.contract import PERMISSION_SET, PERMISSION_UNIT_TEST
 from pytest_amigo.emulator import Emulator, World
+from pytest_amigo.emulator.routes import resource
 from pytest_amigo.emulator.traffic import FaultPlanError, parse_fault_plan
 from support.emulator import Api
 
@@ -202,3 +204,17 @@ def test_fault_plan_numbers_are_converted() -> None:
     assert (plan.latency, plan.error_rate, plan.drop_rate) == (1.0, 0.0, 1.0)
     assert isinstance(plan.latency, float) and isinstance(plan.error_rate, float)
     assert (plan.burst_429, plan.processed_drops) == (2, 0)
+
+
+def test_simulation_naming_follows_the_contract() -> None:
+    """The names ``resource.simulation`` derives are those of the contract's permissions."""
+    assert resource.simulation("unit_test_set", name="set") == resource.Naming(
+        path="/simulation/unit_test_set",
+        name="set",
+        key="simulation_unit_test_sets",
+        read=PERMISSION_SET,
+        write="Simulation:ModifySimulationUnitTestSet",
+        id_name="simulation_unit_test_set_id",
+    )
+    assert resource.simulation("unit_test").read == PERMISSION_UNIT_TEST
+    assert resource.simulation("persona").names == "personas"

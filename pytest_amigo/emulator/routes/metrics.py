@@ -25,14 +25,13 @@ from pytest_amigo.emulator.routes.common import (
 )
 from pytest_amigo.emulator.store import EvaluationRef
 
-Doc = dict[str, Any]
 APPLIED_TO_SERVICE = r.id_filter("applied_to_service")
 TYPE = r.Param("type", Annotated[list[m.MetricValueType], Query()], [])
 IS_ALIVE = r.Param("is_deleted", Annotated[bool, Query()], False)
 """Metrics list live ones unless told (``is_deleted`` is not optional here, as documented)."""
 
 
-def _keep(q: dict[str, Any]) -> Callable[[Doc], bool]:
+def _keep(q: dict[str, Any]) -> Callable[[r.Doc], bool]:
     kinds = {t.value for t in q["type"]}
     services: list[str] = q["applied_to_service"]
     return lambda d: (
@@ -41,7 +40,7 @@ def _keep(q: dict[str, Any]) -> Callable[[Doc], bool]:
     )
 
 
-def _filter_values(docs: list[Doc]) -> dict[str, Any]:
+def _filter_values(docs: list[r.Doc]) -> dict[str, Any]:
     return {
         "applied_to_services_ids": sorted({s for d in docs for s in d["applied_to_services"]}),
         "creators": unique([d["creator"] for d in docs]),
@@ -51,11 +50,7 @@ def _filter_values(docs: list[Doc]) -> dict[str, Any]:
 
 
 METRICS = r.Resource(
-    path="/metric",
-    name="metric",
-    names="metrics",
-    key="metrics",
-    read="Metric:GetMetric",
+    r.Naming(path="/metric", name="metric", key="metrics", read="Metric:GetMetric"),
     docs=lambda store, user: store.metrics.values(),
     list_model=m.MetricGetMetricsResponse,
     list_query=(

@@ -18,16 +18,15 @@ from pytest_amigo.emulator.routes.common import (
 )
 from pytest_amigo.emulator.store import Store
 
-Doc = dict[str, Any]
 ROLE = r.str_filter("role")
 
 
-def _keep(q: dict[str, Any]) -> Callable[[Doc], bool]:
+def _keep(q: dict[str, Any]) -> Callable[[r.Doc], bool]:
     role: list[str] = q["role"]
     return lambda d: not role or d["role"] in role
 
 
-def _filter_values(docs: list[Doc]) -> dict[str, Any]:
+def _filter_values(docs: list[r.Doc]) -> dict[str, Any]:
     return {
         "creators": unique([d["creator"] for d in docs]),
         "tags": dict_tag_values(docs),
@@ -36,18 +35,12 @@ def _filter_values(docs: list[Doc]) -> dict[str, Any]:
 
 
 PERSONAS = r.Resource(
-    path="/simulation/persona",
-    name="persona",
-    names="personas",
-    key="simulation_personas",
-    read="Simulation:GetSimulationPersona",
-    write="Simulation:ModifySimulationPersona",
+    r.simulation("persona"),
     docs=lambda store, user: store.personas.values(),
     list_model=m.SimulationGetSimulationPersonasResponse,
     list_query=r.list_query(50, 50, ROLE),
     filter_values=_filter_values,
     keep=_keep,
-    id_name="simulation_persona_id",
     search=r.Search(
         "/search", m.SimulationSearchSimulationPersonasResponse, (ROLE, r.CREATOR, r.TAG)
     ),

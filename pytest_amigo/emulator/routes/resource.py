@@ -132,20 +132,51 @@ class Versions:
 
 
 @dataclass(frozen=True)
-class Resource:
-    """What the shared handlers need to serve one resource; the operations left None are not
-    served."""
+class Naming:
+    """How the contract and the routes name a resource."""
 
     path: str
     """Below ``/v1/{organization}``, e.g. ``/simulation/persona``."""
     name: str
     """Singular, for the route names: ``create_<name>``, ``update_<name>``, ..."""
-    names: str
-    """Plural, for the route names: ``list_<names>``, ``search_<names>``."""
     key: str
     """The list and search answers' key, e.g. ``simulation_personas``."""
     read: str
     """The permission to list, search and list versions."""
+    write: str = ""
+    """The permission to create, update, delete and add versions."""
+    id_name: str = ""
+    """The path parameter of one object, also the create answer's key."""
+
+    @property
+    def names(self) -> str:
+        """Plural, for the route names: ``list_<names>``, ``search_<names>``."""
+        return self.name + "s"
+
+
+def simulation(kind: str, name: str = "") -> Naming:
+    """The names of a simulation resource, as the contract derives them from its ``kind``
+    (``unit_test_set``: path ``/simulation/unit_test_set``, key ``simulation_unit_test_sets``,
+    path parameter ``simulation_unit_test_set_id``, permissions
+    ``Simulation:GetSimulationUnitTestSet`` and ``Simulation:ModifySimulationUnitTestSet``);
+    ``name`` (default: ``kind``) names the routes."""
+    camel = "".join(word.capitalize() for word in kind.split("_"))
+    return Naming(
+        path=f"/simulation/{kind}",
+        name=name or kind,
+        key=f"simulation_{kind}s",
+        read=f"Simulation:GetSimulation{camel}",
+        write=f"Simulation:ModifySimulation{camel}",
+        id_name=f"simulation_{kind}_id",
+    )
+
+
+@dataclass(frozen=True)
+class Resource:
+    """What the shared handlers need to serve one resource; the operations left None are not
+    served."""
+
+    naming: Naming
     docs: Callable[[Store, w.User], Iterable[Doc]]
     """The documents the user may list (all of the kind, or none when hidden)."""
     list_model: type[BaseModel]
@@ -155,10 +186,6 @@ class Resource:
     """The list's ``filter_values`` (first page only) from every matching document."""
     keep: Callable[[dict[str, Any]], Callable[[Doc], bool] | None] = lambda q: None
     """The resource's own filters: from the query's values, a test of a document (or None)."""
-    write: str = ""
-    """The permission to create, update, delete and add versions."""
-    id_name: str = ""
-    """The path parameter of one object, also the create answer's key."""
     item_suffix: str = "/"
     """What follows ``/{id}`` in the object's path (the contract differs per resource)."""
     search: Search | None = None
@@ -169,10 +196,11 @@ class Resource:
 
     @property
     def item(self) -> str:
-        return "/{" + self.id_name + "}" + self.item_suffix
+        return "/{" + self.naming.id_name + "}" + self.item_suffix
 
     def item_param(self) -> Param:
-        return Param(self.id_name, Annotated[str, path_id(self.id_name)])
+        id_name = self.naming.id_name
+        return Param(id_name, Annotated[str, path_id(id_name)])
 
 
 def _handler(
@@ -210,7 +238,7 @@ def _list(res: Resource, store: Store, user: w.User, **q: Any) -> Response:
     chunk, more, nxt = store.page(docs, q["limit"], q["continuation_token"])
     filters = res.filter_values(docs) if q["continuation_token"] == 0 else None
     public = [store.public(d) for d in chunk]
-    body = page_body(res.key, public, more, nxt, filter_values=filters)
+    body = page_body(res.naming.key, public, more, nxt, filter_values=filters)
     return ok(res.list_model, body)
 
 
@@ -223,24 +251,24 @@ def _search(res: Resource, store: Store, user: w.User, query: str, **q: Any) -> 
     found = [store.public(d) for d in docs]
     if res.search.underscore:
         found = [underscore_id(d) for d in found]
-    return ok(res.search.model, {res.key: found})
+    return ok(res.search.model, {res.naming.key: found})
 
 
 def _create(res: Resource, store: Store, user: w.User, body: BaseModel) -> Response:
     assert res.create is not None
     new_id = res.create.store(store, data_of(body), user)
-    return ok(res.create.model, {res.id_name: new_id}, 201)
+    return ok(res.create.model, {res.naming.id_name: new_id}, 201)
 
 
 def _update(res: Resource, store: Store, user: w.User, body: BaseModel, **path: str) -> Response:
     assert res.update is not None
-    res.update.store(store, path[res.id_name], res.update.changes(body), user)
+    res.update.store(store, path[res.naming.id_name], res.update.changes(body), user)
     return no_content()
 
 
 def _delete(res: Resource, store: Store, user: w.User, **path: str) -> Response:
     assert res.delete is not None
-    res.delete(store, path[res.id_name], user)
+    res.delete(store, path[res.naming.id_name], user)
     return no_content()
 
 
@@ -249,21 +277,22 @@ def _create_version(
 ) -> Response:
     assert res.versions is not None
     v = res.versions
-    number = v.create(store, path[res.id_name], data_of(body), version, user)
+    number = v.create(store, path[res.naming.id_name], data_of(body), version, user)
     return ok(v.create_model, {"version": number}, 201)
 
 
 def _list_versions(res: Resource, store: Store, user: w.User, **q: Any) -> Response:
     assert res.versions is not None
     v = res.versions
-    items = versions_of(v.items(store, q[res.id_name]), q["version"], q["sort_by"])
+    items = versions_of(v.items(store, q[res.naming.id_name]), q["version"], q["sort_by"])
     chunk, more, nxt = store.page(items, q["limit"], q["continuation_token"])
     return ok(v.list_model, page_body(v.key, chunk, more, nxt))
 
 
 def resource_router(res: Resource) -> APIRouter:
-    """An APIRouter serving ``res`` at ``/v1/{organization}`` + ``res.path``."""
-    router = APIRouter(prefix=V1 + res.path)
+    """An APIRouter serving ``res`` at ``/v1/{organization}`` + ``res.naming.path``."""
+    n = res.naming
+    router = APIRouter(prefix=V1 + n.path)
 
     def add(
         path: str, method: str, name: str, permission: str, params: Iterable[Param],
@@ -272,21 +301,21 @@ def resource_router(res: Resource) -> APIRouter:
         endpoint = _handler(name, permission, params, partial(serve, res))
         router.add_api_route(path, endpoint, methods=[method], name=name, **route)
 
-    add("/", "GET", f"list_{res.names}", res.read, res.list_query, _list,
+    add("/", "GET", f"list_{n.names}", n.read, res.list_query, _list,
         response_model=res.list_model)  # fmt: skip
     if res.search is not None:
         query = (Param("query", SearchQuery), *res.search.query)
-        add(res.search.path, "GET", f"search_{res.names}", res.read, query, _search,
+        add(res.search.path, "GET", f"search_{n.names}", n.read, query, _search,
             response_model=res.search.model)  # fmt: skip
     if res.create is not None:
         body = Param("body", res.create.body)
-        add("/", "POST", f"create_{res.name}", res.write, (body,), _create, status_code=201,
+        add("/", "POST", f"create_{n.name}", n.write, (body,), _create, status_code=201,
             response_model=res.create.model)  # fmt: skip
     if res.update is not None:
         params = (res.item_param(), Param("body", res.update.body))
-        add(res.item, "POST", f"update_{res.name}", res.write, params, _update, status_code=204)
+        add(res.item, "POST", f"update_{n.name}", n.write, params, _update, status_code=204)
     if res.delete is not None:
-        add(res.item, "DELETE", f"delete_{res.name}", res.write, (res.item_param(),), _delete,
+        add(res.item, "DELETE", f"delete_{n.name}", n.write, (res.item_param(),), _delete,
             status_code=204)  # fmt: skip
     if res.versions is not None:
         _add_versions(res, res.versions, add)
@@ -294,13 +323,14 @@ def resource_router(res: Resource) -> APIRouter:
 
 
 def _add_versions(res: Resource, v: Versions, add: Callable[..., None]) -> None:
+    n = res.naming
     path = res.item + "version/"
     created = (
         res.item_param(),
         Param("body", v.body),
         Param("version", Annotated[int | None, Query(gt=1)], None),
     )
-    add(path, "POST", f"create_{res.name}_version", res.write, created, _create_version,
+    add(path, "POST", f"create_{n.name}_version", n.write, created, _create_version,
         status_code=201, response_model=v.create_model)  # fmt: skip
     listed = (
         res.item_param(),
@@ -309,5 +339,5 @@ def _add_versions(res: Resource, v: Versions, add: Callable[..., None]) -> None:
         TOKEN,
         SORT_BY,
     )
-    add(path, "GET", f"list_{res.name}_versions", res.read, listed, _list_versions,
+    add(path, "GET", f"list_{n.name}_versions", n.read, listed, _list_versions,
         response_model=v.list_model)  # fmt: skip

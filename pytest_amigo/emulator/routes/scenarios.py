@@ -23,17 +23,11 @@ def _filter_values(docs: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 SCENARIOS = r.Resource(
-    path="/simulation/scenario",
-    name="scenario",
-    names="scenarios",
-    key="simulation_scenarios",
-    read="Simulation:GetSimulationScenario",
-    write="Simulation:ModifySimulationScenario",
+    r.simulation("scenario"),
     docs=lambda store, user: store.scenarios.values(),
     list_model=m.SimulationGetSimulationScenariosResponse,
     list_query=r.list_query(200, 50),
     filter_values=_filter_values,
-    id_name="simulation_scenario_id",
     search=r.Search("/search", m.SimulationSearchSimulationScenariosResponse, (r.CREATOR, r.TAG)),
     create=r.Create(
         ScenarioIn, m.SimulationCreateSimulationScenarioResponse, Store.create_scenario

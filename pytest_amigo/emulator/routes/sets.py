@@ -7,29 +7,27 @@ from typing import Any
 
 from amigo_sdk.generated import model as m
 
-from pytest_amigo.contract import PERMISSION_SET
 from pytest_amigo.emulator import world as w
 from pytest_amigo.emulator.routes import resource as r
 from pytest_amigo.emulator.routes.common import data_of, tag_values, unique
 from pytest_amigo.emulator.store import Store
 
-Doc = dict[str, Any]
 UNIT_TEST_ID = r.id_filter("unit_test_id")
 
 
-def _keep(q: dict[str, Any]) -> Callable[[Doc], bool]:
+def _keep(q: dict[str, Any]) -> Callable[[r.Doc], bool]:
     unit_test_id: list[str] = q["unit_test_id"]
     return lambda d: (
         not unit_test_id or any(r["unit_test_id"] in unit_test_id for r in d["unit_test_runs"])
     )
 
 
-def _visible(store: Store, user: w.User) -> Iterable[Doc]:
+def _visible(store: Store, user: w.User) -> Iterable[r.Doc]:
     """The sets ``user`` may list: none with ``hidden = ["sets"]``."""
     return [] if "sets" in user.hidden else store.sets.values()
 
 
-def _filter_values(docs: list[Doc]) -> dict[str, Any]:
+def _filter_values(docs: list[r.Doc]) -> dict[str, Any]:
     return {
         "creators": unique([d["creator"] for d in docs]),
         "unit_test_ids": sorted({r["unit_test_id"] for d in docs for r in d["unit_test_runs"]}),
@@ -37,9 +35,9 @@ def _filter_values(docs: list[Doc]) -> dict[str, Any]:
     }
 
 
-def _changes(body: m.SimulationUpdateSimulationUnitTestSetRequest) -> Doc:
+def _changes(body: m.SimulationUpdateSimulationUnitTestSetRequest) -> r.Doc:
     data = data_of(body)
-    changes: Doc = {}
+    changes: r.Doc = {}
     if body.name is not None:
         changes["name"] = data["name"]
     if not isinstance(body.description, m.FieldNotSet):
@@ -52,18 +50,12 @@ def _changes(body: m.SimulationUpdateSimulationUnitTestSetRequest) -> Doc:
 
 
 SETS = r.Resource(
-    path="/simulation/unit_test_set",
-    name="set",
-    names="sets",
-    key="simulation_unit_test_sets",
-    read=PERMISSION_SET,
-    write="Simulation:ModifySimulationUnitTestSet",
+    r.simulation("unit_test_set", name="set"),
     docs=_visible,
     list_model=m.SimulationGetSimulationUnitTestSetsResponse,
     list_query=r.list_query(20, 20, UNIT_TEST_ID),
     filter_values=_filter_values,
     keep=_keep,
-    id_name="simulation_unit_test_set_id",
     item_suffix="",
     search=r.Search(
         "/search/",

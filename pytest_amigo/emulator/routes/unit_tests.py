@@ -7,20 +7,18 @@ from typing import Any
 
 from amigo_sdk.generated import model as m
 
-from pytest_amigo.contract import PERMISSION_UNIT_TEST
 from pytest_amigo.emulator.routes import resource as r
 from pytest_amigo.emulator.routes.common import data_of, tag_values, unique
 from pytest_amigo.emulator.store import Store
 
-Doc = dict[str, Any]
 REFERENCES = tuple(r.id_filter(n) for n in ("service_id", "persona_id", "scenario_id", "metric_id"))
 """The filters on what a unit test refers to (list and search)."""
 
 
-def _keep(q: dict[str, Any]) -> Callable[[Doc], bool]:
+def _keep(q: dict[str, Any]) -> Callable[[r.Doc], bool]:
     service_id, persona_id, scenario_id, metric_id = (q[p.name] for p in REFERENCES)
 
-    def keep(d: Doc) -> bool:
+    def keep(d: r.Doc) -> bool:
         metrics = {c["metric_id"] for c in d["success_criterions"]}
         return (
             (not service_id or d["service_id"] in service_id)
@@ -32,7 +30,7 @@ def _keep(q: dict[str, Any]) -> Callable[[Doc], bool]:
     return keep
 
 
-def _filter_values(docs: list[Doc]) -> dict[str, Any]:
+def _filter_values(docs: list[r.Doc]) -> dict[str, Any]:
     return {
         "creators": unique([d["creator"] for d in docs]),
         "tags": tag_values(docs),
@@ -43,23 +41,17 @@ def _filter_values(docs: list[Doc]) -> dict[str, Any]:
     }
 
 
-def _changes(body: m.SimulationUpdateSimulationUnitTestRequest) -> Doc:
+def _changes(body: m.SimulationUpdateSimulationUnitTestRequest) -> r.Doc:
     return {k: v for k, v in data_of(body).items() if v is not None}
 
 
 UNIT_TESTS = r.Resource(
-    path="/simulation/unit_test",
-    name="unit_test",
-    names="unit_tests",
-    key="simulation_unit_tests",
-    read=PERMISSION_UNIT_TEST,
-    write="Simulation:ModifySimulationUnitTest",
+    r.simulation("unit_test"),
     docs=lambda store, user: store.unit_tests.values(),
     list_model=m.SimulationGetSimulationUnitTestsResponse,
     list_query=r.list_query(500, 50, *REFERENCES),
     filter_values=_filter_values,
     keep=_keep,
-    id_name="simulation_unit_test_id",
     search=r.Search(
         "/search/",
         m.SimulationSearchSimulationUnitTestsResponse,

@@ -8,15 +8,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-from pytest_amigo.api.endpoints import ENDPOINTS, Endpoint
-from pytest_amigo.emulator.traffic.validation import (
-    FaultPlanError,
-    error,
-    is_int,
-    is_number,
-    require_object,
-    unknown_fields,
-)
+from pytest_amigo.api.endpoints import Endpoint
+from pytest_amigo.emulator.traffic.validation import BodyErrors, body_fields, is_int, is_number
 
 MAINTENANCE_DETAIL = "The service is under temporary maintenance."
 ERROR_DETAILS: dict[int, str] = {
@@ -80,26 +73,21 @@ class FaultPlan:
 
 def parse_fault_plan(data: Any) -> FaultPlan:
     """Validate a JSON object into a :class:`FaultPlan`; raise :class:`FaultPlanError`."""
-    data = require_object(data)
-    errors = unknown_fields(data, sorted(f.name for f in fields(FaultPlan)))
+    data, errors = body_fields(data, sorted(f.name for f in fields(FaultPlan)))
     kwargs: dict[str, Any] = {}
     for check in _FIELD_CHECKS:
         check(data, kwargs, errors)
-    if errors:
-        raise FaultPlanError(errors)
+    errors.raise_any()
     return FaultPlan(**kwargs)
 
 
-_Errors = list[dict[str, Any]]
-
-
-def _maintenance(data: dict[str, Any], kwargs: dict[str, Any], errors: _Errors) -> None:
+def _maintenance(data: dict[str, Any], kwargs: dict[str, Any], errors: BodyErrors) -> None:
     if "maintenance" not in data:
         return
     windows: list[tuple[float, float]] = []
     raw = data["maintenance"]
     if not isinstance(raw, list):
-        errors.append(error("maintenance", "expected a list of [start, end] pairs"))
+        errors.add("maintenance", "expected a list of [start, end] pairs")
     else:
         for item in raw:
             if (
@@ -107,11 +95,9 @@ def _maintenance(data: dict[str, Any], kwargs: dict[str, Any], errors: _Errors) 
                 or len(item) != 2
                 or not all(is_number(v) for v in item)
             ):
-                errors.append(
-                    error("maintenance", f"expected [start, end] epoch seconds, got {item!r}")
-                )
+                errors.add("maintenance", f"expected [start, end] epoch seconds, got {item!r}")
             elif item[1] <= item[0]:
-                errors.append(error("maintenance", f"window {item!r} ends before it starts"))
+                errors.add("maintenance", f"window {item!r} ends before it starts")
             else:
                 windows.append((float(item[0]), float(item[1])))
     kwargs["maintenance"] = windows
@@ -140,57 +126,53 @@ _NUMBERS: tuple[tuple[tuple[str, ...], Callable[[Any], bool], str, Callable[[Any
 """The numeric fields: (names, valid, what the error says is expected, conversion)."""
 
 
-def _numbers(data: dict[str, Any], kwargs: dict[str, Any], errors: _Errors) -> None:
+def _numbers(data: dict[str, Any], kwargs: dict[str, Any], errors: BodyErrors) -> None:
     for names, valid, expected, convert in _NUMBERS:
         for name in names:
             if name in data:
                 value = data[name]
                 if not valid(value):
-                    errors.append(error(name, f"{expected}, got {value!r}"))
+                    errors.add(name, f"{expected}, got {value!r}")
                 else:
                     kwargs[name] = convert(value)
 
 
-def _drift(data: dict[str, Any], kwargs: dict[str, Any], errors: _Errors) -> None:
+def _drift(data: dict[str, Any], kwargs: dict[str, Any], errors: BodyErrors) -> None:
     if "drop_fields" in data:
         value = data["drop_fields"]
         if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-            errors.append(error("drop_fields", "expected a list of field names"))
+            errors.add("drop_fields", "expected a list of field names")
         else:
             kwargs["drop_fields"] = list(value)
     if "add_fields" in data:
         value = data["add_fields"]
         if not isinstance(value, dict) or not all(isinstance(k, str) and k for k in value):
-            errors.append(error("add_fields", "expected an object {field name: value}"))
+            errors.add("add_fields", "expected an object {field name: value}")
         else:
             try:
                 kwargs["add_fields"] = json.loads(json.dumps(value))
             except (TypeError, ValueError):
-                errors.append(error("add_fields", "values must be JSON values"))
+                errors.add("add_fields", "values must be JSON values")
 
 
-def _only_and_seed(data: dict[str, Any], kwargs: dict[str, Any], errors: _Errors) -> None:
+def _only_and_seed(data: dict[str, Any], kwargs: dict[str, Any], errors: BodyErrors) -> None:
     for name in ("only", "outage_only"):
         if name not in data:
             continue
         value = data[name]
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            errors.append(error(name, "expected a list of operation ids"))
-        else:
-            unknown = [v for v in value if v not in ENDPOINTS]
-            if unknown:
-                errors.append(error(name, f"unknown operation ids: {', '.join(unknown)}"))
-            else:
-                kwargs[name] = list(value)
+            errors.add(name, "expected a list of operation ids")
+        elif errors.known_operations(name, value):
+            kwargs[name] = list(value)
     if "seed" in data:
         value = data["seed"]
         if not is_int(value):
-            errors.append(error("seed", f"expected an integer, got {value!r}"))
+            errors.add("seed", f"expected an integer, got {value!r}")
         else:
             kwargs["seed"] = value
 
 
-_FIELD_CHECKS: tuple[Callable[[dict[str, Any], dict[str, Any], _Errors], None], ...] = (
+_FIELD_CHECKS: tuple[Callable[[dict[str, Any], dict[str, Any], BodyErrors], None], ...] = (
     _maintenance,
     _numbers,
     _drift,

@@ -6,15 +6,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from pytest_amigo.api.endpoints import ENDPOINTS, Endpoint
-from pytest_amigo.emulator.traffic.validation import (
-    FaultPlanError,
-    error,
-    is_int,
-    is_number,
-    require_object,
-    unknown_fields,
-)
+from pytest_amigo.api.endpoints import Endpoint
+from pytest_amigo.emulator.traffic.validation import body_fields, is_int, is_number
 
 
 def rate_limit_detail(limit: int) -> str:
@@ -46,23 +39,21 @@ class _Window:
 
 def parse_rate_limits(data: Any, policy: TrafficPolicy) -> TrafficPolicy:
     """The policy a ``POST /_emulator/rate_limits`` body asks for (missing fields: ``policy``'s)."""
-    data = require_object(data)
-    errors = unknown_fields(data, ("enabled", "window", "limits"))
+    data, errors = body_fields(data, ("enabled", "window", "limits"))
     enabled = data.get("enabled", policy.rate_limits)
     if not isinstance(enabled, bool):
-        errors.append(error("enabled", f"expected true or false, got {enabled!r}"))
+        errors.add("enabled", f"expected true or false, got {enabled!r}")
     window = data.get("window", policy.window)
     if not is_number(window) or window <= 0:
-        errors.append(error("window", f"expected a number of seconds > 0, got {window!r}"))
+        errors.add("window", f"expected a number of seconds > 0, got {window!r}")
     limits = data.get("limits", policy.limits)
     if not isinstance(limits, dict) or not all(
         isinstance(k, str) and is_int(v) and v >= 0 for k, v in limits.items()
     ):
-        errors.append(error("limits", "expected an object {operation_id: integer >= 0}"))
-    elif unknown := [k for k in limits if k not in ENDPOINTS]:
-        errors.append(error("limits", f"unknown operation ids: {', '.join(unknown)}"))
-    if errors:
-        raise FaultPlanError(errors)
+        errors.add("limits", "expected an object {operation_id: integer >= 0}")
+    else:
+        errors.known_operations("limits", limits)
+    errors.raise_any()
     return TrafficPolicy(enabled, float(window), dict(limits))
 
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from typing import Any
+
+from pytest_amigo.api.endpoints import ENDPOINTS
 
 
 class FaultPlanError(ValueError):
@@ -41,3 +44,29 @@ def unknown_fields(
         error(name, f"unknown field; allowed: {', '.join(known)}", "extra_forbidden")
         for name in sorted(set(data) - set(known))
     ]
+
+
+class BodyErrors(list[dict[str, Any]]):
+    """The errors found in a JSON body so far, in the order found; ``raise_any`` raises them
+    together."""
+
+    def add(self, name: str, msg: str) -> None:
+        self.append(error(name, msg))
+
+    def known_operations(self, name: str, ids: Iterable[str]) -> bool:
+        """Whether every one of ``ids`` is a documented operation id; an error if not."""
+        unknown = [v for v in ids if v not in ENDPOINTS]
+        if unknown:
+            self.add(name, f"unknown operation ids: {', '.join(unknown)}")
+        return not unknown
+
+    def raise_any(self) -> None:
+        if self:
+            raise FaultPlanError(list(self))
+
+
+def body_fields(data: Any, known: list[str] | tuple[str, ...]) -> tuple[dict[str, Any], BodyErrors]:
+    """``data`` as a JSON object (:class:`FaultPlanError` if it is none) and an error per field
+    not in ``known``."""
+    data = require_object(data)
+    return data, BodyErrors(unknown_fields(data, known))
