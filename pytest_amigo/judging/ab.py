@@ -37,7 +37,7 @@ from pytest_amigo.judging.stats import (
     fisher_exact_p,
 )
 from pytest_amigo.judging.stats import holm as holm_adjusted
-from pytest_amigo.judging.words import set_counts, set_overall, unit_words
+from pytest_amigo.judging.words import set_counts, set_overall, set_words, unit_words
 from pytest_amigo.settings import Correction
 
 Label = Literal["worse", "better", "no detectable difference", "not compared"]
@@ -139,7 +139,7 @@ class SetComparison:
         p = self.p_better_adjusted if self.label == "better" else self.p_worse_adjusted
         counts = set_counts(self.worse, self.better, self.same, self.not_compared)
         overall = set_overall(self.label, p, CORRECTION_NAMES[self.correction], loud=True)
-        return f"against {self.reference_name}: {counts}; {overall}"
+        return set_words(self.reference_name, counts, overall)
 
     def to_json(self) -> dict[str, Any]:
         return {

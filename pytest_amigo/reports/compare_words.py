@@ -20,6 +20,8 @@ from pytest_amigo.judging.words import (
     p_words,
     set_counts,
     set_overall,
+    set_words,
+    unit_words,
 )
 from pytest_amigo.reports.document import (
     BaselineReport,
@@ -41,7 +43,9 @@ __all__ = [
     "p_line",
     "p_text",
     "ran_words",
+    "set_sentence",
     "side_text",
+    "unit_sentence",
 ]
 
 # What needs attention first: a worse unit test, then one that could not be compared (something
@@ -83,6 +87,26 @@ def counts_line(compare: SetCompare) -> str:
 def overall_line(compare: SetCompare) -> str:
     """``overall: worse, adjusted p = 0.0136 (Cochran-Mantel-Haenszel for worse, Holm)``."""
     return set_overall(compare.label, compare.p_adjusted, correction_name(compare))
+
+
+def set_sentence(compare: SetCompare) -> str:
+    """``against release (run R): 1 worse, ...; overall: worse, adjusted p = 0.0136 (...)``."""
+    return set_words(compare.reference, counts_line(compare), overall_line(compare), compare.run_id)
+
+
+def unit_sentence(compare: UnitCompare) -> str:
+    """``worse than release: release 8/8, candidate 0/8 sessions passed (-100 pts); adjusted
+    p = 0.000389 (one-sided Fisher for worse, Holm)``: the sentence of a failure's explanation."""
+    counts = (compare.reference_sessions.counts(), compare.candidate.counts())
+    return unit_words(
+        compare.label,
+        compare.reference,
+        counts,
+        compare.difference,
+        compare.p_adjusted,
+        correction_name(compare),
+        why=compare.why or "",
+    )
 
 
 def aa_warning(entry: SetReport) -> str | None:
