@@ -106,12 +106,10 @@ class _Set:
         )
 
 
-def write(path: Path, report: Report | Mapping[str, object]) -> None:
-    """Write atomically: a reader (the next session's baseline) never sees half a file. (A
-    mapping: a document ``pytest-amigo merge`` built, until merge builds a ``Report``.)"""
-    if isinstance(report, Report):
-        report = report.to_json()
+def write(path: Path, report: Report) -> None:
+    """Write atomically: a reader (the next session's baseline) never sees half a file."""
+    text = json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n"
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    partial.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    partial.write_text(text, encoding="utf-8")
     os.replace(partial, path)

@@ -27,23 +27,20 @@ def _shown(path: Path) -> str:
 
 
 def write_all(
-    report: Report | Mapping[str, object],
+    report: Report,
     settings: Settings,
     *,
     junit: Path | None = None,
     environ: Mapping[str, str] = os.environ,
 ) -> list[str]:
-    """Write every report asked for; returns warnings (one line each). A JSON document (what
-    ``merge`` still hands over) is read into a ``Report`` here: the views read attributes."""
-    document = report.to_json() if isinstance(report, Report) else report
-    typed = report if isinstance(report, Report) else Report.from_json(report, check=False)
+    """Write every report asked for; returns warnings (one line each)."""
     warnings = []
     written: list[tuple[str, str]] = []
     if junit is not None:
         written.append(("JUnit", _shown(junit)))
     if settings.reports.json_path is not None:
         try:
-            json_report.write(settings.reports.json_path, document)
+            json_report.write(settings.reports.json_path, report)
             written.append(("JSON report", _shown(settings.reports.json_path)))
         except OSError as exc:
             warnings.append(f"could not write the JSON report {settings.reports.json_path}: {exc}")
@@ -51,13 +48,13 @@ def write_all(
         from pytest_amigo.reports import html_report
 
         try:
-            html_report.write(settings.reports.html_path, typed)
+            html_report.write(settings.reports.html_path, report)
             written.append(("HTML report", _shown(settings.reports.html_path)))
         except OSError as exc:
             warnings.append(f"could not write the HTML report {settings.reports.html_path}: {exc}")
     summary = environ.get(GITHUB_SUMMARY)
     if summary:
-        text = ci_summary.markdown(typed, report_paths=written)
+        text = ci_summary.markdown(report, report_paths=written)
         problem = ci_summary.append(Path(summary), text)
         if problem:
             warnings.append(problem)
