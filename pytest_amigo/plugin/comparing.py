@@ -18,8 +18,7 @@ from pytest_amigo.judging.ab import (
     Pair,
     SetComparison,
     UnitComparison,
-    compare_sets,
-    compare_units,
+    compare_session,
     same_agent_warning,
 )
 from pytest_amigo.judging.pipeline import judge_unit_test
@@ -102,9 +101,8 @@ class Comparing:
                 table.grids[(ref.set_id, ref.position)] = grid
                 pairs.append(Pair(ref.set_id, ref.position, self._side(ref, candidate)[0], side))
         correction = self.ctx.settings.compare.correction
-        units = compare_units(pairs, self.reference, correction)
+        units, table.sets = compare_session(pairs, self.reference, correction)
         table.units = {(p.set_id, p.position): u for p, u in zip(pairs, units, strict=True)}
-        table.sets = compare_sets(pairs, units, self.reference, correction)
         return table
 
     def _observe(

@@ -9,7 +9,7 @@ escapes it its own way.
 
 from __future__ import annotations
 
-from pytest_amigo.judging.ab import CORRECTION_NAMES
+from pytest_amigo.judging.ab import CORRECTION_NAMES, UnitComparison
 from pytest_amigo.judging.provenance import Provenance
 from pytest_amigo.judging.run_outcome import RunOutcome
 from pytest_amigo.judging.words import (
@@ -21,7 +21,6 @@ from pytest_amigo.judging.words import (
     set_counts,
     set_overall,
     set_words,
-    unit_words,
 )
 from pytest_amigo.reports.document import (
     BaselineReport,
@@ -45,6 +44,7 @@ __all__ = [
     "ran_words",
     "set_sentence",
     "side_text",
+    "unit_comparison",
     "unit_sentence",
 ]
 
@@ -94,19 +94,27 @@ def set_sentence(compare: SetCompare) -> str:
     return set_words(compare.reference, counts_line(compare), overall_line(compare), compare.run_id)
 
 
+def unit_comparison(compare: UnitCompare) -> UnitComparison:
+    """A unit test's comparison read back from the report as judging's value."""
+    return UnitComparison(
+        compare.reference,
+        compare.candidate,
+        compare.reference_sessions,
+        compare.label,
+        compare.correction,
+        compare.p_worse,
+        compare.p_worse_adjusted,
+        compare.p_better,
+        compare.p_better_adjusted,
+        compare.why or "",
+    )
+
+
 def unit_sentence(compare: UnitCompare) -> str:
     """``worse than release: release 8/8, candidate 0/8 sessions passed (-100 pts); adjusted
-    p = 0.000389 (one-sided Fisher for worse, Holm)``: the sentence of a failure's explanation."""
-    counts = (compare.reference_sessions.counts(), compare.candidate.counts())
-    return unit_words(
-        compare.label,
-        compare.reference,
-        counts,
-        compare.difference,
-        compare.p_adjusted,
-        correction_name(compare),
-        why=compare.why or "",
-    )
+    p = 0.000389 (one-sided Fisher for worse, Holm)``: the sentence of a failure's explanation,
+    the label as written."""
+    return unit_comparison(compare).words(loud=False)
 
 
 def aa_warning(entry: SetReport) -> str | None:

@@ -67,14 +67,21 @@ class _Compared:
         compare_words.label_p)."""
         return self.p_better_adjusted if self.label == "better" else self.p_worse_adjusted
 
-    def _p_json(self) -> dict[str, object]:
-        return {
+    def _json(self, middle: Mapping[str, object], tail: Mapping[str, object]) -> dict[str, object]:
+        """The comparison's JSON: the reference and label, ``middle`` (what is compared), the
+        p-values and correction, ``tail``; without the keys the document left out."""
+        found = {
+            "reference": self.reference,
+            "label": self.label,
+            **middle,
             "p_worse": self.p_worse,
             "p_worse_adjusted": self.p_worse_adjusted,
             "p_better": self.p_better,
             "p_better_adjusted": self.p_better_adjusted,
             "correction": self.correction,
+            **tail,
         }
+        return without(found, self.omitted)
 
 
 def _shared(d: Mapping[str, object], at: str, optional: tuple[str, ...]) -> dict[str, Any]:
@@ -113,18 +120,15 @@ class UnitCompare(_Compared):
     )
 
     def to_json(self) -> dict[str, object]:
-        found = {
-            "reference": self.reference,
-            "label": self.label,
+        sides = {
             "candidate": self.candidate.to_json(),
             "reference_sessions": self.reference_sessions.to_json(),
             "difference": self.difference,
-            **self._p_json(),
-            "why": self.why,
-            "run_id": self.run_id,
-            "reference_criteria": [c.to_json() for c in self.reference_criteria],
         }
-        return without(found, self.omitted)
+        grid = [c.to_json() for c in self.reference_criteria]
+        return self._json(
+            sides, {"why": self.why, "run_id": self.run_id, "reference_criteria": grid}
+        )
 
     @classmethod
     def from_json(cls, data: object, at: str = "compare") -> UnitCompare:
@@ -166,20 +170,15 @@ class SetCompare(_Compared):
     )
 
     def to_json(self) -> dict[str, object]:
-        found = {
-            "reference": self.reference,
-            "label": self.label,
+        counts = {
             "worse": self.worse,
             "better": self.better,
             "same": self.same,
             "not_compared": self.not_compared,
             "statistic": self.statistic,
-            **self._p_json(),
-            "same_agent": self.same_agent,
-            "run_id": self.run_id,
-            "warning": self.warning,
         }
-        return without(found, self.omitted)
+        aa = {"same_agent": self.same_agent, "run_id": self.run_id, "warning": self.warning}
+        return self._json(counts, aa)
 
     @classmethod
     def from_json(cls, data: object, at: str = "compare") -> SetCompare:

@@ -22,11 +22,11 @@ from pytest_amigo.judging.ab import (
     Pair,
     SetComparison,
     UnitComparison,
-    compare_sets,
-    compare_units,
+    compare_session,
     same_agent_warning,
 )
 from pytest_amigo.reports import schema_check
+from pytest_amigo.reports.compare_words import unit_comparison
 from pytest_amigo.reports.document import (
     MergedFrom,
     Report,
@@ -261,8 +261,7 @@ def _recompare(
         Pair(entry.id, i, compared.candidate, compared.reference_sessions)
         for i, (entry, _, compared) in enumerate(tests)
     ]
-    units = compare_units(pairs, reference, correction)
-    by_set = compare_sets(pairs, units, reference, correction)
+    units, by_set = compare_session(pairs, reference, correction)
     notes, fresh = [], {}
     for (entry, test, compared), unit in zip(tests, units, strict=True):
         fresh[id(test)] = _restate_unit(test, compared, unit)
@@ -305,7 +304,7 @@ def _restate_unit(test: UnitTestReport, old: UnitCompare, unit: UnitComparison) 
         why=unit.why or None,
         omitted=old.omitted - _UNIT_KEYS,
     )
-    before, after = _unit_of(old).words(), unit.words()
+    before, after = unit_comparison(old).words(), unit.words()
     if before == after:
         return replace(test, compare=compare)
     return replace(
@@ -314,22 +313,6 @@ def _restate_unit(test: UnitTestReport, old: UnitCompare, unit: UnitComparison) 
         reason=test.reason.replace(before, after),
         expected=test.expected.replace(before, after) if test.expected is not None else None,
         explanation=test.explanation.replace(before, after),
-    )
-
-
-def _unit_of(data: UnitCompare) -> UnitComparison:
-    """A unit test's comparison read back from the report."""
-    return UnitComparison(
-        data.reference,
-        data.candidate,
-        data.reference_sessions,
-        data.label,
-        data.correction,
-        data.p_worse,
-        data.p_worse_adjusted,
-        data.p_better,
-        data.p_better_adjusted,
-        data.why or "",
     )
 
 
