@@ -97,16 +97,16 @@ def set_sentence(compare: SetCompare) -> str:
 def unit_comparison(compare: UnitCompare) -> UnitComparison:
     """A unit test's comparison read back from the report as judging's value."""
     return UnitComparison(
-        compare.reference,
-        compare.candidate,
-        compare.reference_sessions,
-        compare.label,
-        compare.correction,
-        compare.p_worse,
-        compare.p_worse_adjusted,
-        compare.p_better,
-        compare.p_better_adjusted,
-        compare.why or "",
+        reference_name=compare.reference,
+        candidate=compare.candidate,
+        reference=compare.reference_sessions,
+        label=compare.label,
+        correction=compare.correction,
+        p_worse=compare.p_worse,
+        p_worse_adjusted=compare.p_worse_adjusted,
+        p_better=compare.p_better,
+        p_better_adjusted=compare.p_better_adjusted,
+        why=compare.why or "",
     )
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal, TypedDict
 
 from pytest_amigo.judging.ab import Correction, Label
 from pytest_amigo.judging.run_outcome import RunOutcome
@@ -84,7 +84,21 @@ class _Compared:
         return without(found, self.omitted)
 
 
-def _shared(d: Mapping[str, object], at: str, optional: tuple[str, ...]) -> dict[str, Any]:
+class _Shared(TypedDict):
+    """The keyword arguments of ``_Compared``'s fields."""
+
+    reference: str
+    label: Label
+    correction: Correction
+    p_worse: float | None
+    p_worse_adjusted: float | None
+    p_better: float | None
+    p_better_adjusted: float | None
+    run_id: str | None
+    omitted: frozenset[str]
+
+
+def _shared(d: Mapping[str, object], at: str, optional: tuple[str, ...]) -> _Shared:
     """The keyword arguments of the shared fields, read from ``d``."""
     return {
         "reference": text(d, "reference", at),
