@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal, TypedDict
+from typing import ClassVar, Literal, TypedDict
 
 from pytest_amigo.judging.ab import Correction, Label
 from pytest_amigo.judging.run_outcome import RunOutcome
@@ -60,6 +60,8 @@ class _Compared:
     p_better_adjusted: float | None = None
     run_id: str | None = None  # the reference run
     omitted: frozenset[str] = frozenset()  # optional keys the document left out
+
+    OPTIONAL: ClassVar[tuple[str, ...]] = ("p_better", "p_better_adjusted", "run_id")  # in both
 
     @property
     def p_adjusted(self) -> float | None:
@@ -124,14 +126,7 @@ class UnitCompare(_Compared):
     why: str | None = None  # not compared: why
     reference_criteria: tuple[CriterionReport, ...] = ()  # its criteria x sessions grid
 
-    _OPTIONAL = (
-        "difference",
-        "p_better",
-        "p_better_adjusted",
-        "why",
-        "run_id",
-        "reference_criteria",
-    )
+    _OPTIONAL = (*_Compared.OPTIONAL, "difference", "why", "reference_criteria")
 
     def to_json(self) -> dict[str, object]:
         sides = {
@@ -173,15 +168,7 @@ class SetCompare(_Compared):
     statistic: float | None = None
     warning: str | None = None
 
-    _OPTIONAL = (
-        "statistic",
-        "p_worse",
-        "p_worse_adjusted",
-        "p_better",
-        "p_better_adjusted",
-        "run_id",
-        "warning",
-    )
+    _OPTIONAL = (*_Compared.OPTIONAL, "statistic", "p_worse", "p_worse_adjusted", "warning")
 
     def to_json(self) -> dict[str, object]:
         counts = {
