@@ -37,7 +37,7 @@ from pytest_amigo.judging.stats import (
     fisher_exact_p,
 )
 from pytest_amigo.judging.stats import holm as holm_adjusted
-from pytest_amigo.judging.words import set_counts, set_overall, unit_words
+from pytest_amigo.judging.words import set_counts, set_overall, set_words, unit_words
 from pytest_amigo.settings import Correction
 
 Label = Literal["worse", "better", "no detectable difference", "not compared"]
@@ -82,9 +82,10 @@ class UnitComparison:
         c, r = self.candidate.rate, self.reference.rate
         return None if c is None or r is None else c - r
 
-    def words(self) -> str:
+    def words(self, *, loud: bool = True) -> str:
         """``WORSE than release: release 8/8, candidate 0/8 sessions passed (-100 pts), adjusted
-        p = 0.000389 (one-sided Fisher for worse, Holm)`` (``words.unit_words``)."""
+        p = 0.000389 (one-sided Fisher for worse, Holm)`` (``words.unit_words``; ``loud``: the
+        label of a worse one in capitals)."""
         p = self.p_better_adjusted if self.label == "better" else self.p_worse_adjusted
         counts = (self.reference.counts(), self.candidate.counts())
         correction = CORRECTION_NAMES[self.correction]
@@ -96,7 +97,7 @@ class UnitComparison:
             p,
             correction,
             why=self.why,
-            loud=True,
+            loud=loud,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -139,7 +140,7 @@ class SetComparison:
         p = self.p_better_adjusted if self.label == "better" else self.p_worse_adjusted
         counts = set_counts(self.worse, self.better, self.same, self.not_compared)
         overall = set_overall(self.label, p, CORRECTION_NAMES[self.correction], loud=True)
-        return f"against {self.reference_name}: {counts}; {overall}"
+        return set_words(self.reference_name, counts, overall)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -227,6 +228,15 @@ def compare_units(
 def _fisher(pair: Pair, alternative: Literal["less", "greater"]) -> float:
     c, r = pair.candidate, pair.reference
     return fisher_exact_p(c.passed, c.valid, r.passed, r.valid, alternative)
+
+
+def compare_session(
+    pairs: Sequence[Pair], reference_name: str, correction: Correction
+) -> tuple[list[UnitComparison], dict[str, SetComparison]]:
+    """The session's comparison: per unit test (``compare_units``), in the order of ``pairs``,
+    and per set (``compare_sets``)."""
+    units = compare_units(pairs, reference_name, correction)
+    return units, compare_sets(pairs, units, reference_name, correction)
 
 
 def compare_sets(

@@ -111,6 +111,19 @@ def set_counts(worse: int, better: int, same: int, not_compared: int) -> str:
     return f"{text}, {not_compared} not compared" if not_compared else text
 
 
+def set_words(
+    reference: str,
+    counts: str,
+    overall: str,
+    run_id: str | None = None,
+) -> str:
+    """A set against the reference (``counts``: ``set_counts``, ``overall``: ``set_overall``):
+    ``against release (run R): 1 worse, 0 better, 3 no detectable difference; overall: worse,
+    adjusted p = 0.0136 (Cochran-Mantel-Haenszel for worse, Holm)``."""
+    run = f" (run {run_id})" if run_id else ""
+    return f"against {reference}{run}: {counts}; {overall}"
+
+
 def set_overall(
     label: str, p_adjusted: float | None, correction: str, *, loud: bool = False
 ) -> str:

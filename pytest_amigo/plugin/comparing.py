@@ -18,20 +18,16 @@ from pytest_amigo.judging.ab import (
     Pair,
     SetComparison,
     UnitComparison,
-    compare_sets,
-    compare_units,
+    compare_session,
     same_agent_warning,
 )
-from pytest_amigo.judging.evidence import weigh
-from pytest_amigo.judging.provenance import what_ran
-from pytest_amigo.judging.run_data import run_spec
+from pytest_amigo.judging.pipeline import judge_unit_test
 from pytest_amigo.judging.run_outcome import RunOutcome
-from pytest_amigo.judging.verdict import Verdict
 from pytest_amigo.lifecycle.records import Observation, RunRecord, reference_key
 from pytest_amigo.plugin.amigo_result import ABResult, criteria_json
 from pytest_amigo.plugin.collect import refs_for
 from pytest_amigo.plugin.context import Context
-from pytest_amigo.plugin.judge_item import in_run, judge_ref, policy_of
+from pytest_amigo.plugin.judge_item import judge_ref, rules_of, seen_of
 
 Key = tuple[str, int]  # (set id, position)
 
@@ -105,9 +101,8 @@ class Comparing:
                 table.grids[(ref.set_id, ref.position)] = grid
                 pairs.append(Pair(ref.set_id, ref.position, self._side(ref, candidate)[0], side))
         correction = self.ctx.settings.compare.correction
-        units = compare_units(pairs, self.reference, correction)
+        units, table.sets = compare_session(pairs, self.reference, correction)
         table.units = {(p.set_id, p.position): u for p, u in zip(pairs, units, strict=True)}
-        table.sets = compare_sets(pairs, units, self.reference, correction)
         return table
 
     def _observe(
@@ -135,10 +130,8 @@ class Comparing:
             return RunOutcome("error", 0, 0), []
         if obs.timed_out:
             return RunOutcome("pending", 0, 0), []
-        verdict: Verdict = judge_ref(ref, obs.run, record, obs.evaluations, self.ctx.settings)
-        v = weigh(verdict, policy_of(self.ctx.settings)).verdict
-        spec = run_spec(in_run(ref, record), ref.position, obs.run, ref.occurrence)
-        version_set = record.version_set or ref.unit_test.version_set
-        ran = what_ran(spec, version_set) if spec is not None else None
-        grid = criteria_json(v, obs.evaluations or {})
-        return RunOutcome(v.outcome, v.sessions_passed, v.sessions_valid, what_ran=ran), grid
+        judged = judge_unit_test(ref, seen_of(ref, obs), rules_of(self.ctx.settings))
+        v = judged.verdict  # its own outcome: a pending side stays pending
+        ran = judged.provenance
+        side = RunOutcome(v.outcome, v.sessions_passed, v.sessions_valid, what_ran=ran)
+        return side, criteria_json(v, judged.evaluations)

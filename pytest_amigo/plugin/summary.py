@@ -12,11 +12,10 @@ import pytest
 from pytest_amigo.judging.evidence import attention_rank
 from pytest_amigo.judging.text import one_line
 from pytest_amigo.plugin import wire
+from pytest_amigo.reports.compare_words import baseline_sentence, set_sentence, unit_sentence
 from pytest_amigo.reports.document import (
-    BaselineReport,
     ReportError,
     SetCompare,
-    UnitCompare,
     UnitTestEntry,
     UnitTestReport,
 )
@@ -187,17 +186,6 @@ def set_lines(
 MAX_LINES = 30
 
 
-def _compared_words(compared: UnitCompare) -> str:
-    """A unit test against the reference: ``worse than release (8/8, adjusted p=0.0004)``."""
-    label = compared.label
-    if label == "not compared":
-        return f"not compared with {compared.reference}: {compared.why}"
-    p = compared.p_adjusted
-    than = " than" if label in ("worse", "better") else ""
-    shown = f", adjusted p={p:.3g}" if p is not None else ""
-    return f"{label}{than} {compared.reference} ({compared.reference_sessions.counts()}{shown})"
-
-
 def compare_lines(tally: SetTally) -> list[str]:
     """``--amigo-compare``: the set against the reference, and the A/A warning, loud."""
     found = [e.set_compare for e in tally.evidence.values() if e.set_compare is not None]
@@ -207,34 +195,8 @@ def compare_lines(tally: SetTally) -> list[str]:
 
 
 def _set_compare_lines(of_set: SetCompare) -> list[str]:
-    lines = []
-    if of_set.warning:
-        lines.append(f"WARNING: {of_set.warning}")
-    counts = f"{of_set.worse} worse, {of_set.better} better, {of_set.same} no detectable difference"
-    if of_set.not_compared:
-        counts += f", {of_set.not_compared} not compared"
-    p = of_set.p_adjusted
-    overall = f"; overall: {of_set.label}" + (
-        f" (Cochran-Mantel-Haenszel, adjusted p={p:.3g})" if p is not None else ""
-    )
-    run = f" (run {of_set.run_id})" if of_set.run_id else ""
-    lines.append(f"compared with {of_set.reference}{run}: {counts}{overall}")
-    return lines
-
-
-def _baseline_words(baseline: BaselineReport) -> str:
-    """``regressed (baseline 3/3, p=0.05, significant)``, or what made it not comparable."""
-    if baseline.transition == "not-comparable":
-        return f"not comparable: {'; '.join(baseline.changes)}"
-    words = str(baseline.transition)
-    if baseline.sessions_valid is not None:
-        words += f" (baseline {baseline.sessions_passed}/{baseline.sessions_valid}"
-        if baseline.p_value is not None:
-            words += f", p={baseline.p_value:.3g}"
-            if baseline.significant:
-                words += ", significant"
-        words += ")"
-    return words
+    warning = [f"WARNING: {of_set.warning}"] if of_set.warning else []
+    return [*warning, set_sentence(of_set)]
 
 
 def _evidence_row(outcome: str, test: UnitTestReport) -> tuple[int, str] | None:
@@ -250,9 +212,9 @@ def _evidence_row(outcome: str, test: UnitTestReport) -> tuple[int, str] | None:
     if interval and confidence is not None:
         parts.append(f"{confidence * 100:.4g}% interval {interval[0]:.2f}-{interval[1]:.2f}")
     if baseline:
-        parts.append(_baseline_words(baseline))
+        parts.append(baseline_sentence(baseline))
     if compared:
-        parts.append(_compared_words(compared))
+        parts.append(unit_sentence(compared))
     transition = baseline.transition if baseline else None
     label = "REGRESSED" if transition == "regressed" else outcome
     rank = attention_rank(outcome, transition)

@@ -11,18 +11,19 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from pytest_amigo.judging.baseline import BaselineSet, key_of
 from pytest_amigo.judging.provenance import Provenance
 from pytest_amigo.judging.run_outcome import RunOutcome
+from pytest_amigo.reports.document import ReportError, UnitTestReport
+from pytest_amigo.reports.document_parts import obj, text
 
 
 class BaselineError(Exception):
     """The baseline named by the user cannot be used (the message says why and what to do)."""
 
 
-def read_report(path: Path) -> dict[str, Any]:
+def read_report(path: Path) -> dict[str, object]:
     """A JSON report saved by ``--amigo-json``, checked enough to be used as a baseline."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -44,34 +45,48 @@ def read_report(path: Path) -> dict[str, Any]:
     return data
 
 
-def from_report(report: Mapping[str, Any], set_id: str, source: str) -> BaselineSet:
+def from_report(report: Mapping[str, object], set_id: str, source: str) -> BaselineSet:
     """The baseline of one set from a JSON report (no run of the set in it: no baseline)."""
-    for entry in report.get("sets", []):
-        if not isinstance(entry, dict) or entry.get("id") != set_id or not entry.get("run_id"):
+    for entry in _sets(report):
+        if entry.get("id") != set_id or not entry.get("run_id"):
             continue
         run_id = str(entry["run_id"])
         entries: dict[str, RunOutcome] = {}
         seen: dict[str, int] = {}
-        for test in entry.get("unit_tests", []):
+        for test in _listed(entry):
             try:
-                unit_test_id = str(test["id"])
-                occurrence = seen.get(unit_test_id, 0)
-                seen[unit_test_id] = occurrence + 1
-                entries[key_of(unit_test_id, occurrence)] = _outcome(test, run_id)
-            except (KeyError, TypeError, ValueError):
+                unit_test_id = text(obj(test, "unit_test"), "id", "unit_test")
+            except ReportError:
                 continue
+            occurrence = seen.get(unit_test_id, 0)
+            seen[unit_test_id] = occurrence + 1  # an unreadable listing still counts
+            try:
+                read = UnitTestReport.from_json(test)
+            except ReportError:
+                continue
+            entries[key_of(unit_test_id, occurrence)] = _outcome(read, run_id)
         return BaselineSet(run_id, entries, f"baseline run {run_id} from {source}")
     return BaselineSet(None, note=f"no baseline: set {set_id} is not in {source}")
 
 
-def _outcome(test: Mapping[str, Any], run_id: str) -> RunOutcome:
-    """How a unit test of the report did (its own run, else its set's); raises KeyError,
-    TypeError or ValueError when the report does not say."""
-    sessions, ran = test["sessions"], test.get("what_ran")
+def _sets(report: Mapping[str, object]) -> list[Mapping[str, object]]:
+    found = report.get("sets")
+    listed = found if isinstance(found, list) else []
+    return [entry for entry in listed if isinstance(entry, Mapping)]
+
+
+def _listed(entry: Mapping[str, object]) -> list[object]:
+    found = entry.get("unit_tests")
+    return found if isinstance(found, list) else []
+
+
+def _outcome(test: UnitTestReport, run_id: str) -> RunOutcome:
+    """How a unit test of the report did (its own run, else its set's)."""
+    ran = test.what_ran
     return RunOutcome(
-        str(test["outcome"]),
-        int(sessions["passed"]),
-        int(sessions["valid"]),
-        str(test.get("run_id") or run_id),
-        Provenance.from_json(ran) if isinstance(ran, dict) else None,
+        test.outcome,
+        test.sessions.passed,
+        test.sessions.valid,
+        test.run_id or run_id,
+        Provenance.from_json(ran.to_json()) if ran is not None else None,
     )

@@ -15,7 +15,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 from pytest_amigo.reports import json_report, writer
 from pytest_amigo.reports.document import Report
@@ -101,7 +101,7 @@ def read(paths: Sequence[Path]) -> tuple[list[Shard], list[str]]:
     shards, problems = [], []
     for path in paths:
         try:
-            data: Any = json.loads(path.read_text(encoding="utf-8"))
+            data: object = json.loads(path.read_text(encoding="utf-8"))
         except OSError as exc:
             problems.append(f"{path}: cannot read it: {exc.strerror or exc}")
             continue

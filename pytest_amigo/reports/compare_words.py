@@ -9,7 +9,7 @@ escapes it its own way.
 
 from __future__ import annotations
 
-from pytest_amigo.judging.ab import CORRECTION_NAMES
+from pytest_amigo.judging.ab import CORRECTION_NAMES, UnitComparison
 from pytest_amigo.judging.provenance import Provenance
 from pytest_amigo.judging.run_outcome import RunOutcome
 from pytest_amigo.judging.words import (
@@ -20,6 +20,7 @@ from pytest_amigo.judging.words import (
     p_words,
     set_counts,
     set_overall,
+    set_words,
 )
 from pytest_amigo.reports.document import (
     BaselineReport,
@@ -41,7 +42,10 @@ __all__ = [
     "p_line",
     "p_text",
     "ran_words",
+    "set_sentence",
     "side_text",
+    "unit_comparison",
+    "unit_sentence",
 ]
 
 # What needs attention first: a worse unit test, then one that could not be compared (something
@@ -83,6 +87,34 @@ def counts_line(compare: SetCompare) -> str:
 def overall_line(compare: SetCompare) -> str:
     """``overall: worse, adjusted p = 0.0136 (Cochran-Mantel-Haenszel for worse, Holm)``."""
     return set_overall(compare.label, compare.p_adjusted, correction_name(compare))
+
+
+def set_sentence(compare: SetCompare) -> str:
+    """``against release (run R): 1 worse, ...; overall: worse, adjusted p = 0.0136 (...)``."""
+    return set_words(compare.reference, counts_line(compare), overall_line(compare), compare.run_id)
+
+
+def unit_comparison(compare: UnitCompare) -> UnitComparison:
+    """A unit test's comparison read back from the report as judging's value."""
+    return UnitComparison(
+        reference_name=compare.reference,
+        candidate=compare.candidate,
+        reference=compare.reference_sessions,
+        label=compare.label,
+        correction=compare.correction,
+        p_worse=compare.p_worse,
+        p_worse_adjusted=compare.p_worse_adjusted,
+        p_better=compare.p_better,
+        p_better_adjusted=compare.p_better_adjusted,
+        why=compare.why or "",
+    )
+
+
+def unit_sentence(compare: UnitCompare) -> str:
+    """``worse than release: release 8/8, candidate 0/8 sessions passed (-100 pts); adjusted
+    p = 0.000389 (one-sided Fisher for worse, Holm)``: the sentence of a failure's explanation,
+    the label as written."""
+    return unit_comparison(compare).words(loud=False)
 
 
 def aa_warning(entry: SetReport) -> str | None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import ClassVar, Literal, TypedDict
 
 from pytest_amigo.judging.ab import Correction, Label
 from pytest_amigo.judging.run_outcome import RunOutcome
@@ -61,23 +61,46 @@ class _Compared:
     run_id: str | None = None  # the reference run
     omitted: frozenset[str] = frozenset()  # optional keys the document left out
 
+    OPTIONAL: ClassVar[tuple[str, ...]] = ("p_better", "p_better_adjusted", "run_id")  # in both
+
     @property
     def p_adjusted(self) -> float | None:
         """The adjusted p-value of the label's direction (better: p_better's, else p_worse's;
         compare_words.label_p)."""
         return self.p_better_adjusted if self.label == "better" else self.p_worse_adjusted
 
-    def _p_json(self) -> dict[str, object]:
-        return {
+    def _json(self, middle: Mapping[str, object], tail: Mapping[str, object]) -> dict[str, object]:
+        """The comparison's JSON: the reference and label, ``middle`` (what is compared), the
+        p-values and correction, ``tail``; without the keys the document left out."""
+        found = {
+            "reference": self.reference,
+            "label": self.label,
+            **middle,
             "p_worse": self.p_worse,
             "p_worse_adjusted": self.p_worse_adjusted,
             "p_better": self.p_better,
             "p_better_adjusted": self.p_better_adjusted,
             "correction": self.correction,
+            **tail,
         }
+        return without(found, self.omitted)
 
 
-def _shared(d: Mapping[str, object], at: str, optional: tuple[str, ...]) -> dict[str, Any]:
+class _Shared(TypedDict):
+    """The keyword arguments of ``_Compared``'s fields."""
+
+    reference: str
+    label: Label
+    correction: Correction
+    p_worse: float | None
+    p_worse_adjusted: float | None
+    p_better: float | None
+    p_better_adjusted: float | None
+    run_id: str | None
+    omitted: frozenset[str]
+
+
+def _shared(d: Mapping[str, object], at: str, optional: tuple[str, ...]) -> _Shared:
     """The keyword arguments of the shared fields, read from ``d``."""
     return {
         "reference": text(d, "reference", at),
@@ -103,28 +126,18 @@ class UnitCompare(_Compared):
     why: str | None = None  # not compared: why
     reference_criteria: tuple[CriterionReport, ...] = ()  # its criteria x sessions grid
 
-    _OPTIONAL = (
-        "difference",
-        "p_better",
-        "p_better_adjusted",
-        "why",
-        "run_id",
-        "reference_criteria",
-    )
+    _OPTIONAL = (*_Compared.OPTIONAL, "difference", "why", "reference_criteria")
 
     def to_json(self) -> dict[str, object]:
-        found = {
-            "reference": self.reference,
-            "label": self.label,
+        sides = {
             "candidate": self.candidate.to_json(),
             "reference_sessions": self.reference_sessions.to_json(),
             "difference": self.difference,
-            **self._p_json(),
-            "why": self.why,
-            "run_id": self.run_id,
-            "reference_criteria": [c.to_json() for c in self.reference_criteria],
         }
-        return without(found, self.omitted)
+        grid = [c.to_json() for c in self.reference_criteria]
+        return self._json(
+            sides, {"why": self.why, "run_id": self.run_id, "reference_criteria": grid}
+        )
 
     @classmethod
     def from_json(cls, data: object, at: str = "compare") -> UnitCompare:
@@ -155,31 +168,18 @@ class SetCompare(_Compared):
     statistic: float | None = None
     warning: str | None = None
 
-    _OPTIONAL = (
-        "statistic",
-        "p_worse",
-        "p_worse_adjusted",
-        "p_better",
-        "p_better_adjusted",
-        "run_id",
-        "warning",
-    )
+    _OPTIONAL = (*_Compared.OPTIONAL, "statistic", "p_worse", "p_worse_adjusted", "warning")
 
     def to_json(self) -> dict[str, object]:
-        found = {
-            "reference": self.reference,
-            "label": self.label,
+        counts = {
             "worse": self.worse,
             "better": self.better,
             "same": self.same,
             "not_compared": self.not_compared,
             "statistic": self.statistic,
-            **self._p_json(),
-            "same_agent": self.same_agent,
-            "run_id": self.run_id,
-            "warning": self.warning,
         }
-        return without(found, self.omitted)
+        aa = {"same_agent": self.same_agent, "run_id": self.run_id, "warning": self.warning}
+        return self._json(counts, aa)
 
     @classmethod
     def from_json(cls, data: object, at: str = "compare") -> SetCompare:

@@ -10,7 +10,7 @@ JSON comes in as ``object`` (a ``from_json`` argument, read by the readers below
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import TypeGuard, TypeVar, cast
 
 from pytest_amigo.judging.evidence import Transition
@@ -163,12 +163,7 @@ class Sessions:
     errored: int
 
     def to_json(self) -> dict[str, object]:
-        return {
-            "total": self.total,
-            "valid": self.valid,
-            "passed": self.passed,
-            "errored": self.errored,
-        }
+        return asdict(self)  # total, valid, passed, errored: the counts as the report keys them
 
     @classmethod
     def from_json(cls, data: object, at: str = "sessions") -> Sessions:

@@ -16,11 +16,10 @@ from pytest_amigo.judging.run_outcome import RunOutcome
 from pytest_amigo.reports.compare_words import (
     aa_warning,
     change_text,
-    counts_line,
     label_text,
-    overall_line,
     p_line,
     ran_words,
+    set_sentence,
 )
 from pytest_amigo.reports.document import (
     Sessions,
@@ -128,8 +127,8 @@ def set_line(entry: SetReport) -> str:
     compare = entry.compare
     if compare is None:
         return ""
-    run = f" (run {compare.run_id})" if compare.run_id else ""
-    text = f"Against {compare.reference}{run}: {counts_line(compare)}; {overall_line(compare)}"
+    sentence = set_sentence(compare)
+    text = sentence[:1].upper() + sentence[1:]
     return f'<p class="cmp-set">{label_badge(compare)} {e(text)}</p>'
 
 

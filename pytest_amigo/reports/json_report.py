@@ -14,7 +14,6 @@ import json
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
 
 from pytest_amigo.reports.document import (
     SCHEMA_FILE,
@@ -33,15 +32,15 @@ class UnitTestLog:
     """The unit tests reported in this session, by node id (the last report of each wins)."""
 
     def __init__(self) -> None:
-        self.unit_tests: dict[str, dict[str, Any]] = {}
+        self.unit_tests: dict[str, dict[str, object]] = {}  # the wire dicts (UnitTestEntry)
         self._xfailed: dict[str, str] = {}  # node id -> the xfail reason reported
 
-    def add(self, entry: Mapping[str, Any], *, xfailed: bool, reason: str | None = None) -> None:
+    def add(self, entry: Mapping[str, object], *, xfailed: bool, reason: str | None = None) -> None:
         """``xfailed``: the report says the item xfailed, for ``reason`` (as reported)."""
         found = dict(entry)
         nodeid = str(found["nodeid"])
         if xfailed:  # the call report says so; setup and teardown reports don't
-            self._xfailed[nodeid] = reason or found.get("expected") or ""
+            self._xfailed[nodeid] = reason or str(found.get("expected") or "")
         if nodeid in self._xfailed:
             found["reported"] = "xfailed"
             found["expected"] = self._xfailed[nodeid] or found.get("expected")
@@ -106,12 +105,10 @@ class _Set:
         )
 
 
-def write(path: Path, report: Report | Mapping[str, object]) -> None:
-    """Write atomically: a reader (the next session's baseline) never sees half a file. (A
-    mapping: a document ``pytest-amigo merge`` built, until merge builds a ``Report``.)"""
-    if isinstance(report, Report):
-        report = report.to_json()
+def write(path: Path, report: Report) -> None:
+    """Write atomically: a reader (the next session's baseline) never sees half a file."""
+    text = json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n"
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    partial.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    partial.write_text(text, encoding="utf-8")
     os.replace(partial, path)

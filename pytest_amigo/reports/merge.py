@@ -17,17 +17,16 @@ import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 from pytest_amigo.judging.ab import (
     Pair,
     SetComparison,
     UnitComparison,
-    compare_sets,
-    compare_units,
+    compare_session,
     same_agent_warning,
 )
 from pytest_amigo.reports import schema_check
+from pytest_amigo.reports.compare_words import unit_comparison
 from pytest_amigo.reports.document import (
     MergedFrom,
     Report,
@@ -43,10 +42,11 @@ _OCCURRENCE = re.compile(r" #(\d+)\]?$")  # "Greets customer #2": the second lis
 
 @dataclass(frozen=True)
 class Shard:
-    """One input: the report's document and how messages name it (its path as given)."""
+    """One input: the report's document (JSON as read) and how messages name it (its path as
+    given)."""
 
     source: str
-    document: Mapping[str, Any]
+    document: object
 
 
 class MergeError(Exception):
@@ -76,7 +76,7 @@ class _Set:
     compares: list[SetCompare] = field(default_factory=list)  # the shards' set compares
 
 
-def check(shard: Shard, schema: Mapping[str, Any]) -> list[str]:
+def check(shard: Shard, schema: schema_check.Schema) -> list[str]:
     """Why ``shard`` cannot be merged ([] when it can): not a report, or not a valid one."""
     data = shard.document
     if not isinstance(data, Mapping) or "pytest_amigo" not in data or "sets" not in data:
@@ -89,7 +89,7 @@ def check(shard: Shard, schema: Mapping[str, Any]) -> list[str]:
 
 def merge(
     shards: Sequence[Shard],
-    schema: Mapping[str, Any],
+    schema: schema_check.Schema,
     *,
     version: str,
     now: dt.datetime | None = None,
@@ -109,8 +109,7 @@ def merge(
     sets, notes = _recompare(sets, gathered)
     created = (now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds")
     merged_from = tuple(
-        MergedFrom(source, report.pytest_amigo, str(shard.document.get("created_at")))
-        for (source, report), shard in zip(reports, shards, strict=True)
+        MergedFrom(source, report.pytest_amigo, report.created_at) for source, report in reports
     )
     document = Report(
         pytest_amigo=version, created_at=created, sets=tuple(sets), merged_from=merged_from
@@ -151,7 +150,7 @@ def _gather(source: str, report: Report, gathered: dict[str, _Set]) -> list[str]
     return problems
 
 
-def _evidence(test: UnitTestReport) -> tuple[Any, ...]:
+def _evidence(test: UnitTestReport) -> tuple[object, ...]:
     """What two reports of one unit test must agree on to be the same result."""
     criteria = [(c.name, c.passed, c.valid, c.sessions) for c in test.criteria]
     compared = test.compare
@@ -262,8 +261,7 @@ def _recompare(
         Pair(entry.id, i, compared.candidate, compared.reference_sessions)
         for i, (entry, _, compared) in enumerate(tests)
     ]
-    units = compare_units(pairs, reference, correction)
-    by_set = compare_sets(pairs, units, reference, correction)
+    units, by_set = compare_session(pairs, reference, correction)
     notes, fresh = [], {}
     for (entry, test, compared), unit in zip(tests, units, strict=True):
         fresh[id(test)] = _restate_unit(test, compared, unit)
@@ -306,7 +304,7 @@ def _restate_unit(test: UnitTestReport, old: UnitCompare, unit: UnitComparison) 
         why=unit.why or None,
         omitted=old.omitted - _UNIT_KEYS,
     )
-    before, after = _unit_of(old).words(), unit.words()
+    before, after = unit_comparison(old).words(), unit.words()
     if before == after:
         return replace(test, compare=compare)
     return replace(
@@ -315,22 +313,6 @@ def _restate_unit(test: UnitTestReport, old: UnitCompare, unit: UnitComparison) 
         reason=test.reason.replace(before, after),
         expected=test.expected.replace(before, after) if test.expected is not None else None,
         explanation=test.explanation.replace(before, after),
-    )
-
-
-def _unit_of(data: UnitCompare) -> UnitComparison:
-    """A unit test's comparison read back from the report."""
-    return UnitComparison(
-        data.reference,
-        data.candidate,
-        data.reference_sessions,
-        data.label,
-        data.correction,
-        data.p_worse,
-        data.p_worse_adjusted,
-        data.p_better,
-        data.p_better_adjusted,
-        data.why or "",
     )
 
 

@@ -26,38 +26,39 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
+def _write_html(path: Path, report: Report) -> None:
+    from pytest_amigo.reports import html_report  # imported only when a page is asked for
+
+    html_report.write(path, report)
+
+
 def write_all(
-    report: Report | Mapping[str, object],
+    report: Report,
     settings: Settings,
     *,
     junit: Path | None = None,
     environ: Mapping[str, str] = os.environ,
 ) -> list[str]:
-    """Write every report asked for; returns warnings (one line each). A JSON document (what
-    ``merge`` still hands over) is read into a ``Report`` here: the views read attributes."""
-    document = report.to_json() if isinstance(report, Report) else report
-    typed = report if isinstance(report, Report) else Report.from_json(report, check=False)
+    """Write every report asked for; returns warnings (one line each)."""
     warnings = []
     written: list[tuple[str, str]] = []
     if junit is not None:
         written.append(("JUnit", _shown(junit)))
-    if settings.reports.json_path is not None:
+    files = (
+        ("JSON report", settings.reports.json_path, json_report.write),
+        ("HTML report", settings.reports.html_path, _write_html),
+    )
+    for kind, path, write in files:
+        if path is None:
+            continue
         try:
-            json_report.write(settings.reports.json_path, document)
-            written.append(("JSON report", _shown(settings.reports.json_path)))
+            write(path, report)
+            written.append((kind, _shown(path)))
         except OSError as exc:
-            warnings.append(f"could not write the JSON report {settings.reports.json_path}: {exc}")
-    if settings.reports.html_path is not None:
-        from pytest_amigo.reports import html_report
-
-        try:
-            html_report.write(settings.reports.html_path, typed)
-            written.append(("HTML report", _shown(settings.reports.html_path)))
-        except OSError as exc:
-            warnings.append(f"could not write the HTML report {settings.reports.html_path}: {exc}")
+            warnings.append(f"could not write the {kind} {path}: {exc}")
     summary = environ.get(GITHUB_SUMMARY)
     if summary:
-        text = ci_summary.markdown(typed, report_paths=written)
+        text = ci_summary.markdown(report, report_paths=written)
         problem = ci_summary.append(Path(summary), text)
         if problem:
             warnings.append(problem)

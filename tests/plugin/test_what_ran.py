@@ -85,7 +85,8 @@ def test_a_baseline_that_tested_another_persona_version_is_not_comparable(
     assert baseline["transition"] == "not-comparable"
     assert baseline["changes"] == [f"persona {PERSONA} v1 -> v2"]
     summary = out.output.split("Amigo simulation sets")[1]
-    assert f"not comparable: persona {PERSONA} v1 -> v2" in summary
+    assert "; not comparable with baseline run " in summary
+    assert f"the test changed: persona {PERSONA} v1 -> v2" in summary
     assert "not comparable with the baseline (the test changed): 1 unit tests" in summary
 
 

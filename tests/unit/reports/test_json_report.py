@@ -21,6 +21,7 @@ from pytest_amigo.judging.verdict import Verdict, judge
 from pytest_amigo.plugin.amigo_result import AmigoResult, ResultOutcome, UnitTestRef
 from pytest_amigo.reports import baseline_file, json_report
 from pytest_amigo.reports.baseline_file import BaselineError
+from pytest_amigo.reports.document import Report
 from support.verdict_data import COMPLETION, evaluation, metric, result, run, spec, unit
 
 RUN_A = "66aa000000000000000000a1"
@@ -100,10 +101,13 @@ def entries() -> list[dict[str, Any]]:
     ]
 
 
-def report(runs: Mapping[str, tuple[str | None, bool]] | None = None) -> dict[str, Any]:
+def typed(runs: Mapping[str, tuple[str | None, bool]] | None = None) -> Report:
     default = {"set-a": (RUN_A, True), "set-b": (RUN_B, False)}
-    found = json_report.document("1.2.3", entries(), default if runs is None else runs, now=NOW)
-    return found.to_json()
+    return json_report.document("1.2.3", entries(), default if runs is None else runs, now=NOW)
+
+
+def report(runs: Mapping[str, tuple[str | None, bool]] | None = None) -> dict[str, Any]:
+    return typed(runs).to_json()
 
 
 # --- document --------------------------------------------------------------------------------
@@ -213,21 +217,21 @@ def test_log_xfail_is_per_node() -> None:
 
 def test_write_creates_parent_directories(tmp_path: Path) -> None:
     path = tmp_path / "reports" / "nightly" / "amigo.json"
-    json_report.write(path, report())
+    json_report.write(path, typed())
     assert json.loads(path.read_text(encoding="utf-8")) == report()
 
 
 def test_write_leaves_no_temporary_file(tmp_path: Path) -> None:
     path = tmp_path / "amigo.json"
-    json_report.write(path, report())
-    json_report.write(path, {"pytest_amigo": "2", "created_at": "x", "sets": []})  # replaces it
+    json_report.write(path, typed())
+    json_report.write(path, Report(pytest_amigo="2", created_at="x"))  # replaces it
     assert [p.name for p in tmp_path.iterdir()] == ["amigo.json"]
     assert json.loads(path.read_text(encoding="utf-8"))["pytest_amigo"] == "2"
 
 
 def test_write_keeps_non_ascii_text(tmp_path: Path) -> None:
     path = tmp_path / "amigo.json"
-    json_report.write(path, report())
+    json_report.write(path, typed())
     assert "Completion ✔✔✔✘✘✘✘✘✘✘ 3/10" in path.read_text(encoding="utf-8")
 
 
@@ -443,7 +447,7 @@ def test_baseline_set_json_round_trip(found: BaselineSet) -> None:
 
 def test_read_report_reads_a_written_report(tmp_path: Path) -> None:
     path = tmp_path / "main.json"
-    json_report.write(path, report())
+    json_report.write(path, typed())
     assert baseline_file.read_report(path) == report()
 
 
