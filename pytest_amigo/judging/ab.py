@@ -77,6 +77,11 @@ class UnitComparison:
         return self.label == "worse"
 
     @property
+    def p_adjusted(self) -> float | None:
+        """The adjusted p-value of the label's direction (better: p_better's, else p_worse's)."""
+        return self.p_better_adjusted if self.label == "better" else self.p_worse_adjusted
+
+    @property
     def difference(self) -> float | None:
         """The candidate's session pass rate minus the reference's."""
         c, r = self.candidate.rate, self.reference.rate
@@ -86,7 +91,6 @@ class UnitComparison:
         """``WORSE than release: release 8/8, candidate 0/8 sessions passed (-100 pts), adjusted
         p = 0.000389 (one-sided Fisher for worse, Holm)`` (``words.unit_words``; ``loud``: the
         label of a worse one in capitals)."""
-        p = self.p_better_adjusted if self.label == "better" else self.p_worse_adjusted
         counts = (self.reference.counts(), self.candidate.counts())
         correction = CORRECTION_NAMES[self.correction]
         return unit_words(
@@ -94,7 +98,7 @@ class UnitComparison:
             self.reference_name,
             counts,
             self.difference,
-            p,
+            self.p_adjusted,
             correction,
             why=self.why,
             loud=loud,
@@ -134,12 +138,18 @@ class SetComparison:
     p_better_adjusted: float | None = None
     same_agent: bool = False  # A/A: both sides ran the same agent and state machine
 
+    @property
+    def p_adjusted(self) -> float | None:
+        """The adjusted p-value of the label's direction (better: p_better's, else p_worse's)."""
+        return self.p_better_adjusted if self.label == "better" else self.p_worse_adjusted
+
     def words(self) -> str:
         """``against release: 1 worse, 0 better, 3 no detectable difference; overall: WORSE,
         adjusted p = 0.0136 (Cochran-Mantel-Haenszel for worse, Holm)`` (``words``)."""
-        p = self.p_better_adjusted if self.label == "better" else self.p_worse_adjusted
         counts = set_counts(self.worse, self.better, self.same, self.not_compared)
-        overall = set_overall(self.label, p, CORRECTION_NAMES[self.correction], loud=True)
+        overall = set_overall(
+            self.label, self.p_adjusted, CORRECTION_NAMES[self.correction], loud=True
+        )
         return set_words(self.reference_name, counts, overall)
 
     def to_json(self) -> dict[str, Any]:

@@ -179,7 +179,7 @@ def _comparisons(sets: Sequence[SetReport]) -> list[str]:
 
 def _comparison(entry: SetReport, compared: Sequence[UnitTestReport]) -> list[str]:
     first = entry.compare or compared[0].compare
-    reference = _text(first.reference if first and first.reference else "the reference")
+    reference = _text(first.reference_name if first and first.reference_name else "the reference")
     name = _set_name(entry)
     candidate = _candidate(entry)
     header = [
@@ -232,7 +232,7 @@ def _compare_row(test: UnitTestReport) -> str:
     return _row(
         [
             _test_name(test),
-            side_text(compare.reference_sessions),
+            side_text(compare.reference),
             side_text(compare.candidate),
             change_text(compare.difference),
             p_text(compare.p_adjusted),

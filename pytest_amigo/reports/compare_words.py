@@ -9,7 +9,7 @@ escapes it its own way.
 
 from __future__ import annotations
 
-from pytest_amigo.judging.ab import CORRECTION_NAMES, UnitComparison
+from pytest_amigo.judging.ab import CORRECTION_NAMES
 from pytest_amigo.judging.provenance import Provenance
 from pytest_amigo.judging.run_outcome import RunOutcome
 from pytest_amigo.judging.words import (
@@ -44,7 +44,6 @@ __all__ = [
     "ran_words",
     "set_sentence",
     "side_text",
-    "unit_comparison",
     "unit_sentence",
 ]
 
@@ -65,7 +64,7 @@ def correction_name(compare: UnitCompare | SetCompare | None) -> str:
 
 def label_text(compare: UnitCompare | SetCompare) -> str:
     """``worse than release``, ``no detectable difference from release``, ..."""
-    return label_words(compare.label, compare.reference)
+    return label_words(compare.label, compare.reference_name)
 
 
 def p_line(compare: UnitCompare) -> str:
@@ -91,22 +90,8 @@ def overall_line(compare: SetCompare) -> str:
 
 def set_sentence(compare: SetCompare) -> str:
     """``against release (run R): 1 worse, ...; overall: worse, adjusted p = 0.0136 (...)``."""
-    return set_words(compare.reference, counts_line(compare), overall_line(compare), compare.run_id)
-
-
-def unit_comparison(compare: UnitCompare) -> UnitComparison:
-    """A unit test's comparison read back from the report as judging's value."""
-    return UnitComparison(
-        reference_name=compare.reference,
-        candidate=compare.candidate,
-        reference=compare.reference_sessions,
-        label=compare.label,
-        correction=compare.correction,
-        p_worse=compare.p_worse,
-        p_worse_adjusted=compare.p_worse_adjusted,
-        p_better=compare.p_better,
-        p_better_adjusted=compare.p_better_adjusted,
-        why=compare.why or "",
+    return set_words(
+        compare.reference_name, counts_line(compare), overall_line(compare), compare.run_id
     )
 
 
@@ -114,7 +99,7 @@ def unit_sentence(compare: UnitCompare) -> str:
     """``worse than release: release 8/8, candidate 0/8 sessions passed (-100 pts); adjusted
     p = 0.000389 (one-sided Fisher for worse, Holm)``: the sentence of a failure's explanation,
     the label as written."""
-    return unit_comparison(compare).words(loud=False)
+    return compare.words(loud=False)
 
 
 def aa_warning(entry: SetReport) -> str | None:
@@ -126,7 +111,7 @@ def aa_warning(entry: SetReport) -> str | None:
     if compare.warning:
         return compare.warning
     if compare.same_agent:
-        reference = compare.reference
+        reference = compare.reference_name
         return (
             f"{entry.candidate_name} and {reference} ran the same agent "
             f"version: this compares {reference} with itself"

@@ -5,10 +5,10 @@ set's (``SetCompare``)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import ClassVar, Literal, TypedDict
+from dataclasses import dataclass, fields
+from typing import Literal, TypedDict
 
-from pytest_amigo.judging.ab import Correction, Label
+from pytest_amigo.judging.ab import Correction, Label, SetComparison, UnitComparison
 from pytest_amigo.judging.run_outcome import RunOutcome
 from pytest_amigo.reports.document_parts import (
     CriterionReport,
@@ -46,50 +46,12 @@ def side_of(data: object, at: str = "side") -> RunOutcome:
     )
 
 
-@dataclass(frozen=True, kw_only=True)
-class _Compared:
-    """What a unit test's and a set's comparison share: the reference version set and run, the
-    label, and the one-sided p-values each way, adjusted across the session (``correction``)."""
-
-    reference: str  # the reference version set
-    label: Label
-    correction: Correction
-    p_worse: float | None = None
-    p_worse_adjusted: float | None = None
-    p_better: float | None = None
-    p_better_adjusted: float | None = None
-    run_id: str | None = None  # the reference run
-    omitted: frozenset[str] = frozenset()  # optional keys the document left out
-
-    OPTIONAL: ClassVar[tuple[str, ...]] = ("p_better", "p_better_adjusted", "run_id")  # in both
-
-    @property
-    def p_adjusted(self) -> float | None:
-        """The adjusted p-value of the label's direction (better: p_better's, else p_worse's;
-        compare_words.label_p)."""
-        return self.p_better_adjusted if self.label == "better" else self.p_worse_adjusted
-
-    def _json(self, middle: Mapping[str, object], tail: Mapping[str, object]) -> dict[str, object]:
-        """The comparison's JSON: the reference and label, ``middle`` (what is compared), the
-        p-values and correction, ``tail``; without the keys the document left out."""
-        found = {
-            "reference": self.reference,
-            "label": self.label,
-            **middle,
-            "p_worse": self.p_worse,
-            "p_worse_adjusted": self.p_worse_adjusted,
-            "p_better": self.p_better,
-            "p_better_adjusted": self.p_better_adjusted,
-            "correction": self.correction,
-            **tail,
-        }
-        return without(found, self.omitted)
-
-
 class _Shared(TypedDict):
-    """The keyword arguments of ``_Compared``'s fields."""
+    """The keyword arguments of the fields a unit test's and a set's comparison share: the
+    reference version set and run, the label, and the one-sided p-values each way, adjusted
+    across the session (``correction``)."""
 
-    reference: str
+    reference_name: str
     label: Label
     correction: Correction
     p_worse: float | None
@@ -97,13 +59,12 @@ class _Shared(TypedDict):
     p_better: float | None
     p_better_adjusted: float | None
     run_id: str | None
-    omitted: frozenset[str]
 
 
-def _shared(d: Mapping[str, object], at: str, optional: tuple[str, ...]) -> _Shared:
+def _shared(d: Mapping[str, object], at: str) -> _Shared:
     """The keyword arguments of the shared fields, read from ``d``."""
     return {
-        "reference": text(d, "reference", at),
+        "reference_name": text(d, "reference", at),
         "label": choice(d, "label", LABELS, at),
         "correction": choice(d, "correction", CORRECTIONS, at),
         "p_worse": number(d, "p_worse", at),
@@ -111,81 +72,79 @@ def _shared(d: Mapping[str, object], at: str, optional: tuple[str, ...]) -> _Sha
         "p_better": number(d, "p_better", at),
         "p_better_adjusted": number(d, "p_better_adjusted", at),
         "run_id": opt_text(d, "run_id", at),
-        "omitted": absent(d, optional),
     }
 
 
+OPTIONAL = ("p_better", "p_better_adjusted", "run_id")  # a unit test's and a set's
+
+
 @dataclass(frozen=True, kw_only=True)
-class UnitCompare(_Compared):
-    """``--amigo-compare`` for one unit test: the candidate (as reported) against the reference
-    version set (one-sided Fisher tests)."""
+class UnitCompare(UnitComparison):
+    """``--amigo-compare`` for one unit test as the report holds it: judging's comparison (the
+    candidate as reported against the reference version set, one-sided Fisher tests), the
+    reference run and its criteria x sessions grid; ``difference`` is the sides' (as written)."""
 
-    candidate: RunOutcome
-    reference_sessions: RunOutcome
-    difference: float | None = None  # candidate pass rate minus the reference's
-    why: str | None = None  # not compared: why
-    reference_criteria: tuple[CriterionReport, ...] = ()  # its criteria x sessions grid
+    run_id: str | None = None  # the reference run
+    reference_criteria: tuple[CriterionReport, ...] = ()
+    omitted: frozenset[str] = frozenset()  # optional keys the document left out
 
-    _OPTIONAL = (*_Compared.OPTIONAL, "difference", "why", "reference_criteria")
+    _OPTIONAL = (*OPTIONAL, "difference", "why", "reference_criteria")
+
+    @classmethod
+    def of(
+        cls,
+        unit: UnitComparison,
+        run_id: str | None = None,
+        reference_criteria: tuple[CriterionReport, ...] = (),
+        omitted: frozenset[str] = frozenset(),
+    ) -> UnitCompare:
+        """Judging's ``unit`` with the reference run, its grid and the keys left out."""
+        found = {f.name: getattr(unit, f.name) for f in fields(UnitComparison)}
+        return cls(**found, run_id=run_id, reference_criteria=reference_criteria, omitted=omitted)
 
     def to_json(self) -> dict[str, object]:
-        sides = {
-            "candidate": self.candidate.to_json(),
-            "reference_sessions": self.reference_sessions.to_json(),
-            "difference": self.difference,
-        }
         grid = [c.to_json() for c in self.reference_criteria]
-        return self._json(
-            sides, {"why": self.why, "run_id": self.run_id, "reference_criteria": grid}
-        )
+        found = {**super().to_json(), "run_id": self.run_id, "reference_criteria": grid}
+        return without(found, self.omitted)
 
     @classmethod
     def from_json(cls, data: object, at: str = "compare") -> UnitCompare:
         d = obj(data, at)
         sessions = need(d, "reference_sessions", at)
+        number(d, "difference", at)  # checked; written again from the sides' pass rates
         return cls(
-            **_shared(d, at, cls._OPTIONAL),
+            **_shared(d, at),
             candidate=side_of(need(d, "candidate", at), f"{at}.candidate"),
-            reference_sessions=side_of(sessions, f"{at}.reference_sessions"),
-            difference=number(d, "difference", at),
-            why=opt_text(d, "why", at),
+            reference=side_of(sessions, f"{at}.reference_sessions"),
+            why=opt_text(d, "why", at) or "",
             reference_criteria=criteria_of(
                 array(d, "reference_criteria", at), f"{at}.reference_criteria"
             ),
+            omitted=absent(d, cls._OPTIONAL),
         )
 
 
 @dataclass(frozen=True, kw_only=True)
-class SetCompare(_Compared):
-    """``--amigo-compare`` over a set's compared unit tests (Cochran-Mantel-Haenszel, unit tests
-    as strata); ``warning``: e.g. A/A, both sides ran the same agent."""
+class SetCompare(SetComparison):
+    """``--amigo-compare`` over a set's compared unit tests as the report holds it: judging's
+    comparison (Cochran-Mantel-Haenszel, unit tests as strata), the reference run and
+    ``warning``: e.g. A/A, both sides ran the same agent."""
 
-    worse: int
-    better: int
-    same: int
-    not_compared: int
-    same_agent: bool
-    statistic: float | None = None
+    run_id: str | None = None  # the reference run
     warning: str | None = None
+    omitted: frozenset[str] = frozenset()  # optional keys the document left out
 
-    _OPTIONAL = (*_Compared.OPTIONAL, "statistic", "p_worse", "p_worse_adjusted", "warning")
+    _OPTIONAL = (*OPTIONAL, "statistic", "p_worse", "p_worse_adjusted", "warning")
 
     def to_json(self) -> dict[str, object]:
-        counts = {
-            "worse": self.worse,
-            "better": self.better,
-            "same": self.same,
-            "not_compared": self.not_compared,
-            "statistic": self.statistic,
-        }
-        aa = {"same_agent": self.same_agent, "run_id": self.run_id, "warning": self.warning}
-        return self._json(counts, aa)
+        found = {**super().to_json(), "run_id": self.run_id, "warning": self.warning}
+        return without(found, self.omitted)
 
     @classmethod
     def from_json(cls, data: object, at: str = "compare") -> SetCompare:
         d = obj(data, at)
         return cls(
-            **_shared(d, at, cls._OPTIONAL),
+            **_shared(d, at),
             worse=count(d, "worse", at),
             better=count(d, "better", at),
             same=count(d, "same", at),
@@ -193,4 +152,5 @@ class SetCompare(_Compared):
             same_agent=flag(d, "same_agent", at),
             statistic=number(d, "statistic", at),
             warning=opt_text(d, "warning", at),
+            omitted=absent(d, cls._OPTIONAL),
         )

@@ -88,7 +88,7 @@ def _grids(test: UnitTestReport, compare: UnitCompare, uid: str) -> str:
     found = []
     for kind, of, side in (
         ("Candidate", test, compare.candidate),
-        ("Reference", reference, compare.reference_sessions),
+        ("Reference", reference, compare.reference),
     ):
         title = _title(kind, side)
         caption = f"Criteria × sessions of {test.name}, {title[:1].lower()}{title[1:]}"
@@ -103,7 +103,7 @@ def unit_panel(test: UnitTestReport, compare: UnitCompare, uid: str) -> str:
         verdict.append(("Not compared because", compare.why))
     dl = "".join(f"<div><dt>{e(k)}</dt><dd>{e(v)}</dd></div>" for k, v in verdict)
     sides = _side("Candidate", compare.candidate, test.run_id, uid)
-    sides += _side("Reference", compare.reference_sessions, compare.run_id, uid)
+    sides += _side("Reference", compare.reference, compare.run_id, uid)
     return (
         f'<section class="compare {label_class(compare)}" aria-labelledby="{uid}-cmp">'
         f'<p class="cmp-head" id="{uid}-cmp"><strong>{e(_capital(label_text(compare)))}'

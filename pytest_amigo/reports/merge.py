@@ -26,7 +26,6 @@ from pytest_amigo.judging.ab import (
     same_agent_warning,
 )
 from pytest_amigo.reports import schema_check
-from pytest_amigo.reports.compare_words import unit_comparison
 from pytest_amigo.reports.document import (
     MergedFrom,
     Report,
@@ -155,7 +154,7 @@ def _evidence(test: UnitTestReport) -> tuple[object, ...]:
     criteria = [(c.name, c.passed, c.valid, c.sessions) for c in test.criteria]
     compared = test.compare
     sides = (
-        [(s.outcome, s.passed, s.valid) for s in (compared.candidate, compared.reference_sessions)]
+        [(s.outcome, s.passed, s.valid) for s in (compared.candidate, compared.reference)]
         if compared is not None
         else None
     )
@@ -236,7 +235,7 @@ def _compare_settings(reports: Sequence[tuple[str, Report]]) -> list[str]:
             ]
             compares += [entry.compare] if entry.compare else []
             for compared in compares:
-                seen.setdefault((compared.reference, compared.correction), source)
+                seen.setdefault((compared.reference_name, compared.correction), source)
     if len(seen) < 2:
         return []
     said = "; ".join(f"{file}: against {ref} ({how})" for (ref, how), file in seen.items())
@@ -256,9 +255,9 @@ def _recompare(
     if not tests:
         return sets, []
     first = tests[0][2]
-    reference, correction = first.reference, first.correction
+    reference, correction = first.reference_name, first.correction
     pairs = [
-        Pair(entry.id, i, compared.candidate, compared.reference_sessions)
+        Pair(entry.id, i, compared.candidate, compared.reference)
         for i, (entry, _, compared) in enumerate(tests)
     ]
     units, by_set = compare_session(pairs, reference, correction)
@@ -291,20 +290,8 @@ _UNIT_KEYS = frozenset(
 def _restate_unit(test: UnitTestReport, old: UnitCompare, unit: UnitComparison) -> UnitTestReport:
     """The unit test's comparison replaced by ``unit`` (its sides, reference run and grid kept),
     and the words of the old one in its texts by the new words."""
-    compare = replace(
-        old,
-        reference=unit.reference_name,
-        label=unit.label,
-        correction=unit.correction,
-        difference=unit.difference,
-        p_worse=unit.p_worse,
-        p_worse_adjusted=unit.p_worse_adjusted,
-        p_better=unit.p_better,
-        p_better_adjusted=unit.p_better_adjusted,
-        why=unit.why or None,
-        omitted=old.omitted - _UNIT_KEYS,
-    )
-    before, after = unit_comparison(old).words(), unit.words()
+    compare = UnitCompare.of(unit, old.run_id, old.reference_criteria, old.omitted - _UNIT_KEYS)
+    before, after = old.words(), unit.words()
     if before == after:
         return replace(test, compare=compare)
     return replace(
