@@ -1,6 +1,9 @@
 """The A/B comparison (``--amigo-compare``) in the typed report document (``document.py``): a
-unit test's (``UnitCompare``, its two sides judging's ``RunOutcome``, read by ``side_of``) and a
-set's (``SetCompare``)."""
+unit test's (``UnitCompare``) and a set's (``SetCompare``) are judging's values
+(``ab.UnitComparison``, ``ab.SetComparison``, each side a ``RunOutcome`` read by ``side_of``)
+with what only the report holds: the reference run, the reference's criteria x sessions grid,
+the A/A warning and the optional keys an older document left out. They write the JSON judging
+writes, with those keys."""
 
 from __future__ import annotations
 
@@ -75,20 +78,21 @@ def _shared(d: Mapping[str, object], at: str) -> _Shared:
     }
 
 
-OPTIONAL = ("p_better", "p_better_adjusted", "run_id")  # a unit test's and a set's
+_BOTH_OPTIONAL = ("p_better", "p_better_adjusted", "run_id")  # in a unit test's and a set's
 
 
 @dataclass(frozen=True, kw_only=True)
 class UnitCompare(UnitComparison):
     """``--amigo-compare`` for one unit test as the report holds it: judging's comparison (the
     candidate as reported against the reference version set, one-sided Fisher tests), the
-    reference run and its criteria x sessions grid; ``difference`` is the sides' (as written)."""
+    reference run and its criteria x sessions grid (``difference``: what the sides' pass rates
+    give)."""
 
     run_id: str | None = None  # the reference run
     reference_criteria: tuple[CriterionReport, ...] = ()
     omitted: frozenset[str] = frozenset()  # optional keys the document left out
 
-    _OPTIONAL = (*OPTIONAL, "difference", "why", "reference_criteria")
+    _OPTIONAL = (*_BOTH_OPTIONAL, "difference", "why", "reference_criteria")
 
     @classmethod
     def of(
@@ -134,7 +138,7 @@ class SetCompare(SetComparison):
     warning: str | None = None
     omitted: frozenset[str] = frozenset()  # optional keys the document left out
 
-    _OPTIONAL = (*OPTIONAL, "statistic", "p_worse", "p_worse_adjusted", "warning")
+    _OPTIONAL = (*_BOTH_OPTIONAL, "statistic", "p_worse", "p_worse_adjusted", "warning")
 
     def to_json(self) -> dict[str, object]:
         found = {**super().to_json(), "run_id": self.run_id, "warning": self.warning}
