@@ -191,4 +191,5 @@ class PagedReads:
             ids=query.get("ids", ()),
             limit=query.get("limit"),
             id_chunk=id_chunk,
+            path=listing.path,
         )
