@@ -19,6 +19,7 @@ from amigo_sdk.errors import (
 from pytest_amigo.api.client import ConfigurationError, SimulationApi
 from pytest_amigo.api.download import DownloadError, fetch_presigned
 from pytest_amigo.api.pacing import Pacer
+from pytest_amigo.api.queries import ListQuery, TaggedQuery
 from pytest_amigo.api.shapes import (
     ResponseShapeError,
     SuccessCriterion,
@@ -35,6 +36,7 @@ __all__ = [
     "ConflictError",
     "DownloadError",
     "ForbiddenError",
+    "ListQuery",
     "NotFoundError",
     "Pacer",
     "RateLimitError",
@@ -44,6 +46,7 @@ __all__ = [
     "ServiceUnavailableError",
     "SimulationApi",
     "SuccessCriterion",
+    "TaggedQuery",
     "UnitTestDefinition",
     "UnitTestRunCount",
     "UnitTestSetDefinition",

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Unpack
 
 from amigo_sdk.generated.model import (
     MetricGetMetricsResponse,
@@ -34,8 +34,9 @@ from amigo_sdk.generated.model import (
     SimulationUnitTestSet,
 )
 
-from pytest_amigo.api.core import ApiCore, Body, M, _body, _filters
-from pytest_amigo.api.paging import params_of
+from pytest_amigo.api.core import ApiCore, Body, M, _body
+from pytest_amigo.api.paging import Listing, params_of
+from pytest_amigo.api.queries import ListQuery, TaggedQuery, tagged_params
 
 __all__ = ["AuthoringOperations"]
 
@@ -50,6 +51,10 @@ class _Kind:
 
     def op(self, verb: str, suffix: str = "") -> str:
         return f"{verb}-{self.noun}{suffix}"
+
+    def key(self, suffix: str) -> str:
+        """An answer's key: the noun in snake case and ``suffix`` (``simulation_personas``)."""
+        return self.noun.replace("-", "_") + suffix
 
     def path(self, oid: str) -> dict[str, str]:
         return {self.id_name: oid}
@@ -70,6 +75,10 @@ class AuthoringOperations(ApiCore):
     """Create and maintain what runs are made of (see the module docstring)."""
 
     # -- what every authored resource does alike ---------------------------------------------
+
+    def _search(self, kind: _Kind, model: type[M], params: dict[str, Any]) -> list[Any]:
+        """``search-<noun>s``: the answer's list is ``<noun, in snake case>s``."""
+        return list(getattr(self._get(kind.op("search", "s"), model, params=params), kind.key("s")))
 
     def _create(self, kind: _Kind, model: type[M], body: Body) -> M:
         return self._get(kind.op("create"), model, json=_body(body))
@@ -104,7 +113,7 @@ class AuthoringOperations(ApiCore):
         return self._list(
             kind.op("get", "-versions"),
             model,
-            kind.noun.replace("-", "_") + "_versions",
+            kind.key("_versions"),
             params_of(version=version, sort_by=sort_by),
             page_max=10,
             path=kind.path(oid),
@@ -113,19 +122,12 @@ class AuthoringOperations(ApiCore):
     # -- unit test sets ------------------------------------------------------------------------
 
     def search_unit_test_sets(
-        self,
-        query: str,
-        *,
-        creators: Sequence[str] = (),
-        tags: Sequence[str] = (),
-        unit_test_ids: Sequence[str] = (),
+        self, query: str, *, unit_test_ids: Sequence[str] = (), **filters: Unpack[TaggedQuery]
     ) -> list[SimulationUnitTestSet]:
-        resp = self._get(
-            "search-simulation-unit-test-sets",
-            SimulationSearchSimulationUnitTestSetResponse,
-            params=params_of(query=query, creator=creators, tag=tags, unit_test_id=unit_test_ids),
-        )
-        return list(resp.simulation_unit_test_sets)
+        """Sets whose name holds ``query``; filters: ``creators``, ``tags`` (:class:`TaggedQuery`)
+        and the unit tests they run."""
+        params = params_of(query=query, **tagged_params(filters), unit_test_id=unit_test_ids)
+        return self._search(_SET, SimulationSearchSimulationUnitTestSetResponse, params)
 
     def create_unit_test_set(self, body: Body) -> str:
         resp = self._create(_SET, SimulationCreateSimulationUnitTestSetResponse, body)
@@ -143,27 +145,23 @@ class AuthoringOperations(ApiCore):
         self,
         query: str,
         *,
-        creators: Sequence[str] = (),
-        tags: Sequence[str] = (),
         service_ids: Sequence[str] = (),
         persona_ids: Sequence[str] = (),
         scenario_ids: Sequence[str] = (),
         metric_ids: Sequence[str] = (),
+        **filters: Unpack[TaggedQuery],
     ) -> list[SimulationUnitTest]:
-        resp = self._get(
-            "search-simulation-unit-tests",
-            SimulationSearchSimulationUnitTestsResponse,
-            params=params_of(
-                query=query,
-                creator=creators,
-                tag=tags,
-                service_id=service_ids,
-                persona_id=persona_ids,
-                scenario_id=scenario_ids,
-                metric_id=metric_ids,
-            ),
+        """Unit tests whose name holds ``query``; filters: ``creators``, ``tags``
+        (:class:`TaggedQuery`) and what the unit tests refer to."""
+        params = params_of(
+            query=query,
+            **tagged_params(filters),
+            service_id=service_ids,
+            persona_id=persona_ids,
+            scenario_id=scenario_ids,
+            metric_id=metric_ids,
         )
-        return list(resp.simulation_unit_tests)
+        return self._search(_UNIT_TEST, SimulationSearchSimulationUnitTestsResponse, params)
 
     def create_unit_test(self, body: Body) -> str:
         resp = self._create(_UNIT_TEST, SimulationCreateSimulationUnitTestResponse, body)
@@ -178,40 +176,25 @@ class AuthoringOperations(ApiCore):
     # -- personas ------------------------------------------------------------------------------
 
     def list_personas(
-        self,
-        *,
-        ids: Sequence[str] = (),
-        is_deleted: bool | None = None,
-        roles: Sequence[str] = (),
-        creators: Sequence[str] = (),
-        tags: Sequence[str] = (),
-        sort_by: Sequence[str] = (),
-        limit: int | None = None,
+        self, *, roles: Sequence[str] = (), **query: Unpack[ListQuery]
     ) -> list[SimulationPersonaInstance]:
-        return self._list(
+        """Personas; ``query``: ``ids``, ``is_deleted``, ``creators``, ``tags``, ``sort_by``,
+        ``limit`` (:class:`ListQuery`); ``roles``: only personas of these roles."""
+        listing = Listing(
             "get-simulation-personas",
             SimulationGetSimulationPersonasResponse,
             "simulation_personas",
-            _filters(is_deleted, creators, tags, sort_by, role=roles),
-            page_max=50,
-            ids=ids,
-            limit=limit,
+            50,
         )
+        return self._list_resource(listing, query, role=roles)
 
     def search_personas(
-        self,
-        query: str,
-        *,
-        roles: Sequence[str] = (),
-        creators: Sequence[str] = (),
-        tags: Sequence[str] = (),
+        self, query: str, *, roles: Sequence[str] = (), **filters: Unpack[TaggedQuery]
     ) -> list[SimulationPersonaInstance]:
-        resp = self._get(
-            "search-simulation-personas",
-            SimulationSearchSimulationPersonasResponse,
-            params=params_of(query=query, role=roles, creator=creators, tag=tags),
-        )
-        return list(resp.simulation_personas)
+        """Personas whose name holds ``query``; filters: their ``roles``, ``creators``, ``tags``
+        (:class:`TaggedQuery`)."""
+        params = params_of(query=query, role=roles, **tagged_params(filters))
+        return self._search(_PERSONA, SimulationSearchSimulationPersonasResponse, params)
 
     def create_persona(self, body: Body) -> str:
         resp = self._create(_PERSONA, SimulationCreateSimulationPersonaResponse, body)
@@ -239,35 +222,24 @@ class AuthoringOperations(ApiCore):
 
     # -- scenarios -----------------------------------------------------------------------------
 
-    def list_scenarios(
-        self,
-        *,
-        ids: Sequence[str] = (),
-        is_deleted: bool | None = None,
-        creators: Sequence[str] = (),
-        tags: Sequence[str] = (),
-        sort_by: Sequence[str] = (),
-        limit: int | None = None,
-    ) -> list[SimulationScenarioInstance]:
-        return self._list(
+    def list_scenarios(self, **query: Unpack[ListQuery]) -> list[SimulationScenarioInstance]:
+        """Scenarios; ``query``: ``ids``, ``is_deleted``, ``creators``, ``tags``, ``sort_by``,
+        ``limit`` (:class:`ListQuery`)."""
+        listing = Listing(
             "get-simulation-scenarios",
             SimulationGetSimulationScenariosResponse,
             "simulation_scenarios",
-            _filters(is_deleted, creators, tags, sort_by),
-            page_max=200,
-            ids=ids,
-            limit=limit,
+            200,
         )
+        return self._list_resource(listing, query)
 
     def search_scenarios(
-        self, query: str, *, creators: Sequence[str] = (), tags: Sequence[str] = ()
+        self, query: str, **filters: Unpack[TaggedQuery]
     ) -> list[SimulationScenarioInstance]:
-        resp = self._get(
-            "search-simulation-scenarios",
-            SimulationSearchSimulationScenariosResponse,
-            params=params_of(query=query, creator=creators, tag=tags),
-        )
-        return list(resp.simulation_scenarios)
+        """Scenarios whose name holds ``query``; filters: ``creators``, ``tags``
+        (:class:`TaggedQuery`)."""
+        params = params_of(query=query, **tagged_params(filters))
+        return self._search(_SCENARIO, SimulationSearchSimulationScenariosResponse, params)
 
     def create_scenario(self, body: Body) -> str:
         resp = self._create(_SCENARIO, SimulationCreateSimulationScenarioResponse, body)

@@ -27,7 +27,7 @@ import datetime as dt
 import threading
 import time
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any, Self, TypeVar
 from urllib.parse import quote
 
@@ -110,18 +110,6 @@ def _body(body: Body | None) -> Any:
 
 def _when(value: dt.datetime | None) -> str | None:
     return None if value is None else value.isoformat()
-
-
-def _filters(
-    is_deleted: bool | None,
-    creators: Sequence[str],
-    tags: Sequence[str],
-    sort_by: Sequence[str],
-    **own: Any,
-) -> dict[str, Any]:
-    """The query of a simulation resource's list, in the contract's order: ``is_deleted``, the
-    resource's ``own`` filters, ``creator``, ``tag``, ``sort_by``."""
-    return {"is_deleted": is_deleted, **own, "creator": creators, "tag": tags, "sort_by": sort_by}
 
 
 # -- the API -----------------------------------------------------------------------------------

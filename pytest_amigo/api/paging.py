@@ -12,6 +12,7 @@ import httpx
 import pydantic
 from amigo_sdk.errors import SDKInternalError
 
+from pytest_amigo.api.queries import ListQuery, list_params
 from pytest_amigo.api.shapes import Lenient, PageShape, ResponseShapeError, validate_shape
 
 ID_CHUNK = 50
@@ -170,3 +171,25 @@ class PagedReads:
                     seen.add(key)
                     out.append(item)
         return out if limit is None else out[:limit]
+
+    def _list_resource(
+        self,
+        listing: Listing,
+        query: ListQuery,
+        *,
+        id_chunk: int = ID_CHUNK,
+        **own: Any,
+    ) -> list[Any]:
+        """A simulation resource's list: the shared ``query`` and the resource's ``own``
+        filters, sent in the contract's order (:func:`~pytest_amigo.api.queries.list_params`)."""
+        return self._list(
+            listing.op_id,
+            listing.model,
+            listing.field,
+            list_params(query, **own),
+            page_max=listing.page_max,
+            ids=query.get("ids", ()),
+            limit=query.get("limit"),
+            id_chunk=id_chunk,
+            path=listing.path,
+        )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
 from amigo_sdk.generated.model import (
     SimulationCreateSimulationUnitTestSetRunResponse,
@@ -20,8 +20,10 @@ from amigo_sdk.generated.model import (
     ToolInvocationInstance,
 )
 
-from pytest_amigo.api.core import ApiCore, _filters, _when
+from pytest_amigo.api.core import ApiCore, _when
 from pytest_amigo.api.download import fetch_presigned
+from pytest_amigo.api.paging import Listing
+from pytest_amigo.api.queries import ListQuery
 from pytest_amigo.api.shapes import (
     EvaluationResultShape,
     Lenient,
@@ -119,65 +121,40 @@ class RunOperations(ApiCore):
     # -- definitions read at collection --------------------------------------------------------
 
     def list_unit_test_sets(
-        self,
-        *,
-        ids: Sequence[str] = (),
-        is_deleted: bool | None = None,
-        unit_test_ids: Sequence[str] = (),
-        creators: Sequence[str] = (),
-        tags: Sequence[str] = (),
-        sort_by: Sequence[str] = (),
-        limit: int | None = None,
+        self, *, unit_test_ids: Sequence[str] = (), **query: Unpack[ListQuery]
     ) -> list[UnitTestSetDefinition]:
-        """Set definitions, read leniently: only id, name, description, is_deleted and
+        """Set definitions; ``query``: ``ids``, ``is_deleted``, ``creators``, ``tags``,
+        ``sort_by``, ``limit`` (:class:`ListQuery`); ``unit_test_ids``: sets running these.
+
+        Read leniently: only id, name, description, is_deleted and
         ``unit_test_runs[{unit_test_id, run_count}]`` are checked; other fields are kept in
         ``model_extra`` unchecked. The API leaves out sets the caller may not read."""
-        return self._list(
-            "get-simulation-unit-test-sets",
-            _SETS,
-            "simulation_unit_test_sets",
-            _filters(is_deleted, creators, tags, sort_by, unit_test_id=unit_test_ids),
-            page_max=20,
-            ids=ids,
-            limit=limit,
-            id_chunk=20,
-        )
+        listing = Listing("get-simulation-unit-test-sets", _SETS, "simulation_unit_test_sets", 20)
+        return self._list_resource(listing, query, id_chunk=20, unit_test_id=unit_test_ids)
 
     def list_unit_tests(
         self,
         *,
-        ids: Sequence[str] = (),
-        is_deleted: bool | None = None,
         service_ids: Sequence[str] = (),
         persona_ids: Sequence[str] = (),
         scenario_ids: Sequence[str] = (),
         metric_ids: Sequence[str] = (),
-        creators: Sequence[str] = (),
-        tags: Sequence[str] = (),
-        sort_by: Sequence[str] = (),
-        limit: int | None = None,
+        **query: Unpack[ListQuery],
     ) -> list[UnitTestDefinition]:
-        """Unit test definitions, read leniently: only id, name, description and
+        """Unit test definitions; ``query``: ``ids``, ``is_deleted``, ``creators``, ``tags``,
+        ``sort_by``, ``limit`` (:class:`ListQuery`); the others: what the unit tests refer to.
+
+        Read leniently: only id, name, description and
         ``success_criterions[{name, metric_id, criterion}]`` are checked; other fields are kept
         in ``model_extra`` unchecked."""
-        return self._list(
-            "get-simulation-unit-tests",
-            _UNIT_TESTS,
-            "simulation_unit_tests",
-            _filters(
-                is_deleted,
-                creators,
-                tags,
-                sort_by,
-                service_id=service_ids,
-                persona_id=persona_ids,
-                scenario_id=scenario_ids,
-                metric_id=metric_ids,
-            ),
-            page_max=500,
-            ids=ids,
-            limit=limit,
+        return self._list_resource(
+            Listing("get-simulation-unit-tests", _UNIT_TESTS, "simulation_unit_tests", 500),
+            query,
             id_chunk=200,
+            service_id=service_ids,
+            persona_id=persona_ids,
+            scenario_id=scenario_ids,
+            metric_id=metric_ids,
         )
 
     # -- evaluation results and tool invocations ------------------------------------------------
