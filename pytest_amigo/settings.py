@@ -1,5 +1,5 @@
 """``Settings``: the session's options and ini keys as one plain value, in sections
-(``settings.polling.min``, ``settings.evidence.min_pass_rate``, ...), read by every part.
+(``settings.polling.interval.min``, ``settings.evidence.min_pass_rate``, ...), read by every part.
 
 A field's default here is the setting's default; how each is given (flag, ini key, parser,
 choices, help) is declared once in ``plugin.declarations``, from which ``plugin.options``
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, get_args
+from typing import Literal, NamedTuple, get_args
 
 OnConflict = Literal["attach", "cancel", "fail"]
 Inconclusive = Literal["fail", "xfail", "pass"]
@@ -49,20 +49,22 @@ class Runs:
     shard: str | None = None
 
 
+class PollInterval(NamedTuple):
+    """The seconds between polls: at least ``min``, backing off to at most ``max``."""
+
+    min: float
+    max: float
+
+
+POLL_INTERVAL = PollInterval(2.0, 30.0)
+
+
 @dataclass(frozen=True)
 class Polling:
     """How often the service is asked, and progress told."""
 
-    interval: tuple[float, float] = (2.0, 30.0)  # min and max seconds between polls
+    interval: PollInterval = POLL_INTERVAL
     progress_interval: float = 30.0
-
-    @property
-    def min(self) -> float:
-        return self.interval[0]
-
-    @property
-    def max(self) -> float:
-        return self.interval[1]
 
 
 @dataclass(frozen=True)

@@ -197,12 +197,12 @@ class Poller:
             self._missing_from_list(snap, [r for r in chunk if r not in seen], now)
         snap = self._fetch_evaluations(snap, now)
         interval = (
-            self.settings.polling.min
+            self.settings.polling.interval.min
             if changed
             else backed_off(
                 snap.interval,
-                self.settings.polling.min,
-                self.settings.polling.max,
+                self.settings.polling.interval.min,
+                self.settings.polling.interval.max,
                 self._expected_gap(snap, now),
                 self._list_pace(),
             )
@@ -212,7 +212,7 @@ class Poller:
             interval = min(interval, min(t["next"] for t in snap.artifact_tries.values()) - now)
         # Never faster than the documented limit of the list endpoint allows.
         floor = 60.0 / ENDPOINTS[LIST_RUNS].per_minute * max(1, requests) * 1.05
-        interval = max(interval, floor, self.settings.polling.min)
+        interval = max(interval, floor, self.settings.polling.interval.min)
         snap = replace(
             snap,
             poll_error=poll_error,
@@ -241,7 +241,7 @@ class Poller:
 
         Back-off stops there: while a run keeps producing results, polls keep up with them.
         A result overdue is polled for again soon (a quarter of the pace), not at once."""
-        gaps = [self.settings.polling.max]
+        gaps = [self.settings.polling.interval.max]
         for record in self.records().values():
             run = snap.runs.get(record.run_id or "")
             if not run or run.get("is_completed") or record.run_id is None:
@@ -254,7 +254,7 @@ class Poller:
             pace = max(0.0, last_change - record.started_at) / done
             due = last_change + pace - now
             gaps.append(due if due > 0 else pace / 4)
-        return max(self.settings.polling.min, min(gaps))
+        return max(self.settings.polling.interval.min, min(gaps))
 
     def _poll_failed(
         self, snap: Snapshot, run_ids: Sequence[str], exc: BaseException, now: float

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Generic, Literal, TypeVar, get_args
 
+from pytest_amigo.settings import PollInterval
+
 C = TypeVar("C", bound=str)
 
 
@@ -188,14 +190,14 @@ def min_pass_k(raw: Raw) -> tuple[int, float] | None:
     return k, value
 
 
-def poll_interval(raw: Raw) -> tuple[float, float]:
+def poll_interval(raw: Raw) -> PollInterval:
     """``MIN MAX`` (first and last), one value for both; at least 0.2 s, MAX at least MIN."""
     poll = (raw.text or raw.shown).split()
     try:
         low, high = float(poll[0]), float(poll[-1])
     except ValueError:
         raise SettingError(f"{raw.ini} must be 'MIN MAX' seconds, got {poll!r}") from None
-    return max(0.2, low), max(low, high)
+    return PollInterval(max(0.2, low), max(low, high))
 
 
 AGE_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}

@@ -12,7 +12,7 @@ import pytest
 from pytest_amigo.lifecycle.coordinator import Coordinator
 from pytest_amigo.lifecycle.shared import SharedState
 from pytest_amigo.lifecycle.snapshot import Snapshot
-from pytest_amigo.settings import Artifacts, Polling, Settings
+from pytest_amigo.settings import Artifacts, Polling, PollInterval, Settings
 from support.doubles import SET_A, SET_B, FakeApi
 from support.doubles import make_coordinator as make
 
@@ -160,7 +160,7 @@ def test_polls_keep_up_with_a_run_that_keeps_producing_results(tmp_path: Path) -
     clock = [0.0]
     coordinator = Coordinator(
         SharedState(tmp_path / "state"),
-        Settings(artifacts=Artifacts(dir=None), polling=Polling(interval=(2.0, 30.0))),
+        Settings(artifacts=Artifacts(dir=None), polling=Polling(interval=PollInterval(2.0, 30.0))),
         lambda: api,
         clock=lambda: clock[0],
         sleep=lambda s: None,

@@ -21,7 +21,7 @@ from pytest_amigo.lifecycle.poller import (
 )
 from pytest_amigo.lifecycle.records import RunRecord
 from pytest_amigo.lifecycle.shared import SharedState
-from pytest_amigo.settings import Artifacts, Polling, Settings
+from pytest_amigo.settings import Artifacts, Polling, PollInterval, Settings
 from support.doubles import FakeApi
 
 LIST = "get-simulation-unit-test-set-runs"
@@ -81,7 +81,8 @@ def poller(tmp_path: Path, api: FakeApi, now: list[float]) -> Poller:
         for i, run_id in enumerate(api.runs)
     }
     settings = Settings(
-        artifacts=Artifacts(dir=tmp_path / "artifacts"), polling=Polling(interval=(2.0, 30.0))
+        artifacts=Artifacts(dir=tmp_path / "artifacts"),
+        polling=Polling(interval=PollInterval(2.0, 30.0)),
     )
     return Poller(SharedState(tmp_path / "state"), settings, lambda: api, lambda: records,
                   lambda: now[0])  # fmt: skip

@@ -7,7 +7,15 @@ from pathlib import Path
 import pytest
 
 from pytest_amigo.plugin import options as settings
-from pytest_amigo.settings import Artifacts, Evidence, Polling, Runs, Selection, Settings
+from pytest_amigo.settings import (
+    Artifacts,
+    Evidence,
+    Polling,
+    PollInterval,
+    Runs,
+    Selection,
+    Settings,
+)
 
 DEFAULT_TIMEOUT = Runs().timeout
 
@@ -35,7 +43,7 @@ def test_defaults(pytester: pytest.Pytester) -> None:
         runs=Runs(on_conflict="attach", timeout=DEFAULT_TIMEOUT, keep_running=False),
         evidence=Evidence(min_pass_rate=None, min_valid_sessions=0.5, pass_k=4),
         artifacts=Artifacts(dir=pytester.path / ".amigo-artifacts", wait=60.0),
-        polling=Polling(interval=(2.0, 30.0), progress_interval=30.0),
+        polling=Polling(interval=PollInterval(2.0, 30.0), progress_interval=30.0),
     )
     assert DEFAULT_TIMEOUT == 3600.0
 
@@ -212,12 +220,12 @@ def test_poll_interval_from_ini(
     pytester: pytest.Pytester, value: str, expected: tuple[float, float]
 ) -> None:
     s = load(pytester, ini=f"amigo_poll_interval = {value}\n")
-    assert (s.polling.min, s.polling.max) == expected
+    assert s.polling.interval == expected
 
 
 def test_poll_interval_empty_is_the_default(pytester: pytest.Pytester) -> None:
     s = load(pytester, ini="amigo_poll_interval =\n")
-    assert (s.polling.min, s.polling.max) == (2.0, 30.0)
+    assert s.polling.interval == (2.0, 30.0)
 
 
 def test_poll_interval_not_numbers_is_a_usage_error(pytester: pytest.Pytester) -> None:
