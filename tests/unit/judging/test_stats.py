@@ -84,3 +84,14 @@ def test_reliability_reports_pass_1_and_pass_k_of_the_valid_sessions() -> None:
     assert reliability(2, 3) == (3, pytest.approx(2 / 3), 0.0)  # k falls back to n
     assert reliability(3, 3, preferred_k=8) == (3, 1.0, 1.0)
     assert reliability(0, 0) is None
+
+
+@pytest.mark.parametrize("confidence", [0.8, 0.85, 0.9, 0.95, 0.99])
+def test_wilson_interval_ends_are_exact(confidence: float) -> None:
+    # The formula gives exactly 1 for n/n and 0 for 0/n; floating point gave 0.9999999999999999
+    # (10/10 at 0.85: failed against a required 1) or 5.6e-17 for some n (issue 28).
+    for n in range(1, 41):
+        assert wilson_interval(n, n, confidence)[1] == 1.0, n
+        assert wilson_interval(0, n, confidence)[0] == 0.0, n
+        assert wilson_interval(n - 1, n, confidence)[1] < 1.0, n  # only n/n reaches 1
+        assert wilson_interval(1, n, confidence)[0] > 0.0, n
