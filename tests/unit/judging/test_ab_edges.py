@@ -10,18 +10,18 @@ from typing import Any
 
 import pytest
 
-from pytest_amigo.judging.ab import (
-    Pair,
-    Side,
-    compare_sets,
-    compare_units,
-    drop_words,
-    family_alpha,
-)
+from pytest_amigo.judging import ab
+from pytest_amigo.judging.ab import Pair, Side, compare_sets, compare_units
 from pytest_amigo.judging.stats import benjamini_hochberg, cochran_mantel_haenszel, holm
 
-V1 = {"version_set": "release", "agent": ["agent", 1], "state_machine": ["sm", 1]}
-V2 = {"version_set": "pr-7", "agent": ["agent", 2], "state_machine": ["sm", 1]}
+
+def ran(version_set: str, agent: int) -> dict[str, Any]:
+    """What ran on one side (``Provenance.to_json``): the agent version, state machine 1."""
+    return {"version_set": version_set, "agent": ["agent", agent], "state_machine": ["sm", 1]}
+
+
+V1 = ran("release", 1)
+V2 = ran("pr-7", 2)
 
 
 def side(passed: int, valid: int, ran: Mapping[str, Any] | None = None, outcome: str = "") -> Side:
@@ -186,19 +186,17 @@ def test_a_set_is_better_only_when_its_adjusted_p_is_within_alpha() -> None:
     ],
 )
 def test_family_alpha(compared: int, correction: Any, alpha: float) -> None:
-    assert family_alpha(compared, correction) == pytest.approx(alpha)
+    assert ab.family_alpha(compared, correction) == pytest.approx(alpha)
 
 
 def test_family_alpha_scales_a_given_alpha() -> None:
-    assert family_alpha(2, "holm", alpha=0.1) == pytest.approx(0.05)
-    assert family_alpha(2, "none", alpha=0.1) == pytest.approx(0.1)
+    assert ab.family_alpha(2, "holm", alpha=0.1) == pytest.approx(0.05)
+    assert ab.family_alpha(2, "none", alpha=0.1) == pytest.approx(0.1)
 
 
 def test_drop_words_for_two_compared_unit_tests_and_without_correction() -> None:
-    assert drop_words(20, 2, "holm").endswith("(80% power, one-sided Fisher at 0.05/2, Holm)")
-    assert drop_words(20, 2, "none").endswith(
-        "(80% power, one-sided Fisher at 0.05, no correction)"
-    )
-    assert drop_words(20, 2, "bh").endswith(
-        "(80% power, one-sided Fisher at 0.05/2, Benjamini-Hochberg)"
-    )
+    # The level the plan states (its wording is ab's): alpha / 2 under a correction, else alpha.
+    assert "0.05/2" in ab.drop_words(20, 2, "holm")
+    assert "0.05/2" in ab.drop_words(20, 2, "bh")
+    assert "0.05/2" not in ab.drop_words(20, 2, "none")
+    assert "0.05/" not in ab.drop_words(20, 1, "holm")
