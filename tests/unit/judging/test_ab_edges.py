@@ -12,12 +12,17 @@ import pytest
 
 from pytest_amigo.judging import ab
 from pytest_amigo.judging.ab import Pair, Side, compare_sets, compare_units
+from pytest_amigo.judging.provenance import what_ran
 from pytest_amigo.judging.stats import benjamini_hochberg, cochran_mantel_haenszel, holm
+from support.verdict_data import COMPLETION, metric, spec
 
 
-def ran(version_set: str, agent: int) -> dict[str, Any]:
-    """What ran on one side (``Provenance.to_json``): the agent version, state machine 1."""
-    return {"version_set": version_set, "agent": ["agent", agent], "state_machine": ["sm", 1]}
+def ran(version_set: str, agent: int | None, persona: int | None = None) -> dict[str, Any]:
+    """What ran on one side, as the report saves it (``Provenance.to_json`` of a run spec)."""
+    found = spec("ut1", 3, [metric("Completion", "m1", COMPLETION)])
+    found["agent_version_info"] = None if agent is None else ["agent", agent]
+    found["persona_version_info"] = None if persona is None else ["p", persona]
+    return what_ran(found, version_set).to_json()
 
 
 V1 = ran("release", 1)
@@ -48,7 +53,7 @@ def sets_of(pairs: list[Pair], correction: Any = "holm") -> dict[str, Any]:
 
 
 def test_what_ran_round_trips_through_the_json() -> None:
-    ran = {**V2, "persona": ["p", 3]}
+    ran = V2
     saved = side(2, 3, ran).to_json()
     assert saved["what_ran"] == ran
     assert (saved["outcome"], saved["passed"], saved["valid"]) == ("failed", 2, 3)
@@ -66,9 +71,8 @@ def test_what_ran_unknown_or_unreadable_in_the_json_is_none() -> None:
 
 
 def test_sides_rebuilt_from_json_that_tested_different_things_are_not_compared() -> None:
-    persona = {**V1, "persona": ["p", 2]}
-    candidate = Side.from_json(side(0, 8, {**V2, "persona": ["p", 3]}).to_json())
-    reference = Side.from_json(side(8, 8, persona).to_json())
+    candidate = Side.from_json(side(0, 8, ran("pr-7", 2, persona=3)).to_json())
+    reference = Side.from_json(side(8, 8, ran("release", 1, persona=2)).to_json())
     [found] = compare_units([pair(0, candidate, reference)], "release", "holm")
     assert found.label == "not compared"  # never "worse": the persona changed
     assert found.why == "the two sides tested different things: persona p v2 -> v3"
@@ -91,7 +95,7 @@ def test_a_a_with_one_compared_unit_test() -> None:
 
 
 def test_a_a_when_a_pair_with_an_unknown_agent_comes_first() -> None:
-    unknown = {"version_set": "release"}
+    unknown = ran("release", None)  # the service withheld the agent version
     pairs = [
         pair(0, side(3, 3, unknown), side(3, 3, unknown)),
         pair(1, side(2, 3, V1), side(3, 3, V1)),

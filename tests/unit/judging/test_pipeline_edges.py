@@ -35,10 +35,11 @@ def at_session(index: dict[str, int]) -> dict[str, dict[str, Any]]:
 
 
 def baseline(passed: int, valid: int, outcome: str = "passed") -> BaselineSet:
-    entry = {"run_id": "base", "outcome": outcome, "sessions_passed": passed}
-    return BaselineSet.from_json(
-        {"run_id": "base", "entries": {"ut1": {**entry, "sessions_valid": valid}}}
-    )
+    """A baseline of one entry, read from its JSON (the entry's counts under the names of both
+    the baseline entry and the run outcome it is becoming)."""
+    counts = {"sessions_passed": passed, "sessions_valid": valid, "passed": passed, "valid": valid}
+    entry = {"run_id": "base", "outcome": outcome, **counts}
+    return BaselineSet.from_json({"run_id": "base", "entries": {"ut1": entry}})
 
 
 # --- what reaches the verdict ----------------------------------------------------------------
