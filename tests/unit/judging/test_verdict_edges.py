@@ -7,8 +7,24 @@ from typing import Any
 
 import pytest
 
-from pytest_amigo.judging.verdict import judge, judge_unfinished
-from support.verdict_data import COMPLETION, RUN_ID, evaluation, metric, result, run, spec, unit
+from pytest_amigo.judging.run_data import Problem
+from pytest_amigo.judging.verdict import (
+    judge,
+    judge_unfinished,
+    required_sessions,
+    summarize_tallies,
+)
+from support.verdict_data import (
+    COMPLETION,
+    EMPATHY,
+    RUN_ID,
+    evaluation,
+    metric,
+    result,
+    run,
+    spec,
+    unit,
+)
 
 ONE = [metric("Completion", "m1", COMPLETION)]
 
@@ -137,3 +153,134 @@ def test_a_problem_keeps_the_minimum_pass_rate_and_the_run_id() -> None:
     assert (v.outcome, v.error_kind, v.run_id) == ("error", "not-in-run", RUN_ID)
     assert v.min_pass_rate == 0.5
     assert v.missing_permission is None
+
+
+# --- an unfinished verdict carries what the run has so far -----------------------------------
+
+TWO = [metric("Completion", "m1", COMPLETION), metric("Empathy", "m2", EMPATHY)]
+
+
+def test_an_unfinished_verdict_counts_the_sessions_reported_so_far() -> None:
+    # 4 sessions (the definition said 3): session 2 errored, Completion reported for 2 sessions
+    results = [result("ut1", [evaluation("m1", [True, False])], [None, "boom", None, None])]
+    data = run([spec("ut1", 4, ONE)], results, completed=False)
+    evaluations = with_run_index({"ev-m1-1": 3})
+    v = judge_unfinished(
+        unit("ut1", 3), 0, data, why="timeout", budget_s=9, evaluations=evaluations
+    )
+    assert (v.outcome, v.error_kind, v.run_id) == ("error", "timeout", RUN_ID)
+    assert (v.sessions_total, v.sessions_valid, v.sessions_passed) == (4, 3, 1)
+    assert v.unit_test.run_count == 4
+    assert [s.error for s in v.sessions] == [None, "boom", None, None]
+    assert v.tallies[0].marks == "✔!·✘"  # the failed check on session 4, by its run index
+    assert v.reason == (
+        f"no result after 9 s (--amigo-timeout): run {RUN_ID} still running, unit test "
+        "'Test ut1' has 3/4 sessions reported (Completion ✔!·✘ 1/3)"
+    )
+
+
+def test_an_unfinished_verdict_reads_a_result_without_evaluations_as_not_reported_yet() -> None:
+    data = run([spec("ut1", 3, ONE)], [result("ut1", [], [None] * 3)], completed=False)
+    data["errored"] = True  # the run ended: still read as progress, never as "ended without"
+    v = judge_unfinished(unit(), 0, data, why="interrupted")
+    assert v.reason == (
+        f"interrupted: run {RUN_ID} errored, unit test 'Test ut1': the run lists no evaluation "
+        "results for this unit test yet"
+    )
+
+
+def test_an_unfinished_verdict_without_a_result_takes_the_criteria_of_the_spec() -> None:
+    data = run([spec("ut1", 2, TWO)], [None], completed=False)
+    v = judge_unfinished(unit("ut1", 3), 0, data, why="timeout")
+    assert [c.name for c in v.unit_test.criteria] == ["Completion", "Empathy"]
+    assert v.unit_test.run_count == 2
+    assert (v.sessions_total, v.sessions, v.tallies) == (2, (), ())
+
+
+def test_an_unfinished_verdict_of_the_second_listing() -> None:
+    specs = [spec("ut1", 3, ONE), spec("ut1", 2, ONE)]
+    results = [result("ut1", [evaluation("m1", [True], "a")], [None] * 3), None]
+    v = judge_unfinished(
+        unit(), 0, run(specs, results, completed=False), why="timeout", occurrence=1
+    )
+    assert v.reason.endswith("has no result yet (0/2 sessions reported)")
+
+
+# --- the sentences of the rules, whole -------------------------------------------------------
+
+
+def test_some_sessions_errored_names_them() -> None:
+    data = one_run(3, [True], ["boom", None, "crash"])
+    v = judge(unit(), 0, data)
+    assert (v.outcome, v.error_kind, v.sessions_required) == ("error", "session-error", 3)
+    assert v.reason == "2 of 3 sessions errored (sessions 1, 3); session 1: boom"
+
+
+def test_every_session_errored_names_the_first() -> None:
+    v = judge(unit(), 0, one_run(3, [], ["boom", "crash", "worse"]))
+    assert v.reason == "all 3 sessions errored; session 1: boom"
+    rated = judge(unit(), 0, one_run(3, [], ["boom", "crash", "worse"]), min_pass_rate=0.5)
+    assert (rated.outcome, rated.error_kind) == ("error", "session-error")
+    assert (rated.reason, rated.sessions_required) == (v.reason, 0)
+
+
+def test_missing_results_of_two_criteria_are_listed_and_require_every_session() -> None:
+    data = run(
+        [spec("ut1", 3, TWO)],
+        [result("ut1", [evaluation("m1", [True]), evaluation("m2", [True, True])], [None] * 3)],
+    )
+    v = judge(unit(), 0, data)
+    assert (v.outcome, v.error_kind, v.sessions_required) == ("error", "missing-results", 3)
+    assert v.reason == (
+        "the run completed without results for Completion (1 of 3 sessions), "
+        "Empathy (2 of 3 sessions); not judged"
+    )
+    data["is_completed"] = False
+    pending = judge(unit(), 0, data)
+    assert pending.outcome == "pending"
+    assert pending.reason == (
+        "the run is still reporting this unit test: Completion (1 of 3 sessions), "
+        "Empathy (2 of 3 sessions)"
+    )
+
+
+def test_two_failing_criteria_are_summarized_in_order() -> None:
+    data = run(
+        [spec("ut1", 2, TWO)],
+        [result("ut1", [evaluation("m1", [False, True]), evaluation("m2", [True, False])], [])],
+    )
+    v = judge(unit(), 0, data)
+    assert v.reason == ("Completion ✘✔ 1/2; Empathy ✔✘ 1/2 — 0/2 sessions passed, needs 2/2")
+    assert summarize_tallies(v.tallies) == "Completion ✘✔ 1/2; Empathy ✔✘ 1/2"
+
+
+def test_summarize_tallies_shows_the_criteria_met_unless_asked_for_the_failing_only() -> None:
+    v = judge(unit(), 0, one_run(2, [True, True], None))
+    assert summarize_tallies(v.tallies) == "Completion ✔✔ 2/2"
+    assert summarize_tallies(v.tallies, failing_only=True) == ""
+
+
+@pytest.mark.parametrize(
+    ("cancelled", "note"),
+    [(True, "this session cancelled the run"), (False, "the run completed")],
+)
+def test_complete_results_of_an_ended_run_say_how_it_ended(cancelled: bool, note: str) -> None:
+    data = one_run(2, [True, True], None)
+    v = judge(unit(), 0, data, cancelled_by_us=cancelled)
+    assert v.outcome == "passed"
+    if cancelled:
+        assert (
+            v.reason
+            == f"2/2 sessions met all criteria ({note}; this unit test's results are complete)"
+        )
+    else:
+        assert v.reason == "2/2 sessions met all criteria"
+
+
+def test_a_bad_minimum_pass_rate_says_what_it_got() -> None:
+    with pytest.raises(ValueError, match=r"^min_pass_rate must be in \(0, 1\], got 1.5$"):
+        required_sessions(3, 1.5)
+
+
+def test_a_problem_is_an_exception_with_its_reason() -> None:
+    assert str(Problem("error", "what was wrong", "malformed")) == "what was wrong"

@@ -151,3 +151,42 @@ def test_combined_evidence_under_pass_k_only_is_decided_by_pass_k() -> None:
     weighed = weigh(combined, Policy(min_pass_k=(4, 0.3)))  # pass^4 of 5/6 = 5/15
     assert weighed.outcome == "passed"
     assert weighed.verdict.reason.endswith("5/6 sessions passed, pass^4 0.33 >= required 0.30")
+
+
+def test_confidence_and_pass_k_reasons_are_joined_in_order() -> None:
+    policy = Policy(confidence=0.95, min_pass_k=(4, 0.9))
+    weighed = weigh(judged(10, 10, min_pass_rate=0.7), policy)
+    assert weighed.verdict.reason == (
+        "10/10 sessions passed, needs 7/10 (70%); 95% interval 0.72-1.00, required 0.70; "
+        "pass^4 1.00 >= required 0.90"
+    )
+
+
+def test_both_open_questions_are_said_when_neither_rule_can_decide() -> None:
+    policy = Policy(confidence=0.95, min_pass_k=(4, 0.9))
+    weighed = weigh(judged(3, 3, min_pass_rate=0.7), policy)
+    assert weighed.outcome == "inconclusive"
+    advice = "not enough sessions to decide; raise run_count or use --amigo-resample"
+    assert weighed.verdict.reason == (
+        f"inconclusive: 3/3 sessions, 95% interval 0.44-1.00, required 0.70: {advice}; "
+        f"only 3 valid session(s): pass^4 needs at least 4; {advice}"
+    )
+
+
+def test_combine_of_runs_where_every_session_errored_is_a_session_error() -> None:
+    combined = combine(judged(0, 0, errored=2), judged(0, 0, errored=3, run_id=RESAMPLING_RUN))
+    assert (combined.outcome, combined.error_kind) == ("error", "session-error")
+    assert combined.reason == "all 2 sessions errored; session 1: simulator crashed"
+
+
+def test_combine_adds_up_the_assumed_placements() -> None:
+    first, more = judged(2, 3), judged(1, 3, run_id=RESAMPLING_RUN)
+    assert (first.assumed_placements, more.assumed_placements) == (1, 2)
+    assert combine(first, more).assumed_placements == 3
+
+
+def test_combine_without_a_failing_criterion_states_the_counts_alone() -> None:
+    combined = combine(judged(2, 2), judged(3, 3, run_id=RESAMPLING_RUN))
+    assert combined.reason == (
+        f"5/5 sessions passed (with re-sampling run {RESAMPLING_RUN}), needs 5/5 (every session)"
+    )
