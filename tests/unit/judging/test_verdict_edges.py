@@ -14,17 +14,8 @@ from pytest_amigo.judging.verdict import (
     required_sessions,
     summarize_tallies,
 )
-from support.verdict_data import (
-    COMPLETION,
-    EMPATHY,
-    RUN_ID,
-    evaluation,
-    metric,
-    result,
-    run,
-    spec,
-    unit,
-)
+from support import verdict_data
+from support.verdict_data import COMPLETION, RUN_ID, evaluation, metric, result, run, spec, unit
 
 ONE = [metric("Completion", "m1", COMPLETION)]
 
@@ -157,7 +148,7 @@ def test_a_problem_keeps_the_minimum_pass_rate_and_the_run_id() -> None:
 
 # --- an unfinished verdict carries what the run has so far -----------------------------------
 
-TWO = [metric("Completion", "m1", COMPLETION), metric("Empathy", "m2", EMPATHY)]
+TWO = [metric("Completion", "m1", COMPLETION), metric("Empathy", "m2", verdict_data.EMPATHY)]
 
 
 def test_an_unfinished_verdict_counts_the_sessions_reported_so_far() -> None:
