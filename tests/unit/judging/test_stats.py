@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 from scipy import stats as scipy_stats
 
 from pytest_amigo.judging.stats import (
+    benjamini_hochberg,
+    cochran_mantel_haenszel,
     default_k,
+    detectable_drop,
     fisher_exact_p,
+    holm,
     pass_hat_k,
     reliability,
     wilson_interval,
@@ -95,3 +100,24 @@ def test_wilson_interval_ends_are_exact(confidence: float) -> None:
         assert wilson_interval(0, n, confidence)[0] == 0.0, n
         assert wilson_interval(n - 1, n, confidence)[1] < 1.0, n  # only n/n reaches 1
         assert wilson_interval(1, n, confidence)[0] > 0.0, n
+
+
+def test_bad_input_says_what_it_got() -> None:
+    # The messages name the rule and the value (issue 28: the checks alone were tested).
+    with pytest.raises(ValueError, match=r"^p-values must be in \[0, 1\], got 1\.5$"):
+        holm([0.1, 1.5])
+    with pytest.raises(ValueError, match=r"^p-values must be in \[0, 1\], got nan$"):
+        benjamini_hochberg([math.nan])
+    for table in ([[1, 2], [3, 4], [5, 6]], [[1, 2], [3]]):
+        with pytest.raises(ValueError, match=r"^each stratum must be a 2x2 table, got "):
+            cochran_mantel_haenszel([table])
+    rule = r"^need 0 < alpha, power < 1 and 0 <= baseline <= 1, got "
+    for alpha, power in ((1.0, 0.8), (1.5, 0.8), (0.05, 0.0), (0.05, 1.0)):
+        with pytest.raises(ValueError, match=rule + re.escape(str((alpha, power, 1.0)))):
+            detectable_drop(3, 3, alpha=alpha, power=power)
+
+
+def test_detectable_drop_is_zero_when_the_power_is_below_the_tests_size() -> None:
+    # From a 50% reference the test flags some draws with no drop at all: a power of 5% needs none.
+    assert detectable_drop(10, 10, alpha=0.5, power=0.05, baseline=0.5) == 0.0
+    assert detectable_drop(10, 10, alpha=0.05, power=0.8, baseline=0.5) > 0.0

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_amigo.judging.evidence import Policy, combine, weigh
+from pytest_amigo.judging.evidence import Policy, attention_rank, combine, weigh
 from pytest_amigo.judging.stats import reliability
 from support.verdict_data import judged
 
@@ -190,3 +190,15 @@ def test_combine_without_a_failing_criterion_states_the_counts_alone() -> None:
     assert combined.reason == (
         f"5/5 sessions passed (with re-sampling run {RESAMPLING_RUN}), needs 5/5 (every session)"
     )
+
+
+# --- the order a report lists unit tests in --------------------------------------------------
+
+
+def test_attention_rank_puts_a_regression_first_then_by_outcome() -> None:
+    outcomes = ["passed", "xpassed", "error", "failed", "xfailed", "inconclusive"]
+    ranked = sorted(outcomes, key=attention_rank)
+    assert ranked == ["failed", "inconclusive", "error", "xfailed", "passed", "xpassed"]
+    assert [attention_rank(o) for o in ranked] == [1, 2, 3, 4, 5, 6]
+    assert attention_rank("passed", "regressed") == 0
+    assert attention_rank("failed", "still-failing") == attention_rank("failed") == 1
