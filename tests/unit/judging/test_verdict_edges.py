@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from pytest_amigo.judging.run_data import Problem
+from pytest_amigo.judging.run_data import Problem, locate
 from pytest_amigo.judging.verdict import (
     judge,
     judge_unfinished,
@@ -275,3 +275,84 @@ def test_a_bad_minimum_pass_rate_says_what_it_got() -> None:
 
 def test_a_problem_is_an_exception_with_its_reason() -> None:
     assert str(Problem("error", "what was wrong", "malformed")) == "what was wrong"
+
+
+# --- more of what the survivors of mutation showed -------------------------------------------
+
+
+def test_two_errored_sessions_are_counted_in_the_plural() -> None:
+    data = one_run(4, [True, False], ["boom", "crash"])
+    assert judge(unit("ut1", 4), 0, data).reason.endswith("; 2 sessions errored")
+    rated = judge(unit("ut1", 4), 0, data, min_pass_rate=0.5)
+    assert rated.reason == (
+        "1/2 sessions passed, needs 1/2 (50%); 2 errored sessions left out; Completion !!✔✘ 1/2"
+    )
+
+
+def test_too_few_valid_sessions_in_full() -> None:
+    data = one_run(4, [True], ["boom", "crash", "worse"])
+    v = judge(unit("ut1", 4), 0, data, min_pass_rate=0.5, min_valid=2)
+    assert (v.outcome, v.error_kind, v.sessions_required) == ("error", "too-few-valid", 1)
+    assert v.reason == (
+        "too few valid sessions to judge: 1 of 4 did not error, needs at least 2 "
+        "(amigo_min_valid_sessions); 3 of 4 sessions errored (sessions 1, 2, 3); session 1: boom"
+    )
+
+
+def test_no_run_is_pending_for_the_unit_test_and_a_bad_rate_is_refused_first() -> None:
+    v = judge(unit(), 0, None)
+    assert (v.outcome, v.unit_test, v.reason) == ("pending", unit(), "no run yet")
+    with pytest.raises(ValueError, match="min_pass_rate must be in"):
+        judge(unit(), 0, None, min_pass_rate=1.5)
+
+
+def test_the_verdicts_without_a_readable_run_keep_the_unit_test() -> None:
+    assert judge(unit(), 0, "text").unit_test == unit()  # type: ignore[arg-type]
+    assert judge_unfinished(unit(), 0, None, why="timeout").unit_test == unit()
+    assert judge_unfinished(unit(), 0, None, why="timeout", created=RUN_ID).unit_test == unit()
+
+
+def test_a_result_not_listed_yet_is_pending_in_words() -> None:
+    data = run([spec("ut1", 3, ONE)], [None], completed=False)
+    v = judge(unit(), 0, data)
+    assert (v.outcome, v.reason) == ("pending", "the run has no result for this unit test yet")
+
+
+def test_a_run_without_a_results_list_is_malformed_in_words() -> None:
+    data = one_run(2, [True, True], None)
+    data["unit_test_run_results"] = None
+    assert judge(unit(), 0, data).reason == (
+        "malformed run data: the run has no list 'unit_test_run_results'"
+    )
+
+
+def test_a_run_id_that_is_not_text_is_not_read() -> None:
+    data = one_run(2, [True, True], None)
+    data["id"] = 123
+    assert judge(unit("ut1", 2), 0, data).run_id is None
+
+
+def test_a_spec_that_is_not_an_object_is_skipped_when_locating() -> None:
+    data = run(
+        [spec("ut1", 2, ONE)],
+        [result("ut1", [evaluation("m1", [True, True])], [None, None])],
+    )
+    data["unit_test_run_specs"].insert(0, "junk")
+    data["unit_test_run_results"].insert(0, None)
+    v = judge(unit("ut1", 2), 1, data, occurrence=0)
+    assert (v.outcome, v.sessions_passed) == ("passed", 2)
+
+
+def test_locate_takes_the_first_listing_for_occurrence_zero() -> None:
+    specs = [spec("ut1", 3, ONE), spec("ut2", 3, ONE), spec("ut1", 2, ONE)]
+    data = run(specs, [None, None, None])
+    assert locate(unit(), 2, data, 0).index == 0
+    assert locate(unit(), 2, data, 1).index == 2
+
+
+def test_locate_without_an_occurrence_takes_the_listing_nearest_the_position() -> None:
+    specs = [spec(uid, 3, ONE) for uid in ("ut2", "ut1", "ut3", "ut1", "ut4")]
+    data = run(specs, [None] * 5)
+    assert locate(unit(), 4, data, None).index == 3  # 1 away, the other 3 away
+    assert locate(unit(), 2, data, None).index == 1  # a tie: the first
+    assert locate(unit(), 3, data, None).index == 3  # at the position
