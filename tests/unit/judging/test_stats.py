@@ -111,6 +111,18 @@ def test_bad_input_says_what_it_got() -> None:
     for table in ([[1, 2], [3, 4], [5, 6]], [[1, 2], [3]]):
         with pytest.raises(ValueError, match=r"^each stratum must be a 2x2 table, got "):
             cochran_mantel_haenszel([table])
+    with pytest.raises(ValueError, match=r"^need 0 <= c <= n, got c=3, n=2$"):
+        wilson_interval(3, 2, 0.95)
+    for confidence in (1.0, 1.5):
+        message = f"confidence must be in (0, 1), got {confidence!r}"
+        with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+            wilson_interval(1, 2, confidence)
+    with pytest.raises(ValueError, match=r"^need 1 <= k <= n, got k=4, n=3$"):
+        pass_hat_k(2, 3, 4)
+    with pytest.raises(
+        ValueError, match=r"^alternative must be two-sided, less or greater, got 'both'$"
+    ):
+        fisher_exact_p(1, 2, 1, 2, "both")  # type: ignore[arg-type]
     rule = r"^need 0 < alpha, power < 1 and 0 <= baseline <= 1, got "
     for alpha, power in ((1.0, 0.8), (1.5, 0.8), (0.05, 0.0), (0.05, 1.0)):
         with pytest.raises(ValueError, match=rule + re.escape(str((alpha, power, 1.0)))):
