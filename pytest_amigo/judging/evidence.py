@@ -56,6 +56,9 @@ class Weighed:
         return v.sessions_passed / v.sessions_valid if v.sessions_valid else None
 
 
+EXACTLY = "a minimum pass rate of 1 is judged exactly: every valid session must pass"
+
+
 def _pct(confidence: float) -> str:
     return f"{confidence * 100:.4g}%"
 
@@ -64,7 +67,9 @@ def weigh(verdict: Verdict, policy: Policy) -> Weighed:
     """Decide passed / failed / inconclusive on the evidence; errors and pending stay as they are.
 
     - With ``confidence`` and a minimum pass rate R: passed when the interval's lower bound is at
-      least R, failed when its upper bound is below R, otherwise inconclusive.
+      least R, failed when its upper bound is below R, otherwise inconclusive. At R = 1 no lower
+      bound ever reaches R (not even of 1000/1000): the verdict's exact rule stands, every valid
+      session must pass, and the reason says so (``EXACTLY``).
     - With ``min_pass_k = (k, v)``: failed when pass^k < v, inconclusive with fewer than k valid
       sessions. Without a minimum pass rate it replaces the every-session rule.
     - Without either, the verdict stands.
@@ -82,7 +87,10 @@ def weigh(verdict: Verdict, policy: Policy) -> Weighed:
         interval = wilson_interval(c, n, policy.confidence)
         low, high = interval
         words = f"{_pct(policy.confidence)} interval {low:.2f}-{high:.2f}"
-        if low >= rate:
+        if rate >= 1:  # no interval's lower bound reaches 1: decide exactly, as the verdict did
+            outcomes.append(verdict.outcome)
+            reasons.append(f"{words}; {EXACTLY}")
+        elif low >= rate:
             outcomes.append("passed")
             reasons.append(f"{words}, required {rate:.2f}")
         elif high < rate:

@@ -38,7 +38,9 @@ def _check_alternative(alternative: str) -> None:
 def wilson_interval(c: int, n: int, confidence: float) -> tuple[float, float]:
     """Wilson score interval of the pass rate ``c / n`` at ``confidence`` (e.g. 0.95).
 
-    ``(0.0, 1.0)`` when there is no evidence (``n == 0``)."""
+    ``(0.0, 1.0)`` when there is no evidence (``n == 0``). The bound at an end is exact: the
+    upper bound of ``n / n`` is 1 and the lower bound of ``0 / n`` is 0 (the formula gives them
+    exactly, floating point gives 0.9999999999999999 or 5.6e-17 for some ``n``)."""
     _check(c, n)
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be in (0, 1), got {confidence!r}")
@@ -49,7 +51,9 @@ def wilson_interval(c: int, n: int, confidence: float) -> tuple[float, float]:
     denominator = 1 + z * z / n
     center = (p + z * z / (2 * n)) / denominator
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
-    return max(0.0, center - half), min(1.0, center + half)
+    low = 0.0 if c == 0 else max(0.0, center - half)
+    high = 1.0 if c == n else min(1.0, center + half)
+    return low, high
 
 
 def pass_hat_k(c: int, n: int, k: int) -> float:

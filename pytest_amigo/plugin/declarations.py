@@ -266,7 +266,8 @@ SETTINGS: tuple[Declared, ...] = (
         "evidence.confidence",
         share(closed=False),
         "with a minimum pass rate: pass when the C (e.g. 0.95) Wilson interval of the "
-        "session pass rate is above it, fail when below, otherwise inconclusive.",
+        "session pass rate is above it, fail when below, otherwise inconclusive; a minimum "
+        "pass rate of 1 is judged exactly (every valid session must pass).",
         flag="--amigo-confidence",
         ini="amigo_confidence",
         metavar="C",

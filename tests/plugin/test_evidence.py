@@ -91,6 +91,29 @@ def test_without_confidence_the_rules_stay_as_they_are(amigo: AmigoProject) -> N
     assert not any(k.startswith("amigo_interval") for k, _ in out.cases[1].properties)
 
 
+def test_a_minimum_pass_rate_of_one_is_judged_exactly_under_confidence(
+    amigo: AmigoProject,
+) -> None:
+    # Issue 28: 10/10 at 85% was reported failed ("interval 0.83-1.00 below the required 1.00":
+    # an upper bound of 0.9999999999999999), and no interval's lower bound ever reaches 1.
+    out = amigo.run(
+        EVIDENCE, "--amigo-min-pass-rate=1", "--amigo-confidence=0.85", "--amigo-json=r.json"
+    )
+    assert outcomes(out) == {"Solid": "passed", "Shaky": "failure", "Broken": "failure"}
+    solid = out.case("amigo.Evidence", "Solid")
+    assert solid.prop("amigo_outcome") == "passed"
+    assert solid.prop("amigo_interval[0.85]") == "0.828-1.000"
+    shaky = out.case("amigo.Evidence", "Shaky")
+    assert shaky.prop("amigo_outcome") == "failed"  # 9/10: decided, never inconclusive
+    assert shaky.message is not None
+    assert "a minimum pass rate of 1 is judged exactly: every valid session must pass" in (
+        shaky.message
+    )
+    found = unit_tests(report(amigo.pytester.path / "r.json"))
+    assert found["Solid"]["outcome"] == "passed"
+    assert found["Solid"]["pass_rate_interval"][1] == 1.0
+
+
 def test_bad_confidence_is_a_usage_error(amigo: AmigoProject) -> None:
     out = amigo.run(EVIDENCE, "--amigo-confidence=95")
     assert out.result.ret == pytest.ExitCode.USAGE_ERROR

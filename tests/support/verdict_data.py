@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pytest_amigo.domain import Criterion, UnitTest
+from pytest_amigo.judging.verdict import Verdict, judge
 
 RUN_ID = "66aa00000000000000000001"
 COMPLETION = {"type": "boolean", "expected_value": True}
@@ -74,3 +75,25 @@ def unit(uid: str = "ut1", run_count: int = 3, *criteria: Criterion) -> UnitTest
     if not criteria:
         criteria = (Criterion.from_api("Completion", "m1", COMPLETION),)
     return UnitTest(id=uid, name=f"Test {uid}", run_count=run_count, criteria=criteria)
+
+
+def judged(
+    passed: int,
+    valid: int,
+    *,
+    errored: int = 0,
+    min_pass_rate: float | None = None,
+    run_id: str | None = None,
+) -> Verdict:
+    """The real verdict of one unit test with one criterion: the first ``passed`` of ``valid``
+    sessions pass, the others fail; ``errored`` more sessions error."""
+    total = valid + errored
+    passes = [i < passed for i in range(valid)]
+    errors: list[str | None] = [None] * valid + ["simulator crashed"] * errored
+    data = run(
+        [spec("ut1", total, [metric("Completion", "m1", COMPLETION)])],
+        [result("ut1", [evaluation("m1", passes)], errors)],
+    )
+    if run_id is not None:
+        data["id"] = run_id
+    return judge(unit("ut1", total), 0, data, min_pass_rate=min_pass_rate)

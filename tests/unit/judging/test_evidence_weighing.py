@@ -18,32 +18,20 @@ from pytest_amigo.judging.evidence import (
 )
 from pytest_amigo.judging.run_outcome import RunOutcome
 from pytest_amigo.judging.verdict import Verdict, judge
-from support.verdict_data import COMPLETION, EMPATHY, evaluation, metric, result, run, spec, unit
+from support.verdict_data import (
+    COMPLETION,
+    EMPATHY,
+    evaluation,
+    judged,
+    metric,
+    result,
+    run,
+    spec,
+    unit,
+)
 
 BASELINE_RUN = "66bb00000000000000000002"
 RESAMPLING_RUN = "66cc00000000000000000003"
-
-
-def judged(
-    passed: int,
-    valid: int,
-    *,
-    errored: int = 0,
-    min_pass_rate: float | None = None,
-    run_id: str | None = None,
-) -> Verdict:
-    """The real verdict of one unit test with one criterion: the first ``passed`` of ``valid``
-    sessions pass, the others fail; ``errored`` more sessions error."""
-    total = valid + errored
-    passes = [i < passed for i in range(valid)]
-    errors: list[str | None] = [None] * valid + ["simulator crashed"] * errored
-    data = run(
-        [spec("ut1", total, [metric("Completion", "m1", COMPLETION)])],
-        [result("ut1", [evaluation("m1", passes)], errors)],
-    )
-    if run_id is not None:
-        data["id"] = run_id
-    return judge(unit("ut1", total), 0, data, min_pass_rate=min_pass_rate)
 
 
 def two_criteria(

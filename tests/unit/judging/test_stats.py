@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 from scipy import stats as scipy_stats
 
 from pytest_amigo.judging.stats import (
+    benjamini_hochberg,
+    cochran_mantel_haenszel,
     default_k,
+    detectable_drop,
     fisher_exact_p,
+    holm,
     pass_hat_k,
     reliability,
     wilson_interval,
@@ -84,3 +89,47 @@ def test_reliability_reports_pass_1_and_pass_k_of_the_valid_sessions() -> None:
     assert reliability(2, 3) == (3, pytest.approx(2 / 3), 0.0)  # k falls back to n
     assert reliability(3, 3, preferred_k=8) == (3, 1.0, 1.0)
     assert reliability(0, 0) is None
+
+
+@pytest.mark.parametrize("confidence", [0.8, 0.85, 0.9, 0.95, 0.99])
+def test_wilson_interval_ends_are_exact(confidence: float) -> None:
+    # The formula gives exactly 1 for n/n and 0 for 0/n; floating point gave 0.9999999999999999
+    # (10/10 at 0.85: failed against a required 1) or 5.6e-17 for some n (issue 28).
+    for n in range(1, 41):
+        assert wilson_interval(n, n, confidence)[1] == 1.0, n
+        assert wilson_interval(0, n, confidence)[0] == 0.0, n
+        assert wilson_interval(n - 1, n, confidence)[1] < 1.0, n  # only n/n reaches 1
+        assert wilson_interval(1, n, confidence)[0] > 0.0, n
+
+
+def test_bad_input_says_what_it_got() -> None:
+    # The messages name the rule and the value (issue 28: the checks alone were tested).
+    with pytest.raises(ValueError, match=r"^p-values must be in \[0, 1\], got 1\.5$"):
+        holm([0.1, 1.5])
+    with pytest.raises(ValueError, match=r"^p-values must be in \[0, 1\], got nan$"):
+        benjamini_hochberg([math.nan])
+    for table in ([[1, 2], [3, 4], [5, 6]], [[1, 2], [3]]):
+        with pytest.raises(ValueError, match=r"^each stratum must be a 2x2 table, got "):
+            cochran_mantel_haenszel([table])
+    with pytest.raises(ValueError, match=r"^need 0 <= c <= n, got c=3, n=2$"):
+        wilson_interval(3, 2, 0.95)
+    for confidence in (1.0, 1.5):
+        message = f"confidence must be in (0, 1), got {confidence!r}"
+        with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+            wilson_interval(1, 2, confidence)
+    with pytest.raises(ValueError, match=r"^need 1 <= k <= n, got k=4, n=3$"):
+        pass_hat_k(2, 3, 4)
+    with pytest.raises(
+        ValueError, match=r"^alternative must be two-sided, less or greater, got 'both'$"
+    ):
+        fisher_exact_p(1, 2, 1, 2, "both")  # type: ignore[arg-type]
+    rule = r"^need 0 < alpha, power < 1 and 0 <= baseline <= 1, got "
+    for alpha, power in ((1.0, 0.8), (1.5, 0.8), (0.05, 0.0), (0.05, 1.0)):
+        with pytest.raises(ValueError, match=rule + re.escape(str((alpha, power, 1.0)))):
+            detectable_drop(3, 3, alpha=alpha, power=power)
+
+
+def test_detectable_drop_is_zero_when_the_power_is_below_the_tests_size() -> None:
+    # From a 50% reference the test flags some draws with no drop at all: a power of 5% needs none.
+    assert detectable_drop(10, 10, alpha=0.5, power=0.05, baseline=0.5) == 0.0
+    assert detectable_drop(10, 10, alpha=0.05, power=0.8, baseline=0.5) > 0.0
