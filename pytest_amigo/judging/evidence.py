@@ -85,39 +85,15 @@ def weigh(verdict: Verdict, policy: Policy) -> Weighed:
     interval = None
     if policy.confidence is not None and rate is not None:
         interval = wilson_interval(c, n, policy.confidence)
-        low, high = interval
-        words = f"{_pct(policy.confidence)} interval {low:.2f}-{high:.2f}"
-        if rate >= 1:  # no interval's lower bound reaches 1: decide exactly, as the verdict did
-            outcomes.append(verdict.outcome)
-            reasons.append(f"{words}; {EXACTLY}")
-        elif low >= rate:
-            outcomes.append("passed")
-            reasons.append(f"{words}, required {rate:.2f}")
-        elif high < rate:
-            outcomes.append("failed")
-            reasons.append(f"{words} below the required {rate:.2f}")
-        else:
-            outcomes.append("inconclusive")
-            reasons.append(
-                f"{c}/{n} sessions, {words}, required {rate:.2f}: not enough sessions to "
-                "decide; raise run_count or use --amigo-resample"
-            )
+        found, why = _interval_rule(verdict.outcome, c, n, rate, policy.confidence, interval)
+        outcomes.append(found)
+        reasons.append(why)
     elif rate is not None or policy.min_pass_k is None:
         outcomes.append(verdict.outcome)
     if policy.min_pass_k is not None:
-        k, required = policy.min_pass_k
-        if n < k:
-            outcomes.append("inconclusive")
-            reasons.append(
-                f"only {n} valid session(s): pass^{k} needs at least {k}; not enough sessions "
-                "to decide; raise run_count or use --amigo-resample"
-            )
-        else:
-            value = pass_hat_k(c, n, k)
-            ok = value >= required - 1e-12
-            outcomes.append("passed" if ok else "failed")
-            relation = ">=" if ok else "<"
-            reasons.append(f"pass^{k} {value:.2f} {relation} required {required:.2f}")
+        found, why = _pass_k_rule(c, n, *policy.min_pass_k)
+        outcomes.append(found)
+        reasons.append(why)
     outcome: Outcome
     if "failed" in outcomes:
         outcome = "failed"
@@ -128,6 +104,39 @@ def weigh(verdict: Verdict, policy: Policy) -> Weighed:
     reason = _reason(verdict, outcome, reasons, rate_rule=rate is not None)
     weighed = replace(verdict, outcome=outcome, reason=reason)
     return Weighed(weighed, interval, policy.confidence if interval else None, shown)
+
+
+def _interval_rule(
+    exact: str, c: int, n: int, rate: float, confidence: float, interval: tuple[float, float]
+) -> tuple[str, str]:
+    """The outcome and its words under ``--amigo-confidence`` (``exact``: the verdict's own)."""
+    low, high = interval
+    words = f"{_pct(confidence)} interval {low:.2f}-{high:.2f}"
+    if rate >= 1:  # no interval's lower bound reaches 1: decide exactly, as the verdict did
+        return exact, f"{words}; {EXACTLY}"
+    if low >= rate:
+        return "passed", f"{words}, required {rate:.2f}"
+    if high < rate:
+        return "failed", f"{words} below the required {rate:.2f}"
+    return "inconclusive", (
+        f"{c}/{n} sessions, {words}, required {rate:.2f}: not enough sessions to "
+        "decide; raise run_count or use --amigo-resample"
+    )
+
+
+def _pass_k_rule(c: int, n: int, k: int, required: float) -> tuple[str, str]:
+    """The outcome and its words under ``--amigo-min-pass-k``."""
+    if n < k:
+        return "inconclusive", (
+            f"only {n} valid session(s): pass^{k} needs at least {k}; not enough sessions "
+            "to decide; raise run_count or use --amigo-resample"
+        )
+    value = pass_hat_k(c, n, k)
+    ok = value >= required - 1e-12
+    relation = ">=" if ok else "<"
+    return (
+        "passed" if ok else "failed"
+    ), f"pass^{k} {value:.2f} {relation} required {required:.2f}"
 
 
 def _reason(verdict: Verdict, outcome: str, extra: list[str], *, rate_rule: bool) -> str:

@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 
 from pytest_amigo.judging import ab
-from pytest_amigo.judging.ab import Pair, Side, compare_sets, compare_units
+from pytest_amigo.judging.ab import Pair, compare_sets, compare_units
 from pytest_amigo.judging.provenance import what_ran
+from pytest_amigo.judging.run_outcome import RunOutcome
 from pytest_amigo.judging.stats import benjamini_hochberg, cochran_mantel_haenszel, holm
 from support.verdict_data import COMPLETION, metric, spec
 
@@ -29,7 +30,9 @@ V1 = ran("release", 1)
 V2 = ran("pr-7", 2)
 
 
-def side(passed: int, valid: int, ran: Mapping[str, Any] | None = None, outcome: str = "") -> Side:
+def side(
+    passed: int, valid: int, ran: Mapping[str, Any] | None = None, outcome: str = ""
+) -> RunOutcome:
     """One side's evidence, built from the JSON a report saves it as (the one place that knows
     how a side is made: adapt it here when the side's type changes)."""
     saved = {
@@ -38,10 +41,10 @@ def side(passed: int, valid: int, ran: Mapping[str, Any] | None = None, outcome:
         "valid": valid,
         "what_ran": dict(ran) if ran is not None else None,
     }
-    return Side.from_json(saved)
+    return RunOutcome.from_json(saved)
 
 
-def pair(position: int, candidate: Side, reference: Side, set_id: str = "s") -> Pair:
+def pair(position: int, candidate: RunOutcome, reference: RunOutcome, set_id: str = "s") -> Pair:
     return Pair(set_id, position, candidate, reference)
 
 
@@ -58,21 +61,21 @@ def test_what_ran_round_trips_through_the_json() -> None:
     assert saved["what_ran"] == ran
     assert (saved["outcome"], saved["passed"], saved["valid"]) == ("failed", 2, 3)
     assert saved["pass_rate"] == pytest.approx(2 / 3)
-    again = Side.from_json(saved)
+    again = RunOutcome.from_json(saved)
     assert again == side(2, 3, ran)
-    assert again.what_ran == ran
-    assert Side.from_json(again.to_json()).to_json() == saved
+    assert again.what_ran is not None and again.what_ran.to_json() == ran  # a Provenance value
+    assert RunOutcome.from_json(again.to_json()).to_json() == saved
 
 
 def test_what_ran_unknown_or_unreadable_in_the_json_is_none() -> None:
     assert side(3, 3).to_json()["what_ran"] is None
-    assert Side.from_json({**side(3, 3).to_json(), "what_ran": "v2"}).what_ran is None
-    assert Side.from_json({"outcome": "passed", "passed": 3, "valid": 3}).what_ran is None
+    assert RunOutcome.from_json({**side(3, 3).to_json(), "what_ran": "v2"}).what_ran is None
+    assert RunOutcome.from_json({"outcome": "passed", "passed": 3, "valid": 3}).what_ran is None
 
 
 def test_sides_rebuilt_from_json_that_tested_different_things_are_not_compared() -> None:
-    candidate = Side.from_json(side(0, 8, ran("pr-7", 2, persona=3)).to_json())
-    reference = Side.from_json(side(8, 8, ran("release", 1, persona=2)).to_json())
+    candidate = RunOutcome.from_json(side(0, 8, ran("pr-7", 2, persona=3)).to_json())
+    reference = RunOutcome.from_json(side(8, 8, ran("release", 1, persona=2)).to_json())
     [found] = compare_units([pair(0, candidate, reference)], "release", "holm")
     assert found.label == "not compared"  # never "worse": the persona changed
     assert found.why == "the two sides tested different things: persona p v2 -> v3"
@@ -80,7 +83,7 @@ def test_sides_rebuilt_from_json_that_tested_different_things_are_not_compared()
 
 def test_the_a_a_warning_survives_the_json() -> None:
     rebuilt = [
-        pair(0, *(Side.from_json(side(3, 3, V1).to_json()) for _ in range(2))),
+        pair(0, *(RunOutcome.from_json(side(3, 3, V1).to_json()) for _ in range(2))),
     ]
     assert sets_of(rebuilt)["s"].same_agent is True
 
