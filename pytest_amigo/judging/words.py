@@ -134,3 +134,15 @@ def set_overall(
     shown = "WORSE" if loud and label == "worse" else label
     p = p_words(label, p_adjusted, correction, "Cochran-Mantel-Haenszel")
     return f"overall: {shown}, adjusted p = {p}"
+
+
+XPASS_FIX = "fixed: drop the xfail line"
+"""What to do about a unit test listed in ``amigo_xfail`` that passed (an XPASS)."""
+
+
+def xpassed_words(reason: str | None) -> str:
+    """A unit test listed in ``amigo_xfail`` that passed, as every report says it: ``XPASS:
+    passed although listed as a known failure (SUP-12 flaky greeting); fixed: drop the xfail
+    line``."""
+    why = f" ({reason})" if reason else ""
+    return f"XPASS: passed although listed as a known failure{why}; {XPASS_FIX}"

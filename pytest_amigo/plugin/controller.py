@@ -103,8 +103,11 @@ class Controller:
         if entry is None:
             return
         reason = getattr(report, "wasxfail", None)
-        xfailed = reason is not None and report.skipped  # an XPASS passed
-        self.unit_tests.add(entry, xfailed=xfailed, reason=reason if xfailed else None)
+        xfailed = reason is not None and report.skipped
+        xpassed = reason is not None and report.passed  # an XPASS: listed, yet passed
+        self.unit_tests.add(
+            entry, xfailed=xfailed, reason=reason if xfailed or xpassed else None, xpassed=xpassed
+        )
         if report.when == "teardown":  # the item's last report: its outcome as reported
             logged = UnitTestEntry.from_json(
                 self.unit_tests.unit_tests[report.nodeid], report.nodeid

@@ -11,6 +11,7 @@ import pytest
 
 from pytest_amigo.judging.evidence import attention_rank
 from pytest_amigo.judging.text import one_line
+from pytest_amigo.judging.words import xpassed_words
 from pytest_amigo.plugin import wire
 from pytest_amigo.reports.compare_words import baseline_sentence, set_sentence, unit_sentence
 from pytest_amigo.reports.document import (
@@ -34,6 +35,7 @@ class SetTally:
     last_report: float = 0.0
     evidence: dict[str, UnitTestEntry] = field(default_factory=dict)  # nodeid -> its entry
     gate: str = ""  # the set gate's outcome and counts
+    xpassed: dict[str, str] = field(default_factory=dict)  # nodeid -> its amigo_xfail reason
 
     def count(self, outcome: str) -> int:
         return sum(1 for o in self.outcomes.values() if o == outcome)
@@ -61,6 +63,8 @@ class SetSummary:
         tally.last_report = max(tally.last_report, getattr(report, "stop", 0.0) or 0.0)
         if hasattr(report, "wasxfail"):
             outcome = "xfailed" if report.skipped else "xpassed"
+            if outcome == "xpassed":
+                tally.xpassed[report.nodeid] = str(report.wasxfail or "")
         elif report.failed:
             outcome = "failed" if report.when == "call" else "error"
         elif report.when == "call" and report.passed:
@@ -171,6 +175,7 @@ def set_lines(
     if apart:
         notes.append(f"not comparable with the baseline (the test changed): {apart} unit tests")
     notes += compare_lines(tally)
+    notes += xpassed_lines(tally)
     notes += evidence_lines(tally)
     if (snap.run(tally.run_id) or {}).get("errored"):
         notes.append("the run errored: only unit tests whose results were complete were judged")
@@ -184,6 +189,15 @@ def set_lines(
 
 
 MAX_LINES = 30
+
+
+def xpassed_lines(tally: SetTally) -> list[str]:
+    """Each unit test listed in ``amigo_xfail`` that passed, with its reason and the fix."""
+    return [
+        f"{one_line(tally.evidence[nodeid].unit_test.name)}: {xpassed_words(reason or None)}"
+        for nodeid, reason in tally.xpassed.items()
+        if nodeid in tally.evidence and tally.outcomes.get(nodeid) == "xpassed"
+    ]
 
 
 def compare_lines(tally: SetTally) -> list[str]:

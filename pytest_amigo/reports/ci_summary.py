@@ -12,7 +12,8 @@ the terminal summary states it); what ran; with ``--amigo-compare``, per compare
 its unit tests against the reference (worse first), the set's line and the A/A warning; the failing
 unit tests (failed, error, inconclusive) with their one-line reason, worse than the reference and
 regressions against a baseline first with the baseline sentence the terminal shows;
-the expected failures (xfailed) briefly, folded in a ``<details>`` block; the artifacts (each unit
+the expected failures (xfailed) briefly, folded in a ``<details>`` block; the unit tests listed in
+``amigo_xfail`` that passed (XPASS), with their reason and the fix; the artifacts (each unit
 test's ``artifacts``, once per run) and the report paths the caller passes.
 
 Every text that comes from the service or the report (set and unit test names, reasons, run ids,
@@ -79,6 +80,9 @@ def markdown(report: Report, *, report_paths: Sequence[tuple[str, str]] = ()) ->
         expected = [(s, t) for s, t in report.unit_tests if t.outcome == "xfailed"]
         if expected:
             lines += _expected(expected)
+        xpassed = [(s, t) for s, t in report.unit_tests if t.xpass_note]
+        if xpassed:
+            lines += _xpassed(xpassed)
     lines += _paths(sets, report_paths)
     footer = _footer(report)
     if footer:
@@ -282,6 +286,15 @@ def _expected(found: list[tuple[SetReport, UnitTestReport]]) -> list[str]:
         lines.append(f"- {name} ({where}){f' — {why}' if why else ''}")
     lines += _more(len(found), "expected failures", table=False)
     return [*lines, "", "</details>", ""]
+
+
+def _xpassed(found: list[tuple[SetReport, UnitTestReport]]) -> list[str]:
+    """The unit tests listed in ``amigo_xfail`` that passed: each with its reason and the fix."""
+    lines = [f"### Passed although listed as known failures: {len(found)}", ""]
+    for entry, test in found[:MAX_ROWS]:
+        lines.append(f"- {_test_name(test)} ({_set_name(entry)}): {_text(test.xpass_note or '')}")
+    lines += _more(len(found), "unit tests passed although listed", table=False)
+    return [*lines, ""]
 
 
 def _paths(sets: Sequence[SetReport], report_paths: Sequence[tuple[str, str]]) -> list[str]:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Literal
 
 from pytest_amigo.judging.evidence import NOT_PASSING
+from pytest_amigo.judging.words import xpassed_words
 from pytest_amigo.reports import schema_check
 from pytest_amigo.reports.document_compare import SetCompare, UnitCompare
 from pytest_amigo.reports.document_parts import (
@@ -64,9 +65,9 @@ __all__ = [
 
 SCHEMA_FILE = "report.schema.json"
 Outcome = Literal["passed", "failed", "error", "inconclusive", "xfailed"]
-Reported = Literal["passed", "failed", "error", "xfailed"]
+Reported = Literal["passed", "failed", "error", "xfailed", "xpassed"]
 OUTCOMES: tuple[Outcome, ...] = ("passed", "failed", "error", "inconclusive", "xfailed")
-REPORTED: tuple[Reported, ...] = ("passed", "failed", "error", "xfailed")
+REPORTED: tuple[Reported, ...] = ("passed", "failed", "error", "xfailed", "xpassed")
 FAILING_OUTCOMES = ("failed", "error", "inconclusive")  # merge's exit status, when not reported
 FAILING_REPORTED = ("failed", "error")
 
@@ -104,7 +105,7 @@ class UnitTestReport:
     reason: str = ""
     run_id: str | None = None
     reported: Reported | None = None  # None: an older report; see ``reported_as``
-    expected: str | None = None  # why a failing outcome reported as xfail
+    expected: str | None = None  # why reported as xfail; xpassed: its amigo_xfail reason
     pass_rate: float | None = None
     pass_rate_interval: tuple[float, float] | None = None  # Wilson, at ``confidence``
     confidence: float | None = None
@@ -142,6 +143,12 @@ class UnitTestReport:
     def reported_as(self) -> str:
         """How pytest reported it; an older report without ``reported``: the outcome."""
         return self.reported or self.outcome
+
+    @property
+    def xpass_note(self) -> str | None:
+        """Listed in ``amigo_xfail`` but passed (``reported: xpassed``): what every report says
+        of it (``words.xpassed_words``); None otherwise."""
+        return xpassed_words(self.expected) if self.reported == "xpassed" else None
 
     @property
     def failing(self) -> bool:

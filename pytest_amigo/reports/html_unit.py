@@ -123,7 +123,7 @@ def _facts(test: UnitTestReport) -> str:
     ran = ran_words(test.what_ran)
     if ran:
         facts.append(("What ran", ran))
-    if test.expected:
+    if test.expected and not test.xpass_note:
         facts.append(("Expected because", test.expected))
     facts.append(("Run", test.run_id or "—"))
     facts.append(("pytest node", test.nodeid))
@@ -179,6 +179,8 @@ def unit_test(test: UnitTestReport, uid: str, artifacts: Artifacts) -> str:
         evidence = html_compare.unit_panel(test, compare, uid)
         classes += f" {html_compare.label_class(compare)}"
         sessions = html_compare.SESSIONS_NOTE + sessions if sessions else sessions
+    note = test.xpass_note
+    xpass = f'<p class="xpass"><strong>{e(note)}</strong></p>' if note else ""
     explanation = ""
     if test.explanation:
         explanation = (
@@ -188,6 +190,6 @@ def unit_test(test: UnitTestReport, uid: str, artifacts: Artifacts) -> str:
         f'<article class="{classes}" id="{uid}" data-outcome="{e(test.outcome)}" '
         f'data-failing="{int(failing(test))}" data-search="{e(search.lower())}">'
         f'<h3>{heading} <span class="name">{e(test.name)}</span></h3>'
-        f'<p class="reason">{e(test.reason)}</p>{evidence}'
+        f'<p class="reason">{e(test.reason)}</p>{xpass}{evidence}'
         f"{_facts(test)}{sessions}{links}{explanation}</article>"
     )

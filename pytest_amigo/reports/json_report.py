@@ -34,13 +34,24 @@ class UnitTestLog:
     def __init__(self) -> None:
         self.unit_tests: dict[str, dict[str, object]] = {}  # the wire dicts (UnitTestEntry)
         self._xfailed: dict[str, str] = {}  # node id -> the xfail reason reported
+        self._xpassed: dict[str, str] = {}  # node id -> the xfail reason of an XPASS
 
-    def add(self, entry: Mapping[str, object], *, xfailed: bool, reason: str | None = None) -> None:
-        """``xfailed``: the report says the item xfailed, for ``reason`` (as reported)."""
+    def add(
+        self,
+        entry: Mapping[str, object],
+        *,
+        xfailed: bool,
+        reason: str | None = None,
+        xpassed: bool = False,
+    ) -> None:
+        """``xfailed``: the report says the item xfailed, for ``reason`` (as reported);
+        ``xpassed``: listed in ``amigo_xfail`` for ``reason`` but passed (an XPASS)."""
         found = dict(entry)
         nodeid = str(found["nodeid"])
         if xfailed:  # the call report says so; setup and teardown reports don't
             self._xfailed[nodeid] = reason or str(found.get("expected") or "")
+        elif xpassed:
+            self._xpassed[nodeid] = reason or ""
         if nodeid in self._xfailed:
             found["reported"] = "xfailed"
             found["expected"] = self._xfailed[nodeid] or found.get("expected")
@@ -48,6 +59,9 @@ class UnitTestLog:
             # xfails
             if found["outcome"] != "inconclusive":
                 found["outcome"] = "xfailed"
+        elif nodeid in self._xpassed and found.get("reported") in (None, "passed"):
+            found["reported"] = "xpassed"  # the outcome stays passed
+            found["expected"] = self._xpassed[nodeid] or None
         self.unit_tests[nodeid] = found
 
     def __bool__(self) -> bool:

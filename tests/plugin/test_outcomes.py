@@ -160,10 +160,12 @@ def test_amigo_xfail_on_a_passing_unit_test_is_xpass_not_failure(amigo: AmigoPro
     out = amigo.run("--amigo-set", SET["All green"], "--amigo-json=r.json")
     out.result.assert_outcomes(xpassed=1)
     assert out.result.ret == 0
-    # the JSON report says it passed, not that it xfailed (an XPASS is no expected failure)
+    # the JSON report says it passed, not that it xfailed (an XPASS is no expected failure), and
+    # that it was listed: reported xpassed, for the amigo_xfail reason (test_xpass_reports.py)
     [entry] = json.loads((amigo.pytester.path / "r.json").read_text())["sets"]
     [unit_test] = entry["unit_tests"]
-    assert (unit_test["outcome"], unit_test["reported"]) == ("passed", "passed")
+    assert (unit_test["outcome"], unit_test["reported"]) == ("passed", "xpassed")
+    assert unit_test["expected"] == "flaky greeting"
 
 
 def test_amigo_xfail_does_not_hide_errors(amigo: AmigoProject) -> None:
