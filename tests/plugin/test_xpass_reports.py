@@ -10,18 +10,25 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from support.plugin import SET, AmigoProject, report
 
 REASON = "SUP-12 flaky greeting"
 SAID = f"XPASS: passed although listed as a known failure ({REASON}); fixed: drop the xfail line"
 
 
-def test_an_xpass_is_said_with_its_reason_in_every_report(amigo: AmigoProject) -> None:
+@pytest.mark.parametrize("workers", [[], ["-n", "1"]], ids=["plain", "xdist"])
+def test_an_xpass_is_said_with_its_reason_in_every_report(
+    amigo: AmigoProject, workers: list[str]
+) -> None:
     amigo.ini(f"amigo_xfail =\n    Greets customer: {REASON}\n")
     path = amigo.pytester.path
     summary = path / "summary.md"
     amigo.mp.setenv("GITHUB_STEP_SUMMARY", str(summary))
-    out = amigo.run(f"--amigo-set={SET['All green']}", "--amigo-json=r.json", "--amigo-html=r.html")
+    out = amigo.run(
+        f"--amigo-set={SET['All green']}", "--amigo-json=r.json", "--amigo-html=r.html", *workers
+    )
     out.result.assert_outcomes(xpassed=1)
     assert out.result.ret == 0
     assert SAID in out.output  # the terminal's set summary
