@@ -68,7 +68,7 @@ def _raw(config: pytest.Config, declared: Declared) -> Raw:
         value = config.getini(declared.ini) if declared.ini else None
     base = config.invocation_params.dir if given else config.rootpath
     flag, ini = declared.flag or "", declared.ini or ""
-    return Raw(value, declared.shown, flag, ini, base=base, rootdir=config.rootpath)
+    return Raw(value, declared.shown, flag, ini, base=base, rootdir=config.rootpath, given=given)
 
 
 def _section(config: pytest.Config, section: S, name: str) -> S:
