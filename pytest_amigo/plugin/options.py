@@ -121,7 +121,8 @@ def _compare(config: pytest.Config, settings: Settings) -> Compare:
     if name is not None and name == settings.runs.version_set:
         raise SettingsError(
             f"--amigo-compare={name} names the candidate's own version set "
-            f"(--amigo-version-set={name}): compare with another one, e.g. release"
+            f"(--amigo-version-set={name}): the reference must be another version set of the "
+            "service (the one the candidate should not be worse than)"
         )
     if compare.fail_on == "regression" and compare.baseline is None and name is None:
         raise SettingsError(

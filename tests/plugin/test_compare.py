@@ -176,6 +176,9 @@ def test_the_plan_counts_both_sides_and_says_what_the_run_counts_can_detect(
 def test_compare_needs_another_version_set_and_runs_it_starts(amigo: AmigoProject) -> None:
     out = amigo.run(AB, "--amigo-version-set=release", "--amigo-compare=release")
     assert out.result.ret == 4 and "names the candidate's own version set" in out.output
+    # issue 24: the two must differ; no suggestion of the very name given ("e.g. release")
+    assert "the reference must be another version set of the service" in out.output
+    assert "e.g. release" not in out.output
     out = amigo.run(AB, "--amigo-fail-on=worse")
     assert out.result.ret == 4 and "needs a reference to be worse than" in out.output
     assert "Traceback" not in out.output and out.runs == []
