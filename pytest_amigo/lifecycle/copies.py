@@ -95,23 +95,34 @@ def copy_body(
     }
 
 
-def refusal(exc: BaseException, original: Mapping[str, Any], version_set: str) -> str:
-    """Why a copy was refused, in one line that says what to do."""
+def refusal(
+    exc: BaseException,
+    original: Mapping[str, Any],
+    version_set: str,
+    option: str = "--amigo-version-set",
+) -> str:
+    """Why a copy was refused, in one line that says what to do; ``option`` is the one that
+    named the version set (``--amigo-version-set`` or ``--amigo-compare``)."""
     what = f"unit test {original.get('name')!r} ({original.get('id')})"
     if isinstance(exc, NotFoundError):
+        todo = (
+            "push the candidate to that version set first, or check AMIGO_VERSION_SET"
+            if option == "--amigo-version-set"
+            else "name a version set the service has"
+        )
         return (
-            f"--amigo-version-set={version_set}: service {original.get('service_id')} has no "
-            f"version set {version_set!r} (or its persona, scenario or metrics are gone), so "
-            f"{what} cannot run on it: push the candidate to that version set first, or check "
-            "AMIGO_VERSION_SET"
+            f"{option}={version_set}: service {original.get('service_id')} has no version set "
+            f"{version_set!r} (or the persona, scenario or metrics of {what} are gone), so "
+            f"the set's unit tests cannot run on it (the copy of {what} was refused first): "
+            f"{todo}"
         )
     if isinstance(exc, ForbiddenError):
         return (
-            f"--amigo-version-set={version_set}: the API key's user lacks the permission "
+            f"{option}={version_set}: the API key's user lacks the permission "
             f"{PERMISSION_CREATE} to copy {what} onto the version set; grant it (and "
             f"{PERMISSION_DELETE} to delete the copies afterwards) to the API key's user"
         )
-    return f"--amigo-version-set={version_set}: {describe(exc, f'copy {what}')}"
+    return f"{option}={version_set}: {describe(exc, f'copy {what}')}"
 
 
 @dataclass
@@ -148,9 +159,15 @@ class UnitTestCopies:
             and e["original_id"] in wanted
         }
 
-    def create(self, version_set: str, unit_test_ids: Sequence[str]) -> dict[str, str]:
+    def create(
+        self,
+        version_set: str,
+        unit_test_ids: Sequence[str],
+        option: str = "--amigo-version-set",
+    ) -> dict[str, str]:
         """Copy each unit test onto ``version_set`` (once per session): original id -> copy id.
-        On a refusal every copy made is deleted and :class:`CopyError` says why."""
+        On a refusal every copy made is deleted and :class:`CopyError` says why, naming
+        ``option`` (what named the version set)."""
         done = self.made(version_set, unit_test_ids)
         unit_test_ids = [u for u in unit_test_ids if u not in done]
         if not unit_test_ids:
@@ -159,7 +176,7 @@ class UnitTestCopies:
             found = self.api().list_unit_tests(ids=list(dict.fromkeys(unit_test_ids)))
         except API_ERRORS as exc:
             raise CopyError(
-                f"--amigo-version-set: {describe(exc, 'read the unit tests')}"
+                f"{option}={version_set}: {describe(exc, 'read the unit tests')}"
             ) from None
         definitions = {str(d["id"]): d for d in map(dump, found)}
         copies: dict[str, str] = {}
@@ -168,13 +185,13 @@ class UnitTestCopies:
             if definition is None:
                 self._undo()
                 raise CopyError(
-                    f"--amigo-version-set: unit test {original_id} is not readable; it cannot be "
-                    "copied onto the version set"
+                    f"{option}={version_set}: unit test {original_id} is not readable; it "
+                    "cannot be copied onto the version set"
                 )
-            copies[original_id] = self._create_one(definition, version_set)
+            copies[original_id] = self._create_one(definition, version_set, option)
         return {**done, **copies}
 
-    def _create_one(self, definition: Mapping[str, Any], version_set: str) -> str:
+    def _create_one(self, definition: Mapping[str, Any], version_set: str, option: str) -> str:
         name = copy_name(version_set, str(definition.get("name")), secrets.token_hex(3))
         self._record(
             name,
@@ -198,7 +215,7 @@ class UnitTestCopies:
                     status = "creating" if transient(exc) else "absent"
                     self._record(name, status=status, error=describe(exc, "copy"))
                     self._undo()
-                    raise CopyError(refusal(exc, definition, version_set)) from None
+                    raise CopyError(refusal(exc, definition, version_set, option)) from None
             self._record(name, unit_test_id=copy_id, status="created", error=None)
             return copy_id
         raise AssertionError("unreachable")  # pragma: no cover

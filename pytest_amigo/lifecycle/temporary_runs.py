@@ -70,8 +70,10 @@ class TemporaryRuns:
         for version_set, unit_test_ids in wanted.items():
             if not unit_test_ids:
                 continue
+            reference = version_set == self.reference  # never the candidate's (options.py)
+            option = "--amigo-compare" if reference else "--amigo-version-set"
             try:
-                self.copies.create(version_set, unit_test_ids)
+                self.copies.create(version_set, unit_test_ids, option)
             except CopyError as exc:
                 return str(exc)
         return None

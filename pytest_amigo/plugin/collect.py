@@ -403,7 +403,11 @@ class Collection:
             )
         rate = marker.kwargs.get("min_pass_rate", self.ctx.settings.evidence.min_pass_rate)
         if rate is not None and not 0 < float(rate) <= 1:
-            pytest.fail(f"{where}: min_pass_rate must be in (0, 1]", pytrace=False)
+            pytest.fail(
+                f"{where}: amigo_set(min_pass_rate={rate!r}): the minimum pass rate must be "
+                "in (0, 1]",
+                pytrace=False,
+            )
         try:
             sets = self.ctx.coordinator.definitions(
                 [str(marker.args[0])], origin=f"amigo_set marker of {where}"

@@ -68,7 +68,7 @@ def _raw(config: pytest.Config, declared: Declared) -> Raw:
         value = config.getini(declared.ini) if declared.ini else None
     base = config.invocation_params.dir if given else config.rootpath
     flag, ini = declared.flag or "", declared.ini or ""
-    return Raw(value, declared.shown, flag, ini, base=base, rootdir=config.rootpath)
+    return Raw(value, declared.shown, flag, ini, base=base, rootdir=config.rootpath, given=given)
 
 
 def _section(config: pytest.Config, section: S, name: str) -> S:
@@ -121,7 +121,8 @@ def _compare(config: pytest.Config, settings: Settings) -> Compare:
     if name is not None and name == settings.runs.version_set:
         raise SettingsError(
             f"--amigo-compare={name} names the candidate's own version set "
-            f"(--amigo-version-set={name}): compare with another one, e.g. release"
+            f"(--amigo-version-set={name}): the reference must be another version set of the "
+            "service (the one the candidate should not be worse than)"
         )
     if compare.fail_on == "regression" and compare.baseline is None and name is None:
         raise SettingsError(

@@ -29,6 +29,12 @@ class Raw:
     ini: str = ""
     base: Path = Path()  # what a relative path is relative to (option: the invocation directory)
     rootdir: Path = Path()
+    given: bool = False  # the command line gave it (else the ini key, or nothing)
+
+    @property
+    def named(self) -> str:
+        """The setting as the user gave it: the option, else ``ini <key>``."""
+        return self.flag if self.given and self.flag else f"ini {self.ini}"
 
     @property
     def text(self) -> str:
@@ -105,9 +111,9 @@ def share(*, closed: bool = True) -> Callable[[Raw], float | None]:
 
 
 def min_pass_rate(raw: Raw) -> float | None:
-    rate = _number(raw.text, f"ini {raw.ini}")
+    rate = _number(raw.text, raw.named)
     if rate is not None and not 0 < rate <= 1:
-        raise SettingError(f"the minimum pass rate must be in (0, 1], got {rate:g}")
+        raise SettingError(f"{raw.named} (the minimum pass rate) must be in (0, 1], got {rate:g}")
     return rate
 
 

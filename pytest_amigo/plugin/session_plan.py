@@ -21,6 +21,14 @@ class SetPlan:
     selected: tuple[UnitTestRef, ...]  # the unit tests reported (by position in the set)
     whole: bool  # the whole set runs (not a subset)
     attached: bool = False  # an existing run is reported (--amigo-run): nothing is simulated
+    gated: bool = False  # a set gate is selected: it needs every unit test
+
+    @property
+    def runs_unselected(self) -> bool:
+        """The whole set runs though only some of its unit tests are selected (``-k`` without
+        ``--amigo-subset``): a subset run would simulate fewer sessions."""
+        partial = len(self.selected) < len(self.unit_set.unit_tests)
+        return self.whole and partial and not self.attached and not self.gated
 
     @property
     def subset(self) -> list[tuple[str, int]]:
@@ -80,7 +88,7 @@ def plan_of(
         chosen_refs = tuple(refs[set_id][p] for p in sorted(refs[set_id]))
         partial = len(refs[set_id]) < len(unit_set.unit_tests)
         whole = not subset or set_id in gated or set_id in existing or not partial
-        plans.append(SetPlan(unit_set, chosen_refs, whole, set_id in existing))
+        plans.append(SetPlan(unit_set, chosen_refs, whole, set_id in existing, set_id in gated))
     return plans
 
 
@@ -150,8 +158,21 @@ def over_budget(plans: Sequence[SetPlan], budget: int | None, sides: int = 1) ->
     counts = ", ".join(f"{p.unit_set.name!r} {p.sessions * sides}" for p in plans if p.sessions)
     if sides == 2:
         counts += "; both sides of --amigo-compare"
-    return (
+    head = (
         f"--amigo-max-sessions={budget}: the selected sets would simulate {total} sessions "
-        f"({counts}); no run was started. Select fewer unit tests (-k, --lf with "
-        "--amigo-subset), lower run counts, or raise the budget. --amigo-plan shows the plan."
+        f"({counts}); no run was started."
+    )
+    whole = [p for p in plans if p.runs_unselected]
+    if whole:
+        selected = ", ".join(
+            f"{p.unit_set.name!r} {len(p.selected)} of {len(p.unit_set.unit_tests)}" for p in whole
+        )
+        return (
+            f"{head} A set runs whole however few of its unit tests are selected ({selected} "
+            "selected): --amigo-subset would simulate only the selected ones. Or lower run "
+            "counts, or raise the budget. --amigo-plan shows the plan."
+        )
+    return (
+        f"{head} Select fewer unit tests (-k, --lf with --amigo-subset), lower run counts, or "
+        "raise the budget. --amigo-plan shows the plan."
     )

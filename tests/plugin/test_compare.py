@@ -176,6 +176,9 @@ def test_the_plan_counts_both_sides_and_says_what_the_run_counts_can_detect(
 def test_compare_needs_another_version_set_and_runs_it_starts(amigo: AmigoProject) -> None:
     out = amigo.run(AB, "--amigo-version-set=release", "--amigo-compare=release")
     assert out.result.ret == 4 and "names the candidate's own version set" in out.output
+    # issue 24: the two must differ; no suggestion of the very name given ("e.g. release")
+    assert "the reference must be another version set of the service" in out.output
+    assert "e.g. release" not in out.output
     out = amigo.run(AB, "--amigo-fail-on=worse")
     assert out.result.ret == 4 and "needs a reference to be worse than" in out.output
     assert "Traceback" not in out.output and out.runs == []
@@ -225,3 +228,18 @@ def test_under_xdist_one_run_per_side_and_the_same_comparison(amigo: AmigoProjec
         "Steady": "no detectable difference",
     }
     assert outcomes(out)["Greets"] == "failure" and outcomes(out)["Slips"] == "skipped"
+
+
+def test_an_unknown_reference_names_the_option_that_named_it(amigo: AmigoProject) -> None:
+    """Issue 24: ``--amigo-compare=nope`` without a version set was answered about
+    ``--amigo-version-set=nope`` and ``AMIGO_VERSION_SET``, and each item's error named the
+    first unit test as if it were that item's."""
+    out = amigo.run(AB, "--amigo-compare=nope")
+    assert "Traceback" not in out.output
+    errors = [line for line in out.output.splitlines() if "has no version set 'nope'" in line]
+    assert errors, out.output
+    for line in errors:
+        assert line.count("--amigo-compare=nope") == 1, line
+        assert "--amigo-version-set" not in line and "AMIGO_VERSION_SET" not in line, line
+        assert "push the candidate" not in line and "name a version set the service has" in line
+        assert "the set's unit tests cannot run on it (the copy of unit test 'Greets'" in line

@@ -72,6 +72,22 @@ def test_max_sessions_refuses_before_any_run(amigo: AmigoProject, workers: list[
     assert not out.runs and out.count(CREATE_RUN) == 0
 
 
+def test_max_sessions_with_k_says_the_whole_set_runs_and_what_subset_does(
+    amigo: AmigoProject,
+) -> None:
+    """Issue 24: refused under ``-k``, the message suggested "select fewer unit tests (-k ...)";
+    it says the whole set runs anyway and that --amigo-subset would simulate only those."""
+    out = amigo.run(EVIDENCE, "--amigo-max-sessions=12", "-k", "Shaky")
+    assert out.result.ret == pytest.ExitCode.USAGE_ERROR, out.output
+    assert "would simulate 30 sessions ('Evidence' 30); no run was started" in out.output
+    assert (
+        "A set runs whole however few of its unit tests are selected ('Evidence' 1 of 3 "
+        "selected): --amigo-subset would simulate only the selected ones" in out.output
+    )
+    assert "Select fewer unit tests" not in out.output
+    assert not out.runs and out.count(CREATE_RUN) == 0
+
+
 def test_max_sessions_counts_only_what_runs(amigo: AmigoProject) -> None:
     out = amigo.run(EVIDENCE, FEW, "--amigo-max-sessions=12", "--amigo-subset", "-k", "Shaky")
     assert out.result.ret == 1, out.output  # Shaky fails (9/10 under every-session rule)

@@ -236,7 +236,7 @@ def test_set(amigo_result):
     )
     out = amigo.run()
     assert out.result.ret == 2
-    assert "min_pass_rate must be in (0, 1]" in out.output
+    assert "amigo_set(min_pass_rate=2): the minimum pass rate must be in (0, 1]" in out.output
     assert out.runs == []
 
 

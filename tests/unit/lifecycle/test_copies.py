@@ -45,6 +45,12 @@ def test_refusals_name_the_version_set_the_service_and_what_to_do() -> None:
     gone = refusal(NotFoundError("not found", status_code=404), ORIGINAL, "pr-9")
     assert "version set 'pr-9'" in gone and "66aa000000000000000000b1" in gone
     assert "'Refund is processed'" in gone and "AMIGO_VERSION_SET" in gone
+    assert gone.startswith("--amigo-version-set=pr-9: ")
+    # a reference version set (--amigo-compare) is named by that option, once, and no env var
+    ref = refusal(NotFoundError("not found", status_code=404), ORIGINAL, "nope", "--amigo-compare")
+    assert ref.startswith("--amigo-compare=nope: ") and ref.count("--amigo-compare") == 1
+    assert "AMIGO_VERSION_SET" not in ref and "--amigo-version-set" not in ref
+    assert "name a version set the service has" in ref
     denied = refusal(ForbiddenError("denied", status_code=403), ORIGINAL, "pr-9")
     assert "Simulation:CreateSimulationUnitTest" in denied
     assert "Simulation:DeleteSimulationUnitTest" in denied

@@ -107,9 +107,12 @@ def test_min_pass_rate_option_overrides_ini(pytester: pytest.Pytester) -> None:
 
 @pytest.mark.parametrize("rate", ["0", "-0.5", "1.01"])
 def test_min_pass_rate_out_of_range_is_a_usage_error(pytester: pytest.Pytester, rate: str) -> None:
-    expected = f"the minimum pass rate must be in (0, 1], got {float(rate):g}"
-    assert usage_error(pytester, f"--amigo-min-pass-rate={rate}") == expected
-    assert usage_error(pytester, ini=f"amigo_min_pass_rate = {rate}\n") == expected
+    """The message names the setting as given (issue 24): the option, else the ini key."""
+    expected = f"(the minimum pass rate) must be in (0, 1], got {float(rate):g}"
+    message = usage_error(pytester, f"--amigo-min-pass-rate={rate}")
+    assert message == f"--amigo-min-pass-rate {expected}"
+    message = usage_error(pytester, ini=f"amigo_min_pass_rate = {rate}\n")
+    assert message == f"ini amigo_min_pass_rate {expected}"
 
 
 def test_min_pass_rate_not_a_number_is_a_usage_error(pytester: pytest.Pytester) -> None:

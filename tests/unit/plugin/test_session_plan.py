@@ -55,6 +55,24 @@ def test_over_budget_names_the_sets_and_counts() -> None:
     assert "'Smoke' 11" in refusal
 
 
+def test_over_budget_with_a_partly_selected_whole_set_points_at_subset() -> None:
+    """Issue 24: ``-k`` without ``--amigo-subset`` still runs the whole set; the refusal says
+    so instead of "select fewer unit tests (-k ...)"."""
+    refusal = over_budget(plan_of([(SET, ref(1))], subset=False), 10)
+    assert refusal is not None and "'Smoke' 1 of 3 selected" in refusal
+    assert "--amigo-subset would simulate only the selected ones" in refusal
+    assert "Select fewer" not in refusal
+    # every unit test selected, a subset run or a set gate: nothing left to narrow
+    for plans in (
+        plan_of([(SET, ref(0)), (SET, ref(1)), (SET, ref(2))], subset=False),
+        plan_of([(SET, ref(1))], subset=True),
+        plan_of([(SET, ref(0)), (SET, None)], subset=True),
+    ):
+        refusal = over_budget(plans, 1)
+        assert refusal is not None and "Select fewer unit tests" in refusal
+        assert "runs whole" not in refusal
+
+
 def test_describe_marks_what_is_not_selected_or_not_run() -> None:
     lines = describe(plan_of([(SET, ref(1))], subset=True))
     assert lines[0] == f"Smoke ({SET.id}): 5 sessions, subset (--amigo-subset)"
