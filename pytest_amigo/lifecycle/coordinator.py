@@ -35,7 +35,7 @@ from pytest_amigo.lifecycle.shared import SharedState
 from pytest_amigo.lifecycle.snapshot import Snapshot
 from pytest_amigo.lifecycle.starter import RunStarter
 from pytest_amigo.lifecycle.state_files import CREATES, SWEEP_LOCK, SWEPT
-from pytest_amigo.lifecycle.sweep import Sweeper, temporary_tags
+from pytest_amigo.lifecycle.sweep import Sweeper, SweepReport, temporary_tags
 from pytest_amigo.lifecycle.temporary import TemporarySets
 from pytest_amigo.lifecycle.temporary_runs import TemporaryRuns
 from pytest_amigo.lifecycle.waiting import Judge, Waiter
@@ -111,7 +111,7 @@ class Coordinator:
         now = dt.datetime.now(dt.UTC)
         return temporary_tags(self.api.user_id, self.state.root.name, now)
 
-    def sweep(self) -> list[str]:
+    def sweep(self) -> SweepReport:
         """Delete this user's temporaries older than ``amigo_cleanup_after``."""
         return self.sweeper.sweep(self.settings.runs.cleanup_after)
 
@@ -121,8 +121,11 @@ class Coordinator:
             if self.state.read(SWEPT, False, fresh=True):
                 return
             self.state.write(SWEPT, True)
-            for line in self.sweep():
+            report = self.sweep()
+            for line in report.lines:
                 log.warning("pytest-amigo: cleanup: %s", line)
+            if report.stopped:
+                log.warning("pytest-amigo: cleanup stopped: %s", report.stopped)
 
     # -- definitions ----------------------------------------------------------------------------
     def definitions(self, set_ids: Iterable[str], *, origin: str) -> dict[str, UnitTestSet]:

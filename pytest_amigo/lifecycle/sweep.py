@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from pytest_amigo.lifecycle.failures import API_ERRORS, describe, dump
@@ -67,15 +67,51 @@ def created_at(tags: Mapping[str, str]) -> dt.datetime | None:
     return when if when.tzinfo is not None else when.replace(tzinfo=dt.UTC)
 
 
-def stale(doc: Mapping[str, Any], user_id: str, cutoff: dt.datetime) -> bool:
-    """Whether a document is this user's pytest-amigo temporary created before ``cutoff``
-    (pure). Without all the tags (another tool's, an older pytest-amigo's): never."""
+def _mine_created(doc: Mapping[str, Any], user_id: str) -> dt.datetime | None:
+    """When this user's live pytest-amigo temporary was created; None for anything else."""
     tags = tags_of(doc)
     key, value = TEMPORARY_TAG
     if tags.get(key) != value or not user_id or tags.get(USER_TAG) != user_id:
-        return False
-    when = created_at(tags)
-    return when is not None and when < cutoff and not doc.get("is_deleted")
+        return None
+    return None if doc.get("is_deleted") else created_at(tags)
+
+
+def stale(doc: Mapping[str, Any], user_id: str, cutoff: dt.datetime) -> bool:
+    """Whether a document is this user's pytest-amigo temporary created before ``cutoff``
+    (pure). Without all the tags (another tool's, an older pytest-amigo's): never."""
+    when = _mine_created(doc, user_id)
+    return when is not None and when < cutoff
+
+
+def young(doc: Mapping[str, Any], user_id: str, cutoff: dt.datetime) -> bool:
+    """Whether a document is this user's pytest-amigo temporary too recent to sweep (pure)."""
+    when = _mine_created(doc, user_id)
+    return when is not None and when >= cutoff
+
+
+YOUNG = "young"  # kept: created after the cutoff
+BUSY = "busy"  # kept: an unfinished run uses the set
+USED = "used"  # kept: a remaining set lists the unit test
+
+
+@dataclass
+class SweepReport:
+    """What a sweep did: one line per temporary deleted or left, how many it kept and why,
+    and, when it could not list what to sweep (the API unreachable, refused), why it stopped."""
+
+    lines: list[str] = field(default_factory=list)
+    kept: dict[str, int] = field(default_factory=lambda: {YOUNG: 0, BUSY: 0, USED: 0})
+    stopped: str | None = None
+    stopped_by: BaseException | None = None
+
+    def stop(self, exc: BaseException, doing: str) -> SweepReport:
+        self.stopped, self.stopped_by = describe(exc, doing), exc
+        return self
+
+    @property
+    def failed(self) -> bool:
+        """Some temporary that should go could not be deleted."""
+        return any(line.startswith("left ") for line in self.lines)
 
 
 class SweepApi(Protocol):
@@ -98,9 +134,13 @@ class Sweeper:
     clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
 
-    def sweep(self, older_than: float, time_cap: float = 60.0) -> list[str]:
-        """Delete; one line per temporary deleted or left (and why)."""
-        api = self.api()
+    def sweep(self, older_than: float, time_cap: float = 60.0) -> SweepReport:
+        """Delete; one line per temporary deleted or left (and why), the kept ones counted."""
+        report = SweepReport()
+        try:
+            api = self.api()
+        except API_ERRORS as exc:
+            return report.stop(exc, "reach the API")
         cutoff = self.now() - dt.timedelta(seconds=older_than)
         mine = {
             "creators": [f"{api.organization_id},{api.user_id}"],
@@ -112,25 +152,30 @@ class Sweeper:
             old_sets = [s for s in sets if stale(s, api.user_id, cutoff)]
             busy = self._busy(api, [str(s["id"]) for s in old_sets])
         except API_ERRORS as exc:
-            return [f"cleanup stopped: {describe(exc, 'list the temporary unit test sets')}"]
-        lines = []
+            return report.stop(exc, "list the temporary unit test sets")
+        report.kept[YOUNG] += sum(young(s, api.user_id, cutoff) for s in sets)
         for found in old_sets:
             if str(found["id"]) in busy:
-                lines.append(f"kept {_words('unit test set', found)}: an unfinished run uses it")
+                report.kept[BUSY] += 1
+                report.lines.append(
+                    f"kept {_words('unit test set', found)}: an unfinished run uses it"
+                )
                 continue
-            lines.append(self._delete(api, "unit test set", found, deadline))
+            report.lines.append(self._delete(api, "unit test set", found, deadline))
         try:
             units = [u for u in map(dump, api.list_unit_tests(is_deleted=False, **mine))]
             old_units = [u for u in units if stale(u, api.user_id, cutoff)]
             used = self._used(api, [str(u["id"]) for u in old_units])
         except API_ERRORS as exc:
-            return [*lines, f"cleanup stopped: {describe(exc, 'list the temporary unit tests')}"]
+            return report.stop(exc, "list the temporary unit tests")
+        report.kept[YOUNG] += sum(young(u, api.user_id, cutoff) for u in units)
         for found in old_units:
             if str(found["id"]) in used:
-                lines.append(f"kept {_words('unit test', found)}: a unit test set uses it")
+                report.kept[USED] += 1
+                report.lines.append(f"kept {_words('unit test', found)}: a unit test set uses it")
                 continue
-            lines.append(self._delete(api, "unit test", found, deadline))
-        return lines
+            report.lines.append(self._delete(api, "unit test", found, deadline))
+        return report
 
     @staticmethod
     def _busy(api: SweepApi, set_ids: Sequence[str]) -> set[str]:

@@ -8,6 +8,7 @@ the emulator over loopback; the leftovers are made through the API as a killed s
 from __future__ import annotations
 
 import datetime as dt
+import socket
 from typing import Any
 
 import pytest
@@ -117,6 +118,9 @@ def test_cleanup_deletes_only_this_users_old_temporaries_sets_first(
     assert "by session killed-session" in out.output
     assert f"kept temporary unit test set {busy_set}" in out.output
     assert "an unfinished run uses it" in out.output
+    assert "1 temporary younger than 24h kept; `-o amigo_cleanup_after=0` deletes it" in out.output
+    assert "1 temporary kept: an unfinished run uses it" in out.output
+    assert "2 temporaries kept: a remaining unit test set uses them" in out.output
     log = [e["operation_id"] for e in amigo.requests()["log"]]
     assert log.index(DELETE_SET) < log.index(DELETE_UNIT_TEST)  # sets before their unit tests
     assert out.runs == []  # nothing simulated
@@ -154,3 +158,35 @@ def test_a_session_creating_temporaries_sweeps_old_ones_first(
     assert pairs["pytest-amigo"] == "temporary" and pairs["pytest-amigo-user"] == me
     assert dt.datetime.fromisoformat(pairs["pytest-amigo-created"]) > RECENT
     assert pairs["pytest-amigo-session"]
+
+
+def test_cleanup_says_what_it_kept_and_why(amigo: AmigoProject, org: Org) -> None:
+    me = "no-runner"  # the counts are this user's alone: the other tests here leave ci-bot's
+    amigo.use_user(me)
+    first = org.unit_test("pytest-amigo pr-1 of J [aa000b]", me, tags(me, RECENT))
+    org.unit_test_set("pytest-amigo subset of U [aa000c]", me, first, tags(me, RECENT))
+    used = org.unit_test("pytest-amigo pr-1 of K [aa000d]", me, tags(me, OLD))
+    org.unit_test_set("another real set", me, used, {"team": "billing"})
+    out = amigo.run("--amigo-cleanup")
+    assert out.result.ret == 0, out.output
+    assert "2 temporaries younger than 24h kept; `-o amigo_cleanup_after=0` deletes them" in (
+        out.output
+    )
+    assert "1 temporary kept: a remaining unit test set uses it" in out.output
+    assert not org.gone("unit_tests", first) and not org.gone("unit_tests", used)
+
+
+def test_cleanup_exits_4_in_one_line_when_the_api_cannot_be_reached(
+    amigo: AmigoProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with socket.socket() as closed:  # a local port nothing listens on
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    monkeypatch.setenv("AMIGO_BASE_URL", f"http://127.0.0.1:{port}")
+    out = amigo.run("--amigo-cleanup", clear=False)
+    assert out.result.ret == 4, out.output
+    errors = [line for line in out.output.splitlines() if "--amigo-cleanup could not run" in line]
+    assert len(errors) == 1, out.output
+    assert f"cannot reach http://127.0.0.1:{port}" in errors[0]
+    assert "check AMIGO_BASE_URL" in errors[0] and "AMIGO_API_KEY" in errors[0]
+    assert "Traceback" not in out.output
