@@ -147,34 +147,30 @@ class Sweeper:
             "tags": [":".join(TEMPORARY_TAG)],
         }
         deadline = self.clock() + time_cap
-        try:
-            sets = [s for s in map(dump, api.list_unit_test_sets(is_deleted=False, **mine))]
-            old_sets = [s for s in sets if stale(s, api.user_id, cutoff)]
-            busy = self._busy(api, [str(s["id"]) for s in old_sets])
-        except API_ERRORS as exc:
-            return report.stop(exc, "list the temporary unit test sets")
-        report.kept[YOUNG] += sum(young(s, api.user_id, cutoff) for s in sets)
-        for found in old_sets:
-            if str(found["id"]) in busy:
-                report.kept[BUSY] += 1
-                report.lines.append(
-                    f"kept {_words('unit test set', found)}: an unfinished run uses it"
-                )
-                continue
-            report.lines.append(self._delete(api, "unit test set", found, deadline))
-        try:
-            units = [u for u in map(dump, api.list_unit_tests(is_deleted=False, **mine))]
-            old_units = [u for u in units if stale(u, api.user_id, cutoff)]
-            used = self._used(api, [str(u["id"]) for u in old_units])
-        except API_ERRORS as exc:
-            return report.stop(exc, "list the temporary unit tests")
-        report.kept[YOUNG] += sum(young(u, api.user_id, cutoff) for u in units)
-        for found in old_units:
-            if str(found["id"]) in used:
-                report.kept[USED] += 1
-                report.lines.append(f"kept {_words('unit test', found)}: a unit test set uses it")
-                continue
-            report.lines.append(self._delete(api, "unit test", found, deadline))
+        kinds = (  # sets first: a unit test a remaining set lists is kept
+            (
+                "unit test set",
+                api.list_unit_test_sets,
+                self._busy,
+                BUSY,
+                "an unfinished run uses it",
+            ),
+            ("unit test", api.list_unit_tests, self._used, USED, "a unit test set uses it"),
+        )
+        for what, listing, in_use, key, why in kinds:
+            try:
+                found_all = [dump(x) for x in listing(is_deleted=False, **mine)]
+                old = [x for x in found_all if stale(x, api.user_id, cutoff)]
+                kept = in_use(api, [str(x["id"]) for x in old])
+            except API_ERRORS as exc:
+                return report.stop(exc, f"list the temporary {what}s")
+            report.kept[YOUNG] += sum(young(x, api.user_id, cutoff) for x in found_all)
+            for found in old:
+                if str(found["id"]) in kept:
+                    report.kept[key] += 1
+                    report.lines.append(f"kept {_words(what, found)}: {why}")
+                else:
+                    report.lines.append(self._delete(api, what, found, deadline))
         return report
 
     @staticmethod
