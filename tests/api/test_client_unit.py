@@ -25,7 +25,7 @@ from pytest_amigo.api import (
     SimulationApi,
 )
 from pytest_amigo.api import paced_client as client_module
-from support.doubles import FakeTime
+from support.doubles import FakeTime, offline_api
 
 ORG = "acme"
 KEY = "sk-live-very-secret-key"
@@ -360,14 +360,8 @@ def test_early_refresh_refused_keeps_the_usable_token(monkeypatch: pytest.Monkey
         sent.append(request.headers["authorization"])
         return httpx.Response(204)
 
-    with SimulationApi(
-        pacer=Pacer(clock=t.clock, sleep=t.sleep),
-        transport=httpx.MockTransport(handler),
-        api_key=KEY,
-        api_key_id="kid",
-        user_id="u",
-        organization_id=ORG,
-        base_url="https://x",
+    with offline_api(
+        handler, pacer=Pacer(clock=t.clock, sleep=t.sleep), api_key=KEY, base_url="https://x"
     ) as api:
         api.delete_scenario("a" * 24)
         clock["now"] = start + dt.timedelta(minutes=6)  # refresh due (5 min before expiry)

@@ -29,6 +29,7 @@ from pytest_amigo.api import (
 )
 from pytest_amigo.api import paced_client as client_module
 from pytest_amigo.lifecycle.set_reader import load_sets
+from support.doubles import offline_api
 
 ORG = "acme"
 RUN = "66aa00000000000000000001"
@@ -175,14 +176,7 @@ def serve(
             body = routes[request.url.path]
             return httpx.Response(200, json=body(request) if callable(body) else body)
 
-        api = SimulationApi(
-            transport=httpx.MockTransport(handler),
-            api_key="k",
-            api_key_id="kid",
-            user_id="u",
-            organization_id=ORG,
-            base_url="https://api.example.test",
-        )
+        api = offline_api(handler)
         made.append(api)
         return api, seen
 

@@ -13,6 +13,7 @@ from amigo_sdk.generated.model import UserSignInWithApiKeyResponse
 
 from pytest_amigo.api import SimulationApi
 from pytest_amigo.api import paced_client as client_module
+from support.doubles import offline_api
 
 ORG = "acme"
 
@@ -32,14 +33,7 @@ def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[SimulationApi, list[h
         key = request.url.path.strip("/").split("/")[-1]
         return httpx.Response(200, json={"_": key})
 
-    client = SimulationApi(
-        transport=httpx.MockTransport(handler),
-        api_key="k",
-        api_key_id="kid",
-        user_id="u",
-        organization_id=ORG,
-        base_url="https://api.example.test",
-    )
+    client = offline_api(handler)
     yield client, seen
     client.close()
 

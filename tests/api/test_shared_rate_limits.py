@@ -18,6 +18,7 @@ from amigo_sdk.generated.model import UserSignInWithApiKeyResponse
 
 from pytest_amigo.api import Pacer, RateLimitError, SimulationApi
 from pytest_amigo.api import paced_client as client_module
+from support.doubles import offline_api
 
 LIST_RUNS = "get-simulation-unit-test-set-runs"
 ORG = "acme"
@@ -43,16 +44,7 @@ def _mock_api(
         )
 
     monkeypatch.setattr(client_module, "sign_in_with_api_key", fake)
-    return SimulationApi(
-        pacer=Pacer(margin=0.0, jitter=0.0),
-        transport=httpx.MockTransport(handler),
-        api_key="key",
-        api_key_id="kid",
-        user_id="u",
-        organization_id=ORG,
-        base_url="https://api.example.test",
-        **kwargs,
-    )
+    return offline_api(handler, pacer=Pacer(margin=0.0, jitter=0.0), api_key="key", **kwargs)
 
 
 def _refusing(times: int) -> tuple[Callable[[httpx.Request], httpx.Response], list[int]]:

@@ -7,14 +7,31 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, cast
 
+import httpx
 from amigo_sdk.errors import BadRequestError, ConflictError, RateLimitError
 
+from pytest_amigo.api.client import SimulationApi
 from pytest_amigo.lifecycle.coordinator import Coordinator
 from pytest_amigo.lifecycle.service import Api
 from pytest_amigo.lifecycle.shared import SharedState
 from pytest_amigo.settings import Artifacts, Runs, Settings
 
 SET_A, SET_B = "a" * 24, "b" * 24
+ORG = "acme"
+
+
+def offline_api(handler: Any, **config: Any) -> SimulationApi:
+    """The real ``SimulationApi`` answered by ``handler`` (an ``httpx.MockTransport`` handler)
+    instead of the network; ``config`` overrides the credentials or adds a pacer."""
+    settings: dict[str, Any] = {
+        "api_key": "k",
+        "api_key_id": "kid",
+        "user_id": "u",
+        "organization_id": ORG,
+        "base_url": "https://api.example.test",
+        **config,
+    }
+    return SimulationApi(transport=httpx.MockTransport(handler), **settings)
 
 
 class FakeTime:
