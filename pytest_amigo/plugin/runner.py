@@ -37,7 +37,7 @@ from pytest_amigo.plugin.context import Context
 from pytest_amigo.plugin.judge_item import build_result, judge_ref, policy_of
 from pytest_amigo.plugin.resampling import Resampling
 from pytest_amigo.reports import html_extras
-from pytest_amigo.reports.baseline_file import BaselineError, from_report, read_report
+from pytest_amigo.reports.baseline_file import BaselineError, from_report, read_baseline
 
 
 class ItemRunner:
@@ -198,7 +198,7 @@ class ItemRunner:
             try:
                 path = self.ctx.settings.compare.baseline_path
                 if self._report is None and path is not None:
-                    self._report = read_report(path)
+                    self._report = read_baseline(path)
                 baseline = from_report(self._report or {}, ref.set_id, which)
             except BaselineError as exc:
                 baseline = BaselineSet(None, note=str(exc))

@@ -23,7 +23,7 @@ class BaselineError(Exception):
     """The baseline named by the user cannot be used (the message says why and what to do)."""
 
 
-def read_report(path: Path) -> dict[str, object]:
+def read_baseline(path: Path) -> dict[str, object]:
     """A JSON report saved by ``--amigo-json``, checked enough to be used as a baseline."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))

@@ -445,16 +445,16 @@ def test_baseline_set_json_round_trip(found: BaselineSet) -> None:
 # --- baselines: reading a report -------------------------------------------------------------
 
 
-def test_read_report_reads_a_written_report(tmp_path: Path) -> None:
+def test_read_baseline_reads_a_written_report(tmp_path: Path) -> None:
     path = tmp_path / "main.json"
     json_report.write(path, typed())
-    assert baseline_file.read_report(path) == report()
+    assert baseline_file.read_baseline(path) == report()
 
 
-def test_read_report_of_a_missing_file(tmp_path: Path) -> None:
+def test_read_baseline_of_a_missing_file(tmp_path: Path) -> None:
     path = tmp_path / "nope.json"
     with pytest.raises(BaselineError) as raised:
-        baseline_file.read_report(path)
+        baseline_file.read_baseline(path)
     assert str(raised.value) == (
         f"--amigo-baseline: no file {str(path)!r}; give 'last', a run id, or the path of "
         "a report written by --amigo-json"
@@ -464,19 +464,19 @@ def test_read_report_of_a_missing_file(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "text", ["{not json", "", b"\xff\xfe{}"], ids=["broken", "empty", "binary"]
 )
-def test_read_report_of_a_file_that_is_not_json(tmp_path: Path, text: str | bytes) -> None:
+def test_read_baseline_of_a_file_that_is_not_json(tmp_path: Path, text: str | bytes) -> None:
     path = tmp_path / "main.json"
     if isinstance(text, bytes):
         path.write_bytes(text)
     else:
         path.write_text(text, encoding="utf-8")
     with pytest.raises(BaselineError, match=r"^--amigo-baseline: cannot read '.*main\.json': "):
-        baseline_file.read_report(path)
+        baseline_file.read_baseline(path)
 
 
-def test_read_report_of_a_directory(tmp_path: Path) -> None:
+def test_read_baseline_of_a_directory(tmp_path: Path) -> None:
     with pytest.raises(BaselineError, match="cannot read"):
-        baseline_file.read_report(tmp_path)
+        baseline_file.read_baseline(tmp_path)
 
 
 @pytest.mark.parametrize(
@@ -489,11 +489,11 @@ def test_read_report_of_a_directory(tmp_path: Path) -> None:
         "report",
     ],
 )
-def test_read_report_of_json_that_is_not_a_report(tmp_path: Path, data: Any) -> None:
+def test_read_baseline_of_json_that_is_not_a_report(tmp_path: Path, data: Any) -> None:
     path = tmp_path / "other.json"
     path.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(BaselineError) as raised:
-        baseline_file.read_report(path)
+        baseline_file.read_baseline(path)
     assert str(raised.value) == (
         f"--amigo-baseline: {str(path)!r} is not a pytest-amigo JSON report (--amigo-json)"
     )
