@@ -21,7 +21,7 @@ from pytest_amigo.judging.ab import (
     compare_session,
     same_agent_warning,
 )
-from pytest_amigo.judging.pipeline import judge_unit_test
+from pytest_amigo.judging.pipeline import Judged, judge_unit_test
 from pytest_amigo.judging.run_outcome import RunOutcome
 from pytest_amigo.lifecycle.records import Observation, RunRecord, reference_key
 from pytest_amigo.plugin.amigo_result import ABResult, criteria_json
@@ -97,8 +97,9 @@ class Comparing:
             reference = self._observe(reference_key(plan.unit_set.id), refs, on_tick)
             table.runs[plan.unit_set.id] = reference.record.run_id
             for ref in refs:
-                side, grid = self._side(ref, reference)
-                table.grids[(ref.set_id, ref.position)] = grid
+                side, judged = self._side(ref, reference)
+                grid = criteria_json(judged.verdict, judged.evaluations) if judged else []
+                table.grids[(ref.set_id, ref.position)] = grid  # only the reference's is shown
                 pairs.append(Pair(ref.set_id, ref.position, self._side(ref, candidate)[0], side))
         correction = self.ctx.settings.compare.correction
         units, table.sets = compare_session(pairs, self.reference, correction)
@@ -123,15 +124,14 @@ class Comparing:
 
         return self.ctx.coordinator.wait(key, needs, on_tick=on_tick)
 
-    def _side(self, ref: UnitTestRef, obs: Observation) -> tuple[RunOutcome, list[dict[str, Any]]]:
-        """The unit test's side in an observed run, and its criteria x sessions grid."""
+    def _side(self, ref: UnitTestRef, obs: Observation) -> tuple[RunOutcome, Judged | None]:
+        """The unit test's side in an observed run, and how it was judged (None: not judged)."""
         record = obs.record
         if record.run_id is None or record.error or obs.failure is not None:
-            return RunOutcome("error", 0, 0), []
+            return RunOutcome("error", 0, 0), None
         if obs.timed_out:
-            return RunOutcome("pending", 0, 0), []
+            return RunOutcome("pending", 0, 0), None
         judged = judge_unit_test(ref, seen_of(ref, obs), rules_of(self.ctx.settings))
         v = judged.verdict  # its own outcome: a pending side stays pending
         ran = judged.provenance
-        side = RunOutcome(v.outcome, v.sessions_passed, v.sessions_valid, what_ran=ran)
-        return side, criteria_json(v, judged.evaluations)
+        return RunOutcome(v.outcome, v.sessions_passed, v.sessions_valid, what_ran=ran), judged
