@@ -24,7 +24,7 @@ from pytest_amigo.lifecycle.records import Observation
 from pytest_amigo.plugin import wire
 from pytest_amigo.plugin.collect import AmigoSetGate, ref_of, refs_for
 from pytest_amigo.plugin.context import Context
-from pytest_amigo.plugin.hooks import REPORT_HOOK, UNIT_TEST_HOOK, notify
+from pytest_amigo.plugin.hooks import REPORT_HOOK, UNIT_TEST_HOOK, implemented, notify
 from pytest_amigo.plugin.judge_item import Keywords, Location, build_result, reports_for
 from pytest_amigo.plugin.session_plan import describe
 from pytest_amigo.plugin.summary import SetSummary, left_running_line
@@ -108,7 +108,8 @@ class Controller:
         self.unit_tests.add(
             entry, xfailed=xfailed, reason=reason if xfailed or xpassed else None, xpassed=xpassed
         )
-        if report.when == "teardown":  # the item's last report: its outcome as reported
+        if report.when == "teardown" and implemented(self.ctx.config, UNIT_TEST_HOOK):
+            # the item's last report: its outcome as reported
             logged = UnitTestEntry.from_json(
                 self.unit_tests.unit_tests[report.nodeid], report.nodeid
             )
@@ -160,8 +161,14 @@ class Controller:
                 if self.ctx.settings.reports.properties
                 else [],
             )
-            gate = {"set_id": item.unit_set.id, "set_name": item.unit_set.name}
-            wire.put_gate(report, gate | {"counts": "undecided (interrupted)"})
+            wire.put_gate(
+                report,
+                {
+                    "set_id": item.unit_set.id,
+                    "set_name": item.unit_set.name,
+                    "counts": "undecided (interrupted)",
+                },
+            )
             self.ctx.config.hook.pytest_runtest_logreport(report=report)
 
     def _amigo_items(
@@ -209,12 +216,17 @@ class Controller:
         self._json_written = True
         from pytest_amigo import __version__
 
+        reports = self.ctx.settings.reports
+        files = bool(reports.json_path or reports.html_path or os.environ.get(GITHUB_SUMMARY))
+        hooked = implemented(self.ctx.config, REPORT_HOOK)
+        if not (files or hooked):  # built only for someone who reads it
+            return
         records = self.ctx.coordinator.records() if self.ctx.started else {}
         runs = {r.set_id: (r.run_id, r.started_here) for r in records.values()}
         document = json_report.document(__version__, self.unit_tests.unit_tests.values(), runs)
-        notify(self.ctx.config, REPORT_HOOK, report=document)  # frozen: nobody changes it
-        reports = self.ctx.settings.reports
-        if not (reports.json_path or reports.html_path or os.environ.get(GITHUB_SUMMARY)):
+        if hooked:
+            notify(self.ctx.config, REPORT_HOOK, report=document)  # frozen: nobody changes it
+        if not files:
             return
         for warning in write_all(document, self.ctx.settings, junit=self._xmlpath):
             sys.stderr.write(f"pytest-amigo: {warning}\n")

@@ -44,6 +44,11 @@ def pytest_amigo_report(config: pytest.Config, report: Report) -> None:
     not a report file was asked for."""
 
 
+def implemented(config: pytest.Config, name: str) -> bool:
+    """Whether a conftest or plugin implements the hook ``name``: its value is built only then."""
+    return bool(getattr(config.hook, name).get_hookimpls())
+
+
 def notify(config: pytest.Config, name: str, **kwargs: Any) -> None:
     """Call one of these hooks; an implementation that raises is reported, never fatal: the
     results it was given are in the reports and the summary all the same."""
