@@ -33,8 +33,8 @@ class UnitTestLog:
 
     def __init__(self) -> None:
         self.unit_tests: dict[str, dict[str, object]] = {}  # the wire dicts (UnitTestEntry)
-        self._xfailed: dict[str, str] = {}  # node id -> the xfail reason reported
-        self._xpassed: dict[str, str] = {}  # node id -> the xfail reason of an XPASS
+        # node id -> how pytest reported an amigo_xfail-listed item (xfailed or xpassed) and why
+        self._expected: dict[str, tuple[str, str]] = {}
 
     def add(
         self,
@@ -49,19 +49,20 @@ class UnitTestLog:
         found = dict(entry)
         nodeid = str(found["nodeid"])
         if xfailed:  # the call report says so; setup and teardown reports don't
-            self._xfailed[nodeid] = reason or str(found.get("expected") or "")
-        elif xpassed:
-            self._xpassed[nodeid] = reason or ""
-        if nodeid in self._xfailed:
+            self._expected[nodeid] = ("xfailed", reason or str(found.get("expected") or ""))
+        elif xpassed and self._expected.get(nodeid, ("",))[0] != "xfailed":
+            self._expected[nodeid] = ("xpassed", reason or "")
+        reported, why = self._expected.get(nodeid, ("", ""))
+        if reported == "xfailed":
             found["reported"] = "xfailed"
-            found["expected"] = self._xfailed[nodeid] or found.get("expected")
+            found["expected"] = why or found.get("expected")
             # "inconclusive" stays whatever the policy made of it; other expected failures are
             # xfails
             if found["outcome"] != "inconclusive":
                 found["outcome"] = "xfailed"
-        elif nodeid in self._xpassed and found.get("reported") in (None, "passed"):
+        elif reported == "xpassed" and found.get("reported") in (None, "passed"):
             found["reported"] = "xpassed"  # the outcome stays passed
-            found["expected"] = self._xpassed[nodeid] or None
+            found["expected"] = why or None
         self.unit_tests[nodeid] = found
 
     def __bool__(self) -> bool:
