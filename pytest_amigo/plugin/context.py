@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from pytest_amigo.lifecycle.records import reference_key
-from pytest_amigo.plugin import options
 from pytest_amigo.plugin.progress import Progress
 
 if TYPE_CHECKING:
@@ -28,9 +27,9 @@ STATE_DIR_KEY = "amigo_state_dir"
 
 
 class Context:
-    def __init__(self, config: pytest.Config, settings: Settings | None = None) -> None:
+    def __init__(self, config: pytest.Config, settings: Settings) -> None:
         self.config = config
-        self.settings = settings if settings is not None else options.load(config)
+        self.settings = settings  # loaded once, by the Startup
         workerinput = getattr(config, "workerinput", None)
         self.is_worker = workerinput is not None
         if workerinput is not None and STATE_DIR_KEY in workerinput:
