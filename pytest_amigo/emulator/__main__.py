@@ -9,6 +9,7 @@ import signal
 import sys
 import threading
 from types import FrameType
+from typing import Any
 
 from pytest_amigo.emulator.world import World, WorldError
 
@@ -27,19 +28,72 @@ def _extra_installed() -> bool:
     return True
 
 
+def listing(summary: dict[str, Any]) -> str:
+    """``--list``: the world's ids, each beside its name; sets first (for ``--amigo-set``)."""
+    names = {u["id"]: u["name"] for u in summary["unit_tests"]}
+    lines = [f"organization {summary['organization']}", "sets (pytest --amigo-set=ID):"]
+    for s in summary["sets"]:
+        lines.append(f"  {s['id']}  {s['name']}")
+        lines += [
+            f"      unit test {u['id']}  {names.get(u['id'], '?')}  (run_count {u['run_count']})"
+            for u in s["unit_tests"]
+        ]
+    lines.append("services (their version sets: --amigo-version-set, --amigo-compare):")
+    for service in summary["services"]:
+        versions = ", ".join(v["name"] for v in service["version_sets"]) or "none"
+        lines.append(f"  {service['id']}  {service['name']}  (version sets: {versions})")
+    lines.append("unit tests:")
+    lines += [
+        f"  {u['id']}  {u['name']}  (version set {u['version_set']})" for u in summary["unit_tests"]
+    ]
+    for kind in ("metrics", "personas", "scenarios"):
+        lines.append(f"{kind}:")
+        lines += [f"  {o['id']}  {o['name']}" for o in summary[kind]]
+    lines.append(f"users: {', '.join(summary['users'])}")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m pytest_amigo.emulator",
         description="Serve a local emulation of the Amigo simulation API.",
     )
-    parser.add_argument("--world", help="world file (TOML); default: the bundled demo world")
-    parser.add_argument("--port", type=int, default=0, help="TCP port on 127.0.0.1 (0 = any)")
-    parser.add_argument("--speed", type=float, help="world seconds per real second")
-    parser.add_argument("--no-rate-limits", action="store_true", help="do not enforce limits")
     parser.add_argument(
-        "--list", action="store_true", help="print the ids of the world's objects and exit"
+        "--world",
+        metavar="FILE",
+        help="world file (TOML) (default: the bundled demo world, "
+        "pytest_amigo/emulator/default_world.toml)",
     )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=0,
+        metavar="N",
+        help="TCP port on 127.0.0.1 (default: 0, any free port)",
+    )
+    parser.add_argument(
+        "--speed",
+        type=float,
+        metavar="X",
+        help="world seconds per real second (default: the world file's [emulator] speed, "
+        "1 when unset; the demo world's is 10)",
+    )
+    parser.add_argument(
+        "--no-rate-limits",
+        action="store_true",
+        help="do not enforce the documented rate limits (default: enforced, unless the "
+        "world file sets [emulator] rate_limits = false)",
+    )
+    parser.add_argument(
+        "--list",
+        action="store_true",
+        help="print the world's ids, each beside its name (sets with their unit tests, "
+        "services, metrics, personas, scenarios, users), and exit",
+    )
+    parser.add_argument("--json", action="store_true", help="with --list: print them as JSON")
     args = parser.parse_args(argv)
+    if args.json and not args.list:
+        parser.error("--json goes with --list")
     try:
         world = World.from_toml(args.world) if args.world else World.default()
         overrides: dict[str, object] = {}
@@ -55,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if args.list:
-        print(json.dumps(world.summary(), indent=2))
+        print(json.dumps(world.summary(), indent=2) if args.json else listing(world.summary()))
         return 0
 
     if not _extra_installed():

@@ -149,7 +149,7 @@ def test_emulator_api(tmp_path: Path) -> None:
 def test_cli_list_prints_ids() -> None:
     world_file = str(WORLDS / "basic.toml")
     out = subprocess.run(
-        [sys.executable, "-m", "pytest_amigo.emulator", "--world", world_file, "--list"],
+        [sys.executable, "-m", "pytest_amigo.emulator", "--world", world_file, "--list", "--json"],
         capture_output=True,
         text=True,
         check=True,
