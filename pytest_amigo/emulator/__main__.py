@@ -53,53 +53,59 @@ def listing(summary: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
+def parser() -> argparse.ArgumentParser:
+    """The command line of ``python -m pytest_amigo.emulator``."""
+    found = argparse.ArgumentParser(
         prog="python -m pytest_amigo.emulator",
         description="Serve a local emulation of the Amigo simulation API.",
     )
-    parser.add_argument(
+    found.add_argument(
         "--world",
         metavar="FILE",
         help="world file (TOML) (default: the bundled demo world, "
         "pytest_amigo/emulator/default_world.toml)",
     )
-    parser.add_argument(
+    found.add_argument(
         "--port",
         type=int,
         default=0,
         metavar="N",
         help="TCP port on 127.0.0.1 (default: 0, any free port)",
     )
-    parser.add_argument(
+    found.add_argument(
         "--speed",
         type=float,
         metavar="X",
         help="world seconds per real second (default: the world file's [emulator] speed, "
         "1 when unset; the demo world's is 10)",
     )
-    parser.add_argument(
+    found.add_argument(
         "--no-rate-limits",
         action="store_true",
         help="do not enforce the documented rate limits (default: enforced, unless the "
         "world file sets [emulator] rate_limits = false)",
     )
-    parser.add_argument(
+    found.add_argument(
         "--list",
         action="store_true",
         help="print the world's ids, each beside its name (sets with their unit tests, "
         "services, metrics, personas, scenarios, users), and exit",
     )
-    parser.add_argument("--json", action="store_true", help="with --list: print them as JSON")
-    args = parser.parse_args(argv)
+    found.add_argument("--json", action="store_true", help="with --list: print them as JSON")
+    return found
+
+
+def main(argv: list[str] | None = None) -> int:
+    command_line = parser()
+    args = command_line.parse_args(argv)
     if args.json and not args.list:
-        parser.error("--json goes with --list")
+        command_line.error("--json goes with --list")
     try:
         world = World.from_toml(args.world) if args.world else World.default()
         overrides: dict[str, object] = {}
         if args.speed is not None:
             if args.speed <= 0:
-                parser.error("--speed must be positive")
+                command_line.error("--speed must be positive")
             overrides["speed"] = args.speed
         if args.no_rate_limits:
             overrides["rate_limits"] = False

@@ -1,7 +1,8 @@
 """Every setting declared once: the field of ``Settings`` it fills, its parser (and so its
 choices), help, command-line flag and ini key. ``plugin.options`` derives the options, the ini
 keys and their loading from this table; the default is the field's own, shown as a user would
-write it; the README's options table is checked against it (tests/unit/plugin/test_option_docs.py).
+write it; the options table of docs/options.md is checked against it (tests/unit/plugin/
+test_option_docs.py).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The documented options table (README.md, "Options, ini keys and markers") says what the
+"""The documented options table (docs/options.md, "Options, ini keys and markers") says what the
 declarations (``plugin.declarations``) declare: one row per setting, its flag (with its choices),
 its ini key and its default; nothing else."""
 
@@ -11,8 +11,8 @@ import pytest
 
 from pytest_amigo.plugin.declarations import SETTINGS, Declared
 
-README = Path(__file__).parents[3] / "README.md"
-HEADING = "### Options, ini keys and markers"
+OPTIONS = Path(__file__).parents[3] / "docs/options.md"
+HEADING = "## Options, ini keys and markers"
 # a flag cell: `--amigo-on-conflict=attach\|cancel\|fail`; an ini cell: `amigo_sets` (lines)
 FLAG = re.compile(r"`(--amigo-[a-z-]+)(?:=([^`]*))?`")
 INI = re.compile(r"`(amigo_[a-z_]+)`")
@@ -20,7 +20,7 @@ INI = re.compile(r"`(amigo_[a-z_]+)`")
 
 def rows() -> list[list[str]]:
     """The table's rows, each its cells (an escaped ``\\|`` stays in its cell)."""
-    text = README.read_text(encoding="utf-8").split(HEADING, 1)[1]
+    text = OPTIONS.read_text(encoding="utf-8").split(HEADING, 1)[1]
     lines = [line for line in text.split("\n\n", 2)[1].splitlines() if line.startswith("|")]
     assert lines[0].startswith("| option | ini key | default |"), lines[0]
     return [[c.strip() for c in re.split(r"(?<!\\)\|", line)[1:-1]] for line in lines[2:]]
@@ -39,7 +39,7 @@ def documented() -> dict[tuple[str | None, str | None], list[str]]:
 
 def row_of(declared: Declared) -> list[str]:
     row = documented().get((declared.flag, declared.ini))
-    assert row is not None, f"README.md: no row for {declared.flag} / {declared.ini}"
+    assert row is not None, f"docs/options.md: no row for {declared.flag} / {declared.ini}"
     return row
 
 
