@@ -20,6 +20,15 @@ AGENT, MACHINE = derive_id("agent", BOT), derive_id("state_machine", BOT)
 PREFERENCES = {"engage_user": {"llm_name": "model-a", "params": {"temperature": 0.2}}}
 WORLD: dict[str, Any] = {
     "emulator": {"organization": "inputs"},
+    "users": [
+        {"user_id": "ci-bot", "api_key_id": "key-ci", "api_key": "secret-ci"},
+        {
+            "user_id": "auditor",
+            "api_key_id": "key-au",
+            "api_key": "secret-au",
+            "denied_permissions": ["Service:GetService"],
+        },
+    ],
     "metrics": [{"name": "Done", "type": "boolean", "description": "Was it done?"}],
     "personas": [{"name": "P", "background": "Busy."}],
     "scenarios": [{"name": "S"}],
@@ -164,6 +173,11 @@ def test_services_list_version_sets_with_null_numbers(api: Api) -> None:
         },
     }
     assert api.get("/service/", id="0" * 24).json()["services"] == []
+
+
+def test_services_the_user_may_not_read_are_left_out(emu: Emulator, contract: OpenAPI) -> None:
+    resp = Api(emu, contract, "auditor").get("/service/")
+    assert (resp.status_code, resp.json()["services"]) == (200, [])
 
 
 @pytest.mark.parametrize(

@@ -6,14 +6,16 @@ version) and how many versions their agent and state machine have; metrics have 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from amigo_sdk.generated import model as m
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from pydantic import BaseModel
 
 from pytest_amigo.emulator import world as w
+from pytest_amigo.emulator.routes import resource as r
 from pytest_amigo.emulator.routes.common import (
     V1,
     IdList,
@@ -21,27 +23,21 @@ from pytest_amigo.emulator.routes.common import (
     StoreDep,
     StrList,
     Token,
+    current_user,
     ok,
     page_body,
     path_id,
-    user_dep,
     versions_of,
 )
 from pytest_amigo.emulator.store import Store, sorted_docs
 
-router = APIRouter(prefix=V1)
-
-AgentId = Annotated[str, path_id("agent_id")]
-MachineId = Annotated[str, path_id("service_hierarchical_state_machine_id")]
-MetricId = Annotated[str, path_id("metric_id")]
-VersionLimit = Annotated[int, Query(gt=0, le=10)]
-Version = Annotated[str | None, Query()]
+router = APIRouter()
 
 
-@router.get("/service/", response_model=m.ServiceGetServicesResponse)
+@router.get(V1 + "/service/", response_model=m.ServiceGetServicesResponse)
 async def list_services(
     store: StoreDep,
-    user: Annotated[w.User, user_dep("Service:GetService")],
+    user: Annotated[w.User, Depends(current_user)],  # no 403: the list leaves services out
     id: IdList = [],  # noqa: B006
     is_active: OptBool = None,
     sort_by: StrList = [],  # noqa: B006
@@ -63,69 +59,59 @@ async def list_services(
     return ok(m.ServiceGetServicesResponse, body)
 
 
-def _versions(
+def _version_list(
+    path: str,
+    name: str,
+    permission: str,
+    id_name: str,
     model: type[BaseModel],
     key: str,
-    items: list[dict[str, Any]],
-    store: Store,
-    page: tuple[str | None, int, int, list[str]],
-) -> Response:
-    """A page of a version list, oldest first unless ``sort_by`` says otherwise; ``page``:
-    (version, limit, continuation_token, sort_by) as sent."""
-    version, limit, token, sort_by = page
-    found = versions_of(items, version, sort_by)
-    chunk, more, nxt = store.page(found, limit, token)
-    return ok(model, page_body(key, chunk, more, nxt))
+    items: Callable[[Store, str], list[dict[str, Any]]],
+) -> None:
+    """``GET path``: a page of the versions of the object ``{id_name}``, oldest first unless
+    ``sort_by`` says otherwise (the query of every version list of the contract)."""
+    params = (
+        r.Param(id_name, Annotated[str, path_id(id_name)]),
+        r.Param("version", Annotated[str | None, Query()], None),
+        r.Param("limit", Annotated[int, Query(gt=0, le=10)], 10),
+        r.TOKEN,
+        r.SORT_BY,
+    )
+
+    def serve(store: Store, user: w.User, **q: Any) -> Response:
+        found = versions_of(items(store, q[id_name]), q["version"], q["sort_by"])
+        chunk, more, nxt = store.page(found, q["limit"], q["continuation_token"])
+        return ok(model, page_body(key, chunk, more, nxt))
+
+    endpoint = r.handler(name, permission, params, serve)
+    router.add_api_route(V1 + path, endpoint, methods=["GET"], name=name, response_model=model)
 
 
-@router.get(
+_version_list(
     "/organization/agent/{agent_id}/version",
-    response_model=m.OrganizationGetAgentVersionsResponse,
+    "list_agent_versions",
+    "Organization:GetAgent",
+    "agent_id",
+    m.OrganizationGetAgentVersionsResponse,
+    "agent_versions",
+    Store.agent_version_docs,
 )
-async def list_agent_versions(
-    store: StoreDep,
-    user: Annotated[w.User, user_dep("Organization:GetAgent")],
-    agent_id: AgentId,
-    version: Version = None,
-    limit: VersionLimit = 10,
-    continuation_token: Token = 0,
-    sort_by: StrList = [],  # noqa: B006
-) -> Response:
-    items = store.agent_version_docs(agent_id)
-    page = (version, limit, continuation_token, sort_by)
-    return _versions(m.OrganizationGetAgentVersionsResponse, "agent_versions", items, store, page)
-
-
-@router.get(
+_version_list(
     "/organization/service_hierarchical_state_machine/{service_hierarchical_state_machine_id}"
     "/version",
-    response_model=m.OrganizationGetServiceHierarchicalStateMachineVersionsResponse,
+    "list_state_machine_versions",
+    "Organization:GetServiceHierarchicalStateMachine",
+    "service_hierarchical_state_machine_id",
+    m.OrganizationGetServiceHierarchicalStateMachineVersionsResponse,
+    "state_machine_versions",
+    Store.state_machine_version_docs,
 )
-async def list_state_machine_versions(
-    store: StoreDep,
-    user: Annotated[w.User, user_dep("Organization:GetServiceHierarchicalStateMachine")],
-    service_hierarchical_state_machine_id: MachineId,
-    version: Version = None,
-    limit: VersionLimit = 10,
-    continuation_token: Token = 0,
-    sort_by: StrList = [],  # noqa: B006
-) -> Response:
-    items = store.state_machine_version_docs(service_hierarchical_state_machine_id)
-    page = (version, limit, continuation_token, sort_by)
-    model = m.OrganizationGetServiceHierarchicalStateMachineVersionsResponse
-    return _versions(model, "state_machine_versions", items, store, page)
-
-
-@router.get("/metric/{metric_id}/version", response_model=m.MetricGetMetricVersionsResponse)
-async def list_metric_versions(
-    store: StoreDep,
-    user: Annotated[w.User, user_dep("Metric:GetMetric")],
-    metric_id: MetricId,
-    version: Version = None,
-    limit: VersionLimit = 10,
-    continuation_token: Token = 0,
-    sort_by: StrList = [],  # noqa: B006
-) -> Response:
-    items = store.metric_version_docs(metric_id)
-    page = (version, limit, continuation_token, sort_by)
-    return _versions(m.MetricGetMetricVersionsResponse, "metric_versions", items, store, page)
+_version_list(
+    "/metric/{metric_id}/version",
+    "list_metric_versions",
+    "Metric:GetMetric",
+    "metric_id",
+    m.MetricGetMetricVersionsResponse,
+    "metric_versions",
+    Store.metric_version_docs,
+)
