@@ -176,3 +176,23 @@ def test_an_unreadable_service_makes_the_prediction_unknown(emu: Any) -> None:
         )
         assert reader.latest("persona", "0" * 24) is None
         assert "404" in (reader.problem(f"persona {'0' * 24}") or "")
+
+
+def test_a_metric_version_pushed_before_the_run_shows_in_its_results(
+    api: SimulationApi, emu: Any
+) -> None:
+    """The specs do not record metric versions; the results do, and say the sessions were
+    judged with another version than predicted."""
+    predicted = _predictions(api, SUITE, RunInputsReader(api))
+    done = derive_id("metric", "Done")
+    (number,) = [v for m, v in predicted[1][1].metric_versions if m == done]
+    assert emu.store.push_metric_version(done) == number + 1  # type: ignore[operator]
+    run = _finished_run(api, emu, SUITE)
+    for (inputs, prediction), spec, result in zip(
+        predicted, run["unit_test_run_specs"], run["unit_test_run_results"], strict=True
+    ):
+        assert differences(prediction.provenance, what_ran(spec, inputs.version_set)) == []
+        assert metric_differences(prediction.metric_versions, result) == [
+            f"metric {done} v{number} predicted, v{number + 1} judged"  # type: ignore[operator]
+        ]
+    assert api.latest_version("metric", done) == number + 1  # type: ignore[operator]

@@ -64,7 +64,7 @@ class RunPlanner(Services):
         else:
             variants = [self._variant(criteria, [meeting_value(c) for c in criteria], {}, ())]
             fixed = (Fixed(float(behaviour.duration), None),)
-        return PlannedUnitTest(
+        planned = PlannedUnitTest(
             run_id=rid,
             position=position,
             unit_test_id=uid,
@@ -76,6 +76,9 @@ class RunPlanner(Services):
             draws=draws,
             lines=self._transcript_lines(doc),
         )
+        # the sessions are judged with each metric's version when the run is created
+        planned.metric_versions = [self.metric_versions.get(c.metric_id, 1) for c in criteria]
+        return planned
 
     def _spec(self, doc: dict[str, Any], uid: str, run_count: int) -> dict[str, Any]:
         """``unit_test_run_specs[i]`` of a run: the versions of what the unit test uses."""

@@ -47,6 +47,8 @@ class Services(Documents):
         self.state_machine_versions = {
             s.state_machine_id: s.state_machine_versions for s in world.services
         }
+        self.metric_versions: dict[str, int] = {}
+        """How many versions a metric has, when more than one (see ``push_metric_version``)."""
 
     def push_agent_version(self, service_id: str) -> int:
         """A new latest version of the service's agent (a version set naming ``latest`` runs it
@@ -57,6 +59,14 @@ class Services(Documents):
                 raise NotFound(f"Service {service_id} not found.")
             self.agent_versions[service.agent_id] += 1
             return self.agent_versions[service.agent_id]
+
+    def push_metric_version(self, metric_id: str) -> int:
+        """A new latest version of a metric (same description and value): the sessions of
+        runs created from now on are judged with it; returns its number."""
+        with self.lock:
+            self._found(self.metrics, metric_id, "Metric")
+            self.metric_versions[metric_id] = self.metric_versions.get(metric_id, 1) + 1
+            return self.metric_versions[metric_id]
 
     def _resolved(self, service_id: str, name: str) -> tuple[int, int, dict[str, Any]]:
         """(agent version, state machine version, LLM preferences) a run of version set ``name``
@@ -115,17 +125,18 @@ class Services(Documents):
             return [self._state_machine_version(machine_id, n) for n in range(1, count + 1)]
 
     def metric_version_docs(self, metric_id: str) -> list[dict[str, Any]]:
-        """``MetricVersionInstance`` of every version of a metric (the emulator's metrics have
-        one), oldest first."""
+        """``MetricVersionInstance`` of every version of a metric (one unless pushed), oldest
+        first."""
         with self.lock:
             doc = self._found(self.metrics, metric_id, "Metric")
             return [
                 {
-                    "metric_id": metric_id, "version": 1,
+                    "metric_id": metric_id, "version": number,
                     "description": doc["_description"] or f"Judge '{doc['name']}'.",
                     "metric_value": doc["_value"], "creator": doc["creator"],
                     "created_at": doc["created_at"],
                 }
+                for number in range(1, self.metric_versions.get(metric_id, 1) + 1)
             ]  # fmt: skip
 
     def _agent_version(self, agent_id: str, number: int) -> dict[str, Any]:
