@@ -13,6 +13,7 @@ the original on that candidate.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cached_property
 from typing import Any
 
@@ -110,19 +111,28 @@ class Services(Documents):
 
     def agent_version_docs(self, agent_id: str) -> list[dict[str, Any]]:
         """``AgentInstance`` of every version of an agent, oldest first (404 if unknown)."""
-        with self.lock:
-            count = self.agent_versions.get(agent_id)
-            if count is None:
-                raise NotFound("Agent not found.")
-            return [self._agent_version(agent_id, n) for n in range(1, count + 1)]
+        return self._numbered(self.agent_versions, agent_id, "Agent", self._agent_version)
 
     def state_machine_version_docs(self, machine_id: str) -> list[dict[str, Any]]:
         """``ServiceHierarchicalStateMachineInstance`` of every version, oldest first."""
+        what = "Service hierarchical state machine"
+        counts = self.state_machine_versions
+        return self._numbered(counts, machine_id, what, self._state_machine_version)
+
+    def _numbered(
+        self,
+        counts: dict[str, int],
+        oid: str,
+        what: str,
+        build: Callable[[str, int], dict[str, Any]],
+    ) -> list[dict[str, Any]]:
+        """Versions 1..N of ``oid`` (N: ``counts[oid]``), built by ``build``; ``404 "<what>
+        not found."`` if it has none."""
         with self.lock:
-            count = self.state_machine_versions.get(machine_id)
+            count = counts.get(oid)
             if count is None:
-                raise NotFound("Service hierarchical state machine not found.")
-            return [self._state_machine_version(machine_id, n) for n in range(1, count + 1)]
+                raise NotFound(f"{what} not found.")
+            return [build(oid, n) for n in range(1, count + 1)]
 
     def metric_version_docs(self, metric_id: str) -> list[dict[str, Any]]:
         """``MetricVersionInstance`` of every version of a metric (one unless pushed), oldest
