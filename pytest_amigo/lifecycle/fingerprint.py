@@ -116,7 +116,8 @@ class RunInputsReader:
         self._latest: dict[tuple[Versioned, str], int | None] = {}
         self._problems: dict[str, str] = {}
         self.reads: Counter[str] = Counter()
-        """Requests sent per kind (``service``, ``agent``, ``persona``, ...): the plan's count."""
+        """Reads per kind (``service``, ``agent``, ``persona``, ...): the plan's count. One
+        read is one request, but for more than 20 services at once (one list, paged by 20)."""
 
     @property
     def read_count(self) -> int:
