@@ -118,6 +118,17 @@ _TABLE: tuple[Endpoint, ...] = (
         100,
     ),
     Endpoint("get-metrics", "GET", "/metric/", 20),
+    # what a run would simulate, read before creating it (lifecycle/fingerprint.py)
+    Endpoint("get-services", "GET", "/service/", 50),
+    Endpoint("get-agent-versions", "GET", "/organization/agent/{agent_id}/version", 20),
+    Endpoint(
+        "get-service-hierarchical-state-machine-versions",
+        "GET",
+        "/organization/service_hierarchical_state_machine/"
+        "{service_hierarchical_state_machine_id}/version",
+        20,
+    ),
+    Endpoint("get-metric-versions", "GET", "/metric/{metric_id}/version", 60),
     Endpoint("get-metric-evaluation-results", "GET", "/metric/metric_evaluation_result", 10),
     Endpoint("get-tool-invocations", "GET", "/tool/invocation", 50),
 )

@@ -28,10 +28,12 @@ __all__ = [
     "PageShape",
     "ResponseShapeError",
     "RunShape",
+    "ServiceDefinition",
     "SuccessCriterion",
     "UnitTestDefinition",
     "UnitTestRunCount",
     "UnitTestSetDefinition",
+    "VersionNumber",
     "validate_shape",
 ]
 
@@ -116,6 +118,32 @@ class UnitTestDefinition(_Lenient):
     success_criterions: list[SuccessCriterion]
     # the agent under test: proof of what ran names it; drifted or absent, it is just unknown
     service_version_set_name: Any = None
+    # what a run of it would simulate (lifecycle/fingerprint.py); unknown when not as written
+    service_id: Any = None
+    persona_id: Any = None
+    scenario_id: Any = None
+    max_interactions: Any = None
+
+
+# -- what a run is made of, read before creating it (lifecycle/fingerprint.py) ---------------
+
+
+class ServiceDefinition(_Lenient):
+    """What a prediction reads of ``ServiceInstance``: its agent, its state machine and its
+    version sets (``{name: {agent_version_number, ..._version_number, llm_model_preferences}}``,
+    numbers ``null`` for the latest; read as sent, checked where used)."""
+
+    id: str
+    agent_id: str
+    service_hierarchical_state_machine_id: str
+    version_sets: dict[str, Any]
+
+
+class VersionNumber(_Lenient):
+    """The one field a prediction reads of a version (agent, state machine, persona, scenario,
+    metric)."""
+
+    version: int
 
 
 # -- checking ---------------------------------------------------------------------------------

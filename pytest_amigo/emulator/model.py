@@ -146,11 +146,15 @@ RELEASE = "release"
 
 @dataclass(frozen=True)
 class VersionSet:
-    """A named agent version + state machine version of a service (``release``, ``pr-123``)."""
+    """A named agent version + state machine version of a service (``release``, ``pr-123``).
+
+    ``None``: the latest version, resolved when a run is created (the contract's ``null``)."""
 
     name: str
-    agent_version: int = 1
-    state_machine_version: int = 1
+    agent_version: int | None = 1
+    state_machine_version: int | None = 1
+    llm_model_preferences: dict[str, Any] = field(default_factory=dict)
+    """``{LLM interaction: {"llm_name", "params"}}`` as the contract's ``VersionSet`` has it."""
 
 
 @dataclass(frozen=True)
@@ -158,9 +162,21 @@ class Service:
     id: str
     name: str
     version_sets: tuple[VersionSet, ...] = (VersionSet(RELEASE),)
+    agent_versions: int = 1
+    """How many versions its agent has (the latest is this number)."""
+    state_machine_versions: int = 1
+    """How many versions its state machine has."""
 
     def version_set(self, name: str) -> VersionSet | None:
         return next((v for v in self.version_sets if v.name == name), None)
+
+    @property
+    def agent_id(self) -> str:
+        return derive_id("agent", self.id)
+
+    @property
+    def state_machine_id(self) -> str:
+        return derive_id("state_machine", self.id)
 
 
 DEFAULT_SERVICES = (Service(derive_id("service", DEFAULT_SERVICE), DEFAULT_SERVICE),)
@@ -205,6 +221,9 @@ class UnitTestSet:
     run_error: RunError | None = None
     artifacts: bool = True
     """False: runs of this set never get ``artifacts_generated``."""
+    new_persona_versions: int = 0
+    """A fault: the first N runs of this set are each created just after a new version of
+    every persona its unit tests use was pushed (what a reader saw before is then stale)."""
 
 
 class WorldParts(NamedTuple):

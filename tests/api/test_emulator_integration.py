@@ -185,7 +185,7 @@ def test_unit_tests_crud(api: SimulationApi) -> None:
         {
             "name": "Created unit test",
             "description": "tmp",
-            "service_id": existing.model_extra["service_id"],
+            "service_id": existing.service_id,
             "service_version_set_name": existing.service_version_set_name,
             "persona_id": PERSONA_ID,
             "scenario_id": SCENARIO_ID,

@@ -358,7 +358,7 @@ def test_sets_and_unit_tests_without_tags_creator_or_metric_version(serve: Any) 
         "expected_value": True,
     }
     assert unit_test.model_extra is not None
-    assert unit_test.model_extra["service_id"] == "66aa000000000000000000c2"
+    assert unit_test.service_id == "66aa000000000000000000c2"
 
     (definition,) = load_sets(api, [SET]).values()
     assert definition.name == "Checkout"

@@ -1,5 +1,6 @@
 """SimulationApi keeps every method it had; the operations are split by audience (run
-operations for the plugin, authoring operations) on one shared core."""
+operations for the plugin, authoring operations, the reads of what a run is made of) on one
+shared core."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pytest_amigo.api import SimulationApi
 from pytest_amigo.api.authoring import AuthoringOperations
 from pytest_amigo.api.core import ApiCore
 from pytest_amigo.api.runs import RunOperations
+from pytest_amigo.api.versions import VersionReads
 
 PLUMBING = {
     "base_url",
@@ -58,18 +60,23 @@ AUTHORING_OPERATIONS = {
     "update_unit_test_set",
 }
 
+VERSION_READS = {"latest_version", "list_services"}
+
 
 def _public(cls: type) -> set[str]:
     return {name for name, _ in inspect.getmembers(cls) if not name.startswith("_")}
 
 
 def test_simulation_api_keeps_every_method() -> None:
-    assert _public(SimulationApi) == PLUMBING | RUN_OPERATIONS | AUTHORING_OPERATIONS
+    expected = PLUMBING | RUN_OPERATIONS | AUTHORING_OPERATIONS | VERSION_READS
+    assert _public(SimulationApi) == expected
     assert issubclass(SimulationApi, RunOperations)
     assert issubclass(SimulationApi, AuthoringOperations)
+    assert issubclass(SimulationApi, VersionReads)
 
 
 def test_operations_are_split_by_audience() -> None:
     assert _public(ApiCore) == PLUMBING
     assert _public(RunOperations) - PLUMBING == RUN_OPERATIONS
     assert _public(AuthoringOperations) - PLUMBING == AUTHORING_OPERATIONS
+    assert _public(VersionReads) - PLUMBING == VERSION_READS

@@ -440,7 +440,8 @@ def test_documented_example_has_services_and_version_sets() -> None:
     block = doc.split("## World file", 1)[1].split("```toml\n", 1)[1].split("```", 1)[0]
     world = World.from_dict(tomllib.loads(block), source="docs/emulator.md")
     (service,) = world.services
-    assert [v.name for v in service.version_sets] == ["release", "pr-123"]
+    assert [v.name for v in service.version_sets] == ["release", "pr-123", "main"]
+    assert (service.version_sets[2].agent_version, service.agent_versions) == (None, 6)
     refund = world.unit_tests[0]
     assert (refund.service_id, refund.version_set) == (service.id, "release")
     assert refund.behaviour("pr-123").duration == 45

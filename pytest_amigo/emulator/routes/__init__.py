@@ -14,6 +14,7 @@ from pytest_amigo.emulator.routes import (
     presigned,
     runs,
     scenarios,
+    services,
     sets,
     tools,
     unit_tests,
@@ -29,5 +30,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     sets.router,
     runs.router,
     metrics.router,
+    services.router,
     tools.router,
 )

@@ -6,7 +6,7 @@ path, answer models, permissions, query parameters, filters and store accessors)
 create, update, delete and, for versioned resources (:class:`Versions`), create/list versions.
 A resource leaves out the operations it does not have (metrics are only listed).
 
-The handlers' FastAPI signatures are built from the description (:func:`_handler`), in the
+The handlers' FastAPI signatures are built from the description (:func:`handler`), in the
 order the description gives, so the query parameters, their validation and the order of
 ``422`` errors are those of the resource's own declaration. Each route keeps the name of the
 function it replaced (``list_personas``, ``update_set``, ...): FastAPI derives operation ids
@@ -203,7 +203,7 @@ class Resource:
         return Param(id_name, Annotated[str, path_id(id_name)])
 
 
-def _handler(
+def handler(
     name: str, permission: str, params: Iterable[Param], serve: Callable[..., Response]
 ) -> Handler:
     """An endpoint named ``name`` taking ``store``, ``user`` (needing ``permission``) and
@@ -298,7 +298,7 @@ def resource_router(res: Resource) -> APIRouter:
         path: str, method: str, name: str, permission: str, params: Iterable[Param],
         serve: Callable[..., Response], **route: Any,
     ) -> None:  # fmt: skip
-        endpoint = _handler(name, permission, params, partial(serve, res))
+        endpoint = handler(name, permission, params, partial(serve, res))
         router.add_api_route(path, endpoint, methods=[method], name=name, **route)
 
     add("/", "GET", f"list_{n.names}", n.read, res.list_query, _list,

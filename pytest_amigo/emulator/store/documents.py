@@ -44,6 +44,8 @@ class Documents(StoreState):
                 self.set_run_errors[unit_set.id] = unit_set.run_error
             if not unit_set.artifacts:
                 self.sets_without_artifacts.add(unit_set.id)
+            if unit_set.new_persona_versions:
+                self.persona_pushes[unit_set.id] = unit_set.new_persona_versions
 
     def _add_metric(
         self, mid: str, name: str, kind: str, description: str, value: dict[str, Any], owner: str

@@ -64,7 +64,7 @@ class RunPlanner(Services):
         else:
             variants = [self._variant(criteria, [meeting_value(c) for c in criteria], {}, ())]
             fixed = (Fixed(float(behaviour.duration), None),)
-        return PlannedUnitTest(
+        planned = PlannedUnitTest(
             run_id=rid,
             position=position,
             unit_test_id=uid,
@@ -76,26 +76,28 @@ class RunPlanner(Services):
             draws=draws,
             lines=self._transcript_lines(doc),
         )
+        # the sessions are judged with each metric's version when the run is created
+        planned.metric_versions = [self.metric_versions.get(c.metric_id, 1) for c in criteria]
+        return planned
 
     def _spec(self, doc: dict[str, Any], uid: str, run_count: int) -> dict[str, Any]:
         """``unit_test_run_specs[i]`` of a run: the versions of what the unit test uses."""
         persona_version = len(self.persona_versions.get(doc["persona_id"], [])) or 1
         scenario_version = len(self.scenario_versions.get(doc["scenario_id"], [])) or 1
-        version_set = self._version_set(doc["service_id"], doc["service_version_set_name"])
+        agent, machine, preferences = self._resolved(
+            doc["service_id"], doc["service_version_set_name"]
+        )
         return {
             "unit_test_id": uid,
             "run_count": run_count,
             "service_hierarchical_state_machine_version_info": [
                 w.derive_id("state_machine", doc["service_id"]),
-                version_set.state_machine_version,
+                machine,
             ],
-            "agent_version_info": [
-                w.derive_id("agent", doc["service_id"]),
-                version_set.agent_version,
-            ],
+            "agent_version_info": [w.derive_id("agent", doc["service_id"]), agent],
             "scenario_version_info": [doc["scenario_id"], scenario_version],
             "persona_version_info": [doc["persona_id"], persona_version],
-            "llm_model_preferences": {},
+            "llm_model_preferences": preferences,
             "max_interactions": doc["max_interactions"],
             "metrics_to_evaluate": [
                 {

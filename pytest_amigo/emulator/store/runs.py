@@ -34,8 +34,9 @@ class Runs(RunPlanner):
                     raise Conflict(
                         "The user already has an unfinished run for this simulation unit test set",
                     )
-            rid = self.new_id()
             items = doc["unit_test_runs"]
+            self._push_persona_versions(set_id, [item["unit_test_id"] for item in items])
+            rid = self.new_id()
             random_sessions = sum(
                 item["run_count"]
                 for item in items
@@ -59,6 +60,33 @@ class Runs(RunPlanner):
             self.artifact_tokens[run.artifact_token] = rid
             doc["last_triggered_run_id"] = rid
             return rid
+
+    def _push_persona_versions(self, set_id: str, unit_test_ids: list[str]) -> None:
+        """The ``new_persona_versions`` fault: while the set has some left, a new version of
+        every persona its unit tests use is pushed (by another user) just before the run is
+        created, so its specs name a version above the one a reader saw before creating it."""
+        left = self.persona_pushes.get(set_id, 0)
+        if left <= 0:
+            return
+        self.persona_pushes[set_id] = left - 1
+        personas = dict.fromkeys(self.unit_tests[u]["persona_id"] for u in unit_test_ids)
+        for pid in personas:
+            versions = self.persona_versions.get(pid)
+            if versions:
+                latest = self.public(versions[-1])
+                fields = {
+                    k: latest[k]
+                    for k in (
+                        "background",
+                        "preferred_language",
+                        "timezone",
+                        "user_models",
+                        "nonsensitive_user_variables",
+                        "sensitive_user_variables",
+                    )
+                }
+                fields["background"] = f"{fields['background']} (revised)".strip()
+                self.add_persona_version(pid, fields, "persona-editor")
 
     def get_run(self, rid: str) -> Run:
         run = self.runs.get(rid)

@@ -50,6 +50,8 @@ class StoreState:
         self.sets: dict[str, dict[str, Any]] = {}
         self.set_run_errors: dict[str, w.RunError] = {}
         self.sets_without_artifacts: set[str] = set()
+        self.persona_pushes: dict[str, int] = {}
+        """Set id -> runs still to be created just after a new persona version (a fault)."""
         self.runs: dict[str, Run] = {}
         self.artifact_tokens: dict[str, str] = {}
 

@@ -11,7 +11,7 @@ from pytest_amigo.emulator.store.documents import Documents, tags_list
 from pytest_amigo.emulator.store.services import Services
 
 
-class UnitTests(Documents, Services):
+class UnitTests(Services):
     """Simulation unit tests: their service and version set, persona, scenario and metrics must
     exist."""
 

@@ -39,7 +39,8 @@ class ServiceSections(Reader):
         return tuple(Service(derive_id("service", n), n) for n in names)
 
     def service(self, t: dict[str, Any], where: str) -> Service:
-        self._check_keys(t, {"id", "name", "version_sets"}, where)
+        keys = {"id", "name", "version_sets", "agent_versions", "state_machine_versions"}
+        self._check_keys(t, keys, where)
         name = self._str(t, "name", where)
         raw = t.get("version_sets", [{"name": RELEASE}])
         if not isinstance(raw, list) or not raw:
@@ -51,18 +52,53 @@ class ServiceSections(Reader):
             for j, v in enumerate(raw)
         )
         self._distinct(f"{where}.version_sets", [v.name for v in version_sets], "name")
-        return Service(self._id(t, "service", name, where), name, version_sets)
+        agents = self._count(t, "agent_versions", [v.agent_version for v in version_sets], where)
+        machines = self._count(
+            t, "state_machine_versions", [v.state_machine_version for v in version_sets], where
+        )
+        service_id = self._id(t, "service", name, where)
+        return Service(service_id, name, version_sets, agents, machines)
 
     def version_set(self, v: dict[str, Any], where: str) -> VersionSet:
-        self._check_keys(v, {"name", "agent_version", "state_machine_version"}, where)
+        keys = {"name", "agent_version", "state_machine_version", "llm_model_preferences"}
+        self._check_keys(v, keys, where)
         return VersionSet(
             self._str(v, "name", where),
             self._version(v, "agent_version", where),
             self._version(v, "state_machine_version", where),
+            self._preferences(v, where),
         )
 
-    def _version(self, v: dict[str, Any], key: str, where: str) -> int:
+    def _version(self, v: dict[str, Any], key: str, where: str) -> int | None:
+        """A version number, or ``"latest"`` (``None``: resolved when a run is created)."""
         value = v.get(key, 1)
+        if value == "latest":
+            return None
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise self.fail(
+                where, f"'{key}' must be a positive integer or \"latest\", got {value!r}"
+            )
+        return value
+
+    def _count(self, t: dict[str, Any], key: str, named: list[int | None], where: str) -> int:
+        """How many versions exist: ``key``, else the highest a version set names (at least 1);
+        never fewer than a version set names."""
+        highest = max([n for n in named if n is not None], default=1)
+        value = t.get(key, highest)
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             raise self.fail(where, f"'{key}' must be a positive integer, got {value!r}")
+        if value < highest:
+            raise self.fail(where, f"'{key}' is {value} but a version set names version {highest}")
         return value
+
+    def _preferences(self, v: dict[str, Any], where: str) -> dict[str, Any]:
+        """``{interaction: {llm_name, params}}`` with ``params`` defaulting to ``{}``."""
+        place = f"{where}.llm_model_preferences"
+        out: dict[str, Any] = {}
+        for interaction, raw in self._table(v.get("llm_model_preferences", {}), place).items():
+            config = self._table(raw, f"{place}.{interaction}")
+            self._check_keys(config, {"llm_name", "params"}, f"{place}.{interaction}")
+            params = self._table(config.get("params", {}), f"{place}.{interaction}.params")
+            llm_name = self._str(config, "llm_name", f"{place}.{interaction}")
+            out[interaction] = {"llm_name": llm_name, "params": dict(params)}
+        return out

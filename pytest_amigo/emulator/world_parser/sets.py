@@ -18,9 +18,8 @@ class SetSections(Reader):
     def unit_test_set(
         self, t: dict[str, Any], where: str, unit_tests: tuple[UnitTest, ...]
     ) -> UnitTestSet:
-        self._check_keys(
-            t, {"id", "name", "description", "unit_tests", "run_error", "artifacts"}, where
-        )
+        keys = {"id", "name", "description", "unit_tests", "run_error", "artifacts"}
+        self._check_keys(t, keys | {"new_persona_versions"}, where)
         name = self._str(t, "name", where)
         raw = t.get("unit_tests")
         if not isinstance(raw, list) or not raw:
@@ -51,6 +50,9 @@ class SetSections(Reader):
         artifacts = t.get("artifacts", True)
         if not isinstance(artifacts, bool):
             raise self.fail(where, "'artifacts' must be true or false")
+        pushed = t.get("new_persona_versions", 0)
+        if not isinstance(pushed, int) or isinstance(pushed, bool) or pushed < 0:
+            raise self.fail(where, "'new_persona_versions' must be an integer >= 0")
         description = t.get("description")
         return UnitTestSet(
             self._id(t, "set", name, where),
@@ -59,4 +61,5 @@ class SetSections(Reader):
             tuple(runs),
             run_error,
             artifacts,
+            pushed,
         )
