@@ -134,6 +134,8 @@ def test_drifted_answers_read_fine_and_judge_the_same(api: SimulationApi, emu: A
 
 
 def test_run_without_is_completed_names_the_field(api: SimulationApi, emu: Any) -> None:
+    api.create_run(SET_ID)  # a run of its own: the test must not depend on an earlier one
+    emu.advance(3600)
     _faults(emu, {"drop_fields": ["is_completed"], "only": ["get-simulation-unit-test-set-runs"]})
     before = _runs_requests(emu)
     with pytest.raises(ResponseShapeError) as info:
