@@ -185,10 +185,21 @@ def unit_words(
     shift = f" ({change_text(difference)})" if difference is not None else ""
     head = f"{CANDIDATE} {counts[1]} vs {reference} {counts[0]} sessions passed{shift}"
     p = p_words(label, p_adjusted, correction, "one-sided Fisher", compared)
-    text = f"{head}: {label_words(label, loud=loud)}, adjusted p = {p}"
+    gloss = gloss_words(label, p_adjusted, correction, compared, power)
+    return f"{head}: {label_words(label, loud=loud)}, adjusted p = {p}{gloss}"
+
+
+def gloss_words(
+    label: str, p_adjusted: float | None, correction: str, compared: int | None, power: str
+) -> str:
+    """What a unit test's finding means in plain words, after it: a significant one's
+    ``chance_words`` (``: a gap this large by chance is rarer than 1 in 100, ...``), a "no
+    detectable difference"'s power (``after_no_difference``); "" otherwise."""
     if label in ("worse", "better") and p_adjusted is not None:
-        return f"{text}: {chance_words(p_adjusted, compared, correction)}"
-    return text + after_no_difference(power)
+        return f": {chance_words(p_adjusted, compared, correction)}"
+    if label == "no detectable difference":
+        return after_no_difference(power)
+    return ""
 
 
 def set_counts(worse: int, better: int, same: int, not_compared: int) -> str:

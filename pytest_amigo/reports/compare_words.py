@@ -17,6 +17,8 @@ from pytest_amigo.judging.words import (
     against_words,
     baseline_words,
     change_text,
+    gloss_words,
+    label_words,
     p_text,
     p_words,
     set_counts,
@@ -35,6 +37,7 @@ __all__ = [
     "change_text",
     "correction_name",
     "counts_line",
+    "finding_text",
     "label_rank",
     "label_text",
     "overall_line",
@@ -69,6 +72,22 @@ def label_text(compare: UnitCompare | SetCompare) -> str:
     if compare.label == "no detectable difference":
         found += after_no_difference(compare.power)
     return found
+
+
+def finding_text(compare: UnitCompare) -> str:
+    """The label with what it means: ``significantly worse: a gap this large by chance is rarer
+    than 1 in 100, even allowing for 6 comparisons``; ``no detectable difference - but with 2
+    sessions per side even ...``; ``not compared: why``."""
+    if compare.label == "not compared":
+        return f"not compared: {compare.why}" if compare.why else "not compared"
+    gloss = gloss_words(
+        compare.label,
+        compare.p_adjusted,
+        correction_name(compare),
+        compare.compared,
+        compare.power,
+    )
+    return label_words(compare.label) + gloss
 
 
 def p_line(compare: UnitCompare) -> str:
