@@ -51,7 +51,7 @@ def baseline_words(
         )
     text = f"{transition} since baseline run {run_id}{was}"
     if p_value is not None:
-        found = "significant" if significant else "no significant change"
+        found = "significant" if significant else "no detectable difference"
         found += "" if significant else after_no_difference(power)
         text += f"; Fisher p = {p_text(p_value)} (two-sided, unadjusted): {found}"
     return f"{text}; {note}" if note else text
@@ -90,7 +90,7 @@ def family_words(correction: str, compared: int | None, what: str = "unit tests"
     family's size is unknown (an older report); ``no correction``."""
     if compared is None or correction == "no correction":
         return correction
-    return f"{correction} over {compared} {what}"
+    return f"{correction} over {compared} {what if compared != 1 else what.removesuffix('s')}"
 
 
 def p_words(

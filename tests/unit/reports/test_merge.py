@@ -433,7 +433,8 @@ def test_a_label_the_merged_suite_changes_is_noted() -> None:
     first = result.document.to_json()["sets"][0]["unit_tests"][0]
     assert first["compare"]["label"] == "no detectable difference"
     assert (
-        "no detectable difference from release: release 8/8, candidate 3/8" in first["explanation"]
+        "candidate 3/8 vs release 8/8 sessions passed (-62 pts): no detectable difference"
+        in first["explanation"]
     )
     assert result.notes == [
         "unit test 'A' of set 'Checkout': compared as worse in its shard, no detectable "
