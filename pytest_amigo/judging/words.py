@@ -139,7 +139,7 @@ def sessions_words(first: int, second: int, sides: tuple[str, str] = ("", "")) -
 
 def power_words(sessions: str, drop: float) -> str:
     """The power of a comparison: ``with 2 sessions per side even a drop from 100% to 0% would
-    not be detected``; ``with 20 sessions per side only a drop from 100% to below 61% would be
+    not be detected``; ``with 20 sessions per side only a drop from 100% to below 69% would be
     detected``."""
     return f"with {sessions} {detectable_words(drop)}"
 
