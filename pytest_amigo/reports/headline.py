@@ -36,12 +36,13 @@ def headline(report: Report) -> str:
             worse = test.compare_label == "worse"
             failing["worse" if worse else _FAILING_WORDS.get(test.outcome, "failing")] += 1
     if any(failing.values()):
-        parts = [
-            f"{_unit_tests(n)} "
-            + (f"significantly worse than {reference}" if why == "worse" else why)
+        said = [
+            (n, f"significantly worse than {reference}" if why == "worse" else why)
             for why, n in failing.items()
             if n
         ]
+        # the first part names the unit tests, the others only count them
+        parts = [f"{_unit_tests(n) if i == 0 else n} {why}" for i, (n, why) in enumerate(said)]
         return "Gate failed: " + ", ".join(parts)
     known = sum(1 for t in tests if t.reported_as == "xfailed")
     extra = f" ({known} known failure{'' if known == 1 else 's'} xfailed)" if known else ""

@@ -119,8 +119,7 @@ def test_a_no_detectable_difference_of_two_sessions_warns_in_the_table() -> None
 
 def test_the_headline_says_the_verdict_and_the_compared_version_sets(summary: str) -> None:
     assert summary.split("\n")[2:7] == [
-        "**Gate failed: 1 unit test significantly worse than release, 1 unit test failed, "
-        "1 unit test errored**",
+        "**Gate failed: 1 unit test significantly worse than release, 1 failed, 1 errored**",
         "",
         "- Candidate: version set pr-7: agent b0d1…27 v2, state machine 6f47…bb v1",
         "- Reference: version set release: agent b0d1…27 v1, state machine 6f47…bb v1",
