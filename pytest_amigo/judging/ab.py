@@ -26,6 +26,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, Literal
 
 from pytest_amigo.judging.provenance import changes
@@ -37,7 +38,16 @@ from pytest_amigo.judging.stats import (
     fisher_exact_p,
 )
 from pytest_amigo.judging.stats import holm as holm_adjusted
-from pytest_amigo.judging.words import set_counts, set_overall, set_words, unit_words
+from pytest_amigo.judging.words import (
+    detectable_words,
+    power_words,
+    sessions_words,
+    set_counts,
+    set_overall,
+    set_power_words,
+    set_words,
+    unit_words,
+)
 from pytest_amigo.settings import Correction
 
 Label = Literal["worse", "better", "no detectable difference", "not compared"]
@@ -71,6 +81,7 @@ class UnitComparison:
     p_better: float | None = None
     p_better_adjusted: float | None = None
     why: str = ""  # "not compared": why
+    compared: int | None = None  # the family the adjustment ran over (None: an older report)
 
     @property
     def worse(self) -> bool:
@@ -87,10 +98,31 @@ class UnitComparison:
         c, r = self.candidate.rate, self.reference.rate
         return None if c is None or r is None else c - r
 
+    @property
+    def detectable_drop(self) -> float | None:
+        """The smallest drop from a 100% pass rate these sessions detect with 80% power at the
+        family's level (``math.inf``: not even a drop to 0%); None when not compared or the
+        family is unknown (an older report)."""
+        if self.label == "not compared" or self.compared is None:
+            return None
+        level = family_alpha(self.compared, self.correction)
+        return _detectable(self.candidate.valid, self.reference.valid, level)
+
+    @property
+    def power(self) -> str:
+        """What these sessions could detect, as a "no detectable difference" says it: ``- but
+        with 2 sessions per side even a drop from 100% to 0% would not be detected``; "" when
+        unknown."""
+        drop = self.detectable_drop
+        if drop is None:
+            return ""
+        return power_words(sessions_words(self.candidate.valid, self.reference.valid), drop)
+
     def words(self, *, loud: bool = True) -> str:
-        """``WORSE than release: release 8/8, candidate 0/8 sessions passed (-100 pts), adjusted
-        p = 0.000389 (one-sided Fisher for worse, Holm)`` (``words.unit_words``; ``loud``: the
-        label of a worse one in capitals)."""
+        """``candidate 0/8 vs release 8/8 sessions passed (-100 pts): significantly WORSE,
+        adjusted p = 0.000389 (one-sided Fisher for worse, Holm over 6 unit tests): a gap this
+        large by chance is ...`` (``words.unit_words``; ``loud``: the label of a worse one in
+        capitals)."""
         counts = (self.reference.counts(), self.candidate.counts())
         correction = CORRECTION_NAMES[self.correction]
         return unit_words(
@@ -102,6 +134,8 @@ class UnitComparison:
             correction,
             why=self.why,
             loud=loud,
+            compared=self.compared,
+            power=self.power,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -117,6 +151,9 @@ class UnitComparison:
             "p_better_adjusted": self.p_better_adjusted,
             "correction": self.correction,
             "why": self.why or None,
+            "compared": self.compared,
+            "detectable_drop": _finite(self.detectable_drop),
+            "power": self.power or None,
         }
 
 
@@ -137,20 +174,33 @@ class SetComparison:
     p_better: float | None = None
     p_better_adjusted: float | None = None
     same_agent: bool = False  # A/A: both sides ran the same agent and state machine
+    compared: int | None = None  # the sets the adjustment ran over (None: an older report)
+    power: str = ""  # no detectable difference: what it could not have detected ("": unknown)
 
     @property
     def p_adjusted(self) -> float | None:
         """The adjusted p-value of the label's direction (better: p_better's, else p_worse's)."""
         return self.p_better_adjusted if self.label == "better" else self.p_worse_adjusted
 
-    def words(self) -> str:
-        """``against release: 1 worse, 0 better, 3 no detectable difference; overall: WORSE,
-        adjusted p = 0.0136 (Cochran-Mantel-Haenszel for worse, Holm)`` (``words``)."""
-        counts = set_counts(self.worse, self.better, self.same, self.not_compared)
-        overall = set_overall(
-            self.label, self.p_adjusted, CORRECTION_NAMES[self.correction], loud=True
+    def overall(self, *, loud: bool = False) -> str:
+        """``overall: significantly worse, adjusted p = 0.0136 (Cochran-Mantel-Haenszel for
+        worse, Holm over 2 sets)``, with a unit test worse on its own and the power
+        (``words.set_overall``)."""
+        return set_overall(
+            self.label,
+            self.p_adjusted,
+            CORRECTION_NAMES[self.correction],
+            loud=loud,
+            compared=self.compared,
+            worse=self.worse,
+            power=self.power,
         )
-        return set_words(self.reference_name, counts, overall)
+
+    def words(self, run_id: str | None = None, *, loud: bool = True) -> str:
+        """``candidate vs release, unit tests: 1 worse, 0 better, 3 no detectable difference;
+        overall: significantly WORSE, adjusted p = 0.0136 (...)`` (``words.set_words``)."""
+        counts = set_counts(self.worse, self.better, self.same, self.not_compared)
+        return set_words(self.reference_name, counts, self.overall(loud=loud), run_id)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -167,7 +217,19 @@ class SetComparison:
             "p_better_adjusted": self.p_better_adjusted,
             "correction": self.correction,
             "same_agent": self.same_agent,
+            "compared": self.compared,
+            "power": self.power or None,
         }
+
+
+@cache
+def _detectable(n_candidate: int, n_reference: int, level: float) -> float:
+    return detectable_drop(n_candidate, n_reference, alpha=level, power=POWER)
+
+
+def _finite(value: float | None) -> float | None:
+    """A value JSON can hold: None for ``math.inf`` (nothing detectable) and None."""
+    return None if value is None or math.isinf(value) else value
 
 
 def adjust(p_values: Sequence[float], correction: Correction) -> list[float]:
@@ -227,11 +289,26 @@ def compare_units(
     for i, pair in enumerate(pairs):
         sides = (reference_name, pair.candidate, pair.reference)
         if i not in tests:
-            found.append(UnitComparison(*sides, "not compared", correction, why=reasons[i]))
+            found.append(
+                UnitComparison(
+                    *sides, "not compared", correction, why=reasons[i], compared=len(compared)
+                )
+            )
             continue
         (p_worse, worse), (p_better, better) = tests[i]
         label = _label(worse, better, alpha)
-        found.append(UnitComparison(*sides, label, correction, p_worse, worse, p_better, better))
+        found.append(
+            UnitComparison(
+                *sides,
+                label,
+                correction,
+                p_worse,
+                worse,
+                p_better,
+                better,
+                compared=len(compared),
+            )
+        )
     return found
 
 
@@ -292,9 +369,10 @@ def compare_sets(
             found[set_id] = SetComparison(reference_name, "not compared", *counts, correction)
             continue
         statistic, p_worse, p_better = tests[set_id]
+        label = _label(worse[set_id], better[set_id], alpha)
         found[set_id] = SetComparison(
             reference_name,
-            _label(worse[set_id], better[set_id], alpha),
+            label,
             *counts,
             correction,
             statistic=statistic,
@@ -303,8 +381,25 @@ def compare_sets(
             p_better=p_better,
             p_better_adjusted=better[set_id],
             same_agent=same_agent,
+            compared=len(order),
+            power=_set_power(label, members, family_alpha(len(order), correction, alpha)),
         )
     return found
+
+
+def _set_power(label: Label, members: Sequence[tuple[Pair, UnitComparison]], level: float) -> str:
+    """What a set that found no difference says of its power: when even every compared unit
+    test failing every session on the candidate and passing every one on the reference would not
+    be flagged at ``level``, ``words.set_power_words``; "" otherwise (or when it found one)."""
+    if label != "no detectable difference":
+        return ""
+    extreme = [
+        ((0, p.candidate.valid), (p.reference.valid, 0))
+        for p, u in members
+        if u.label != "not compared"
+    ]
+    _, p_worst = cochran_mantel_haenszel(extreme, "less")
+    return set_power_words() if p_worst > level * (1 + 1e-7) else ""
 
 
 def _same_agent(pairs: Sequence[Pair]) -> bool:
@@ -342,16 +437,8 @@ def drop_words(run_count: int, compared: int, correction: Correction) -> str:
     only a drop from 100% to below 7% would be detected (80% power, one-sided Fisher at
     0.05/6, Holm)``."""
     level = family_alpha(compared, correction)
-    drop = detectable_drop(run_count, run_count, alpha=level, power=POWER)
+    drop = _detectable(run_count, run_count, level)
     shown = f"{ALPHA:g}/{compared}" if level != ALPHA else f"{ALPHA:g}"
     how = f"{POWER:.0%} power, one-sided Fisher at {shown}, {CORRECTION_NAMES[correction]}"
-    if math.isinf(drop):
-        return (
-            f"run_count {run_count}: even a drop from 100% to 0% would not be detected ({how}): "
-            "raise the run counts to compare"
-        )
-    below = max(0.0, 1.0 - drop)
-    return (
-        f"run_count {run_count}: only a drop from 100% to below {below:.0%} would be "
-        f"detected ({how})"
-    )
+    text = f"run_count {run_count}: {detectable_words(drop)} ({how})"
+    return f"{text}: raise the run counts to compare" if math.isinf(drop) else text

@@ -13,7 +13,13 @@ from typing import Any, Literal
 
 from pytest_amigo.judging.provenance import Provenance, changes
 from pytest_amigo.judging.run_outcome import FAILING, RunOutcome
-from pytest_amigo.judging.stats import fisher_exact_p, pass_hat_k, reliability, wilson_interval
+from pytest_amigo.judging.stats import (
+    detectable_drop,
+    fisher_exact_p,
+    pass_hat_k,
+    reliability,
+    wilson_interval,
+)
 from pytest_amigo.judging.verdict import (
     Outcome,
     Verdict,
@@ -21,7 +27,7 @@ from pytest_amigo.judging.verdict import (
     required_sessions,
     summarize_tallies,
 )
-from pytest_amigo.judging.words import baseline_words
+from pytest_amigo.judging.words import baseline_words, power_words, sessions_words
 
 Transition = Literal["regressed", "fixed", "still-failing", "unchanged", "new", "not-comparable"]
 SIGNIFICANCE = 0.05
@@ -164,6 +170,7 @@ class BaselineComparison:
     p_value: float | None = None
     changes: tuple[str, ...] = ()  # not-comparable: what the two runs tested differently
     note: str = ""  # e.g. the baseline does not record what ran
+    power: str = ""  # not significant: what the two runs' sessions could have detected
 
     @property
     def significant(self) -> bool:
@@ -182,6 +189,7 @@ class BaselineComparison:
             changes=self.changes,
             note=self.note,
             outcome=e.outcome if e else None,
+            power=self.power,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -195,6 +203,7 @@ class BaselineComparison:
             "significant": self.significant,
             **({"changes": list(self.changes)} if self.changes else {}),
             **({"note": self.note} if self.note else {}),
+            **({"power": self.power} if self.power else {}),
         }
 
 
@@ -242,11 +251,21 @@ def compare(
             return BaselineComparison(run_id, "not-comparable", entry, changes=tuple(differences))
     elif fingerprint is not None:
         note = NO_FINGERPRINT
-    p_value = None
+    p_value, power = None, ""
     if valid and entry.valid:
         p_value = fisher_exact_p(passed, valid, entry.passed, entry.valid)
+        if p_value >= SIGNIFICANCE:
+            power = baseline_power(valid, entry.valid)
     kind = transition(outcome, entry.outcome)
-    return BaselineComparison(run_id, kind, entry, p_value, note=note)
+    return BaselineComparison(run_id, kind, entry, p_value, note=note, power=power)
+
+
+def baseline_power(now: int, then: int) -> str:
+    """What a baseline comparison of ``now`` and ``then`` valid sessions can detect with 80%
+    power (``words.power_words``): the two-sided Fisher test at 0.05 flags a drop as the
+    one-sided test at 0.025 does (its two tails are equal for equal session counts)."""
+    drop = detectable_drop(now, then, alpha=SIGNIFICANCE / 2, power=0.8)
+    return power_words(sessions_words(now, then, ("now", "then")), drop)
 
 
 # -- reporting order -------------------------------------------------------------------------

@@ -42,7 +42,7 @@ class ABResult:
         if self.unit is not None:
             found.append(f"  compared: {self.unit.words()}")
         if self.of_set is not None:
-            found.append(f"  set compared {self.of_set.words()}")
+            found.append(f"  set: {self.of_set.words()}")
         return found
 
     def to_json(self) -> dict[str, Any]:

@@ -217,7 +217,7 @@ class AmigoSetGate(pytest.Item):
         # --amigo-compare: the set against the reference (Cochran-Mantel-Haenszel)
         compared = next((r.ab.of_set for r in results if r.ab and r.ab.of_set), None)
         if compared is not None:
-            lines.append(f"  compared {compared.words()}")
+            lines.append(f"  compared: {compared.words()}")
             if resolver.fails_on_worse() and compared.label != "worse":
                 lines.append("  not significantly worse overall: xfail (--amigo-fail-on=worse)")
                 pytest.xfail("\n".join(lines))

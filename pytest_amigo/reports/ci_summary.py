@@ -36,14 +36,15 @@ from pytest_amigo.reports.compare_words import (
     baseline_sentence,
     change_text,
     correction_name,
-    counts_line,
+    finding_text,
     label_rank,
-    overall_line,
     p_text,
     ran_words,
+    set_sentence,
     side_text,
 )
 from pytest_amigo.reports.document import Report, SetReport, UnitTestReport
+from pytest_amigo.reports.headline import compared_lines, headline
 
 HEADING = "## Amigo simulations"
 MAX_ROWS = 100  # per list: sets, failing unit tests, expected failures, artifacts
@@ -70,6 +71,7 @@ def markdown(report: Report, *, report_paths: Sequence[tuple[str, str]] = ()) ->
     if not sets:
         lines += ["No Amigo unit test was reported.", ""]
     else:
+        lines += _headline(report)
         lines += [_total(sets), ""]
         lines += _sets_table(sets)
         lines += _what_ran(sets)
@@ -116,6 +118,16 @@ def append(path: Path, text: str) -> str | None:
 
 
 # -- sections ---------------------------------------------------------------------------------
+
+
+def _headline(report: Report) -> list[str]:
+    """The verdict (``headline.headline``, as the HTML page opens) and, with
+    ``--amigo-compare``, what each side ran."""
+    lines = [f"**{_text(headline(report))}**", ""]
+    compared = compared_lines(report)
+    if compared:
+        lines += [*(f"- {_text(line)}" for line in compared), ""]
+    return lines
 
 
 def _total(sets: Sequence[SetReport]) -> str:
@@ -192,7 +204,7 @@ def _comparison(entry: SetReport, compared: Sequence[UnitTestReport]) -> list[st
         f"Candidate ({candidate})",
         "Change",
         f"Adjusted p ({_text(correction_name(first))})",
-        "Label",
+        "Finding",
     ]
     lines = [f"### {name}: {candidate} against {reference}", ""]
     if compared:
@@ -203,10 +215,8 @@ def _comparison(entry: SetReport, compared: Sequence[UnitTestReport]) -> list[st
         lines.append("")
     found = entry.compare
     if found is not None:
-        run = found.run_id
-        of_run = f" (reference run {_code(run)})" if run else ""
-        words = _text(f"{counts_line(found)}; {overall_line(found)}")
-        lines += [f"**Set {name}**{of_run}: {words}", ""]
+        sentence = escape(one_line(set_sentence(found), limit=4 * MAX_TEXT))  # our own words
+        lines += [f"**Set {name}**: {sentence}", ""]
     warning = aa_warning(entry)
     if warning:
         lines += ["> [!WARNING]", f"> **A/A comparison:** {_text(warning)}", ""]
@@ -228,11 +238,9 @@ def _compare_row(test: UnitTestReport) -> str:
     compare = test.compare
     if compare is None:  # only compared unit tests have a row
         return ""
-    shown = _text(compare.label)
+    shown = escape(one_line(finding_text(compare), limit=2 * MAX_TEXT))
     if compare.label == "worse":
-        shown = f"❌ **{shown}**"
-    elif compare.label == "not compared" and compare.why:
-        shown = f"{shown}: {_text(compare.why)}"
+        shown = shown.replace("significantly worse", "❌ **significantly worse**", 1)
     return _row(
         [
             _test_name(test),

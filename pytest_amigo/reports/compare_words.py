@@ -13,14 +13,15 @@ from pytest_amigo.judging.ab import CORRECTION_NAMES
 from pytest_amigo.judging.provenance import Provenance
 from pytest_amigo.judging.run_outcome import RunOutcome
 from pytest_amigo.judging.words import (
+    after_no_difference,
+    against_words,
     baseline_words,
     change_text,
+    gloss_words,
     label_words,
     p_text,
     p_words,
     set_counts,
-    set_overall,
-    set_words,
 )
 from pytest_amigo.reports.document import (
     BaselineReport,
@@ -36,6 +37,7 @@ __all__ = [
     "change_text",
     "correction_name",
     "counts_line",
+    "finding_text",
     "label_rank",
     "label_text",
     "overall_line",
@@ -63,13 +65,40 @@ def correction_name(compare: UnitCompare | SetCompare | None) -> str:
 
 
 def label_text(compare: UnitCompare | SetCompare) -> str:
-    """``worse than release``, ``no detectable difference from release``, ..."""
-    return label_words(compare.label, compare.reference_name)
+    """``significantly worse than release``, ``no detectable difference from release - but with
+    2 sessions per side even a drop from 100% to 0% would not be detected``, ...: a "no
+    detectable difference" with its power."""
+    found = against_words(compare.label, compare.reference_name)
+    if compare.label == "no detectable difference":
+        found += after_no_difference(compare.power)
+    return found
+
+
+def finding_text(compare: UnitCompare) -> str:
+    """The label with what it means: ``significantly worse: a gap this large by chance is rarer
+    than 1 in 100, even allowing for 6 comparisons``; ``no detectable difference - but with 2
+    sessions per side even ...``; ``not compared: why``."""
+    if compare.label == "not compared":
+        return f"not compared: {compare.why}" if compare.why else "not compared"
+    gloss = gloss_words(
+        compare.label,
+        compare.p_adjusted,
+        correction_name(compare),
+        compare.compared,
+        compare.power,
+    )
+    return label_words(compare.label) + gloss
 
 
 def p_line(compare: UnitCompare) -> str:
-    """``0.000389 (one-sided Fisher for worse, Holm)``; ``–`` without a p-value."""
-    return p_words(compare.label, compare.p_adjusted, correction_name(compare), "one-sided Fisher")
+    """``0.000389 (one-sided Fisher for worse, Holm over 6 unit tests)``; ``–`` without one."""
+    return p_words(
+        compare.label,
+        compare.p_adjusted,
+        correction_name(compare),
+        "one-sided Fisher",
+        compare.compared,
+    )
 
 
 def side_text(side: RunOutcome) -> str:
@@ -84,21 +113,20 @@ def counts_line(compare: SetCompare) -> str:
 
 
 def overall_line(compare: SetCompare) -> str:
-    """``overall: worse, adjusted p = 0.0136 (Cochran-Mantel-Haenszel for worse, Holm)``."""
-    return set_overall(compare.label, compare.p_adjusted, correction_name(compare))
+    """``overall: significantly worse, adjusted p = 0.0136 (Cochran-Mantel-Haenszel for worse,
+    Holm over 2 sets)``; a unit test worse on its own, the power (``SetComparison.overall``)."""
+    return compare.overall()
 
 
 def set_sentence(compare: SetCompare) -> str:
-    """``against release (run R): 1 worse, ...; overall: worse, adjusted p = 0.0136 (...)``."""
-    return set_words(
-        compare.reference_name, counts_line(compare), overall_line(compare), compare.run_id
-    )
+    """``candidate vs release (run R), unit tests: 1 worse, ...; overall: ...``: as the terminal
+    says it (``SetComparison.words``), the label as written."""
+    return compare.words(compare.run_id, loud=False)
 
 
 def unit_sentence(compare: UnitCompare) -> str:
-    """``worse than release: release 8/8, candidate 0/8 sessions passed (-100 pts); adjusted
-    p = 0.000389 (one-sided Fisher for worse, Holm)``: the sentence of a failure's explanation,
-    the label as written."""
+    """``candidate 0/8 vs release 8/8 sessions passed (-100 pts): significantly worse, adjusted
+    p = 0.000389 (...)``: the sentence of a failure's explanation, the label as written."""
     return compare.words(loud=False)
 
 
@@ -130,6 +158,7 @@ def baseline_sentence(baseline: BaselineReport) -> str:
         significant=baseline.significant,
         changes=baseline.changes,
         note=baseline.note,
+        power=baseline.power,
     )
 
 

@@ -24,6 +24,7 @@ from pytest_amigo.reports.document_parts import (
     need,
     number,
     obj,
+    opt_count,
     opt_text,
     text,
     what_ran_of,
@@ -62,6 +63,7 @@ class _Shared(TypedDict):
     p_better: float | None
     p_better_adjusted: float | None
     run_id: str | None
+    compared: int | None
 
 
 def _shared(d: Mapping[str, object], at: str) -> _Shared:
@@ -75,10 +77,12 @@ def _shared(d: Mapping[str, object], at: str) -> _Shared:
         "p_better": number(d, "p_better", at),
         "p_better_adjusted": number(d, "p_better_adjusted", at),
         "run_id": opt_text(d, "run_id", at),
+        "compared": opt_count(d, "compared", at),
     }
 
 
-_BOTH_OPTIONAL = ("p_better", "p_better_adjusted", "run_id")  # in a unit test's and a set's
+# in a unit test's and a set's; compared, power: not in a report written before they were
+_BOTH_OPTIONAL = ("p_better", "p_better_adjusted", "run_id", "compared", "power")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -92,7 +96,7 @@ class UnitCompare(UnitComparison):
     reference_criteria: tuple[CriterionReport, ...] = ()
     omitted: frozenset[str] = frozenset()  # optional keys the document left out
 
-    _OPTIONAL = (*_BOTH_OPTIONAL, "difference", "why", "reference_criteria")
+    _OPTIONAL = (*_BOTH_OPTIONAL, "difference", "why", "reference_criteria", "detectable_drop")
 
     @classmethod
     def of(
@@ -116,6 +120,8 @@ class UnitCompare(UnitComparison):
         d = obj(data, at)
         sessions = need(d, "reference_sessions", at)
         number(d, "difference", at)  # checked; written again from the sides' pass rates
+        number(d, "detectable_drop", at)  # checked; written again from the sides' sessions
+        opt_text(d, "power", at)  # its words, likewise
         return cls(
             **_shared(d, at),
             candidate=side_of(need(d, "candidate", at), f"{at}.candidate"),
@@ -156,5 +162,6 @@ class SetCompare(SetComparison):
             same_agent=flag(d, "same_agent", at),
             statistic=number(d, "statistic", at),
             warning=opt_text(d, "warning", at),
+            power=opt_text(d, "power", at) or "",
             omitted=absent(d, cls._OPTIONAL),
         )

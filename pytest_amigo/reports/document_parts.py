@@ -266,6 +266,7 @@ class BaselineReport:
     significant: bool = False
     changes: tuple[str, ...] = ()  # not-comparable: what the two runs tested differently
     note: str = ""
+    power: str = ""  # not significant: what the sessions could have detected
 
     @property
     def regressed(self) -> bool:
@@ -287,6 +288,7 @@ class BaselineReport:
             "significant": self.significant,
             **({"changes": list(self.changes)} if self.changes else {}),
             **({"note": self.note} if self.note else {}),
+            **({"power": self.power} if self.power else {}),
         }
 
     @classmethod
@@ -302,4 +304,5 @@ class BaselineReport:
             significant=flag(d, "significant", at),
             changes=tuple(c for c in changes if c is not None),
             note=opt_text(d, "note", at) or "",
+            power=opt_text(d, "power", at) or "",
         )

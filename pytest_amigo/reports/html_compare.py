@@ -13,13 +13,16 @@ from __future__ import annotations
 from dataclasses import replace
 
 from pytest_amigo.judging.run_outcome import RunOutcome
+from pytest_amigo.judging.words import against_words
 from pytest_amigo.reports.compare_words import (
     aa_warning,
     change_text,
+    counts_line,
     label_text,
     p_line,
     ran_words,
     set_sentence,
+    unit_sentence,
 )
 from pytest_amigo.reports.document import (
     Sessions,
@@ -48,9 +51,12 @@ def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def label_badge(compare: UnitCompare | SetCompare) -> str:
-    """``Worse than release`` as a badge (red like a failure; better green; the others grey)."""
-    return f'<span class="badge {label_class(compare)}">{e(_capital(label_text(compare)))}</span>'
+def label_badge(compare: UnitCompare | SetCompare, *, power: bool = True) -> str:
+    """``Significantly worse than release`` as a badge (red like a failure; better green; the
+    others grey); a "no detectable difference" with its power (``power``: not when the sentence
+    beside it says it)."""
+    shown = label_text(compare) if power else against_words(compare.label, compare.reference_name)
+    return f'<span class="badge {label_class(compare)}">{e(_capital(shown))}</span>'
 
 
 def _side(kind: str, side: RunOutcome, run_id: str | None, uid: str) -> str:
@@ -106,8 +112,10 @@ def unit_panel(test: UnitTestReport, compare: UnitCompare, uid: str) -> str:
     sides += _side("Reference", compare.reference, compare.run_id, uid)
     return (
         f'<section class="compare {label_class(compare)}" aria-labelledby="{uid}-cmp">'
-        f'<p class="cmp-head" id="{uid}-cmp"><strong>{e(_capital(label_text(compare)))}'
-        f'</strong></p><dl class="facts inline cmp-verdict">{dl}</dl><div class="sides">{sides}'
+        f'<p class="cmp-head" id="{uid}-cmp"><strong>'
+        f"{e(_capital(against_words(compare.label, compare.reference_name)))}</strong>: "
+        f'{e(unit_sentence(compare))}</p><dl class="facts inline cmp-verdict">{dl}</dl>'
+        f'<div class="sides">{sides}'
         f"</div>{_grids(test, compare, uid)}</section>"
     )
 
@@ -129,17 +137,15 @@ def set_line(entry: SetReport) -> str:
         return ""
     sentence = set_sentence(compare)
     text = sentence[:1].upper() + sentence[1:]
-    return f'<p class="cmp-set">{label_badge(compare)} {e(text)}</p>'
+    return f'<p class="cmp-set">{label_badge(compare, power=False)} {e(text)}</p>'
 
 
 def overview_cell(entry: SetReport) -> str:
-    """The overview's cell of a set: ``1 worse, 1 better, 3 same`` (``–`` without a
-    comparison), with the A/A warning."""
+    """The overview's cell of a set: ``1 worse, 1 better, 3 no detectable difference`` (``–``
+    without a comparison), with the A/A warning."""
     compare = entry.compare
     if compare is None:
         return "<td>–</td>"
-    counts = f"{compare.worse} worse, {compare.better} better, {compare.same} same"
-    if compare.not_compared:
-        counts += f", {compare.not_compared} not compared"
+    counts = counts_line(compare)
     warn = ' <strong class="bad">(same agent: A/A)</strong>' if aa_warning(entry) else ""
     return f'<td class="{label_class(compare)}-cell">{e(counts)}{warn}</td>'

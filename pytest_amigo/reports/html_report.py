@@ -25,6 +25,7 @@ from pathlib import Path
 
 from pytest_amigo.reports import html_compare
 from pytest_amigo.reports.document import Report, SetReport, UnitTestReport
+from pytest_amigo.reports.headline import compared_lines, headline
 from pytest_amigo.reports.html_artifacts import Artifacts, Call, by_session
 from pytest_amigo.reports.html_base import e as _e
 from pytest_amigo.reports.html_base import pct as _pct
@@ -108,6 +109,15 @@ def _overview(sets: Sequence[SetReport]) -> str:
     )
 
 
+def _headline(report: Report) -> str:
+    """The verdict the page opens with (``headline.headline``, as the step summary opens) and,
+    with ``--amigo-compare``, what each side ran."""
+    state = "gate-failed" if report.failing else "gate-passed"
+    sides = "".join(f"<li>{_e(line)}</li>" for line in compared_lines(report))
+    listed = f'<ul class="compared-sets" aria-label="Compared version sets">{sides}</ul>'
+    return f'<p class="headline {state}">{_e(headline(report))}</p>' + (listed if sides else "")
+
+
 _CONTROLS = """<form id="controls" class="controls" hidden>
 <fieldset><legend>Show</legend>
 <label><input type="radio" name="show" value="failing"{failing}> Failing only
@@ -157,7 +167,8 @@ def render(
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         '<meta name="generator" content="pytest-amigo">'
         f"<title>{_e(title)}</title><style>{_asset('html_report.css')}</style></head>"
-        f'<body><header class="top"><h1>{_e(title)}</h1><p class="muted">{meta}</p>'
+        f'<body><header class="top"><h1>{_e(title)}</h1>{_headline(report)}'
+        f'<p class="muted">{meta}</p>'
         f"{_overview(sets) if sets else ''}{controls}</header>"
         f"<main>{empty}{body}</main>"
         f"<script>{_asset('html_report.js')}</script></body></html>\n"

@@ -283,7 +283,7 @@ def _recompare(
 # what a unit test's comparison over the merged suite writes again
 _UNIT_KEYS = frozenset(
     {"reference", "label", "difference", "p_worse", "p_worse_adjusted", "p_better"}
-    | {"p_better_adjusted", "correction", "why"}
+    | {"p_better_adjusted", "correction", "why", "compared", "detectable_drop", "power"}
 )
 
 
@@ -303,7 +303,7 @@ def _restate_unit(test: UnitTestReport, old: UnitCompare, unit: UnitComparison) 
     )
 
 
-_SET_LINE = re.compile(r"^(\s*set compared ).*$", re.MULTILINE)
+_SET_LINE = re.compile(r"^(\s*set(?: compared|:) ).*$", re.MULTILINE)  # ABResult.lines; older
 
 
 def _restate_set(entry: SetReport, found: SetComparison, before: Sequence[SetCompare]) -> SetReport:

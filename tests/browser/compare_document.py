@@ -92,6 +92,7 @@ def compared(
         "p_better": p_better,
         "p_better_adjusted": p_better,
         "correction": "holm",
+        "compared": 5,  # the family of the adjustment: every compared unit test
         "why": why,
         "reference_criteria": criteria(reference["passed"], reference["valid"], "release slipped"),
     }
@@ -182,6 +183,7 @@ def compare_document() -> dict[str, Any]:
                     "p_better_adjusted": 0.99,
                     "correction": "holm",
                     "same_agent": True,
+                    "compared": 2,  # the sets of the session
                     "warning": WARNING,
                 },
             },

@@ -238,8 +238,8 @@ def test_header_counts_evidence_and_baseline() -> None:
     assert "Baseline 1 regressed" in plain
     assert "0.10–0.90 (95% Wilson interval)" in plain
     assert (
-        "regressed since baseline run 6b0400000000000000000001 (3/3 sessions passed); "
-        "Fisher p = 0.4" in plain
+        "regressed since baseline run 6b0400000000000000000001 (then: 3/3 sessions passed); "
+        "Fisher p = 0.4 (two-sided, unadjusted): no detectable difference" in plain
     )
     assert "pass^2 1.00 (pass^1 1.00)" in plain
     assert RUN in plain

@@ -163,7 +163,7 @@ def test_comparison_side_by_side_with_the_a_a_warning(
     greets = card(page, "Greets")
     assert page.locator("article.ut").first.locator("span.name").inner_text() == "Greets"
     badge = greets.locator("h3 .badge.cmp-worse")
-    assert badge.inner_text() == "Worse than release"
+    assert badge.inner_text() == "Significantly worse than release"
     assert badge.evaluate("el => getComputedStyle(el).backgroundColor") == "rgb(176, 0, 32)"
     candidate = greets.get_by_role("region", name="Candidate: pr-7", exact=True)
     reference = greets.get_by_role("region", name="Reference: release", exact=True)
@@ -180,6 +180,33 @@ def test_comparison_side_by_side_with_the_a_a_warning(
     # failing only: the passed unit test that is worse than the reference is shown too
     assert card(page, "Quiet drop").is_visible() and not card(page, "Steady").is_visible()
     page.screenshot(path=str(tmp_path / "compare.png"), full_page=True)
+    context.close()
+    assert not errors, errors
+
+
+def test_the_candidate_grid_shows_its_last_session_at_1400_px(
+    chromium: Any, tmp_path: Path
+) -> None:
+    """Issue 24: at 1400 px the candidate's criteria x sessions grid clipped its sixth session
+    column (values like escalated_to_billing kept every cell on one line). Six sessions of long
+    values fit beside nothing hidden: the last column ends inside the grid's box."""
+    document = compare_document()
+    greets = document["sets"][0]["unit_tests"][0]
+    for criterion in greets["criteria"]:
+        criterion["values"] = ["escalated_to_billing_department"] * len(criterion["values"])
+    path = tmp_path / "wide" / "amigo.html"
+    write(path, document)
+    context, page, errors = open_page(chromium, path, 1400)
+    grid = card(page, "Greets").get_by_role(
+        "region", name="Criteria × sessions of Greets, candidate: pr-7", exact=True
+    )
+    assert grid.is_visible()
+    box = grid.bounding_box()
+    last = grid.locator("thead th").last
+    assert last.inner_text() == "Session 8"
+    column = last.bounding_box()
+    assert column["x"] + column["width"] <= box["x"] + box["width"] + 0.5, (column, box)
+    assert grid.evaluate("el => el.scrollWidth <= el.clientWidth"), "the grid scrolls"
     context.close()
     assert not errors, errors
 

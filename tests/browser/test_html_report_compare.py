@@ -82,8 +82,13 @@ def test_candidate_and_reference_side_by_side(page: str) -> None:
         f"Run {REFERENCE_RUN}"
     )
     text = plain(panel)
+    # one sentence naming both sides' counts, with what the p-value is and means
     assert text.startswith(
-        "Worse than release Change -100 pts Adjusted p 0.000389 (one-sided Fisher for worse, Holm)"
+        "Significantly worse than release : candidate 0/8 vs release 8/8 sessions passed "
+        "(-100 pts): significantly worse, adjusted p = 0.000389 (one-sided Fisher for worse, "
+        "Holm over 5 unit tests): a gap this large by chance is rarer than 1 in 1,000, even "
+        "allowing for 5 comparisons Change -100 pts Adjusted p 0.000389 (one-sided Fisher for "
+        "worse, Holm over 5 unit tests)"
     )
 
 
@@ -100,16 +105,22 @@ def test_both_criteria_grids_the_reference_from_its_own_criteria(page: str) -> N
 
 
 def test_the_label_badge_and_the_p_value_of_its_direction(page: str) -> None:
-    assert '<span class="badge cmp-worse">Worse than release</span>' in article(page, "Greets")
+    badge = '<span class="badge cmp-worse">Significantly worse than release</span>'
+    assert badge in article(page, "Greets")
     refunds = article(page, "Refunds")
-    assert '<span class="badge cmp-better">Better than release</span>' in refunds
-    assert "Change +100 pts Adjusted p 0.000389 (one-sided Fisher for better, Holm)" in (
+    assert '<span class="badge cmp-better">Significantly better than release</span>' in refunds
+    assert "Change +100 pts Adjusted p 0.000389 (one-sided Fisher for better, Holm over 5" in (
         plain(refunds)
     )
-    steady = plain(article(page, "Steady"))
-    assert "No detectable difference from release Change 0 pts Adjusted p 1 (" in steady
+    # a no detectable difference carries its power, in the badge too
+    power = "with 8 sessions per side only a drop from 100% to below 20% would be detected"
+    steady = article(page, "Steady")
+    assert f'cmp-same">No detectable difference from release; {power}</span>' in steady
+    assert "no detectable difference, adjusted p = 1 (" in plain(steady)
+    assert "Change 0 pts Adjusted p 1 (" in plain(steady)
     down = plain(article(page, "Down"))
-    assert "Not compared with release Change – Adjusted p –" in down
+    assert "Not compared with release : candidate vs release: not compared: the candidate" in down
+    assert "Change – Adjusted p –" in down
     assert "Not compared because the candidate has no valid session" in down
 
 
@@ -137,9 +148,10 @@ def test_set_line_and_a_loud_escaped_a_a_warning(page: str) -> None:
     assert "itself &lt;b&gt;" in banner and "<b>" not in banner
     (line,) = re.findall(r'<p class="cmp-set">.*?</p>', checkout)
     assert plain(line) == (
-        f"Worse than release Against release (run {REFERENCE_RUN}): 2 worse, 1 better, "
-        "2 no detectable difference, 1 not compared; overall: worse, adjusted p = 0.0136 "
-        "(Cochran-Mantel-Haenszel for worse, Holm)"
+        f"Significantly worse than release Candidate vs release (run {REFERENCE_RUN}), unit "
+        "tests: 2 worse, 1 better, 2 no detectable difference, 1 not compared; overall: "
+        "significantly worse, adjusted p = 0.0136 (Cochran-Mantel-Haenszel for worse, Holm over "
+        "2 sets)"
     )
     # the banner comes right under the set's heading, before its counts
     assert checkout.index("cmp-warning") < checkout.index('class="counts"')
@@ -149,7 +161,9 @@ def test_overview_column_only_with_a_comparison(page: str) -> None:
     overview = plain(page.split('<table class="overview">')[1].split("</table>")[0])
     assert "Pass rate Against the reference" in overview
     assert "1 worse" not in overview
-    assert "2 worse, 1 better, 2 same, 1 not compared (same agent: A/A)" in overview
+    assert "2 worse, 1 better, 2 no detectable difference, 1 not compared (same agent: A/A)" in (
+        overview
+    )
     assert overview.endswith("Plain 0 0 0 0 1 100% –")
     document = compare_document()
     del document["sets"][0]["compare"]
@@ -179,3 +193,24 @@ def test_input_document_is_not_changed() -> None:
     before = copy.deepcopy(document)
     render(document)
     assert document == before
+
+
+def test_the_page_opens_with_the_verdict_and_the_compared_version_sets(page: str) -> None:
+    """Issue 24: the page opens as the step summary does (``headline.headline``, one function
+    for both): the verdict, then what each side ran."""
+    top = page.split('<header class="top">')[1].split("</header>")[0]
+    (headline,) = re.findall(r'<p class="headline gate-failed">.*?</p>', top)
+    assert plain(headline) == (
+        "Gate failed: 1 unit test significantly worse than release, 1 failed, 1 errored"
+    )
+    (sides,) = re.findall(r'<ul class="compared-sets".*?</ul>', top)
+    assert plain(sides) == (
+        "Candidate: version set pr-7: agent b0d1…27 v2, state machine 6f47…bb v1 "
+        "Reference: version set release: agent b0d1…27 v1, state machine 6f47…bb v1"
+    )
+    assert top.index("headline") < top.index('class="overview"')
+    passing = compare_document()
+    passing["sets"] = passing["sets"][1:]  # Plain: one unit test, passed, no comparison
+    top = render(passing).split('<header class="top">')[1]
+    assert '<p class="headline gate-passed">Gate passed: 1 unit test passed</p>' in top
+    assert "compared-sets" not in top

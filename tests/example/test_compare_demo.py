@@ -69,7 +69,17 @@ def test_candidate_against_release_one_worse_one_better(emulator: Emulator, tmp_
     assert f"FAILED example_project/tests/test_refunds.py::test_billing_and_refunds[{WORSE}]" in (
         done.stdout
     )
-    assert "WORSE than release: release 6/6, candidate 0/6" in done.stdout
+    assert "candidate 0/6 vs release 6/6 sessions passed (-100 pts): significantly WORSE" in (
+        done.stdout
+    )
+    # the set reads no different overall (worse and better cancel): its line says so
+    assert "but 1 unit test is significantly worse on its own" in done.stdout
+    # two sessions per side: "no detectable difference" says that nothing could be detected
+    assert (
+        "candidate 1/2 vs release 1/2 sessions passed (0 pts): no detectable difference, "
+        "adjusted p = 1 (one-sided Fisher for worse, Holm over 6 unit tests) - but with 2 "
+        "sessions per side even a drop from 100% to 0% would not be detected"
+    ) in done.stdout
     # failures release has too are not significantly worse: xfail, saying so
     assert "High fever is escalated to a nurse - not significantly worse than release" in (
         done.stdout
@@ -113,7 +123,12 @@ def test_candidate_against_release_one_worse_one_better(emulator: Emulator, tmp_
     failed = [name for name, c in cases.items() if c.find("failure") is not None]
     assert failed == [f"test_billing_and_refunds[{WORSE}]"]
     assert not [name for name, c in cases.items() if c.find("error") is not None]
-    assert WORSE in html.read_text(encoding="utf-8")
+    page = html.read_text(encoding="utf-8")
+    assert WORSE in page
+    assert (
+        '<p class="headline gate-failed">Gate failed: 1 unit test significantly worse than '
+        "release</p>"
+    ) in page
 
     # both sides of every set simulated side by side: 3 runs each, all started before any ended
     runs = list(emulator.store.runs.values())

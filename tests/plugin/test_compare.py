@@ -18,6 +18,7 @@ from statsmodels.stats.multitest import multipletests
 from pytest_amigo.emulator import Emulator, World
 from support.plugin import (
     AmigoProject,
+    Outcome,
     outcomes,
     polled_after_create,
     report,
@@ -81,7 +82,9 @@ def test_worse_and_better_unit_tests_with_holm_adjusted_p_values(amigo: AmigoPro
     assert entry["compare"]["worse"] == 1 and entry["compare"]["better"] == 1
     assert entry["compare"]["same"] == 3
     # the terminal and JUnit say it
-    assert "WORSE than release: release 8/8, candidate 0/8" in text_of(out, "Greets")
+    assert "candidate 0/8 vs release 8/8 sessions passed (-100 pts): significantly WORSE" in (
+        text_of(out, "Greets")
+    )
     assert "Cochran-Mantel-Haenszel" in out.output
     # one run per set per side, both created before either ended
     assert out.count(CREATE_RUN) == 2
@@ -114,9 +117,9 @@ def test_fail_on_worse_fails_only_the_significantly_worse_unit_test(amigo: Amigo
     assert out.result.ret == 1
     slips = text_of(out, "Slips")
     assert "not significantly worse than release" in slips
-    assert "release 8/8, candidate 7/8" in slips
+    assert "candidate 7/8 vs release 8/8 sessions passed" in slips
     # the failing unit test's explanation says why, worse first in the summary
-    assert "WORSE than release" in text_of(out, "Greets")
+    assert "significantly WORSE" in text_of(out, "Greets")
     summary = out.output[out.output.index("Amigo simulation sets") :]
     assert summary.index("WORSE (failed): Greets") < summary.index("Flaky")
 
@@ -213,7 +216,8 @@ def test_the_set_gate_under_fail_on_worse_asks_the_set_level_comparison(
     assert "Cochran-Mantel-Haenszel" in out.output
     out = amigo.run(AB, *CANDIDATE, *gate)  # fail-on=any: the share decides
     [case] = out.cases
-    assert case.outcome == "failure" and "compared against release: 1 worse" in case.text
+    assert case.outcome == "failure" and "compared: candidate vs release" in case.text
+    assert "unit tests: 1 worse, 1 better" in case.text
 
 
 def test_under_xdist_one_run_per_side_and_the_same_comparison(amigo: AmigoProject) -> None:
@@ -243,3 +247,77 @@ def test_an_unknown_reference_names_the_option_that_named_it(amigo: AmigoProject
         assert "--amigo-version-set" not in line and "AMIGO_VERSION_SET" not in line, line
         assert "push the candidate" not in line and "name a version set the service has" in line
         assert "the set's unit tests cannot run on it (the copy of unit test 'Greets'" in line
+
+
+def summary_of(out: Outcome) -> str:
+    """The terminal's set summary (after "Amigo simulation sets")."""
+    return out.output[out.output.index("Amigo simulation sets") :]
+
+
+def test_each_comparison_is_one_sentence_naming_both_sides_counts_with_a_gloss(
+    amigo: AmigoProject,
+) -> None:
+    """Issue 24: "worse than release (8/8, ...)": whose 8/8? Each comparison names both sides'
+    counts, the candidate first, says which p-value it is (one-sided, adjusted over which
+    family) and what it means in plain words. The set line says a unit test is significantly
+    worse although the set is not (worse and better cancel in its stratified test)."""
+    out = amigo.run(AB, *CANDIDATE, "--amigo-fail-on=worse", "-rA")
+    greets = (
+        "candidate 0/8 vs release 8/8 sessions passed (-100 pts): significantly worse, adjusted "
+        "p = 0.000389 (one-sided Fisher for worse, Holm over 5 unit tests): a gap this large by "
+        "chance is rarer than 1 in 1,000, even allowing for 5 comparisons"
+    )
+    summary = summary_of(out)
+    assert greets in summary, summary
+    assert greets.replace("worse,", "WORSE,", 1) in text_of(out, "Greets")
+    set_line = next(line for line in summary.splitlines() if "candidate vs release (run" in line)
+    assert set_line.strip().endswith(
+        "unit tests: 1 worse, 1 better, 3 no detectable difference; overall: no detectable "
+        "difference, adjusted p = 0.5 (Cochran-Mantel-Haenszel for worse, Holm over 1 set); "
+        "but 1 unit test is significantly worse on its own (the set's test weighs all its unit "
+        "tests together, so worse and better cancel)"
+    ), set_line
+    assert "the candidate no detectable difference" not in out.output
+    assert "than release (" not in out.output
+
+
+def test_no_detectable_difference_of_two_sessions_carries_its_power_everywhere(
+    amigo: AmigoProject,
+) -> None:
+    """Issue 24: with 2 sessions per side even 100% against 0% would go undetected, so 1/2 vs
+    1/2 must not read like a calm "no difference": the terminal, the JSON, the step summary and
+    the HTML badge say it as --amigo-plan does; the baseline's comparison too, its p-value named
+    apart from the A/B's (two-sided and unadjusted, against one-sided and Holm-adjusted)."""
+    tiny = f"--amigo-set={SET['Tiny']}"
+    amigo.run(tiny, *CANDIDATE, "--amigo-json=base.json")
+    amigo.mp.setenv("GITHUB_STEP_SUMMARY", str(amigo.pytester.path / "summary.md"))
+    out = amigo.run(
+        tiny,
+        *CANDIDATE,
+        "--amigo-baseline=base.json",
+        "--amigo-json=r.json",
+        "--amigo-html=r.html",
+        "--amigo-fail-on=worse",
+    )
+    power = "with 2 sessions per side even a drop from 100% to 0% would not be detected"
+    compared = (
+        "candidate 1/2 vs release 1/2 sessions passed (0 pts): no detectable difference, "
+        f"adjusted p = 1 (one-sided Fisher for worse, Holm over 2 unit tests) - but {power}"
+    )
+    baseline = (
+        "Fisher p = 1 (two-sided, unadjusted): no detectable difference - but with 2 sessions "
+        "now and 2 then even a drop from 100% to 0% would not be detected"
+    )
+    (flaky,) = [line for line in summary_of(out).splitlines() if ": Flaky: " in line]
+    assert compared in flaky and baseline in flaky, flaky
+    assert "(run_count 2: even a drop from 100% to 0% would not be detected" in amigo.run(
+        tiny, *CANDIDATE, "--amigo-plan"
+    ).output.replace("    run_count", "(run_count")
+    tests = unit_tests(report(amigo.pytester.path / "r.json"))
+    found = tests["Flaky"]["compare"]
+    assert (found["compared"], found["detectable_drop"], found["power"]) == (2, None, power)
+    assert tests["Flaky"]["baseline"]["power"].startswith("with 2 sessions now and 2 then")
+    step = (amigo.pytester.path / "summary.md").read_text(encoding="utf-8")
+    assert f"| 1 | no detectable difference - but {power} |" in step, step
+    page = (amigo.pytester.path / "r.html").read_text(encoding="utf-8")
+    assert f'cmp-same">No detectable difference from release - but {power}</span>' in page

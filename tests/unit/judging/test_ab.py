@@ -77,9 +77,21 @@ def test_labels_and_words() -> None:
         "no detectable difference",
     ]
     assert found[0].worse and found[0].difference == -1.0
-    assert found[0].words().startswith("WORSE than release: release 8/8, candidate 0/8")
-    assert "(one-sided Fisher for worse, Holm)" in found[0].words()
-    assert found[1].words().startswith("better than release")
+    assert found[0].words() == (
+        "candidate 0/8 vs release 8/8 sessions passed (-100 pts): significantly WORSE, "
+        "adjusted p = 0.000389 (one-sided Fisher for worse, Holm over 5 unit tests): a gap this "
+        "large by chance is rarer than 1 in 1,000, even allowing for 5 comparisons"
+    )
+    assert (
+        found[1]
+        .words()
+        .startswith("candidate 8/8 vs release 0/8 sessions passed (+100 pts): significantly better")
+    )
+    assert found[2].words() == (
+        "candidate 4/8 vs release 4/8 sessions passed (0 pts): no detectable difference, "
+        "adjusted p = 1 (one-sided Fisher for worse, Holm over 5 unit tests); with 8 sessions "
+        f"per side {drop_words(8, 5, 'holm').split(': ')[1].split(' (')[0]}"
+    )
     uncorrected = compare_units(PAIRS, "release", "none")
     assert uncorrected[0].p_worse_adjusted == uncorrected[0].p_worse
 
@@ -111,7 +123,9 @@ def test_what_cannot_be_compared_says_why_and_stays_out_of_the_family() -> None:
     assert "no verdict (pending)" in found[1].why
     assert "persona p v2 -> v3" in found[2].why
     assert found[3].p_worse_adjusted == found[3].p_worse  # a family of one
-    assert found[0].words() == "not compared with release: the candidate has no valid session"
+    assert (
+        found[0].words() == "candidate vs release: not compared: the candidate has no valid session"
+    )
 
 
 def test_the_set_level_test_is_cmh_over_the_compared_unit_tests() -> None:
@@ -168,3 +182,59 @@ def test_the_detectable_drop_in_words() -> None:
     )
     assert "even a drop from 100% to 0% would not be detected" in drop_words(3, 6, "holm")
     assert "at 0.05/6, Holm" in drop_words(20, 6, "holm")
+
+
+def test_no_detectable_difference_carries_its_power_as_the_plan_says_it() -> None:
+    """With 2 sessions per side even 100% against 0% goes undetected: 1/2 vs 1/2 must not read
+    like a calm "no difference"; the same words as --amigo-plan's (``drop_words``)."""
+    (found,) = compare_units([pair(0, side(1, 2), side(1, 2))], "release", "holm")
+    assert found.label == "no detectable difference"
+    power = "with 2 sessions per side even a drop from 100% to 0% would not be detected"
+    assert found.words().endswith(
+        f"no detectable difference, adjusted p = 0.833 (one-sided "
+        f"Fisher for worse, Holm over 1 unit test) - but {power}"
+    )
+    assert found.power == power and found.detectable_drop == float("inf")
+    assert "even a drop from 100% to 0% would not be detected" in drop_words(2, 1, "holm")
+    data = found.to_json()
+    assert (data["compared"], data["detectable_drop"], data["power"]) == (1, None, power)
+    (enough,) = compare_units([pair(0, side(20, 20), side(20, 20))], "release", "holm")
+    assert enough.detectable_drop is not None and 0 < enough.detectable_drop < 1
+    assert enough.to_json()["detectable_drop"] == enough.detectable_drop
+    assert "; with 20 sessions per side only a drop from 100% to below" in enough.words()
+
+
+def test_a_set_says_when_a_unit_test_is_worse_although_the_set_is_not() -> None:
+    """Worse and better cancel in the stratified test: the set line says a unit test is worse
+    on its own."""
+    pairs = [pair(0, side(0, 6), side(6, 6)), pair(1, side(6, 6), side(0, 6))]
+    units = compare_units(pairs, "release", "holm")
+    (found,) = compare_sets(pairs, units, "release", "holm").values()
+    assert [u.label for u in units] == ["worse", "better"]
+    assert found.label == "no detectable difference"
+    assert found.words() == (
+        "candidate vs release, unit tests: 1 worse, 1 better, 0 no detectable difference; "
+        "overall: no detectable difference, adjusted p = 0.652 (Cochran-Mantel-Haenszel for worse, "
+        "Holm over 1 set); but 1 unit test is significantly worse on its own (the set's test "
+        "weighs all its unit tests together, so worse and better cancel)"
+    )
+
+
+def test_a_set_too_small_to_detect_anything_says_so() -> None:
+    pairs = [pair(i, side(1, 2), side(1, 2)) for i in range(2)]
+    units = compare_units(pairs, "release", "holm")
+    many = {f"s{i}": [pair(0, side(1, 2), side(1, 2), f"s{i}")] for i in range(3)}
+    (small,) = compare_sets(pairs, units, "release", "holm").values()
+    assert small.power == ""  # alone, 0/2 + 0/2 against 2/2 + 2/2 would be flagged at 0.05
+    everything = [p for group in many.values() for p in group] + [
+        pair(i, side(1, 2), side(1, 2), "big") for i in range(2)
+    ]
+    found = compare_sets(
+        everything, compare_units(everything, "release", "holm"), "release", "holm"
+    )
+    assert found["big"].power == (
+        "with these session counts even a drop from 100% to 0% in every unit test would not be "
+        "detected"
+    )
+    assert found["big"].words().endswith(f"Holm over 4 sets) - but {found['big'].power}")
+    assert found["big"].to_json()["power"] == found["big"].power

@@ -349,10 +349,12 @@ def test_regression_words_say_since_when_and_significant() -> None:
     assert comparison.significant
     words = comparison.words()
     assert words.startswith(
-        f"regressed since baseline run {BASELINE_RUN} (passed, 10/10 sessions passed)"
+        f"regressed since baseline run {BASELINE_RUN} (then: passed, 10/10 sessions passed)"
     )
-    assert "; Fisher p = 0.00" in words
-    assert words.endswith(", significant")
+    # which p-value this is: two-sided and unadjusted (the A/B's is one-sided and adjusted)
+    assert "; Fisher p = 0.0031 (two-sided, unadjusted): significant" in words
+    assert words.endswith("significant")
+    assert comparison.power == ""
 
 
 def test_words_without_significance_do_not_claim_it() -> None:
@@ -360,8 +362,21 @@ def test_words_without_significance_do_not_claim_it() -> None:
     comparison = compare("failed", 9, 10, BASELINE_RUN, entry)
     assert comparison.transition == "regressed"
     assert not comparison.significant
-    assert comparison.words().endswith("; Fisher p = 1")
+    assert comparison.words().endswith(
+        "; Fisher p = 1 (two-sided, unadjusted): no detectable difference; with 10 sessions now "
+        "and 10 then only a drop from 100% to below 42% would be detected"
+    )
     assert "significant" not in comparison.words()
+    assert comparison.to_json()["power"] == comparison.power
+
+
+def test_a_baseline_of_two_sessions_says_nothing_could_be_detected() -> None:
+    """1/2 then and 1/2 now: no "calm" no-difference, its power beside it."""
+    comparison = compare("failed", 1, 2, BASELINE_RUN, RunOutcome("failed", 1, 2, BASELINE_RUN))
+    assert comparison.words().endswith(
+        "no detectable difference - but with 2 sessions now and 2 then even a drop from 100% to "
+        "0% would not be detected"
+    )
 
 
 def test_compare_without_an_entry_is_new() -> None:

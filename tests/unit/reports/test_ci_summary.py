@@ -236,15 +236,17 @@ def test_regressions_come_first_with_transition_and_p_value() -> None:
     failing = rows(text, "### Failing unit tests")
     assert [r[0] for r in failing] == ["Was fine", "Slipped", "Still bad", "Brand new", "Broken"]
     since = f"since baseline run {BASE_A}"
-    assert (
-        failing[0][5]
-        == f"**regressed** {since} (6/6 sessions passed); Fisher p = 0.0004, significant"
+    p = "Fisher p = {} (two-sided, unadjusted)"
+    assert failing[0][5] == (
+        f"**regressed** {since} (then: 6/6 sessions passed); {p.format('0.0004')}: significant"
     )
-    assert (
-        failing[1][5]
-        == f"**regressed** {since} (5/5 sessions passed); Fisher p = 0.048, significant"
+    assert failing[1][5] == (
+        f"**regressed** {since} (then: 5/5 sessions passed); {p.format('0.048')}: significant"
     )
-    assert failing[2][5] == f"still-failing {since} (1/3 sessions passed); Fisher p = 1"
+    assert failing[2][5] == (
+        f"still-failing {since} (then: 1/3 sessions passed); {p.format(1)}: no detectable "
+        "difference"
+    )
     assert failing[3][5] == f"new: not in baseline run {BASE_A}"
     assert failing[4][5] == "–"
     assert "### Failing unit tests (5), 2 regressed\n" in text

@@ -53,12 +53,28 @@ def test_a_table_per_compared_set_worse_first(summary: str) -> None:
         "Candidate (pr-7)",
         "Change",
         "Adjusted p (Holm)",
-        "Label",
+        "Finding",
     ]
     assert rule == ["---", "---:", "---:", "---:", "---:", "---"]
+    chance = "a gap this large by chance is rarer than 1 in {}, even allowing for 5 comparisons"
+    power = "with 8 sessions per side only a drop from 100% to below 20% would be detected"
     assert rows == [
-        ["Greets", "8/8 (100%)", "0/8 (0%)", "-100 pts", "0.000389", "❌ **worse**"],
-        ["Quiet drop", "8/8 (100%)", "5/8 (62%)", "-38 pts", "0.04", "❌ **worse**"],
+        [
+            "Greets",
+            "8/8 (100%)",
+            "0/8 (0%)",
+            "-100 pts",
+            "0.000389",
+            f"❌ **significantly worse**: {chance.format('1,000')}",
+        ],
+        [
+            "Quiet drop",
+            "8/8 (100%)",
+            "5/8 (62%)",
+            "-38 pts",
+            "0.04",
+            f"❌ **significantly worse**: {chance.format(20)}",
+        ],
         [
             "Down",
             "8/8 (100%)",
@@ -73,11 +89,41 @@ def test_a_table_per_compared_set_worse_first(summary: str) -> None:
             "7/8 (88%)",
             "-12 pts",
             "1",
-            "no detectable difference",
+            f"no detectable difference; {power}",
         ],
-        ["Steady", "8/8 (100%)", "8/8 (100%)", "0 pts", "1", "no detectable difference"],
+        ["Steady", "8/8 (100%)", "8/8 (100%)", "0 pts", "1", f"no detectable difference; {power}"],
         # better: the p-value of its own direction (p_better_adjusted)
-        ["Refunds", "0/8 (0%)", "8/8 (100%)", "+100 pts", "0.000389", "better"],
+        [
+            "Refunds",
+            "0/8 (0%)",
+            "8/8 (100%)",
+            "+100 pts",
+            "0.000389",
+            f"significantly better: {chance.format('1,000')}",
+        ],
+    ]
+
+
+def test_a_no_detectable_difference_of_two_sessions_warns_in_the_table() -> None:
+    """1/2 vs 1/2 must not read like a calm "no difference": its power beside it."""
+    document = compare_document()
+    test = document["sets"][0]["unit_tests"][5]  # Steady
+    for key in ("candidate", "reference_sessions"):
+        test["compare"][key].update(passed=1, valid=2, pass_rate=0.5)
+    (row,) = [r for r in table(section(markdown(document), TITLE)) if r[0] == "Steady"]
+    assert row[5] == (
+        "no detectable difference - but with 2 sessions per side even a drop from 100% to 0% "
+        "would not be detected"
+    )
+
+
+def test_the_headline_says_the_verdict_and_the_compared_version_sets(summary: str) -> None:
+    assert summary.split("\n")[2:7] == [
+        "**Gate failed: 1 unit test significantly worse than release, 1 failed, 1 errored**",
+        "",
+        "- Candidate: version set pr-7: agent b0d1…27 v2, state machine 6f47…bb v1",
+        "- Reference: version set release: agent b0d1…27 v1, state machine 6f47…bb v1",
+        "",
     ]
 
 
@@ -85,9 +131,10 @@ def test_the_set_line_then_a_loud_a_a_warning(summary: str) -> None:
     lines = section(summary, TITLE)
     after = [line for line in lines if not line.startswith("|")]
     assert after == [
-        f"**Set Checkout &lt;&amp;&gt;** (reference run `{REFERENCE_RUN}`): 2 worse, 1 better, "
-        "2 no detectable difference, 1 not compared; overall: worse, adjusted p = 0.0136 "
-        "(Cochran-Mantel-Haenszel for worse, Holm)",
+        f"**Set Checkout &lt;&amp;&gt;**: candidate vs release (run {REFERENCE_RUN}), unit "
+        "tests: 2 worse, 1 better, 2 no detectable difference, 1 not compared; overall: "
+        "significantly worse, adjusted p = 0.0136 (Cochran-Mantel-Haenszel for worse, Holm "
+        "over 2 sets)",
         "> [!WARNING]",
         "> **A/A comparison:** pr-7 and release ran the same agent version: this compares "
         "release with itself &lt;b&gt;",

@@ -15,6 +15,7 @@ import pytest
 from browser.compare_document import compare_document
 from pytest_amigo.judging.ab import SetComparison, UnitComparison
 from pytest_amigo.judging.evidence import BaselineComparison
+from pytest_amigo.judging.evidence import compare as compare_baseline
 from pytest_amigo.judging.provenance import Provenance
 from pytest_amigo.judging.run_outcome import RunOutcome
 from pytest_amigo.plugin.amigo_result import ABResult, AmigoResult
@@ -23,7 +24,9 @@ from pytest_amigo.reports.document import (
     BaselineReport,
     Report,
     ReportError,
+    SetCompare,
     SetReport,
+    UnitCompare,
     UnitTestEntry,
     UnitTestReport,
     read_report,
@@ -75,8 +78,11 @@ def compared_result() -> AmigoResult:
         p_worse_adjusted=0.002,
         p_better=1.0,
         p_better_adjusted=1.0,
+        compared=5,
     )
-    of_set = SetComparison("release", "worse", 1, 0, 0, 1, "holm", 4.5, 0.01, 0.02, 1, 1, True)
+    of_set = SetComparison(
+        "release", "worse", 1, 0, 0, 1, "holm", 4.5, 0.01, 0.02, 1, 1, True, compared=2
+    )
     ab = ABResult(unit, of_set, "A/A", "66aa0000000000000000ff01", [REFERENCE_CRITERION])
     verdict = judged("ut1", 3, 10)
     return AmigoResult(
@@ -334,3 +340,53 @@ def _session_status(raw: dict[str, Any], k: int) -> str:
 
 def _at(marks: list[bool | None], k: int) -> bool | None:
     return marks[k] if k < len(marks) else None
+
+
+def test_the_power_of_a_no_difference_is_in_the_json_and_reads_back() -> None:
+    """Every "no detectable difference" carries its power in the JSON too: the unit test's
+    (written from its sessions and the family), the set's and the baseline's (written as
+    judged), round-tripped by to_json / from_json."""
+    unit = UnitComparison(
+        "release",
+        RunOutcome("failed", 1, 2),
+        RunOutcome("failed", 1, 2),
+        "no detectable difference",
+        "holm",
+        p_worse=0.83,
+        p_worse_adjusted=1.0,
+        compared=6,
+    )
+    power = "with 2 sessions per side even a drop from 100% to 0% would not be detected"
+    found = UnitCompare.of(unit).to_json()
+    assert (found["compared"], found["detectable_drop"], found["power"]) == (6, None, power)
+    read = UnitCompare.from_json(found)
+    assert read.power == power and read.to_json() == found
+    assert "no detectable difference, adjusted p = 1" in read.words()
+    assert read.words().endswith(f" - but {power}")
+    of_set = SetComparison(
+        "release", "no detectable difference", 0, 0, 2, 0, "holm", compared=3, power="p"
+    )
+    assert SetCompare.from_json(of_set.to_json()).power == "p"
+    then = RunOutcome("failed", 1, 2, "66bb00000000000000000002")
+    baseline = compare_baseline("failed", 1, 2, then.run_id or "", then)
+    written = baseline.to_json()
+    assert written["power"] == (
+        "with 2 sessions now and 2 then even a drop from 100% to 0% would not be detected"
+    )
+    assert BaselineReport.from_json(written).to_json() == written
+    validate(
+        {
+            "pytest_amigo": "1",
+            "created_at": "",
+            "sets": [
+                {
+                    "id": "s",
+                    "name": "S",
+                    "run_id": None,
+                    "started_here": True,
+                    "unit_tests": [],
+                    "compare": of_set.to_json(),
+                }
+            ],
+        }
+    )

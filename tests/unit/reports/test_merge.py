@@ -382,7 +382,7 @@ def compared_shard(
     for (name, cp, cv, *_), unit in zip(counts, units, strict=True):
         test = unit_test(name, outcome(cp, cv), cp, cv)
         test["compare"] = {**unit.to_json(), "run_id": REF_RUN, "reference_criteria": []}
-        test["explanation"] += f"  compared: {unit.words()}\n  set compared {of_set.words()}\n"
+        test["explanation"] += f"  compared: {unit.words()}\n  set: {of_set.words()}\n"
         tests.append(test)
     entry = a_set(*tests)
     entry["compare"] = {**of_set.to_json(), "run_id": REF_RUN, "warning": None}
@@ -416,7 +416,7 @@ def test_the_comparison_is_recomputed_over_the_merged_suite() -> None:
         assert f"  compared: {unit.words()}\n" in test["explanation"]
     (of_set,) = compare_sets(pairs, units, REFERENCE, "holm").values()
     assert entry["compare"] == {**of_set.to_json(), "run_id": REF_RUN, "warning": None}
-    assert f"  set compared {of_set.words()}\n" in entry["unit_tests"][0]["explanation"]
+    assert f"  set: {of_set.words()}\n" in entry["unit_tests"][0]["explanation"]
     # Holm over five unit tests is stricter than over the shard's two
     shard_a = one["sets"][0]["unit_tests"][0]["compare"]
     merged_a = entry["unit_tests"][0]["compare"]
@@ -433,7 +433,8 @@ def test_a_label_the_merged_suite_changes_is_noted() -> None:
     first = result.document.to_json()["sets"][0]["unit_tests"][0]
     assert first["compare"]["label"] == "no detectable difference"
     assert (
-        "no detectable difference from release: release 8/8, candidate 3/8" in first["explanation"]
+        "candidate 3/8 vs release 8/8 sessions passed (-62 pts): no detectable difference"
+        in first["explanation"]
     )
     assert result.notes == [
         "unit test 'A' of set 'Checkout': compared as worse in its shard, no detectable "
