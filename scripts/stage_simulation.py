@@ -36,26 +36,33 @@ def simulated_pass(plan, p: float, seed: int) -> float:  # type: ignore[no-untyp
     return passed / REPLICATIONS
 
 
-def curtailed_share(rate: float | None, run_count: int = 10, first: int = 5) -> float:
-    """Expected sessions with two stages (``first``, then the rest) over fixed, on MIX, exact
-    (no errored sessions)."""
-    total = 0.0
+def curtailed_share(rate: float | None, sizes: tuple[int, ...]) -> float:
+    """Expected sessions in stages of ``sizes`` under curtailment over the fixed run count, on
+    MIX, exact (every path of passes and failures; no errored sessions)."""
+    run_count, total = sum(sizes), 0.0
     for p in MIX:
-        stop = sum(
-            math.comb(first, c) * p**c * (1 - p) ** (first - c)
-            for c in range(first + 1)
-            if curtail_decide(StageRule(run_count, rate), SoFar(c, first - c)).decided
-        )
-        total += first + (1 - stop) * (run_count - first)
+        going = {(0, 0): 1.0}  # (passed, failed) -> chance, on paths still undecided
+        for size in sizes:
+            total += sum(going.values()) * size
+            after: dict[tuple[int, int], float] = {}
+            for (c, f), chance in going.items():
+                for x in range(size + 1):
+                    state = (c + x, f + size - x)
+                    q = chance * math.comb(size, x) * p**x * (1 - p) ** (size - x)
+                    if not curtail_decide(StageRule(run_count, rate), SoFar(*state)).decided:
+                        after[state] = after.get(state, 0.0) + q
+            going = after
     return total / len(MIX) / run_count
 
 
 def main() -> None:
-    for rate in (None, 0.5, 0.8):
-        print(
-            f"curtailment, run count 10 in stages 5+5, min pass rate {rate}: "
-            f"sessions / fixed {curtailed_share(rate):.3f}"
-        )
+    print("curtailment, run count 10, 20 unit tests with pass rates 0.3-1.0: sessions / fixed")
+    print("| min pass rate | 2 stages (5+5) | 3 stages (4+3+3) | 10 stages (1 each) |")
+    print("|---|---|---|---|")
+    for rate in (None, 0.5, 0.7, 0.8, 0.9):
+        shares = [curtailed_share(rate, sizes) for sizes in ((5, 5), (4, 3, 3), (1,) * 10)]
+        print(f"| {rate or 'every session'} | " + " | ".join(f"{x:.3f}" for x in shares) + " |")
+    print("\nconfidence 0.95 (alpha 0.025 a side), Pocock-type spending, futility 0.1:")
     print("| rate | looks | error exact | error sim | power | fixed power | E sessions / fixed |")
     print("|---|---|---|---|---|---|---|")
     for rate in (0.6, 0.7, 0.8):
