@@ -220,3 +220,56 @@ def test_invalid_designs_are_refused() -> None:
         design(0.7, 0.95, [10, 10])
     with pytest.raises(ValueError):
         design(0.7, 0.95, [])
+
+
+def reach_by_paths(looks: tuple[int, ...], k: int, s: int, stop_at: list[int], p: float) -> float:
+    """The chance of at least ``stop_at[j]`` passes at some look j >= k, from ``s`` at look
+    ``k``, by enumerating every increment of the later looks."""
+    if s >= stop_at[k]:
+        return 1.0
+    sizes = [b - a for a, b in zip(looks[k:], looks[k + 1 :], strict=False)]
+    total = 0.0
+    for increments in product(*(range(m + 1) for m in sizes)):
+        chance = float(
+            np.prod([binom.pmf(x, m, p) for x, m in zip(increments, sizes, strict=True)])
+        )
+        passes = s
+        for j, x in enumerate(increments, start=k + 1):
+            passes += x
+            if passes >= stop_at[j]:
+                total += chance
+                break
+    return total
+
+
+@pytest.mark.parametrize(("rate", "looks"), [(0.7, (5, 10, 15)), (0.6, (4, 8, 12, 16))])
+@pytest.mark.parametrize("floor", [0.0, 0.1, 0.3])
+def test_futility_stops_exactly_where_neither_outcome_is_within_reach(
+    rate: float, looks: tuple[int, ...], floor: float
+) -> None:
+    """Independent of ``_reach``: a count stops for futility exactly when, by brute force, its
+    chance of "passed" at (rate + 1) / 2 and of "failed" at rate / 2 are both below ``floor``
+    (or nil)."""
+    plan = design(rate, 0.95, looks, futility=floor)
+    passes = [look.pass_at for look in plan.looks]
+    failures = [look.sessions - look.fail_at for look in plan.looks]
+    assert plan.looks[-1].futile == (1, 0)
+
+    def unlikely(chance: float) -> bool:
+        return chance < floor or chance <= 1e-15
+
+    for k, look in enumerate(plan.looks[:-1]):
+        for s in range(look.fail_at + 1, look.pass_at):
+            to_pass = reach_by_paths(looks, k, s, passes, (rate + 1) / 2)
+            to_fail = reach_by_paths(looks, k, look.sessions - s, failures, 1 - rate / 2)
+            futile = look.futile[0] <= s <= look.futile[1]
+            assert futile == (unlikely(to_pass) and unlikely(to_fail)), (k, s, to_pass, to_fail)
+
+
+def test_futility_saves_sessions_and_costs_no_error() -> None:
+    with_futility = design(0.7, 0.95, (10, 20, 30, 40), futility=0.3)
+    without = design(0.7, 0.95, (10, 20, 30, 40), futility=0.0)
+    assert any(look.futile[0] <= look.futile[1] for look in with_futility.looks)
+    at_rate = characteristics(with_futility, 0.7)
+    assert at_rate.expected_sessions < characteristics(without, 0.7).expected_sessions
+    assert at_rate.passed <= characteristics(without, 0.7).passed <= ALPHA
