@@ -273,3 +273,13 @@ def test_futility_saves_sessions_and_costs_no_error() -> None:
     at_rate = characteristics(with_futility, 0.7)
     assert at_rate.expected_sessions < characteristics(without, 0.7).expected_sessions
     assert at_rate.passed <= characteristics(without, 0.7).passed <= ALPHA
+
+
+def test_a_crossing_chance_equal_to_the_allowance_is_allowed() -> None:
+    """At rate 0.5, 5 of 5 passes has chance 1/32 exactly: within an alpha of 1/32, not within
+    any less; 4 or more has 6/32."""
+    assert upper_boundary([5], 0.5, 1 / 32) == [5]
+    assert upper_boundary([5], 0.5, 1 / 32 - 1e-9) == [6]
+    assert upper_boundary([5], 0.5, 6 / 32) == [4]
+    assert lower_boundary([5], 0.5, 1 / 32) == [0]
+    assert lower_boundary([5], 0.5, 1 / 32 - 1e-9) == [-1]
