@@ -227,3 +227,16 @@ def test_the_property_check_notices_a_wrong_decision() -> None:
     outcomes = {fixed(rule, 2 + a, 0 + b, c) for a, b, c in completions(4)}
     assert len(outcomes) > 1  # 2 of 6 passed: not yet decided, as decide says
     assert not decide(rule, SoFar(2, 0, 0)).decided
+
+
+def test_too_few_valid_sessions_without_any_errored_is_an_error_not_a_crash() -> None:
+    """amigo_min_valid_sessions above the run count: judged an error (it used to raise)."""
+    data = run(
+        [spec("ut1", 2, [metric("Completion", "m1", COMPLETION)])],
+        [result("ut1", [evaluation("m1", [True, True])], [None, None])],
+    )
+    verdict = judge(unit("ut1", 2), 0, data, min_pass_rate=0.5, min_valid=3)
+    assert (verdict.outcome, verdict.error_kind) == ("error", "too-few-valid")
+    assert verdict.reason.endswith(
+        "needs at least 3 (amigo_min_valid_sessions); no session errored"
+    )
