@@ -383,7 +383,7 @@ def _decide(
         reason = (
             f"too few valid sessions to judge: {valid} of {run_count} did not error, needs at "
             f"least {needed_valid} (amigo_min_valid_sessions); "
-            + _error_summary(errored, run_count)
+            + (_error_summary(errored, run_count) if errored else "no session errored")
         )
         return _Decision("error", reason, "too-few-valid", required)
     counts = (
