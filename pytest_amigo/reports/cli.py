@@ -3,7 +3,9 @@ CI shards into one, and write the JSON, HTML and GitHub step summary of the whol
 
 Exit status: 0 when every unit test passed (an expected failure is not a failure), 1 when one
 failed or errored, 2 when the inputs could not be merged or the reports not written, with one
-line per problem on stderr.
+line per problem on stderr: inputs that are not the shards of one suite (the same shard twice,
+an A/B shard beside a plain one, not ``--expect-shards`` reports) or reports that could not be
+written (then no verdict is printed).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from pytest_amigo.reports.merge import (
     exit_status,
     merge,
 )
+from pytest_amigo.reports.merge_checks import shard_count
 from pytest_amigo.settings import Reports, Settings
 
 PROG = "pytest-amigo"
@@ -48,6 +51,12 @@ def parser() -> argparse.ArgumentParser:
         ),
     )
     merging.add_argument("reports", nargs="+", type=Path, metavar="REPORT", help="shard reports")
+    merging.add_argument(
+        "--expect-shards",
+        type=_positive,
+        metavar="N",
+        help="refuse to merge unless exactly N reports are given (a missing shard fails the job)",
+    )
     merging.add_argument("--json", type=Path, metavar="PATH", help="write the merged JSON report")
     merging.add_argument("--html", type=Path, metavar="PATH", help="write the HTML report")
     merging.add_argument(
@@ -76,6 +85,7 @@ def main(
         )
         return UNMERGEABLE
     shards, problems = read(args.reports)
+    problems += shard_count(len(args.reports), args.expect_shards)
     try:
         merged = merge(shards, json_report.schema(), version=_version())
     except MergeError as exc:
@@ -91,12 +101,18 @@ def main(
     warnings = writer.write_all(merged.document, settings, environ=targets)
     for warning in warnings:
         err.write(f"{PROG} merge: {warning}\n")
+    if warnings:  # no verdict beside reports that are not there: the job fails on them first
+        err.write(
+            f"{PROG} merge: the merged reports were not all written (above); nothing is decided "
+            "until they are: fix the path or the disk and merge again\n"
+        )
+        return UNMERGEABLE
     status = exit_status(merged.document)
     out.write(_said(len(shards), merged.document, status) + "\n")
     for entry, test in merged.document.unit_tests:
         if test.xpass_note:  # listed in amigo_xfail, yet passed
             out.write(f"{PROG} merge: {test.name} ({entry.name or entry.id}): {test.xpass_note}\n")
-    return UNMERGEABLE if warnings else status
+    return status
 
 
 def read(paths: Sequence[Path]) -> tuple[list[Shard], list[str]]:
@@ -128,6 +144,16 @@ def _said(files: int, report: Report, status: int) -> str:
         f"{PROG} merge: {files} report{'s' * (files != 1)}: {sum(found.values())} unit tests "
         f"in {sets} set{'s' * (sets != 1)}{f' ({detail})' if detail else ''}: {verdict}"
     )
+
+
+def _positive(value: str) -> int:
+    try:
+        found = int(value)
+    except ValueError:
+        found = 0
+    if found < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of shards above 0, not {value!r}")
+    return found
 
 
 def _version() -> str:

@@ -25,6 +25,7 @@ from pytest_amigo.judging.ab import (
     compare_session,
     same_agent_warning,
 )
+from pytest_amigo.reports import merge_checks as checks
 from pytest_amigo.reports import schema_check
 from pytest_amigo.reports.document import (
     MergedFrom,
@@ -98,14 +99,17 @@ def merge(
     if problems:
         raise MergeError(problems)
     reports = [(shard.source, Report.from_json(shard.document, check=False)) for shard in shards]
-    problems = _compare_settings(reports)
+    problems = _compare_settings(reports) + checks.mixed_comparisons(reports)
     gathered: dict[str, _Set] = {}
     for source, report in reports:
         problems += _gather(source, report, gathered)
+    if not problems:  # two reports that disagree are not the same shard twice
+        problems = checks.duplicates([(s.source, s.document) for s in shards], reports)
     if problems:
         raise MergeError(problems)
     sets = [_finish(found) for found in gathered.values()]
     sets, notes = _recompare(sets, gathered)
+    notes = checks.mixed_version_sets(reports) + notes
     created = (now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds")
     merged_from = tuple(
         MergedFrom(source, report.pytest_amigo, report.created_at) for source, report in reports

@@ -77,11 +77,14 @@ def test_two_shards_merge_into_one_report_of_the_whole_set(amigo: AmigoProject) 
     base = from_report(merged, SET["Mixed bag"], "all.json")
     assert set(base.entries) == {UNIT[n] for n in NAMES}
 
-    # the same shard twice: its unit test once
+    # the same shard twice: refused, not merged as if it were two
     done = merge_command(one, one, "--json", "same.json", cwd=amigo.pytester.path)
-    assert done.returncode == 0, done.stderr  # "Greets customer" passed
-    (entry,) = json.loads((amigo.pytester.path / "same.json").read_text())["sets"]
-    assert [t["name"] for t in entry["unit_tests"]] == ["Greets customer"]
+    assert done.returncode == 2, done.stderr
+    assert f"{one} and {one} are the same report" in done.stderr
+    assert not (amigo.pytester.path / "same.json").exists()
+    # a missing shard: refused with --expect-shards
+    done = merge_command(one, "--expect-shards", "2", cwd=amigo.pytester.path)
+    assert done.returncode == 2 and "expected 2 shard reports" in done.stderr, done.stderr
 
     # a shard that says otherwise of the same unit test: refused, naming both files
     data = json.loads(one.read_text(encoding="utf-8"))
