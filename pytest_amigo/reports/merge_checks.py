@@ -92,6 +92,25 @@ def mixed_version_sets(reports: Sequence[Source]) -> list[str]:
     ]
 
 
+def mixed_gating(reports: Sequence[Source]) -> list[str]:
+    """Shards that decided their exit status differently (``--amigo-fail-on``,
+    ``--amigo-inconclusive``): the merged suite cannot be decided one way."""
+    seen: dict[tuple[str, str], str] = {}
+    for source, report in reports:
+        if report.gating is not None:
+            seen.setdefault((report.gating.fail_on, report.gating.inconclusive), source)
+    if len(seen) < 2:
+        return []
+    said = "; ".join(
+        f"{file}: --amigo-fail-on={fail_on} --amigo-inconclusive={inconclusive}"
+        for (fail_on, inconclusive), file in seen.items()
+    )
+    return [
+        f"the shards decided their exit status with different options ({said}): give every "
+        "shard the same --amigo-fail-on and --amigo-inconclusive, and run them again"
+    ]
+
+
 def shard_count(given: int, expected: int | None) -> list[str]:
     """``--expect-shards N``: one problem when the reports given are not N."""
     if expected is None or given == expected:

@@ -97,3 +97,26 @@ def test_two_shards_merge_into_one_report_of_the_whole_set(amigo: AmigoProject) 
     assert "Greets customer" in line and "Mixed bag" in line
     assert str(one) in line and str(other) in line
     assert not (amigo.pytester.path / "no.json").exists()
+
+
+def test_the_set_gate_is_in_the_json_and_decides_the_merge(amigo: AmigoProject) -> None:
+    """``--amigo-set-min-pass-rate``: the set gate fails a shard whose unit tests all passed or
+    xfailed; its JSON says so (``gate``, ``gating``) and the merge fails the suite on it."""
+    amigo.ini("amigo_xfail =\n    Half and half: known\n    Refund is processed: known\n")
+    gate = ("--amigo-set-min-pass-rate=1", "-o", "amigo_artifacts_wait=0")
+    one = amigo.pytester.path / "gate-1.json"
+    two = amigo.pytester.path / "gate-2.json"
+    out = amigo.run(MIXED, "-k", "Greets", f"--amigo-json={one}", *gate)
+    assert out.result.ret == 0, out.output
+    out = amigo.run(MIXED, "-k", "not Greets", f"--amigo-json={two}", *gate)
+    assert out.result.ret == 1, out.output  # the set gate: 1/3 passed, needs 100%
+    data = json.loads(two.read_text(encoding="utf-8"))
+    jsonschema.validate(data, schema())
+    assert data["gating"] == {"fail_on": "any", "inconclusive": "fail"}
+    (entry,) = data["sets"]
+    assert entry["gate"] == {"min_pass_rate": 1.0, "passed": 1, "total": 3, "outcome": "failed"}
+    assert "gate" not in json.loads(one.read_text(encoding="utf-8"))["sets"][0]  # deselected
+    done = merge_command(one, two, "--json", "gated.json", cwd=amigo.pytester.path)
+    assert done.returncode == 1, done.stdout + done.stderr  # no unit test failed: the gate did
+    merged = json.loads((amigo.pytester.path / "gated.json").read_text(encoding="utf-8"))
+    assert merged["sets"][0]["gate"]["outcome"] == "failed"
