@@ -1,11 +1,11 @@
 """The ``pytest-amigo`` command (also ``python -m pytest_amigo``): ``merge`` the JSON reports of
 CI shards into one, and write the JSON, HTML and GitHub step summary of the whole suite.
 
-Exit status: 0 when every unit test passed (an expected failure is not a failure), 1 when one
-failed or errored, 2 when the inputs could not be merged or the reports not written, with one
-line per problem on stderr: inputs that are not the shards of one suite (the same shard twice,
-an A/B shard beside a plain one, not ``--expect-shards`` reports) or reports that could not be
-written (then no verdict is printed).
+Exit status: 0 when every unit test and set gate passed (an expected failure is not a failure),
+1 when one failed or errored, as the merged suite decides (``merge_gates``), 2 when the inputs
+are not the shards of one suite (the same shard twice, an A/B shard beside a plain one, not
+``--expect-shards`` reports), could not be merged, or the reports could not be written (then no
+verdict is printed), with one line per problem on stderr.
 """
 
 from __future__ import annotations
@@ -46,8 +46,11 @@ def parser() -> argparse.ArgumentParser:
         description=(
             "Merge the --amigo-json reports of the shards of one suite into one report: every "
             "unit test once, each set's results as one set, the --amigo-compare comparison "
-            "recomputed over the whole suite. Exit status 0: everything passed; 1: a unit test "
-            "failed or errored; 2: the reports could not be merged."
+            "recomputed over the whole suite and, with --amigo-fail-on=worse, what it decides. "
+            "Exit status 0: everything passed; 1: a unit test or a set gate failed or errored "
+            "(as the merged suite decides); 2: the reports are not the shards of one suite (the "
+            "same shard twice, an A/B shard beside a plain one, not --expect-shards reports), "
+            "could not be merged, or could not be written."
         ),
     )
     merging.add_argument("reports", nargs="+", type=Path, metavar="REPORT", help="shard reports")
