@@ -143,6 +143,9 @@ def _said(files: int, report: Report, status: int) -> str:
     sets = len(report.sets)
     detail = ", ".join(f"{n} {outcome}" for outcome, n in found.items())
     verdict = "passed" if status == PASSED else "failed"
+    gates = [f"{s.name!r} {s.gate.counts()}" for s in report.sets if s.gate and s.gate.failing]
+    if gates:
+        verdict += f" (set gate failed: {', '.join(gates)})"
     return (
         f"{PROG} merge: {files} report{'s' * (files != 1)}: {sum(found.values())} unit tests "
         f"in {sets} set{'s' * (sets != 1)}{f' ({detail})' if detail else ''}: {verdict}"

@@ -118,5 +118,6 @@ def test_the_set_gate_is_in_the_json_and_decides_the_merge(amigo: AmigoProject) 
     assert "gate" not in json.loads(one.read_text(encoding="utf-8"))["sets"][0]  # deselected
     done = merge_command(one, two, "--json", "gated.json", cwd=amigo.pytester.path)
     assert done.returncode == 1, done.stdout + done.stderr  # no unit test failed: the gate did
+    assert "failed (set gate failed: 'Mixed bag' 1/3 (needs 100%))" in done.stdout
     merged = json.loads((amigo.pytester.path / "gated.json").read_text(encoding="utf-8"))
     assert merged["sets"][0]["gate"]["outcome"] == "failed"
