@@ -14,11 +14,15 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+import pytest
 
+from pytest_amigo.emulator import Emulator, World
 from pytest_amigo.reports.baseline_file import from_report
 from pytest_amigo.reports.document import Report
 from pytest_amigo.reports.json_report import schema
 from support.plugin import SET, UNIT, AmigoProject
+
+COMPARE = World.from_toml(Path(__file__).parent / "worlds" / "compare.toml")
 
 MIXED = f"--amigo-set={SET['Mixed bag']}"
 NAMES = ["Greets customer", "Refund is processed", "Half and half"]
@@ -121,3 +125,28 @@ def test_the_set_gate_is_in_the_json_and_decides_the_merge(amigo: AmigoProject) 
     assert "failed (set gate failed: 'Mixed bag' 1/3 (needs 100%))" in done.stdout
     merged = json.loads((amigo.pytester.path / "gated.json").read_text(encoding="utf-8"))
     assert merged["sets"][0]["gate"]["outcome"] == "failed"
+
+
+def test_an_ab_shard_beside_a_plain_one_is_refused(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The classic matrix job that lost AMIGO_VERSION_SET: one shard compared the candidate with
+    the reference, the other ran the plain suite. Merged, the result would mean nothing."""
+    for key in [k for k in os.environ if k.startswith("AMIGO_")]:
+        monkeypatch.delenv(key)
+    with Emulator(COMPARE) as emu:
+        amigo = AmigoProject(pytester, emu, monkeypatch)
+        try:
+            ab = f"--amigo-set={next(s.id for s in COMPARE.sets if s.name == 'A/B')}"
+            candidate = ("--amigo-version-set=pr-7", "--amigo-compare=release")
+            amigo.run(ab, *candidate, "-k", "Greets", "--amigo-json=ab.json")
+            amigo.run(ab, "-k", "not Greets", "--amigo-json=plain.json")
+        finally:
+            amigo.admin.close()
+            emu.advance(10_000_000)
+    done = merge_command("ab.json", "plain.json", "--json", "all.json", cwd=pytester.path)
+    assert done.returncode == 2, done.stdout + done.stderr
+    (line,) = done.stderr.splitlines()
+    assert "plain.json compared nothing while ab.json compared against a reference" in line
+    assert "AMIGO_VERSION_SET" in line and "run that shard again" in line
+    assert done.stdout == "" and not (pytester.path / "all.json").exists()
