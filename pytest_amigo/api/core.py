@@ -28,6 +28,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Mapping
+from email.utils import parsedate_to_datetime
 from typing import Any, Self, TypeVar
 from urllib.parse import quote
 
@@ -108,6 +109,15 @@ def _body(body: Body | None) -> Any:
     return to_jsonable_python(dict(body))
 
 
+def _date(value: str | None) -> dt.datetime | None:
+    """An HTTP ``Date`` header as an aware time; None when absent or unreadable."""
+    try:
+        found = parsedate_to_datetime(value) if value else None
+    except (TypeError, ValueError):
+        return None
+    return found if found is None or found.tzinfo is not None else found.replace(tzinfo=dt.UTC)
+
+
 def _when(value: dt.datetime | None) -> str | None:
     return None if value is None else value.isoformat()
 
@@ -148,6 +158,7 @@ class ApiCore(PagedReads):
         self._counts: Counter[str] = Counter()
         self._status: Counter[int] = Counter()
         self._count_lock = threading.Lock()
+        self._server_clock: tuple[dt.datetime, float] | None = None  # (Date, monotonic then)
         extra: dict[str, Any] = {} if transport is None else {"transport": transport}
         self._http = PacedHttpClient(
             config,
@@ -205,6 +216,17 @@ class ApiCore(PagedReads):
         with self._count_lock:
             return dict(self._status)
 
+    def server_now(self) -> dt.datetime | None:
+        """The server's time now, from the ``Date`` of its last answer (None before any answer
+        with one): what ages on the server (``created_at``) are measured against, since this
+        machine's clock may be wrong."""
+        with self._count_lock:
+            found = self._server_clock
+        if found is None:
+            return None
+        date, then = found
+        return date + dt.timedelta(seconds=time.monotonic() - then)
+
     def close(self) -> None:
         self._http.close()
 
@@ -229,8 +251,11 @@ class ApiCore(PagedReads):
             self._count(op_id)
 
     def _on_response(self, response: httpx.Response) -> None:
+        date = _date(response.headers.get("date"))
         with self._count_lock:
             self._status[response.status_code] += 1
+            if date is not None:
+                self._server_clock = (date, time.monotonic())
         op_id = response.request.extensions.get(_EXT)
         if isinstance(op_id, str):
             # observe() also holds the key for Retry-After (429/503).

@@ -10,6 +10,7 @@ body is checked against amigo-sdk's generated models of the contract before it i
 from __future__ import annotations
 
 import tempfile
+from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,30 @@ from pytest_amigo.emulator import world as w
 from pytest_amigo.emulator.errors import ApiError, status_of
 from pytest_amigo.emulator.routes import ROUTERS
 from pytest_amigo.emulator.store import Store
+
+
+class WorldDate:
+    """Every answer of the app carries a ``Date`` in world time, as a real server's carries its
+    own clock's: a client measures the age of a document (``created_at``) against it, so an
+    advanced world clock ages documents for clients as it does for the store."""
+
+    def __init__(self, app: Any, store: Store) -> None:
+        self.app, self.store = app, store
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def dated(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                now = self.store.clock.at(self.store.now())
+                headers = [(k, v) for k, v in message.get("headers", []) if bytes(k) != b"date"]
+                headers.append((b"date", format_datetime(now, usegmt=True).encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, dated)
 
 
 async def _api_error(_: Request, exc: Exception) -> JSONResponse:
@@ -39,6 +64,7 @@ def create_app(world: w.World, store: Store | None = None) -> FastAPI:
     app.state.workdir = Path(tempfile.mkdtemp(prefix="amigo-emulator-"))
     app.state.zips = {}
     app.add_exception_handler(ApiError, _api_error)
+    app.add_middleware(WorldDate, store=app.state.store)
     for router in ROUTERS:
         # the routers carry their full paths (prefix included); adding their routes flat keeps
         # app.routes a plain table of APIRoute (as the contract tests read it)

@@ -69,6 +69,7 @@ class Emulator:
             port=port,
             log_level="warning",
             http=_protocol(transports),
+            date_header=False,  # the app's Date is in world time (app.WorldDate)
             # An emulator stops within a second: requests still in flight (a held answer, a
             # hung-up client) are cut, instead of holding every test's teardown up to 10 s.
             timeout_graceful_shutdown=1,

@@ -12,8 +12,15 @@ test copies in the organization. Each carries tags that make it findable::
 The sweep (``pytest --amigo-cleanup``, and once per session before it creates temporaries)
 deletes this user's temporaries created more than ``amigo_cleanup_after`` ago that no unfinished
 run uses: sets first, then the unit tests no remaining set uses (the contract refuses to delete
-a unit test a set uses). Never another user's, never a recent one, never anything without those
-tags.
+a unit test a set uses). Never another user's, never a recent one, never anything without the
+``pytest-amigo: temporary`` tag.
+
+Whose and how old: the server's word, not the tags'. A document's ``creator`` and
+``created_at`` are written by the API; the tags by a client whose clock may be wrong (a CI
+runner's). The age is measured on the server's clock too (``server_now``: the ``Date`` of its
+last answer), the client's own clock only when the server gave none. The user and time tags
+are read only when the server leaves its fields out, so a temporary an earlier pytest-amigo
+tagged with ``pytest-amigo: temporary`` alone is swept like the others.
 """
 
 from __future__ import annotations
@@ -60,25 +67,43 @@ def tags_of(doc: Mapping[str, Any]) -> dict[str, str]:
 
 
 def created_at(tags: Mapping[str, str]) -> dt.datetime | None:
-    try:
-        when = dt.datetime.fromisoformat(tags.get(CREATED_TAG, ""))
-    except ValueError:
-        return None
+    """The time a client wrote in the ``pytest-amigo-created`` tag (its own clock)."""
+    return _moment(tags.get(CREATED_TAG))
+
+
+def _moment(value: object) -> dt.datetime | None:
+    if isinstance(value, dt.datetime):
+        when = value
+    else:
+        try:
+            when = dt.datetime.fromisoformat(str(value or ""))
+        except ValueError:
+            return None
     return when if when.tzinfo is not None else when.replace(tzinfo=dt.UTC)
 
 
+def creator_of(doc: Mapping[str, Any]) -> str | None:
+    """The user who created a document, as the server says (``creator.user_id``)."""
+    creator = doc.get("creator")
+    found = creator.get("user_id") if isinstance(creator, Mapping) else None
+    return str(found) if found else None
+
+
 def _mine_created(doc: Mapping[str, Any], user_id: str) -> dt.datetime | None:
-    """When this user's live pytest-amigo temporary was created; None for anything else."""
+    """When this user's live pytest-amigo temporary was created (the server's ``created_at``,
+    else the time tag); None for anything else (another user's, not a temporary, deleted)."""
     tags = tags_of(doc)
     key, value = TEMPORARY_TAG
-    if tags.get(key) != value or not user_id or tags.get(USER_TAG) != user_id:
+    if tags.get(key) != value or not user_id or doc.get("is_deleted"):
         return None
-    return None if doc.get("is_deleted") else created_at(tags)
+    if (creator_of(doc) or tags.get(USER_TAG)) != user_id:
+        return None
+    return _moment(doc.get("created_at")) or created_at(tags)
 
 
 def stale(doc: Mapping[str, Any], user_id: str, cutoff: dt.datetime) -> bool:
     """Whether a document is this user's pytest-amigo temporary created before ``cutoff``
-    (pure). Without all the tags (another tool's, an older pytest-amigo's): never."""
+    (pure). Another user's, another tool's, one whose creation time nobody says: never."""
     when = _mine_created(doc, user_id)
     return when is not None and when < cutoff
 
@@ -141,7 +166,6 @@ class Sweeper:
             api = self.api()
         except API_ERRORS as exc:
             return report.stop(exc, "reach the API")
-        cutoff = self.now() - dt.timedelta(seconds=older_than)
         mine = {
             "creators": [f"{api.organization_id},{api.user_id}"],
             "tags": [":".join(TEMPORARY_TAG)],
@@ -160,6 +184,7 @@ class Sweeper:
         for what, listing, in_use, key, why in kinds:
             try:
                 found_all = [dump(x) for x in listing(is_deleted=False, **mine)]
+                cutoff = self._now(api) - dt.timedelta(seconds=older_than)
                 old = [x for x in found_all if stale(x, api.user_id, cutoff)]
                 kept = in_use(api, [str(x["id"]) for x in old])
             except API_ERRORS as exc:
@@ -172,6 +197,12 @@ class Sweeper:
                 else:
                     report.lines.append(self._delete(api, what, found, deadline))
         return report
+
+    def _now(self, api: SweepApi) -> dt.datetime:
+        """The server's time (its last answer's ``Date``), else this machine's clock."""
+        server_now = getattr(api, "server_now", None)
+        found = server_now() if callable(server_now) else None
+        return found if isinstance(found, dt.datetime) else self.now()
 
     @staticmethod
     def _busy(api: SweepApi, set_ids: Sequence[str]) -> set[str]:
@@ -216,7 +247,7 @@ class Sweeper:
 
 def _words(what: str, found: Mapping[str, Any]) -> str:
     tags = tags_of(found)
-    return (
-        f"temporary {what} {found.get('id')} ({found.get('name')!r}, created "
-        f"{tags.get(CREATED_TAG)} by session {tags.get(SESSION_TAG)})"
-    )
+    when = found.get("created_at") or tags.get(CREATED_TAG)
+    session = tags.get(SESSION_TAG)
+    by = f" by session {session}" if session else " by an earlier pytest-amigo"
+    return f"temporary {what} {found.get('id')} ({found.get('name')!r}, created {when}{by})"

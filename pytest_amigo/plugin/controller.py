@@ -30,6 +30,7 @@ from pytest_amigo.plugin.session_plan import describe
 from pytest_amigo.plugin.summary import SetSummary, left_running_line
 from pytest_amigo.reports import json_report
 from pytest_amigo.reports.document import UnitTestEntry
+from pytest_amigo.reports.document_gates import Gating
 from pytest_amigo.reports.junit_artifacts import settle
 from pytest_amigo.reports.writer import GITHUB_SUMMARY, write_all
 
@@ -99,6 +100,11 @@ class Controller:
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         self._reported.add(report.nodeid)
         self.summary.add(report)
+        gate = wire.gate_of(report)
+        if gate is not None and gate.get("set_id") and (report.when == "call" or report.failed):
+            xfailed = report.skipped and hasattr(report, "wasxfail")
+            outcome = "xfailed" if xfailed else report.outcome if report.when == "call" else "error"
+            self.unit_tests.add_gate(gate, outcome)
         entry = wire.entry_of(report)
         if entry is None:
             return
@@ -223,7 +229,14 @@ class Controller:
             return
         records = self.ctx.coordinator.records() if self.ctx.started else {}
         runs = {r.set_id: (r.run_id, r.started_here) for r in records.values()}
-        document = json_report.document(__version__, self.unit_tests.unit_tests.values(), runs)
+        settings = self.ctx.settings
+        document = json_report.document(
+            __version__,
+            self.unit_tests.unit_tests.values(),
+            runs,
+            gating=Gating(settings.compare.fail_on, settings.evidence.inconclusive),
+            gates=self.unit_tests.gates,
+        )
         if hooked:
             notify(self.ctx.config, REPORT_HOOK, report=document)  # frozen: nobody changes it
         if not files:

@@ -1,9 +1,11 @@
 """The ``pytest-amigo`` command (also ``python -m pytest_amigo``): ``merge`` the JSON reports of
 CI shards into one, and write the JSON, HTML and GitHub step summary of the whole suite.
 
-Exit status: 0 when every unit test passed (an expected failure is not a failure), 1 when one
-failed or errored, 2 when the inputs could not be merged or the reports not written, with one
-line per problem on stderr.
+Exit status: 0 when every unit test and set gate passed (an expected failure is not a failure),
+1 when one failed or errored, as the merged suite decides (``merge_gates``), 2 when the inputs
+are not the shards of one suite (the same shard twice, an A/B shard beside a plain one, not
+``--expect-shards`` reports), could not be merged, or the reports could not be written (then no
+verdict is printed), with one line per problem on stderr.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from pytest_amigo.reports.merge import (
     exit_status,
     merge,
 )
+from pytest_amigo.reports.merge_checks import shard_count
 from pytest_amigo.settings import Reports, Settings
 
 PROG = "pytest-amigo"
@@ -43,11 +46,20 @@ def parser() -> argparse.ArgumentParser:
         description=(
             "Merge the --amigo-json reports of the shards of one suite into one report: every "
             "unit test once, each set's results as one set, the --amigo-compare comparison "
-            "recomputed over the whole suite. Exit status 0: everything passed; 1: a unit test "
-            "failed or errored; 2: the reports could not be merged."
+            "recomputed over the whole suite and, with --amigo-fail-on=worse, what it decides. "
+            "Exit status 0: everything passed; 1: a unit test or a set gate failed or errored "
+            "(as the merged suite decides); 2: the reports are not the shards of one suite (the "
+            "same shard twice, an A/B shard beside a plain one, not --expect-shards reports), "
+            "could not be merged, or could not be written."
         ),
     )
     merging.add_argument("reports", nargs="+", type=Path, metavar="REPORT", help="shard reports")
+    merging.add_argument(
+        "--expect-shards",
+        type=_positive,
+        metavar="N",
+        help="refuse to merge unless exactly N reports are given (a missing shard fails the job)",
+    )
     merging.add_argument("--json", type=Path, metavar="PATH", help="write the merged JSON report")
     merging.add_argument("--html", type=Path, metavar="PATH", help="write the HTML report")
     merging.add_argument(
@@ -76,6 +88,7 @@ def main(
         )
         return UNMERGEABLE
     shards, problems = read(args.reports)
+    problems += shard_count(len(args.reports), args.expect_shards)
     try:
         merged = merge(shards, json_report.schema(), version=_version())
     except MergeError as exc:
@@ -91,12 +104,18 @@ def main(
     warnings = writer.write_all(merged.document, settings, environ=targets)
     for warning in warnings:
         err.write(f"{PROG} merge: {warning}\n")
+    if warnings:  # no verdict beside reports that are not there: the job fails on them first
+        err.write(
+            f"{PROG} merge: the merged reports were not all written (above); nothing is decided "
+            "until they are: fix the path or the disk and merge again\n"
+        )
+        return UNMERGEABLE
     status = exit_status(merged.document)
     out.write(_said(len(shards), merged.document, status) + "\n")
     for entry, test in merged.document.unit_tests:
         if test.xpass_note:  # listed in amigo_xfail, yet passed
             out.write(f"{PROG} merge: {test.name} ({entry.name or entry.id}): {test.xpass_note}\n")
-    return UNMERGEABLE if warnings else status
+    return status
 
 
 def read(paths: Sequence[Path]) -> tuple[list[Shard], list[str]]:
@@ -124,10 +143,23 @@ def _said(files: int, report: Report, status: int) -> str:
     sets = len(report.sets)
     detail = ", ".join(f"{n} {outcome}" for outcome, n in found.items())
     verdict = "passed" if status == PASSED else "failed"
+    gates = [f"{s.name!r} {s.gate.counts()}" for s in report.sets if s.gate and s.gate.failing]
+    if gates:
+        verdict += f" (set gate failed: {', '.join(gates)})"
     return (
         f"{PROG} merge: {files} report{'s' * (files != 1)}: {sum(found.values())} unit tests "
         f"in {sets} set{'s' * (sets != 1)}{f' ({detail})' if detail else ''}: {verdict}"
     )
+
+
+def _positive(value: str) -> int:
+    try:
+        found = int(value)
+    except ValueError:
+        found = 0
+    if found < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of shards above 0, not {value!r}")
+    return found
 
 
 def _version() -> str:

@@ -22,6 +22,7 @@ from pytest_amigo.judging.evidence import NOT_PASSING
 from pytest_amigo.judging.words import xpassed_words
 from pytest_amigo.reports import schema_check
 from pytest_amigo.reports.document_compare import SetCompare, UnitCompare
+from pytest_amigo.reports.document_gates import Gating, SetGate
 from pytest_amigo.reports.document_parts import (
     BaselineReport,
     CriterionReport,
@@ -47,6 +48,7 @@ from pytest_amigo.reports.document_parts import (
 __all__ = [
     "BaselineReport",
     "CriterionReport",
+    "Gating",
     "JsonValue",
     "MergedFrom",
     "PassK",
@@ -54,6 +56,7 @@ __all__ = [
     "ReportError",
     "Sessions",
     "SetCompare",
+    "SetGate",
     "SetReport",
     "UnitCompare",
     "UnitTestEntry",
@@ -313,6 +316,7 @@ class SetReport:
     unit_tests: tuple[UnitTestReport, ...] = ()
     compare: SetCompare | None = None  # written only with --amigo-compare
     run_ids: tuple[str, ...] = ()  # written only by merge, when the shards ran several runs
+    gate: SetGate | None = None  # written only with --amigo-set-min-pass-rate
 
     @property
     def compared(self) -> tuple[UnitTestReport, ...]:
@@ -337,13 +341,15 @@ class SetReport:
         found["unit_tests"] = [t.to_json() for t in self.unit_tests]
         if self.compare is not None:
             found["compare"] = self.compare.to_json()
+        if self.gate is not None:
+            found["gate"] = self.gate.to_json()
         return found
 
     @classmethod
     def from_json(cls, data: object, at: str = "set") -> SetReport:
         d = obj(data, at)
         tests = array(d, "unit_tests", at)
-        compare = d.get("compare")
+        compare, gate = d.get("compare"), d.get("gate")
         return cls(
             id=text(d, "id", at),
             name=text(d, "name", at),
@@ -354,6 +360,7 @@ class SetReport:
             ),
             compare=None if compare is None else SetCompare.from_json(compare, f"{at}.compare"),
             run_ids=tuple(r for r in texts(d, "run_ids", at) if r is not None),
+            gate=None if gate is None else SetGate.from_json(gate, f"{at}.gate"),
         )
 
 
@@ -389,6 +396,7 @@ class Report:
     created_at: str
     sets: tuple[SetReport, ...] = ()
     merged_from: tuple[MergedFrom, ...] = ()  # written only by merge
+    gating: Gating | None = None  # None: an older report (--amigo-fail-on unknown)
 
     @property
     def unit_tests(self) -> Iterator[tuple[SetReport, UnitTestReport]]:
@@ -397,8 +405,9 @@ class Report:
 
     @property
     def failing(self) -> bool:
-        """Some unit test fails the session (merge's exit status)."""
-        return any(t.failing for _, t in self.unit_tests)
+        """Some unit test or set gate fails the session (merge's exit status)."""
+        gates = (s.gate for s in self.sets if s.gate is not None)
+        return any(t.failing for _, t in self.unit_tests) or any(g.failing for g in gates)
 
     def set(self, set_id: str) -> SetReport | None:
         """The set ``set_id`` (the baseline reader's lookup), or None."""
@@ -417,6 +426,8 @@ class Report:
             "created_at": self.created_at,
             "sets": [s.to_json() for s in self.sets],
         }
+        if self.gating is not None:
+            found["gating"] = self.gating.to_json()
         if self.merged_from:
             found["merged_from"] = [m.to_json() for m in self.merged_from]
         return found
@@ -429,6 +440,7 @@ class Report:
             validate(data)
         d = obj(data, "$")
         sets = array(d, "sets", "$")
+        gating = d.get("gating")
         return cls(
             pytest_amigo=text(d, "pytest_amigo", "$"),
             created_at=opt_text(d, "created_at", "$") or "",
@@ -437,6 +449,7 @@ class Report:
                 MergedFrom.from_json(m, f"$.merged_from[{i}]")
                 for i, m in enumerate(array(d, "merged_from", "$"))
             ),
+            gating=None if gating is None else Gating.from_json(gating, "$.gating"),
         )
 
 

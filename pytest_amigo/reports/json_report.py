@@ -17,13 +17,16 @@ from pathlib import Path
 
 from pytest_amigo.reports.document import (
     SCHEMA_FILE,
+    Gating,
     Report,
     SetCompare,
+    SetGate,
     SetReport,
     UnitTestEntry,
     UnitTestReport,
     schema,
 )
+from pytest_amigo.reports.document_gates import GATE_OUTCOMES
 
 __all__ = ["SCHEMA_FILE", "UnitTestLog", "document", "schema", "write"]
 
@@ -35,6 +38,20 @@ class UnitTestLog:
         self.unit_tests: dict[str, dict[str, object]] = {}  # the wire dicts (UnitTestEntry)
         # node id -> how pytest reported an amigo_xfail-listed item (xfailed or xpassed) and why
         self._expected: dict[str, tuple[str, str]] = {}
+        self.gates: dict[str, SetGate] = {}  # set id -> its set gate, as reported
+
+    def add_gate(self, gate: Mapping[str, object], outcome: str) -> None:
+        """A set gate's report: its counts (``wire.gate_of``) and how pytest reported it
+        (passed, failed, xfailed; error: it never decided)."""
+        passed, total, rate = gate.get("passed"), gate.get("total"), gate.get("min_rate")
+        if not isinstance(passed, int) or not isinstance(total, int):
+            passed, total, outcome = 0, 0, "error"  # interrupted before it counted
+        self.gates[str(gate["set_id"])] = SetGate(
+            min_pass_rate=float(rate) if isinstance(rate, int | float) else 0.0,
+            passed=passed,
+            total=total,
+            outcome=outcome if outcome in GATE_OUTCOMES else "error",
+        )
 
     def add(
         self,
@@ -75,11 +92,14 @@ def document(
     runs: Mapping[str, tuple[str | None, bool]],
     *,
     now: dt.datetime | None = None,
+    gating: Gating | None = None,
+    gates: Mapping[str, SetGate] | None = None,
 ) -> Report:
     """The report: unit tests grouped by set, in the order they were first reported; each entry
     (a plain dict from the wire) is read with ``UnitTestEntry.from_json``.
 
-    ``runs`` maps a set id to (the run reported, whether this session started it)."""
+    ``runs`` maps a set id to (the run reported, whether this session started it); ``gating``:
+    how the session decides its exit status; ``gates``: the set gates by set id."""
     sets: dict[str, _Set] = {}
     for test in unit_tests:
         entry = UnitTestEntry.from_json(test, str(test.get("nodeid")))
@@ -91,9 +111,8 @@ def document(
             )
         found.add(entry)
     created = (now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds")
-    return Report(
-        pytest_amigo=version, created_at=created, sets=tuple(s.report() for s in sets.values())
-    )
+    reports = tuple(s.report((gates or {}).get(s.set_id)) for s in sets.values())
+    return Report(pytest_amigo=version, created_at=created, sets=reports, gating=gating)
 
 
 class _Set:
@@ -109,7 +128,7 @@ class _Set:
         if self.compare is None:  # --amigo-compare: the set's comparison, once per set
             self.compare = entry.set_compare
 
-    def report(self) -> SetReport:
+    def report(self, gate: SetGate | None = None) -> SetReport:
         return SetReport(
             id=self.set_id,
             name=self.name,
@@ -117,6 +136,7 @@ class _Set:
             started_here=self.started_here,
             unit_tests=tuple(self.unit_tests),
             compare=self.compare,
+            gate=gate,
         )
 
 

@@ -25,15 +25,19 @@ from pytest_amigo.judging.ab import (
     compare_session,
     same_agent_warning,
 )
+from pytest_amigo.reports import merge_checks as checks
 from pytest_amigo.reports import schema_check
 from pytest_amigo.reports.document import (
+    Gating,
     MergedFrom,
     Report,
     SetCompare,
+    SetGate,
     SetReport,
     UnitCompare,
     UnitTestReport,
 )
+from pytest_amigo.reports.merge_gates import decide_gate, decide_unit, merged_gating
 
 PASSED, FAILED, UNMERGEABLE = 0, 1, 2  # the command's exit status
 _OCCURRENCE = re.compile(r" #(\d+)\]?$")  # "Greets customer #2": the second listing in the set
@@ -73,6 +77,7 @@ class _Set:
     run_ids: list[str] = field(default_factory=list)
     tests: dict[tuple[str, str], tuple[UnitTestReport, str]] = field(default_factory=dict)
     compares: list[SetCompare] = field(default_factory=list)  # the shards' set compares
+    gates: list[tuple[str, SetGate]] = field(default_factory=list)  # (file, the shard's gate)
 
 
 def check(shard: Shard, schema: schema_check.Schema) -> list[str]:
@@ -98,27 +103,39 @@ def merge(
     if problems:
         raise MergeError(problems)
     reports = [(shard.source, Report.from_json(shard.document, check=False)) for shard in shards]
-    problems = _compare_settings(reports)
+    problems = _compare_settings(reports) + checks.mixed_comparisons(reports)
+    problems += checks.mixed_gating(reports)
     gathered: dict[str, _Set] = {}
     for source, report in reports:
         problems += _gather(source, report, gathered)
+    if not problems:  # two reports that disagree are not the same shard twice
+        problems = checks.duplicates([(s.source, s.document) for s in shards], reports)
     if problems:
         raise MergeError(problems)
+    gating = merged_gating([report.gating for _, report in reports])
     sets = [_finish(found) for found in gathered.values()]
-    sets, notes = _recompare(sets, gathered)
+    sets, notes = _recompare(sets, gathered, gating)
+    sets, gate_notes = _regate(sets, gathered, gating)
+    notes = checks.mixed_version_sets(reports) + notes + gate_notes
     created = (now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds")
     merged_from = tuple(
         MergedFrom(source, report.pytest_amigo, report.created_at) for source, report in reports
     )
     document = Report(
-        pytest_amigo=version, created_at=created, sets=tuple(sets), merged_from=merged_from
+        pytest_amigo=version,
+        created_at=created,
+        sets=tuple(sets),
+        merged_from=merged_from,
+        gating=gating,
     )
     return Merged(document, notes)
 
 
 def exit_status(report: Report) -> int:
     """0 when nothing failed (an expected failure is not failing), 1 otherwise: what pytest said
-    of each unit test (``reported``), else its outcome (``UnitTestReport.failing``)."""
+    of each unit test (``reported``, decided again over the merged suite under
+    ``--amigo-fail-on=worse``), else its outcome (``UnitTestReport.failing``), and the set
+    gates decided over the merged suite."""
     return FAILED if report.failing else PASSED
 
 
@@ -138,6 +155,8 @@ def _gather(source: str, report: Report, gathered: dict[str, _Set]) -> list[str]
                 found.run_ids.append(run_id)
         if entry.compare is not None:
             found.compares.append(entry.compare)
+        if entry.gate is not None:
+            found.gates.append((source, entry.gate))
         for test in entry.unit_tests:
             key = (test.id, test.nodeid)
             if key not in found.tests:
@@ -198,6 +217,7 @@ def _finish(found: _Set) -> SetReport:
         started_here=found.started_here,
         unit_tests=_in_listing_order([test for test, _ in found.tests.values()]),
         compare=None,
+        gate=None,
     )
 
 
@@ -245,12 +265,25 @@ def _compare_settings(reports: Sequence[tuple[str, Report]]) -> list[str]:
     ]
 
 
+def _regate(
+    sets: list[SetReport], gathered: Mapping[str, _Set], gating: Gating | None
+) -> tuple[list[SetReport], list[str]]:
+    """Every set's gate decided over the merged suite (``merge_gates.decide_gate``)."""
+    notes: list[str] = []
+    regated = []
+    for entry in sets:
+        gate, said = decide_gate(entry, gathered[entry.id].gates, gating)
+        notes += said
+        regated.append(replace(entry, gate=gate))
+    return regated, notes
+
+
 def _recompare(
-    sets: list[SetReport], gathered: Mapping[str, _Set]
+    sets: list[SetReport], gathered: Mapping[str, _Set], gating: Gating | None = None
 ) -> tuple[list[SetReport], list[str]]:
     """Recomputes every unit test's and set's comparison over the merged suite, as one session
-    comparing all of them would have; returns the sets and a note per unit test whose label
-    changed."""
+    comparing all of them would have, and, under ``--amigo-fail-on=worse``, how each unit test
+    is reported; returns the sets and a note per unit test whose label changed."""
     tests = [(e, t, t.compare) for e in sets for t in e.unit_tests if t.compare is not None]
     if not tests:
         return sets, []
@@ -263,13 +296,9 @@ def _recompare(
     units, by_set = compare_session(pairs, reference, correction)
     notes, fresh = [], {}
     for (entry, test, compared), unit in zip(tests, units, strict=True):
-        fresh[id(test)] = _restate_unit(test, compared, unit)
+        fresh[id(test)] = decide_unit(_restate_unit(test, compared, unit), compared, gating)
         if compared.label != unit.label:
-            notes.append(
-                f"unit test {test.name!r} of set {entry.name!r}: compared as "
-                f"{compared.label} in its shard, {unit.label} over the merged suite (its outcome "
-                "is what its shard decided)"
-            )
+            notes.append(_relabelled(entry, test, fresh[id(test)], compared.label, unit.label))
     restated = []
     for entry in sets:
         entry = replace(entry, unit_tests=tuple(fresh.get(id(t), t) for t in entry.unit_tests))
@@ -278,6 +307,21 @@ def _recompare(
             entry = _restate_set(entry, found, gathered[entry.id].compares)
         restated.append(entry)
     return restated, notes
+
+
+def _relabelled(
+    entry: SetReport, before: UnitTestReport, after: UnitTestReport, was: str, now: str
+) -> str:
+    """The note of a unit test whose label the merged suite changed."""
+    decided = (
+        f"reported {after.reported_as} (--amigo-fail-on=worse: the merged suite decides)"
+        if after.reported != before.reported
+        else "its outcome is what its shard decided"
+    )
+    return (
+        f"unit test {before.name!r} of set {entry.name!r}: compared as {was} in its shard, "
+        f"{now} over the merged suite ({decided})"
+    )
 
 
 # what a unit test's comparison over the merged suite writes again

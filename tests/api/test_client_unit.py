@@ -370,3 +370,23 @@ def test_early_refresh_refused_keeps_the_usable_token(monkeypatch: pytest.Monkey
         assert api.request_counts()["sign-in-with-api-key"] == 2
     assert sent == ["Bearer first"] * 3
     assert t.sleeps == []  # nothing waited for Retry-After
+
+
+def test_server_now_follows_the_date_of_the_last_answer(make_api: Any) -> None:
+    """The sweep measures ages on the server's clock: its answers' ``Date``, not this one's."""
+    sent = "Mon, 01 Jun 2026 12:00:00 GMT"
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        body = {"simulation_unit_test_set_runs": [], "has_more": False, "continuation_token": None}
+        return httpx.Response(200, json=body, headers={"Date": sent})
+
+    api, _ = make_api(handler)
+    assert api.server_now() is None  # no answer yet
+    api.list_runs()
+    found = api.server_now()
+    assert found is not None
+    assert (
+        dt.timedelta(0)
+        <= found - dt.datetime(2026, 6, 1, 12, tzinfo=dt.UTC)
+        < dt.timedelta(seconds=5)
+    )

@@ -19,6 +19,7 @@ PLUMBING = {
     "pacer",
     "request_counts",
     "secrets",
+    "server_now",
     "status_counts",
     "user_id",
     "would_wait",

@@ -2,7 +2,9 @@
 organization are found by their tags and deleted by ``pytest --amigo-cleanup`` and by the next
 session that creates temporaries; never another user's, a recent one, one an unfinished run
 uses, or anything not tagged as pytest-amigo's. pytest with the plugin in a subprocess against
-the emulator over loopback; the leftovers are made through the API as a killed session made them.
+the emulator over loopback; the leftovers are made through the API as a killed session made
+them. Their age is the server's: a leftover is made old by advancing the emulator's clock after
+creating it (the tags' times are the client's, which the sweep does not trust).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ DELETE_UNIT_TEST = "delete-simulation-unit-test"
 DELETE_SET = "delete-simulation-unit-test-set"
 OLD = dt.datetime.now(dt.UTC) - dt.timedelta(days=2)
 RECENT = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
+AGE = 2 * 24 * 3600.0  # world seconds the tests advance the emulator's clock: older than 24h
 
 
 def tags(user: str, when: dt.datetime | None, **more: str) -> dict[str, str]:
@@ -92,14 +95,15 @@ def test_cleanup_deletes_only_this_users_old_temporaries_sets_first(
     me, other = "ci-bot", "no-runner"
     old_copy = org.unit_test("pytest-amigo pr-1 of A [aa0001]", me, tags(me, OLD))
     old_set = org.unit_test_set("pytest-amigo subset of S [aa0002]", me, old_copy, tags(me, OLD))
-    recent_copy = org.unit_test("pytest-amigo pr-1 of B [aa0003]", me, tags(me, RECENT))
     theirs = org.unit_test("pytest-amigo pr-1 of C [aa0004]", other, tags(other, OLD))
-    untimed = org.unit_test("pytest-amigo pr-1 of D [aa0005]", me, tags(me, None))
     mine_not_ours = org.unit_test("my own unit test", me, {"team": "billing"})
     used_copy = org.unit_test("pytest-amigo pr-1 of E [aa0006]", me, tags(me, OLD))
     keeper = org.unit_test_set("a real set", me, used_copy, {"team": "billing"})
     busy_copy = org.unit_test("pytest-amigo pr-1 of F [aa0007]", me, tags(me, OLD), "Slow refund")
     busy_set = org.unit_test_set("pytest-amigo subset of T [aa0008]", me, busy_copy, tags(me, OLD))
+    amigo.emu.advance(AGE)  # the server's clock decides the age: the ones above are now old
+    recent_copy = org.unit_test("pytest-amigo pr-1 of B [aa0003]", me, tags(me, RECENT))
+    untimed = org.unit_test("pytest-amigo pr-1 of D [aa0005]", me, tags(me, None))
     run = amigo.admin.post(
         f"{org.base}/unit_test_set_run/",
         headers=org.headers(me),
@@ -118,7 +122,10 @@ def test_cleanup_deletes_only_this_users_old_temporaries_sets_first(
     assert "by session killed-session" in out.output
     assert f"kept temporary unit test set {busy_set}" in out.output
     assert "an unfinished run uses it" in out.output
-    assert "1 temporary younger than 24h kept; `-o amigo_cleanup_after=0` deletes it" in out.output
+    # the untimed one too: the server's created_at says it is recent
+    assert "2 temporaries younger than 24h kept; `-o amigo_cleanup_after=0` deletes them" in (
+        out.output
+    )
     assert "1 temporary kept: an unfinished run uses it" in out.output
     assert "2 temporaries kept: a remaining unit test set uses them" in out.output
     log = [e["operation_id"] for e in amigo.requests()["log"]]
@@ -145,6 +152,7 @@ def test_a_session_creating_temporaries_sweeps_old_ones_first(
 ) -> None:
     me = "ci-bot"
     old = org.unit_test("pytest-amigo pr-1 of H [aa000a]", me, tags(me, OLD))
+    amigo.emu.advance(AGE)
     out = amigo.run("--amigo-set", SET["Mixed bag"], "--amigo-subset", "-k", "Greets")
     assert out.result.ret == 0, out.output
     assert org.gone("unit_tests", old)
@@ -163,10 +171,11 @@ def test_a_session_creating_temporaries_sweeps_old_ones_first(
 def test_cleanup_says_what_it_kept_and_why(amigo: AmigoProject, org: Org) -> None:
     me = "no-runner"  # the counts are this user's alone: the other tests here leave ci-bot's
     amigo.use_user(me)
-    first = org.unit_test("pytest-amigo pr-1 of J [aa000b]", me, tags(me, RECENT))
-    org.unit_test_set("pytest-amigo subset of U [aa000c]", me, first, tags(me, RECENT))
     used = org.unit_test("pytest-amigo pr-1 of K [aa000d]", me, tags(me, OLD))
     org.unit_test_set("another real set", me, used, {"team": "billing"})
+    amigo.emu.advance(AGE)
+    first = org.unit_test("pytest-amigo pr-1 of J [aa000b]", me, tags(me, RECENT))
+    org.unit_test_set("pytest-amigo subset of U [aa000c]", me, first, tags(me, RECENT))
     out = amigo.run("--amigo-cleanup")
     assert out.result.ret == 0, out.output
     assert "2 temporaries younger than 24h kept; `-o amigo_cleanup_after=0` deletes them" in (
@@ -190,3 +199,23 @@ def test_cleanup_exits_4_in_one_line_when_the_api_cannot_be_reached(
     assert f"cannot reach http://127.0.0.1:{port}" in errors[0]
     assert "check AMIGO_BASE_URL" in errors[0] and "AMIGO_API_KEY" in errors[0]
     assert "Traceback" not in out.output
+
+
+def test_the_server_says_whose_and_how_old_not_the_tags(amigo: AmigoProject, org: Org) -> None:
+    """A CI runner's clock can be wrong and tags are the client's: the sweep reads the server's
+    ``creator`` and ``created_at`` and measures the age on the server's clock (its ``Date``)."""
+    me, other = "ci-bot", "no-runner"
+    lying = org.unit_test("pytest-amigo pr-1 of L [aa000e]", me, tags(me, RECENT))
+    legacy = org.unit_test("pytest-amigo pr-1 of M [aa000f]", me, {"pytest-amigo": "temporary"})
+    forged = org.unit_test("pytest-amigo pr-1 of N [aa0010]", other, tags(me, OLD))
+    amigo.emu.advance(AGE)  # two days pass on the server; this machine's clock stands
+    fresh = org.unit_test("pytest-amigo pr-1 of O [aa0011]", me, tags(me, OLD))
+    out = amigo.run("--amigo-cleanup")
+    assert out.result.ret == 0, out.output
+    assert org.gone("unit_tests", lying), out.output  # its tag says 5 minutes, the server 2 days
+    assert org.gone("unit_tests", legacy), out.output  # an earlier pytest-amigo's: one tag only
+    assert f"deleted temporary unit test {legacy}" in out.output
+    assert "by an earlier pytest-amigo" in out.output
+    assert not org.gone("unit_tests", forged)  # another user's, whatever its tags say
+    assert not org.gone("unit_tests", fresh)  # its tag says 2 days, the server: just created
+    assert "1 temporary younger than 24h kept" in out.output

@@ -14,11 +14,15 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+import pytest
 
+from pytest_amigo.emulator import Emulator, World
 from pytest_amigo.reports.baseline_file import from_report
 from pytest_amigo.reports.document import Report
 from pytest_amigo.reports.json_report import schema
 from support.plugin import SET, UNIT, AmigoProject
+
+COMPARE = World.from_toml(Path(__file__).parent / "worlds" / "compare.toml")
 
 MIXED = f"--amigo-set={SET['Mixed bag']}"
 NAMES = ["Greets customer", "Refund is processed", "Half and half"]
@@ -77,11 +81,14 @@ def test_two_shards_merge_into_one_report_of_the_whole_set(amigo: AmigoProject) 
     base = from_report(merged, SET["Mixed bag"], "all.json")
     assert set(base.entries) == {UNIT[n] for n in NAMES}
 
-    # the same shard twice: its unit test once
+    # the same shard twice: refused, not merged as if it were two
     done = merge_command(one, one, "--json", "same.json", cwd=amigo.pytester.path)
-    assert done.returncode == 0, done.stderr  # "Greets customer" passed
-    (entry,) = json.loads((amigo.pytester.path / "same.json").read_text())["sets"]
-    assert [t["name"] for t in entry["unit_tests"]] == ["Greets customer"]
+    assert done.returncode == 2, done.stderr
+    assert f"{one} and {one} are the same report" in done.stderr
+    assert not (amigo.pytester.path / "same.json").exists()
+    # a missing shard: refused with --expect-shards
+    done = merge_command(one, "--expect-shards", "2", cwd=amigo.pytester.path)
+    assert done.returncode == 2 and "expected 2 shard reports" in done.stderr, done.stderr
 
     # a shard that says otherwise of the same unit test: refused, naming both files
     data = json.loads(one.read_text(encoding="utf-8"))
@@ -94,3 +101,52 @@ def test_two_shards_merge_into_one_report_of_the_whole_set(amigo: AmigoProject) 
     assert "Greets customer" in line and "Mixed bag" in line
     assert str(one) in line and str(other) in line
     assert not (amigo.pytester.path / "no.json").exists()
+
+
+def test_the_set_gate_is_in_the_json_and_decides_the_merge(amigo: AmigoProject) -> None:
+    """``--amigo-set-min-pass-rate``: the set gate fails a shard whose unit tests all passed or
+    xfailed; its JSON says so (``gate``, ``gating``) and the merge fails the suite on it."""
+    amigo.ini("amigo_xfail =\n    Half and half: known\n    Refund is processed: known\n")
+    gate = ("--amigo-set-min-pass-rate=1", "-o", "amigo_artifacts_wait=0")
+    one = amigo.pytester.path / "gate-1.json"
+    two = amigo.pytester.path / "gate-2.json"
+    out = amigo.run(MIXED, "-k", "Greets", f"--amigo-json={one}", *gate)
+    assert out.result.ret == 0, out.output
+    out = amigo.run(MIXED, "-k", "not Greets", f"--amigo-json={two}", *gate)
+    assert out.result.ret == 1, out.output  # the set gate: 1/3 passed, needs 100%
+    data = json.loads(two.read_text(encoding="utf-8"))
+    jsonschema.validate(data, schema())
+    assert data["gating"] == {"fail_on": "any", "inconclusive": "fail"}
+    (entry,) = data["sets"]
+    assert entry["gate"] == {"min_pass_rate": 1.0, "passed": 1, "total": 3, "outcome": "failed"}
+    assert "gate" not in json.loads(one.read_text(encoding="utf-8"))["sets"][0]  # deselected
+    done = merge_command(one, two, "--json", "gated.json", cwd=amigo.pytester.path)
+    assert done.returncode == 1, done.stdout + done.stderr  # no unit test failed: the gate did
+    assert "failed (set gate failed: 'Mixed bag' 1/3 (needs 100%))" in done.stdout
+    merged = json.loads((amigo.pytester.path / "gated.json").read_text(encoding="utf-8"))
+    assert merged["sets"][0]["gate"]["outcome"] == "failed"
+
+
+def test_an_ab_shard_beside_a_plain_one_is_refused(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The classic matrix job that lost AMIGO_VERSION_SET: one shard compared the candidate with
+    the reference, the other ran the plain suite. Merged, the result would mean nothing."""
+    for key in [k for k in os.environ if k.startswith("AMIGO_")]:
+        monkeypatch.delenv(key)
+    with Emulator(COMPARE) as emu:
+        amigo = AmigoProject(pytester, emu, monkeypatch)
+        try:
+            ab = f"--amigo-set={next(s.id for s in COMPARE.sets if s.name == 'A/B')}"
+            candidate = ("--amigo-version-set=pr-7", "--amigo-compare=release")
+            amigo.run(ab, *candidate, "-k", "Greets", "--amigo-json=ab.json")
+            amigo.run(ab, "-k", "not Greets", "--amigo-json=plain.json")
+        finally:
+            amigo.admin.close()
+            emu.advance(10_000_000)
+    done = merge_command("ab.json", "plain.json", "--json", "all.json", cwd=pytester.path)
+    assert done.returncode == 2, done.stdout + done.stderr
+    (line,) = done.stderr.splitlines()
+    assert "plain.json compared nothing while ab.json compared against a reference" in line
+    assert "AMIGO_VERSION_SET" in line and "run that shard again" in line
+    assert done.stdout == "" and not (pytester.path / "all.json").exists()
