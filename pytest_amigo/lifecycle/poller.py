@@ -191,9 +191,10 @@ class Poller:
                 snap.poll_failures.pop(run["id"], None)
                 snap.unseen.pop(run["id"], None)
                 if snap.runs.get(run["id"]) != run:
+                    # a run seen for the first time without a result is no sign of more to come
+                    changed = changed or run["id"] in snap.runs or _has_result(run)
                     snap.runs[run["id"]] = run
                     snap.changed_at[run["id"]] = now
-                    changed = True
             self._missing_from_list(snap, [r for r in chunk if r not in seen], now)
         snap = self._fetch_evaluations(snap, now)
         interval = (
@@ -207,11 +208,15 @@ class Poller:
                 self._list_pace(),
             )
         )
+        interval = max(interval, self._early_gap(snap, now, active))
         snap = self._schedule_artifact_tries(snap, now)
         if snap.artifact_tries:  # a direct try for artifacts is due before the back-off ends
             interval = min(interval, min(t["next"] for t in snap.artifact_tries.values()) - now)
-        # Never faster than the documented limit of the list endpoint allows.
-        floor = 60.0 / ENDPOINTS[LIST_RUNS].per_minute * max(1, requests) * 1.05
+        # Never faster than the list endpoint's limit allows (documented, or lower if answered).
+        limit = min(
+            ENDPOINTS[LIST_RUNS].per_minute, self._list_limit() or ENDPOINTS[LIST_RUNS].per_minute
+        )
+        floor = 60.0 / limit * max(1, requests) * 1.05
         interval = max(interval, floor, self.settings.polling.interval.min)
         snap = replace(
             snap,
@@ -341,6 +346,48 @@ class Poller:
                 wanted[run_id] = missing
         return wanted
 
+    def _early_gap(self, snap: Snapshot, now: float, active: Sequence[str]) -> float:
+        """The first polls: while none of the runs still running has a result, the next poll
+        waits for what the shared list budget has left and for the earliest the runs could
+        finish (:func:`pytest_amigo.api.pacing.early_poll_gap`), at most ``poll_max``. 0 once a
+        result is in (the pace of results then says when the next is due), or alone."""
+        running = [snap.runs.get(r) for r in active]
+        running = [run for run in running if run is None or not run.get("is_completed")]
+        if not running or any(run is not None and _has_result(run) for run in running):
+            return 0.0
+        pacer = getattr(self.api(), "pacer", None)
+        early = getattr(pacer, "early_gap", None)
+        if not callable(early):
+            return 0.0
+        gap = early(LIST_RUNS, self._earliest_finish(snap, now))
+        return min(float(gap), self.settings.polling.interval.max)
+
+    def _earliest_finish(self, snap: Snapshot, now: float) -> float | None:
+        """Seconds from now until the earliest a run still running could finish, estimated from
+        this session's runs that finished already: the shortest of their durations (creation to
+        the poll that saw them done) after each running run's own start. None before any run
+        finished: the API says nothing of a simulation's length, and a set's size bounds
+        nothing (its sessions run at once), so the first polls go by the budget alone."""
+        finished, started = [], []
+        for record in self.records().values():
+            run = snap.runs.get(record.run_id or "")
+            if run is not None and run.get("is_completed") and not run.get("errored"):
+                seen = snap.changed_at.get(record.run_id or "")
+                if seen is not None:
+                    finished.append(seen - record.started_at)
+            elif record.run_id is not None and not record.error:
+                started.append(record.started_at)
+        if not finished or not started:
+            return None
+        return max(0.0, min(started) + min(finished) - now)
+
+    def _list_limit(self) -> int | None:
+        """The list endpoint's limit as this process's pacer knows it (an answer may lower it)."""
+        pacer = getattr(self.api(), "pacer", None)
+        limit = getattr(pacer, "limit", None)
+        result = limit(LIST_RUNS) if callable(limit) else None
+        return result if isinstance(result, int) and result >= 1 else None
+
     def _list_pace(self) -> float | None:
         """Seconds between list requests at this process's fair share of the organization's
         list budget, as its pacer measured it (None: alone, or no pacer)."""
@@ -402,6 +449,11 @@ def _record_evaluation(
         current = snap.evaluation_cursor.get(run_id)
         if current is None or parse_time(created) > parse_time(current):
             snap.evaluation_cursor[run_id] = created
+
+
+def _has_result(run: Mapping[str, Any]) -> bool:
+    """Whether a run instance has at least one unit test result."""
+    return any(r is not None for r in run.get("unit_test_run_results") or ())
 
 
 def _streak(table: dict[str, Any], run_id: str, now: float) -> dict[str, Any]:
