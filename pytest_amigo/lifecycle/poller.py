@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -208,15 +208,13 @@ class Poller:
                 self._list_pace(),
             )
         )
-        interval = max(interval, self._early_gap(snap, now, active))
+        records = self.records().values()
+        early = first_polls_gap(self._pacer(), snap, now, active, records)
+        interval = max(interval, min(early, self.settings.polling.interval.max))
         snap = self._schedule_artifact_tries(snap, now)
         if snap.artifact_tries:  # a direct try for artifacts is due before the back-off ends
             interval = min(interval, min(t["next"] for t in snap.artifact_tries.values()) - now)
-        # Never faster than the list endpoint's limit allows (documented, or lower if answered).
-        limit = min(
-            ENDPOINTS[LIST_RUNS].per_minute, self._list_limit() or ENDPOINTS[LIST_RUNS].per_minute
-        )
-        floor = 60.0 / limit * max(1, requests) * 1.05
+        floor = list_floor(getattr(self._pacer(), "limit", None), requests)
         interval = max(interval, floor, self.settings.polling.interval.min)
         snap = replace(
             snap,
@@ -346,53 +344,14 @@ class Poller:
                 wanted[run_id] = missing
         return wanted
 
-    def _early_gap(self, snap: Snapshot, now: float, active: Sequence[str]) -> float:
-        """The first polls: while none of the runs still running has a result, the next poll
-        waits for what the shared list budget has left and for the earliest the runs could
-        finish (:func:`pytest_amigo.api.pacing.early_poll_gap`), at most ``poll_max``. 0 once a
-        result is in (the pace of results then says when the next is due), or alone."""
-        running = [snap.runs.get(r) for r in active]
-        running = [run for run in running if run is None or not run.get("is_completed")]
-        if not running or any(run is not None and _has_result(run) for run in running):
-            return 0.0
-        pacer = getattr(self.api(), "pacer", None)
-        early = getattr(pacer, "early_gap", None)
-        if not callable(early):
-            return 0.0
-        gap = early(LIST_RUNS, self._earliest_finish(snap, now))
-        return min(float(gap), self.settings.polling.interval.max)
-
-    def _earliest_finish(self, snap: Snapshot, now: float) -> float | None:
-        """Seconds from now until the earliest a run still running could finish, estimated from
-        this session's runs that finished already: the shortest of their durations (creation to
-        the poll that saw them done) after each running run's own start. None before any run
-        finished: the API says nothing of a simulation's length, and a set's size bounds
-        nothing (its sessions run at once), so the first polls go by the budget alone."""
-        finished, started = [], []
-        for record in self.records().values():
-            run = snap.runs.get(record.run_id or "")
-            if run is not None and run.get("is_completed") and not run.get("errored"):
-                seen = snap.changed_at.get(record.run_id or "")
-                if seen is not None:
-                    finished.append(seen - record.started_at)
-            elif record.run_id is not None and not record.error:
-                started.append(record.started_at)
-        if not finished or not started:
-            return None
-        return max(0.0, min(started) + min(finished) - now)
-
-    def _list_limit(self) -> int | None:
-        """The list endpoint's limit as this process's pacer knows it (an answer may lower it)."""
-        pacer = getattr(self.api(), "pacer", None)
-        limit = getattr(pacer, "limit", None)
-        result = limit(LIST_RUNS) if callable(limit) else None
-        return result if isinstance(result, int) and result >= 1 else None
+    def _pacer(self) -> Any:
+        """This process's pacer (None: an API without one)."""
+        return getattr(self.api(), "pacer", None)
 
     def _list_pace(self) -> float | None:
         """Seconds between list requests at this process's fair share of the organization's
         list budget, as its pacer measured it (None: alone, or no pacer)."""
-        pacer = getattr(self.api(), "pacer", None)
-        pace = getattr(pacer, "fair_pace", None)
+        pace = getattr(self._pacer(), "fair_pace", None)
         result = pace(LIST_RUNS) if callable(pace) else None
         return float(result) if isinstance(result, int | float) else None
 
@@ -449,6 +408,59 @@ def _record_evaluation(
         current = snap.evaluation_cursor.get(run_id)
         if current is None or parse_time(created) > parse_time(current):
             snap.evaluation_cursor[run_id] = created
+
+
+def first_polls_gap(
+    pacer: Any, snap: Snapshot, now: float, active: Sequence[str], records: Iterable[RunRecord]
+) -> float:
+    """The first polls: while none of the runs still running has a result, the next poll waits
+    for what the shared list budget has left and for the earliest the runs could finish
+    (:func:`pytest_amigo.api.pacing.early_poll_gap` through ``pacer.early_gap``,
+    :func:`earliest_finish`). 0 once a result is in (the pace of results says when the next is
+    due), alone, or without a pacer."""
+    early = getattr(pacer, "early_gap", None)
+    if not callable(early) or not awaiting_first_result(snap, active):
+        return 0.0
+    return float(early(LIST_RUNS, earliest_finish(records, snap, now)))
+
+
+def list_floor(limit: Callable[[str], int | None] | None, requests: int) -> float:
+    """The shortest interval after a poll of ``requests`` list requests: never faster than the
+    list endpoint's limit allows, the documented one or a lower one the server answered (as
+    the pacer's ``limit`` knows it)."""
+    documented = ENDPOINTS[LIST_RUNS].per_minute
+    answered = limit(LIST_RUNS) if callable(limit) else None
+    per_minute = (
+        min(documented, answered) if isinstance(answered, int) and answered >= 1 else documented
+    )
+    return 60.0 / per_minute * max(1, requests) * 1.05
+
+
+def awaiting_first_result(snap: Snapshot, active: Sequence[str]) -> bool:
+    """Whether some of the runs polled still run and none of those has a result yet."""
+    running = [snap.runs.get(r) for r in active]
+    running = [run for run in running if run is None or not run.get("is_completed")]
+    return bool(running) and not any(run is not None and _has_result(run) for run in running)
+
+
+def earliest_finish(records: Iterable[RunRecord], snap: Snapshot, now: float) -> float | None:
+    """Seconds from now until the earliest a run still running could finish, estimated from the
+    session's runs that finished already: the shortest of their durations (creation to the
+    poll that saw them done), after the start of the earliest run still running. None before
+    any run finished: the API says nothing of a simulation's length, and a set's size bounds
+    nothing (its sessions run at once), so the first polls go by the budget alone."""
+    finished, started = [], []
+    for record in records:
+        run = snap.runs.get(record.run_id or "")
+        if run is not None and run.get("is_completed") and not run.get("errored"):
+            seen = snap.changed_at.get(record.run_id or "")
+            if seen is not None:
+                finished.append(seen - record.started_at)
+        elif record.run_id is not None and not record.error:
+            started.append(record.started_at)
+    if not finished or not started:
+        return None
+    return max(0.0, min(started) + min(finished) - now)
 
 
 def _has_result(run: Mapping[str, Any]) -> bool:
