@@ -43,6 +43,9 @@ class Size:
     load_sets: int = 3  # f4: sets per session
     load_rounds: int = 1  # f4: rounds (each at its own second of the minute, see LOAD_PHASES)
     load_scale: float = 1.0  # f4: durations and artifacts delay scaled (smoke, small: shorter)
+    short_sets: int = 3  # f4s: sets per session of 6-8 s
+    short_scale: float = 1.0  # f4s: their durations scaled (smoke only: it checks f4s runs)
+    short_rounds: int = 2  # f4s: rounds (each at its own second of the minute, see LOAD_PHASES)
     shards: int = 4  # h: shards of the suite started together (0: h skipped)
     shard_sets: int = 5  # h: sets of the f suite (CONC_DURATIONS[:shard_sets])
     shard_scale: float = 1.0  # h: their durations scaled (smoke: shorter)
@@ -61,6 +64,9 @@ SIZES = {
         ab_speed=4 * SPEED,
         load_sets=1,
         load_scale=0.025,
+        short_sets=1,
+        short_rounds=1,
+        short_scale=0.25,
         shards=0,  # 9 pytest processes, 4 at a time: ~20 s even on 2 short sets
     ),
     "small": Size(
@@ -71,6 +77,8 @@ SIZES = {
         artifact_mb=20,
         load_sets=2,
         load_scale=0.25,
+        short_sets=2,
+        short_rounds=1,
         shard_scale=0.25,
     ),
     "full": Size(

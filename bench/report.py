@@ -36,6 +36,7 @@ GOALS: dict[str, tuple[str, str]] = {
     "f2": ("1.000, 0 errors", "-"),
     "f3": ("all absorbed", "-"),
     "f4": (f"<= {load.LOAD_GOAL_S / load.FAIR_PACE:.2f}", "2.10-2.20"),
+    "f4s": (f"<= {load.SHORT_GOAL:.2f}", "2.10"),
     "f5": ("0", "-"),
     "g1": ("<= 1.10", "-"),
     "g2": ("2.000", "-"),

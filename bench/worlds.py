@@ -35,6 +35,9 @@ LOAD_SPEED = 10.0
 # far as they will, as in real pipelines whose simulations take minutes.
 LOAD_DURATIONS = [900.0, 1050.0, 1200.0, 1350.0]
 LOAD_ARTIFACTS_DELAY = 50.0  # world seconds from a run's completion to its artifacts (5 real s)
+# The short-set case (issue 24): sets of 6-8 real s end before the sessions' first polls have
+# spread out; the long sets above hide what those first polls cost.
+LOAD_SHORT_DURATIONS = [60.0, 200.0 / 3, 220.0 / 3, 80.0]
 
 # g: A/B in one job (--amigo-compare)
 AB_UNIT_TESTS = 2  # per set
@@ -171,14 +174,16 @@ def concurrency_world() -> tuple[World, SetKeys]:
     return world, ids
 
 
-def load_world(n_sets: int, scale: float) -> tuple[World, SetKeys]:
+def load_world(
+    n_sets: int, scale: float, durations: list[float] = LOAD_DURATIONS
+) -> tuple[World, SetKeys]:
     """LOAD_SESSIONS groups of ``n_sets`` sets; set k of group g holds two unit tests of one
-    session each, both lasting LOAD_DURATIONS[g] x ``scale`` world seconds; in set 0 the second
+    session each, both lasting ``durations[g]`` x ``scale`` world seconds; in set 0 the second
     fails its "Done" criterion (its verdict needs a justification, 10 requests a minute)."""
     unit_tests: list[dict[str, Any]] = []
     sets, ids = [], {}
     for g in range(LOAD_SESSIONS):
-        d = LOAD_DURATIONS[g % len(LOAD_DURATIONS)] * scale
+        d = durations[g % len(durations)] * scale
         for k in range(n_sets):
             sets.append(two_test_set(f"l-g{g}-s{k}", d, k == 0, unit_tests))
             ids[derive_id("set", f"l-g{g}-s{k}")] = (g, k)

@@ -30,6 +30,11 @@ retries:
   0, and the spacing widens as the budget falls. A reset in the past restores the budget (no
   spacing). Alone (share 1) nothing changes: the sliding log keeps us below the limit and a
   burst up to it is fine.
+* **The first polls** (:func:`window_share`, :func:`early_poll_gap`, :meth:`Pacer.early_gap`):
+  one answer already tells how much of the window's budget went to others (the limit less
+  what remains, per request of ours in the window), and a poller whose runs can have no result
+  yet asks for the time of its next poll from it, so that sessions started together keep
+  their part of the budget for when their runs can be done (issue 24).
 * **Jitter** (:func:`jittered`): the waits derived from the budget (remaining 0 until the
   reset, spacing) are lengthened by a random extra of at most ``jitter`` of it (capped at
   ``jitter_cap`` seconds), drawn from a per-pacer random generator, so sessions started
@@ -57,10 +62,12 @@ __all__ = [
     "budget_spacing",
     "consumer_share",
     "default_limits",
+    "early_poll_gap",
     "fair_pace",
     "jittered",
     "parse_retry_after",
     "seconds_to_reset",
+    "window_share",
 ]
 
 # Reset values below this are treated as "seconds from now" rather than epoch seconds
@@ -140,6 +147,57 @@ def fair_pace(share: float, limit: int | None, window: float = 60.0) -> float | 
     return window * share / limit
 
 
+def window_share(limit: int | None, remaining: int, ours: int) -> float | None:
+    """Requests of the current window per one of ours, from a single answer: the limit less
+    ``remaining`` is what the window has spent, ``ours`` of it ours (our requests since the
+    window began, the one answered included). ``None`` when it can't be told (no limit, none of
+    ours counted). Sessions started together see 1, 2, 3, 4 on their first answers; a session
+    started after others stopped overestimates (their requests count as if still going): the
+    callers bound what they do with it (:func:`early_poll_gap`)."""
+    if limit is None or ours < 1:
+        return None
+    return max(1.0, (limit - remaining) / ours)
+
+
+def early_poll_gap(
+    remaining: int,
+    to_reset: float | None,
+    share: float,
+    limit: int | None,
+    *,
+    window: float = 60.0,
+    until_result: float | None = None,
+) -> float:
+    """Seconds from now to the next poll of runs none of which has a result yet; 0: no rule.
+
+    A poll before any run can be done spends the shared budget on nothing, and the runs that end
+    once it is spent wait for the window's reset (4 sessions of one organization started
+    together, a list limit of 12 a minute, sets of 6-8 s: two polls each in the first seconds
+    left 4 requests for 50 s, and the verdicts waited for the next minute). So, while the budget
+    is shared (``share`` > 1, ourselves included):
+
+    * **what the budget has left**: our part of the ``remaining`` requests, ``remaining /
+      share``, spread evenly until the reset ``to_reset`` seconds away, i.e. a poll every
+      ``to_reset * share / remaining`` seconds; never slower than the fair pace of the whole
+      budget (:func:`fair_pace`, 20 s for 4 sessions and 12 a minute): a budget the first polls
+      overspent is not made up by waiting alone, and an overestimated share
+      (:func:`window_share`) costs at most one fair spacing;
+    * **how long the runs can take**: not before ``until_result`` seconds from now, the earliest
+      a run could give a result when that is known (the caller's estimate); ``None``: unknown.
+
+    Alone (``share <= 1``), with the reset unknown or past, there is no rule (0): the poll
+    interval and the pacer's own log apply as they are."""
+    if to_reset is None or to_reset <= 0 or share <= 1.0:
+        return 0.0
+    gap = to_reset if remaining <= 0 else min(to_reset, to_reset * share / remaining)
+    pace = fair_pace(share, limit, window)
+    if pace is not None:
+        gap = min(gap, pace)
+    if until_result is not None:
+        gap = max(gap, until_result)
+    return max(0.0, gap)
+
+
 def consumer_share(previous: int | None, remaining: int, same_window: bool) -> float | None:
     """How many requests went out per one of ours, from two consecutive answers' remaining.
 
@@ -173,6 +231,8 @@ class _Budget:
     share: float = 1.0
     others_rate: float | None = None
     """Requests a second everybody else sent between our last two answers (None: unknown)."""
+    window_share: float | None = None
+    """:func:`window_share` of this answer (None: unknown)."""
 
 
 def _lower(headers: Mapping[str, str]) -> dict[str, str]:
@@ -254,6 +314,27 @@ class Pacer:
             share = 1.0 if budget is None else budget.share
             return fair_pace(share, self._limits.get(key), self._window)
 
+    def early_gap(self, key: str, until_result: float | None = None) -> float:
+        """Seconds before the next request of a poller none of whose runs has a result yet (see
+        :func:`early_poll_gap`), from the last answer on ``key``: the share measured between
+        two answers of the window, else the one answer's :func:`window_share`. 0: no answer
+        yet, or alone."""
+        with self._lock:
+            budget = self._budget.get(key)
+            limit = self._limits.get(key)
+        if budget is None:
+            return 0.0
+        share = budget.share if budget.others_rate is not None else budget.window_share
+        to_reset = seconds_to_reset(budget.reset, self._wall())
+        return early_poll_gap(
+            budget.remaining,
+            to_reset,
+            1.0 if share is None else share,
+            limit,
+            window=self._window,
+            until_result=until_result,
+        )
+
     def jitter(self, seconds: float) -> float:
         """``seconds`` lengthened by this pacer's random jitter (see :func:`jittered`)."""
         with self._lock:
@@ -319,7 +400,9 @@ class Pacer:
                 share, others = last.share, last.others_rate
             else:
                 share, others = 1.0, None
-            self._budget[key] = _Budget(remaining, reset, now, share, others)
+            ours = sum(1 for t in self._log.get(key, ()) if t >= now + to_reset - self._window)
+            in_window = window_share(self._limits.get(key), remaining, ours)
+            self._budget[key] = _Budget(remaining, reset, now, share, others, in_window)
             spacing = budget_spacing(remaining, to_reset, share, others)
             if spacing <= 0:
                 self._spaced_until.pop(key, None)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -191,9 +191,10 @@ class Poller:
                 snap.poll_failures.pop(run["id"], None)
                 snap.unseen.pop(run["id"], None)
                 if snap.runs.get(run["id"]) != run:
+                    # a run seen for the first time without a result is no sign of more to come
+                    changed = changed or run["id"] in snap.runs or _has_result(run)
                     snap.runs[run["id"]] = run
                     snap.changed_at[run["id"]] = now
-                    changed = True
             self._missing_from_list(snap, [r for r in chunk if r not in seen], now)
         snap = self._fetch_evaluations(snap, now)
         interval = (
@@ -207,11 +208,13 @@ class Poller:
                 self._list_pace(),
             )
         )
+        records = self.records().values()
+        early = first_polls_gap(self._pacer(), snap, now, active, records)
+        interval = max(interval, min(early, self.settings.polling.interval.max))
         snap = self._schedule_artifact_tries(snap, now)
         if snap.artifact_tries:  # a direct try for artifacts is due before the back-off ends
             interval = min(interval, min(t["next"] for t in snap.artifact_tries.values()) - now)
-        # Never faster than the documented limit of the list endpoint allows.
-        floor = 60.0 / ENDPOINTS[LIST_RUNS].per_minute * max(1, requests) * 1.05
+        floor = list_floor(getattr(self._pacer(), "limit", None), requests)
         interval = max(interval, floor, self.settings.polling.interval.min)
         snap = replace(
             snap,
@@ -341,11 +344,14 @@ class Poller:
                 wanted[run_id] = missing
         return wanted
 
+    def _pacer(self) -> Any:
+        """This process's pacer (None: an API without one)."""
+        return getattr(self.api(), "pacer", None)
+
     def _list_pace(self) -> float | None:
         """Seconds between list requests at this process's fair share of the organization's
         list budget, as its pacer measured it (None: alone, or no pacer)."""
-        pacer = getattr(self.api(), "pacer", None)
-        pace = getattr(pacer, "fair_pace", None)
+        pace = getattr(self._pacer(), "fair_pace", None)
         result = pace(LIST_RUNS) if callable(pace) else None
         return float(result) if isinstance(result, int | float) else None
 
@@ -402,6 +408,64 @@ def _record_evaluation(
         current = snap.evaluation_cursor.get(run_id)
         if current is None or parse_time(created) > parse_time(current):
             snap.evaluation_cursor[run_id] = created
+
+
+def first_polls_gap(
+    pacer: Any, snap: Snapshot, now: float, active: Sequence[str], records: Iterable[RunRecord]
+) -> float:
+    """The first polls: while none of the runs still running has a result, the next poll waits
+    for what the shared list budget has left and for the earliest the runs could finish
+    (:func:`pytest_amigo.api.pacing.early_poll_gap` through ``pacer.early_gap``,
+    :func:`earliest_finish`). 0 once a result is in (the pace of results says when the next is
+    due), alone, or without a pacer."""
+    early = getattr(pacer, "early_gap", None)
+    if not callable(early) or not awaiting_first_result(snap, active):
+        return 0.0
+    return float(early(LIST_RUNS, earliest_finish(records, snap, now)))
+
+
+def list_floor(limit: Callable[[str], int | None] | None, requests: int) -> float:
+    """The shortest interval after a poll of ``requests`` list requests: never faster than the
+    list endpoint's limit allows, the documented one or a lower one the server answered (as
+    the pacer's ``limit`` knows it)."""
+    documented = ENDPOINTS[LIST_RUNS].per_minute
+    answered = limit(LIST_RUNS) if callable(limit) else None
+    per_minute = (
+        min(documented, answered) if isinstance(answered, int) and answered >= 1 else documented
+    )
+    return 60.0 / per_minute * max(1, requests) * 1.05
+
+
+def awaiting_first_result(snap: Snapshot, active: Sequence[str]) -> bool:
+    """Whether some of the runs polled still run and none of those has a result yet."""
+    running = [snap.runs.get(r) for r in active]
+    running = [run for run in running if run is None or not run.get("is_completed")]
+    return bool(running) and not any(run is not None and _has_result(run) for run in running)
+
+
+def earliest_finish(records: Iterable[RunRecord], snap: Snapshot, now: float) -> float | None:
+    """Seconds from now until the earliest a run still running could finish, estimated from the
+    session's runs that finished already: the shortest of their durations (creation to the
+    poll that saw them done), after the start of the earliest run still running. None before
+    any run finished: the API says nothing of a simulation's length, and a set's size bounds
+    nothing (its sessions run at once), so the first polls go by the budget alone."""
+    finished, started = [], []
+    for record in records:
+        run = snap.runs.get(record.run_id or "")
+        if run is not None and run.get("is_completed") and not run.get("errored"):
+            seen = snap.changed_at.get(record.run_id or "")
+            if seen is not None:
+                finished.append(seen - record.started_at)
+        elif record.run_id is not None and not record.error:
+            started.append(record.started_at)
+    if not finished or not started:
+        return None
+    return max(0.0, min(started) + min(finished) - now)
+
+
+def _has_result(run: Mapping[str, Any]) -> bool:
+    """Whether a run instance has at least one unit test result."""
+    return any(r is not None for r in run.get("unit_test_run_results") or ())
 
 
 def _streak(table: dict[str, Any], run_id: str, now: float) -> dict[str, Any]:

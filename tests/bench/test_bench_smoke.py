@@ -22,9 +22,10 @@ pytest.importorskip("fastapi")
 pytest.importorskip("xdist")
 
 ROOT = Path(__file__).resolve().parents[2]
-# f1-f3 need the full size; f4, f5 (sessions sharing a tight list limit) run at every size; h1-h5
+# f1-f3 need the full size; f4, f4s, f5 (sessions sharing a tight list limit, long and short
+# sets) run at every size; h1-h5
 # (4 shards of one suite, 9 pytest processes) are skipped at the smoke size, with a note
-ROWS = ("a1", "a2", "b1", "b2", "c1", "c2", "c3", "d1", "d2", "e1", "f4", "f5", "g1", "g2")
+ROWS = ("a1", "a2", "b1", "b2", "c1", "c2", "c3", "d1", "d2", "e1", "f4", "f4s", "f5", "g1", "g2")
 
 
 def _table_rows(text: str, header: str) -> list[list[str]]:
@@ -38,7 +39,7 @@ def _table_rows(text: str, header: str) -> list[list[str]]:
     return rows
 
 
-@pytest.mark.timeout(240)
+@pytest.mark.timeout(320)
 def test_smoke_benchmark_prints_every_row() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AMIGO_", "PYTEST_"))}
     # the pytest sessions the benchmark starts skip this repository's unrelated dev plugins,
@@ -50,7 +51,7 @@ def test_smoke_benchmark_prints_every_row() -> None:
         env=env,
         capture_output=True,
         text=True,
-        timeout=220,
+        timeout=300,
         check=False,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr[-4000:]
