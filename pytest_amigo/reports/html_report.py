@@ -24,10 +24,9 @@ from importlib import resources
 from pathlib import Path
 
 from pytest_amigo.reports import html_compare
-from pytest_amigo.reports.document import Report, SetReport, UnitTestReport
+from pytest_amigo.reports.document import Report, SetReport, UnitTestReport, pass_rate_text
 from pytest_amigo.reports.html_artifacts import Artifacts, Call, by_session
 from pytest_amigo.reports.html_base import e as _e
-from pytest_amigo.reports.html_base import pct as _pct
 from pytest_amigo.reports.html_unit import OUTCOMES, failing, ordered, unit_test
 
 _COUNT_LABEL = {
@@ -51,11 +50,6 @@ def _counts(tests: Sequence[UnitTestReport]) -> dict[str, int]:
     return counts
 
 
-def _set_rate(counts: Mapping[str, int]) -> float | None:
-    total = sum(counts.values())
-    return counts["passed"] / total if total else None
-
-
 def _set(entry: SetReport, n: int, artifacts: Artifacts) -> str:
     tests = entry.unit_tests
     counts = _counts(tests)
@@ -66,7 +60,7 @@ def _set(entry: SetReport, n: int, artifacts: Artifacts) -> str:
         ("Set id", entry.id),
         ("Run", entry.run_id or "—"),
         ("Started by this session", "yes" if entry.started_here else "no (attached)"),
-        ("Unit test pass rate", _pct(_set_rate(counts))),
+        ("Unit test pass rate", pass_rate_text(entry.pass_rate)),
     ]
     transitions: dict[str, int] = {}
     for t in tests:
@@ -92,7 +86,7 @@ def _overview(sets: Sequence[SetReport]) -> str:
     for n, entry in enumerate(sets):
         counts = _counts(entry.unit_tests)
         cells = "".join(f"<td>{counts[o]}</td>" for o in OUTCOMES)
-        cells += f"<td>{_pct(_set_rate(counts))}</td>"
+        cells += f"<td>{pass_rate_text(entry.pass_rate)}</td>"
         if compared:
             cells += html_compare.overview_cell(entry)
         rows.append(f'<tr><th scope="row"><a href="#set-{n}">{_e(entry.name)}</a></th>{cells}</tr>')
