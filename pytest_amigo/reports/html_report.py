@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 
+from pytest_amigo.judging.text import plural
 from pytest_amigo.reports import html_compare
 from pytest_amigo.reports.document import Report, SetReport, UnitTestReport, pass_rate_text
 from pytest_amigo.reports.html_artifacts import Artifacts, Call, by_session
@@ -37,6 +38,12 @@ _COUNT_LABEL = {
     "xfailed": "xfailed",
 }
 _TRANSITIONS = ("regressed", "new", "still-failing", "fixed", "unchanged", "not-comparable")
+
+
+def _count_label(outcome: str, count: int) -> str:
+    """``1 error``, ``2 errors``: the noun beside an outcome's count (other outcomes are
+    adjectives: ``1 failed``)."""
+    return "error" if outcome == "error" and count == 1 else _COUNT_LABEL[outcome]
 
 
 def _asset(name: str) -> str:
@@ -54,7 +61,8 @@ def _set(entry: SetReport, n: int, artifacts: Artifacts) -> str:
     tests = entry.unit_tests
     counts = _counts(tests)
     count_items = "".join(
-        f'<li class="n-{o}"><strong>{counts[o]}</strong> {_COUNT_LABEL[o]}</li>' for o in OUTCOMES
+        f'<li class="n-{o}"><strong>{counts[o]}</strong> {_count_label(o, counts[o])}</li>'
+        for o in OUTCOMES
     )
     facts = [
         ("Set id", entry.id),
@@ -143,7 +151,7 @@ def render(
     )
     meta = (
         f"pytest-amigo {_e(report.pytest_amigo)}, {_e(report.created_at)}; "
-        f"{len(tests)} unit tests in {len(sets)} sets"
+        f"{plural(len(tests), 'unit test')} in {plural(len(sets), 'set')}"
     )
     empty = "" if sets else '<p class="muted">No unit test was reported.</p>'
     return (

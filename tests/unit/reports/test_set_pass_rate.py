@@ -1,12 +1,13 @@
 """The set pass rate: one definition (``document.set_pass_rate``: unit tests whose evidence
 passed over the set's unit tests), one format, in the JSON, the HTML page, the step summary and
-the merged report; the HTML page's grouped justifications."""
+the merged report; the HTML page's grouped justifications; counts in plurals."""
 
 from __future__ import annotations
 
 import html
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,7 +21,7 @@ from pytest_amigo.reports.document import (
     validate,
 )
 from pytest_amigo.reports.html_unit import justifications
-from unit.reports.test_merge import a_set, merged, unit_test
+from unit.reports.test_merge import a_set, merged, run_cli, unit_test, write
 from unit.reports.test_merge import report as shard
 
 
@@ -94,3 +95,15 @@ def test_html_justifications_are_grouped_with_their_sessions() -> None:
     found = html.unescape(justifications(entry.unit_tests[0]))
     assert found.count("Hung up.") == 1 and "Fine." not in found
     assert "sessions 1, 3: Hung up.</li>" in found and "session 4: Never paid.</li>" in found
+
+
+def test_merge_and_the_html_page_say_their_counts_in_plurals(tmp_path: Path) -> None:
+    """One error, one report, one unit test, one set: singular nouns (not "1 errors", "1 sets")."""
+    one = write(tmp_path / "shard.json", shard(a_set(unit_test("Crashes", "error", 0, 0))))
+    status, out, _ = run_cli([one, "--html", tmp_path / "all.html"])
+    assert status == 1
+    assert out == "pytest-amigo merge: 1 report: 1 unit test in 1 set (1 error): failed\n"
+    page = html.unescape((tmp_path / "all.html").read_text(encoding="utf-8"))
+    assert "1 unit test in 1 set" in page
+    assert '<li class="n-error"><strong>1</strong> error</li>' in page
+    assert '<li class="n-failed"><strong>0</strong> failed</li>' in page
