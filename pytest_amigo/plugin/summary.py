@@ -1,5 +1,8 @@
-"""The terminal summary per set: passed, failed, errors, pass rate, run id, duration; the set gate;
-then each unit test's pass^k and baseline transition, regressions first."""
+"""The terminal summary per set: passed, failed, errors, the set pass rate
+(``document.set_pass_rate``, as every report states it), run id, duration; the set gate; then
+each unit test's pass^k, baseline transition and, for a failure or an error, its short reason,
+what needs attention first. What every set shares (the version set and agent that ran,
+``--amigo-version-set``'s temporary copies) is said once, above the sets."""
 
 from __future__ import annotations
 
