@@ -20,6 +20,7 @@ from pytest_amigo.judging.stats import (
     reliability,
     wilson_interval,
 )
+from pytest_amigo.judging.text import plural
 from pytest_amigo.judging.verdict import (
     Outcome,
     Verdict,
@@ -134,7 +135,7 @@ def _pass_k_rule(c: int, n: int, k: int, required: float) -> tuple[str, str]:
     """The outcome and its words under ``--amigo-min-pass-k``."""
     if n < k:
         return "inconclusive", (
-            f"only {n} valid session(s): pass^{k} needs at least {k}; not enough sessions "
+            f"only {plural(n, 'valid session')}: pass^{k} needs at least {k}; not enough sessions "
             "to decide; raise run_count or use --amigo-resample"
         )
     value = pass_hat_k(c, n, k)

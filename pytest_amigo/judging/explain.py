@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pytest_amigo.domain import format_value
-from pytest_amigo.judging.text import printable
+from pytest_amigo.judging.text import grouped, plural, printable, session_numbers
 from pytest_amigo.judging.verdict import (
     ERRORED,
     MET,
@@ -118,39 +118,52 @@ def _failing_session_lines(
     sessions: Sequence[SessionResult],
     evaluations: Mapping[str, Mapping[str, Any]] | None,
 ) -> list[str]:
-    lines: list[str] = []
-    criterion = tally.criterion
-    indent = INDENT * 2
+    """The sessions that did not meet the criterion: what each showed, and the judge's
+    justification quoted once for every session that gave it (``sessions 1-3, 5: ...``)."""
+    found: list[tuple[int, str, str | None]] = []  # session number, what it showed, why
     for session in sessions:
         if session.error is not None or position >= len(session.checks):
             continue
-        check = session.checks[position]
-        if check is True:
-            continue
-        evaluation_id = session.evaluation_ids[position]
-        head = f"{indent}session {session.number}: "
-        if check is None:
-            lines.append(head + "no result reported for this session (counts as not met)")
-            continue
-        found = _evaluation(evaluations, evaluation_id)
-        if found is None:
-            detail = "not met"
-            if evaluation_id is not None:
-                fetched = "not fetched" if evaluations is None else "not found"
-                detail += f" (evaluation {evaluation_id} {fetched})"
-            lines.append(head + detail)
-            continue
-        value = found.get("result")
-        if value is None:
-            lines.append(
-                head + f"n/a (metric deemed not applicable), needs {criterion.requirement()}"
-            )
-        else:
-            lines.append(head + f"{format_value(value)}, needs {criterion.requirement()}")
-        justification = found.get("justification")
-        if isinstance(justification, str) and justification.strip():
-            lines.extend(_wrap_quoted(printable(justification), indent + INDENT))
+        if session.checks[position] is not True:
+            found.append((session.number, *_failing_check(tally, position, session, evaluations)))
+    indent = INDENT * 2
+    lines: list[str] = []
+    for _, why in grouped((number, why) for number, _, why in found):
+        shown = grouped((number, detail) for number, detail, said in found if said == why)
+        lines += [f"{indent}{session_numbers(numbers)}: {detail}" for numbers, detail in shown]
+        if why is not None:
+            lines.extend(_wrap_quoted(why, indent + INDENT))
     return lines
+
+
+def _failing_check(
+    tally: CriterionTally,
+    position: int,
+    session: SessionResult,
+    evaluations: Mapping[str, Mapping[str, Any]] | None,
+) -> tuple[str, str | None]:
+    """What a session showed for a criterion it did not meet, and the judge's justification
+    (None when there is none)."""
+    if session.checks[position] is None:
+        return "no result reported for this session (counts as not met)", None
+    evaluation_id = session.evaluation_ids[position]
+    found = _evaluation(evaluations, evaluation_id)
+    if found is None:
+        detail = "not met"
+        if evaluation_id is not None:
+            fetched = "not fetched" if evaluations is None else "not found"
+            detail += f" (evaluation {evaluation_id} {fetched})"
+        return detail, None
+    value = found.get("result")
+    requirement = tally.criterion.requirement()
+    if value is None:
+        detail = f"n/a (metric deemed not applicable), needs {requirement}"
+    else:
+        detail = f"{format_value(value)}, needs {requirement}"
+    justification = found.get("justification")
+    if isinstance(justification, str) and justification.strip():
+        return detail, printable(justification)
+    return detail, None
 
 
 def _criteria_lines(
@@ -195,6 +208,16 @@ def _wrapped(text: str) -> list[str]:
     return textwrap.wrap(text, width=WIDTH, initial_indent=INDENT, subsequent_indent=INDENT * 2)
 
 
+def pass_k_words(k: int, first: float, all_k: float) -> str:
+    """``pass^1 0.50, pass^4 0.06 (the chance that 4 sessions in a row all pass)``; with k = 1,
+    pass^1 once."""
+    if k == 1:
+        return f"pass^1 {first:.2f} (the chance that a session passes)"
+    return (
+        f"pass^1 {first:.2f}, pass^{k} {all_k:.2f} (the chance that {k} sessions in a row all pass)"
+    )
+
+
 def explain(
     verdict: Verdict,
     evaluations: Mapping[str, Mapping[str, Any]] | None,
@@ -222,16 +245,13 @@ def explain(
     if verdict.sessions:
         lines.append(INDENT + _session_counts(verdict))
     if pass_k is not None:
-        k, first, all_k = pass_k
-        lines.append(
-            f"{INDENT}pass^1 {first:.2f}, pass^{k} {all_k:.2f} "
-            f"(the chance that {k} sessions in a row all pass)"
-        )
+        lines.append(INDENT + pass_k_words(*pass_k))
     lines.extend(more)
     if verdict.assumed_placements:
         lines.extend(
             _wrapped(
-                f"note: {verdict.assumed_placements} failed check(s) could not be placed on their "
+                f"note: {plural(verdict.assumed_placements, 'failed check')} could not be placed "
+                "on their "
                 "session (the metric evaluation results with their run_index were unavailable); "
                 "assumed failures of different criteria fall on different sessions, the fewest "
                 "passing sessions the data allows. Session numbers of those checks are assumed."

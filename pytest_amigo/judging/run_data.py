@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pytest_amigo.contract import PERMISSION_SET, PERMISSION_UNIT_TEST
 from pytest_amigo.domain import Criterion, UnitTest
-from pytest_amigo.judging.text import printable
+from pytest_amigo.judging.text import plural, printable
 
 # the error kinds the run data itself decides (the verdict adds the others)
 ReadingKind = Literal[
@@ -120,8 +120,8 @@ def locate(
         raise Problem(
             "error",
             f"unit test {unit_test.id} is listed {occurrence + 1} times in the set but "
-            f"{len(matches)} time(s) in this run: occurrence #{occurrence + 1} is not part of "
-            "this run (the set changed after the run started?)",
+            f"{plural(len(matches), 'time')} in this run: occurrence #{occurrence + 1} is not "
+            "part of this run (the set changed after the run started?)",
             "not-in-run",
         )
     if occurrence is not None and 0 <= occurrence:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from pytest_amigo.domain import UnitTestSet, set_from_json, set_to_json
+from pytest_amigo.judging.text import plural
 from pytest_amigo.lifecycle.copies import CopyError, UnitTestCopies
 from pytest_amigo.lifecycle.definitions import SetDefinitions
 from pytest_amigo.lifecycle.records import RunRecord, RunRecords, is_reference
@@ -101,7 +102,7 @@ class TemporaryRuns:
         copies, missing = self._copies_of(unit_set, entries, key)
         option = f"--amigo-compare={version_set}" if reference else "--amigo-version-set"
         if missing:  # never a silent fallback to the original
-            why = f"{option}: no copy of unit test(s) {missing} on {version_set}"
+            why = f"{option}: no copy of {_unit_tests(missing)} on {version_set}"
             return RunRecord.refused(key, self.clock(), why)
         whole = len(entries) == len(unit_set.unit_tests)
         # every unit test is on the version set: the set as it is (a reference never: the
@@ -139,12 +140,12 @@ class TemporaryRuns:
         reference: str,
     ) -> str:
         note = (
-            f"ran {len(entries)} of {len(unit_set.unit_tests)} unit tests in temporary set "
-            f"{temporary.name!r} ({temporary.id}), deleted at the end"
+            f"ran {len(entries)} of {plural(len(unit_set.unit_tests), 'unit test')} in temporary "
+            f"set {temporary.name!r} ({temporary.id}), deleted at the end"
         )
         extra = (
-            f", with copies of {len(copies)} unit test(s) on the version set, deleted at the "
-            "end too"
+            f", with copies of {plural(len(copies), 'unit test')} on the version set, deleted at "
+            "the end too"
             if copies
             else ""
         )
@@ -193,7 +194,7 @@ class TemporaryRuns:
                 }
         copies, missing = self._copies_of(unit_set, entries)  # on a candidate: copies again
         if missing:
-            return {"stop": f"re-sampling not possible: no copy of unit test(s) {missing}"}
+            return {"stop": f"re-sampling not possible: no copy of {_unit_tests(missing)}"}
         self.before_temporaries()
         try:
             temporary = self.temporary.create(RESAMPLE_PREFIX, unit_set, entries, copies)
@@ -220,3 +221,9 @@ class TemporaryRuns:
         if self.copies is not None and self.copies.pending():
             lines += self.copies.delete_all(time_cap)
         return lines
+
+
+def _unit_tests(ids: object) -> str:
+    """``unit test a1`` / ``unit tests a1, b2``: the unit tests (ids) a message names."""
+    found = [str(i) for i in ids] if isinstance(ids, list | tuple | set) else [str(ids)]
+    return f"unit test{'' if len(found) == 1 else 's'} {', '.join(found)}"

@@ -32,7 +32,7 @@ from pytest_amigo.reports import json_report
 from pytest_amigo.reports.document import UnitTestEntry
 from pytest_amigo.reports.document_gates import Gating
 from pytest_amigo.reports.junit_artifacts import settle
-from pytest_amigo.reports.writer import GITHUB_SUMMARY, write_all
+from pytest_amigo.reports.writer import GITHUB_SUMMARY, write_reports
 
 
 class Controller:
@@ -41,6 +41,7 @@ class Controller:
         self.summary = SetSummary()
         self.unit_tests = json_report.UnitTestLog()
         self._json_written = False
+        self._files_written: list[tuple[str, Path]] = []
         self._refusals: list[str] = []
         self._reported: set[str] = set()
         self._session: pytest.Session | None = None
@@ -241,7 +242,9 @@ class Controller:
             notify(self.ctx.config, REPORT_HOOK, report=document)  # frozen: nobody changes it
         if not files:
             return
-        for warning in write_all(document, self.ctx.settings, junit=self._xmlpath):
+        done = write_reports(document, self.ctx.settings, junit=self._xmlpath)
+        self._files_written = done.files  # said in the terminal summary, as JUnit's file is
+        for warning in done.warnings:
             sys.stderr.write(f"pytest-amigo: {warning}\n")
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
@@ -259,6 +262,8 @@ class Controller:
             ):
                 terminalreporter.write_line(line)
             return
+        for kind, path in self._files_written:  # as junitxml says "generated xml file: ..."
+            terminalreporter.write_sep("-", f"generated Amigo {kind}: {path.absolute()}")
         if not self._active:
             return
         for refusal in self._refusals:

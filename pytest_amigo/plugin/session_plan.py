@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from pytest_amigo.domain import UnitTestRef, UnitTestSet
 from pytest_amigo.judging.ab import drop_words
+from pytest_amigo.judging.text import plural
 from pytest_amigo.settings import Correction
 
 
@@ -129,7 +130,9 @@ def describe(
             counts = sorted({r.unit_test.run_count for r in plan.selected})
             lines += [f"    {drop_words(n, compared, correction)}" for n in counts]
     total = sum(p.sessions for p in plans) * sides
-    lines.append(f"total: {total} sessions in {len(plans)} set(s); no run was started")
+    lines.append(
+        f"total: {plural(total, 'session')} in {plural(len(plans), 'set')}; no run was started"
+    )
     return lines
 
 

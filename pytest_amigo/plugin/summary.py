@@ -1,24 +1,31 @@
-"""The terminal summary per set: passed, failed, errors, pass rate, run id, duration; the set gate;
-then each unit test's pass^k and baseline transition, regressions first."""
+"""The terminal summary per set: passed, failed, errors, the set pass rate
+(``document.set_pass_rate``, as every report states it), run id, duration; the set gate; then
+each unit test's pass^k, baseline transition and, for a failure or an error, its short reason,
+what needs attention first. What every set shares (the version set and agent that ran,
+``--amigo-version-set``'s temporary copies) is said once, above the sets."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from pytest_amigo.judging.evidence import attention_rank
-from pytest_amigo.judging.text import one_line
+from pytest_amigo.judging.text import one_line, plural
 from pytest_amigo.judging.words import xpassed_words
 from pytest_amigo.plugin import wire
 from pytest_amigo.reports.compare_words import baseline_sentence, set_sentence, unit_sentence
 from pytest_amigo.reports.document import (
+    FAILING_OUTCOMES,
     ReportError,
     SetCompare,
     UnitTestEntry,
     UnitTestReport,
+    pass_rate_text,
+    set_pass_rate,
 )
 
 if TYPE_CHECKING:
@@ -95,9 +102,17 @@ class SetSummary:
         snap = coordinator.snapshot()
         missing = coordinator.missing_artifacts()
         reporter.write_sep("=", "Amigo simulation sets")
-        for set_id, tally in self.sets.items():
-            for line in set_lines(set_id, tally, records.get(set_id), snap, missing):
-                reporter.write_line(line)
+        found = [
+            set_lines(set_id, tally, records.get(set_id), snap, missing)
+            for set_id, tally in self.sets.items()
+        ]
+        once, found = shared_context(found)
+        for line in once:
+            reporter.write_line(f"every set: {line}")
+        for lines in found:
+            reporter.write_line(lines.head)
+            for note in (*lines.context, *lines.notes):
+                reporter.write_line(f"    {note}")
         for run_id in cancelled:
             reporter.write_line(f"cancelled run {run_id} (started by this session)")
         shard = coordinator.settings.runs.shard
@@ -133,25 +148,34 @@ def left_running_line(run_id: str, shard: str | None = None) -> str:
     )
 
 
+@dataclass(frozen=True)
+class SetLines:
+    """A set's part of the summary: its line, what ran (``context``: the notes every set may
+    share, printed once when they do) and its results, indented under it."""
+
+    head: str
+    context: tuple[str, ...]
+    notes: tuple[str, ...]
+
+
 def set_lines(
     set_id: str,
     tally: SetTally,
     record: RunRecord | None,
     snap: Snapshot,
     missing: Mapping[str, str],
-) -> list[str]:
+) -> SetLines:
     """A set's line (counts, pass rate, run, duration), then its notes, gate, evidence lines,
-    run error and artifacts, indented."""
-    total = len(tally.outcomes)
-    passed = tally.count("passed")
-    rate = f"{passed / total:.0%}" if total else "-"
+    run error and artifacts."""
+    tests = [tally.evidence[n].unit_test for n in tally.outcomes if n in tally.evidence]
+    rate = pass_rate_text(set_pass_rate(t.outcome for t in tests))
     duration = ""
     if record is not None and tally.last_report:
         duration = f", {max(0.0, tally.last_report - record.started_at):.0f}s"
     parts = [
-        f"{passed} passed",
+        f"{tally.count('passed')} passed",
         f"{tally.count('failed')} failed",
-        f"{tally.count('error')} errors",
+        plural(tally.count("error"), "error"),
     ]
     parts += [
         f"{tally.count(extra)} {extra}" for extra in ("xfailed", "xpassed") if tally.count(extra)
@@ -160,20 +184,23 @@ def set_lines(
         f"{one_line(tally.name)} ({set_id}): {', '.join(parts)}; pass rate {rate}; "
         f"run {tally.run_id or '-'}"
     )
-    notes = []
+    context = []
     if record is not None and record.note and (not record.started_here or record.temporary_set):
-        notes.append(record.note)
+        context.append(record.note)
     elif record is not None and record.note.startswith(f"started run {record.run_id}; "):
-        notes.append(record.note)  # what else there is to know: another user's run of the set
+        context.append(record.note)  # what else there is to know: another user's run of the set
+    every = [e.unit_test for e in tally.evidence.values()]
+    context += sorted({t.what_ran.words() for t in every if t.what_ran is not None})
+    notes = []
     if tally.gate:
         notes.append(f"set gate: {tally.gate}")
-    tests = [e.unit_test for e in tally.evidence.values()]
-    baseline_notes = {t.baseline_note for t in tests} - {None, ""}
+    baseline_notes = {t.baseline_note for t in every} - {None, ""}
     notes += [f"baseline: {note}" for note in sorted(str(n) for n in baseline_notes)]
-    notes += sorted({t.what_ran.words() for t in tests if t.what_ran is not None})
-    apart = sum(1 for t in tests if t.baseline and t.baseline.transition == "not-comparable")
+    apart = sum(1 for t in every if t.baseline and t.baseline.transition == "not-comparable")
     if apart:
-        notes.append(f"not comparable with the baseline (the test changed): {apart} unit tests")
+        notes.append(
+            f"not comparable with the baseline (the test changed): {plural(apart, 'unit test')}"
+        )
     notes += compare_lines(tally)
     notes += xpassed_lines(tally)
     notes += evidence_lines(tally)
@@ -185,7 +212,52 @@ def set_lines(
         notes.append(f"artifacts: {artifact['path']}")
     elif gone:
         notes.append(f"no artifacts: {gone[0]}")
-    return [head + duration, *(f"    {note}" for note in notes)]
+    return SetLines(head + duration, tuple(context), tuple(notes))
+
+
+# The note of a set run as a temporary copy on --amigo-version-set (lifecycle.temporary_runs):
+# what every set shares, and the part that is the set's own.
+_CANDIDATE_NOTE = re.compile(
+    r"(?P<option>--amigo-version-set=[^:]+): ran (?P<ran>\d+) of (?P<of>\d+) unit tests? in "
+    r"temporary set .* \((?P<set>[^()]+)\), deleted at the end, with copies .* on the version "
+    r"set, deleted at the end too"
+)
+
+
+def _own_part(note: re.Match[str]) -> str:
+    """The part of a set's ``--amigo-version-set`` note that is its own."""
+    ran, of = int(note["ran"]), int(note["of"])
+    return f"ran {ran} of {plural(of, 'unit test')} in temporary set {note['set']}"
+
+
+def shared_context(found: Sequence[SetLines]) -> tuple[list[str], list[SetLines]]:
+    """What ran, said once for every set when the sets share it (the version set and its
+    agent version, the ``--amigo-version-set`` copies), and each set's lines without it."""
+    if len(found) < 2:
+        return [], list(found)
+    matches = [[_CANDIDATE_NOTE.fullmatch(line) for line in s.context] for s in found]
+    options = {m["option"] for each in matches for m in each if m is not None}
+    shared: list[str] = []
+    if len(options) == 1 and all(any(each) for each in matches):
+        (option,) = options
+        shared.append(
+            f"{option}: each set ran in a temporary set with copies of its unit tests on the "
+            "version set, all deleted at the end"
+        )
+        found = [
+            replace(
+                s,
+                context=tuple(
+                    line if m is None else _own_part(m)
+                    for line, m in zip(s.context, each, strict=True)
+                ),
+            )
+            for s, each in zip(found, matches, strict=True)
+        ]
+    common = [line for line in found[0].context if all(line in s.context for s in found[1:])]
+    shared += common
+    rest = [replace(s, context=tuple(n for n in s.context if n not in common)) for s in found]
+    return shared, rest
 
 
 MAX_LINES = 30
@@ -214,14 +286,19 @@ def _set_compare_lines(of_set: SetCompare) -> list[str]:
 
 
 def _evidence_row(outcome: str, test: UnitTestReport) -> tuple[int, str] | None:
-    """A unit test's line and its rank (what needs attention first); None without pass^k, a
-    baseline or a comparison."""
+    """A unit test's line and its rank (what needs attention first): its sessions, pass^k,
+    interval, baseline and comparison, and when it fails or errors its short reason (the one
+    pytest's short summary gives, which drops it when the node id fills the line); None for a
+    passing unit test without pass^k, a baseline or a comparison."""
     pass_k, baseline, compared = test.pass_k, test.baseline, test.compare
-    if not pass_k and not baseline and not compared:
+    failing = outcome in FAILING_OUTCOMES and bool(test.reason)
+    if not pass_k and not baseline and not compared and not failing:
         return None
-    parts = [f"{test.sessions.passed}/{test.sessions.valid} sessions"]
+    parts = (
+        [f"{test.sessions.passed}/{test.sessions.valid} sessions"] if test.sessions.valid else []
+    )
     if pass_k:
-        parts.append(f"pass^1 {pass_k.pass_1:.2f}, pass^{pass_k.k} {pass_k.value:.2f}")
+        parts.append(pass_k_text(pass_k.k, pass_k.pass_1, pass_k.value))
     interval, confidence = test.pass_rate_interval, test.confidence
     if interval and confidence is not None:
         parts.append(f"{confidence * 100:.4g}% interval {interval[0]:.2f}-{interval[1]:.2f}")
@@ -229,12 +306,22 @@ def _evidence_row(outcome: str, test: UnitTestReport) -> tuple[int, str] | None:
         parts.append(baseline_sentence(baseline))
     if compared:
         parts.append(unit_sentence(compared))
+    if failing:
+        parts.append(one_line(test.reason))
     transition = baseline.transition if baseline else None
     label = "REGRESSED" if transition == "regressed" else outcome
     rank = attention_rank(outcome, transition)
     if compared and compared.label == "worse":  # worse than the reference: first
         label, rank = f"WORSE ({outcome})", -1
     return rank, f"{label}: {one_line(test.name)}: {'; '.join(parts)}"
+
+
+def pass_k_text(k: int, pass_1: float | None, value: float) -> str:
+    """``pass^1 0.90, pass^4 0.60``; pass^1 once when k is 1; pass^k alone from an older
+    report without pass^1."""
+    if k == 1 or pass_1 is None:
+        return f"pass^{k} {value:.2f}"
+    return f"pass^1 {pass_1:.2f}, pass^{k} {value:.2f}"
 
 
 def evidence_lines(tally: SetTally) -> list[str]:

@@ -7,8 +7,8 @@ environment; the plugin decides whether ``GITHUB_STEP_SUMMARY`` is set and passe
 :func:`append`.
 
 What it shows, in order: a heading and a one-line total; one table with a row per set (run id,
-passed / failed / errors / inconclusive / xfailed, pass rate: passed unit tests over unit tests, as
-the terminal summary states it); what ran; with ``--amigo-compare``, per compared set a table of
+passed / failed / errors / inconclusive / xfailed, the set pass rate of ``document.set_pass_rate``,
+as every report states it); what ran; with ``--amigo-compare``, per compared set a table of
 its unit tests against the reference (worse first), the set's line and the A/A warning; the failing
 unit tests (failed, error, inconclusive) with their one-line reason, worse than the reference and
 regressions against a baseline first with the baseline sentence the terminal shows;
@@ -43,7 +43,7 @@ from pytest_amigo.reports.compare_words import (
     set_sentence,
     side_text,
 )
-from pytest_amigo.reports.document import Report, SetReport, UnitTestReport
+from pytest_amigo.reports.document import Report, SetReport, UnitTestReport, pass_rate_text
 from pytest_amigo.reports.headline import compared_lines, headline
 
 HEADING = "## Amigo simulations"
@@ -158,12 +158,11 @@ def _sets_table(sets: Sequence[SetReport]) -> list[str]:
     for entry in sets[:MAX_ROWS]:
         tests = entry.unit_tests
         counts = _counts(tests)
-        rate = f"{counts['passed'] / len(tests):.0%}" if tests else "–"
         cells = [
             _set_name(entry),
             _code(entry.run_id, table=True),
             *(str(counts[o]) for o in _COUNTED),
-            rate,
+            pass_rate_text(entry.pass_rate),
         ]
         lines.append(_row(cells))
     lines += _more(len(sets), "sets", table=True)

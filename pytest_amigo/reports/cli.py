@@ -19,6 +19,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TextIO
 
+from pytest_amigo.judging.text import plural
 from pytest_amigo.reports import json_report, writer
 from pytest_amigo.reports.document import Report
 from pytest_amigo.reports.merge import (
@@ -141,14 +142,17 @@ def _said(files: int, report: Report, status: int) -> str:
     """``merged 2 reports: 3 unit tests in 1 set (2 passed, 1 failed): failed``."""
     found = report.outcome_counts()
     sets = len(report.sets)
-    detail = ", ".join(f"{n} {outcome}" for outcome, n in found.items())
+    detail = ", ".join(
+        plural(n, outcome) if outcome == "error" else f"{n} {outcome}"
+        for outcome, n in found.items()
+    )
     verdict = "passed" if status == PASSED else "failed"
     gates = [f"{s.name!r} {s.gate.counts()}" for s in report.sets if s.gate and s.gate.failing]
     if gates:
         verdict += f" (set gate failed: {', '.join(gates)})"
     return (
-        f"{PROG} merge: {files} report{'s' * (files != 1)}: {sum(found.values())} unit tests "
-        f"in {sets} set{'s' * (sets != 1)}{f' ({detail})' if detail else ''}: {verdict}"
+        f"{PROG} merge: {plural(files, 'report')}: {plural(sum(found.values()), 'unit test')} "
+        f"in {plural(sets, 'set')}{f' ({detail})' if detail else ''}: {verdict}"
     )
 
 

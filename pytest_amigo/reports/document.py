@@ -11,7 +11,7 @@ baseline reader) read attributes, never ``.get``.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -62,7 +62,9 @@ __all__ = [
     "UnitTestEntry",
     "UnitTestReport",
     "WhatRan",
+    "pass_rate_text",
     "read_report",
+    "set_pass_rate",
     "validate",
 ]
 
@@ -304,6 +306,22 @@ def _interval(found: list[object], at: str) -> tuple[float, float] | None:
     raise ReportError(f"{at}.pass_rate_interval: expected [low, high], found {found!r}")
 
 
+def set_pass_rate(outcomes: Iterable[str]) -> float | None:
+    """The set pass rate, as every report states it (terminal summary, HTML page, step summary,
+    JSON ``sets[].pass_rate``, ``pytest-amigo merge``): the share of the set's reported unit
+    tests whose evidence passed. Unit tests, not sessions: each unit test's ``outcome`` counts
+    once, ``passed`` over all of them, so an XPASS (passed, though listed in ``amigo_xfail``)
+    counts as passed and an xfail, an error or an inconclusive unit test as not passed; the share
+    ``--amigo-set-min-pass-rate`` gates on. None without a unit test."""
+    found = list(outcomes)
+    return sum(1 for o in found if o == "passed") / len(found) if found else None
+
+
+def pass_rate_text(rate: float | None) -> str:
+    """A set pass rate as every report writes it: ``50%``; ``–`` without one."""
+    return "–" if rate is None else f"{rate:.0%}"
+
+
 @dataclass(frozen=True, kw_only=True)
 class SetReport:
     """A unit test set: its run (``run_ids``: every run a merged report's shards reported) and
@@ -317,6 +335,12 @@ class SetReport:
     compare: SetCompare | None = None  # written only with --amigo-compare
     run_ids: tuple[str, ...] = ()  # written only by merge, when the shards ran several runs
     gate: SetGate | None = None  # written only with --amigo-set-min-pass-rate
+    omitted: frozenset[str] = frozenset()  # optional keys an older document left out
+
+    @property
+    def pass_rate(self) -> float | None:
+        """The set pass rate (:func:`set_pass_rate`): written in the JSON, recomputed on read."""
+        return set_pass_rate(t.outcome for t in self.unit_tests)
 
     @property
     def compared(self) -> tuple[UnitTestReport, ...]:
@@ -338,6 +362,8 @@ class SetReport:
         if self.run_ids:
             found["run_ids"] = list(self.run_ids)
         found["started_here"] = self.started_here
+        if "pass_rate" not in self.omitted:
+            found["pass_rate"] = self.pass_rate
         found["unit_tests"] = [t.to_json() for t in self.unit_tests]
         if self.compare is not None:
             found["compare"] = self.compare.to_json()
@@ -350,6 +376,7 @@ class SetReport:
         d = obj(data, at)
         tests = array(d, "unit_tests", at)
         compare, gate = d.get("compare"), d.get("gate")
+        number(d, "pass_rate", at)  # checked; written again from the unit tests' outcomes
         return cls(
             id=text(d, "id", at),
             name=text(d, "name", at),
@@ -361,6 +388,7 @@ class SetReport:
             compare=None if compare is None else SetCompare.from_json(compare, f"{at}.compare"),
             run_ids=tuple(r for r in texts(d, "run_ids", at) if r is not None),
             gate=None if gate is None else SetGate.from_json(gate, f"{at}.gate"),
+            omitted=absent(d, ("pass_rate",)),
         )
 
 

@@ -9,7 +9,8 @@ import json
 from collections.abc import Sequence
 from typing import TypeVar
 
-from pytest_amigo.reports.document import JsonValue, UnitTestReport
+from pytest_amigo.judging.text import grouped
+from pytest_amigo.reports.document import CriterionReport, JsonValue, UnitTestReport
 
 _T = TypeVar("_T")
 
@@ -69,6 +70,13 @@ def mark(met: bool | None, errored: bool) -> tuple[str, str, str]:
 def at(found: Sequence[_T], k: int) -> _T | None:
     """Session ``k``'s entry of a per-session list (None past its end)."""
     return found[k] if k < len(found) else None
+
+
+def failing_justifications(criterion: CriterionReport) -> list[tuple[tuple[int, ...], str]]:
+    """The judges' justifications of the sessions that did not meet ``criterion``, each text once
+    with its session numbers (1-based), in the order of its first session."""
+    pairs = zip(criterion.sessions, criterion.justifications, strict=False)
+    return grouped((k + 1, why) for k, (met, why) in enumerate(pairs) if met is False and why)
 
 
 def grid(test: UnitTestReport, uid: str, n: int, caption: str | None = None) -> str:

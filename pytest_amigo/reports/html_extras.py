@@ -22,9 +22,9 @@ from urllib.parse import quote
 
 import pytest
 
-from pytest_amigo.judging.text import printable
+from pytest_amigo.judging.text import printable, session_numbers
 from pytest_amigo.reports.document import JsonValue, UnitTestEntry, UnitTestReport
-from pytest_amigo.reports.html_base import at
+from pytest_amigo.reports.html_base import at, failing_justifications
 
 HTML = "html"
 URL = "url"
@@ -92,16 +92,14 @@ def grid(test: UnitTestReport) -> str:
 
 
 def justifications(test: UnitTestReport) -> str:
-    """The judges' justifications of the checks that were not met, as a list ("" if none)."""
-    items = []
-    for criterion in test.criteria:
-        for i, met in enumerate(criterion.sessions):
-            text = at(criterion.justifications, i)
-            if met is False and text:
-                items.append(
-                    f"<li><strong>{escape(criterion.name)}</strong>, session "
-                    f"{i + 1}: {escape(text)}</li>"
-                )
+    """The judges' justifications of the checks that were not met, as a list ("" if none), each
+    text once with its sessions (``sessions 1-3, 5``)."""
+    items = [
+        f"<li><strong>{escape(criterion.name)}</strong>, {session_numbers(numbers)}: "
+        f"{escape(why)}</li>"
+        for criterion in test.criteria
+        for numbers, why in failing_justifications(criterion)
+    ]
     if not items:
         return ""
     return f"<p>Judges' justifications:</p><ul>{''.join(items)}</ul>"

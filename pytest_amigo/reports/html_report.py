@@ -23,12 +23,12 @@ from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 
+from pytest_amigo.judging.text import plural
 from pytest_amigo.reports import html_compare
-from pytest_amigo.reports.document import Report, SetReport, UnitTestReport
+from pytest_amigo.reports.document import Report, SetReport, UnitTestReport, pass_rate_text
 from pytest_amigo.reports.headline import compared_lines, headline
 from pytest_amigo.reports.html_artifacts import Artifacts, Call, by_session
 from pytest_amigo.reports.html_base import e as _e
-from pytest_amigo.reports.html_base import pct as _pct
 from pytest_amigo.reports.html_unit import OUTCOMES, failing, ordered, unit_test
 
 _COUNT_LABEL = {
@@ -39,6 +39,12 @@ _COUNT_LABEL = {
     "xfailed": "xfailed",
 }
 _TRANSITIONS = ("regressed", "new", "still-failing", "fixed", "unchanged", "not-comparable")
+
+
+def _count_label(outcome: str, count: int) -> str:
+    """``1 error``, ``2 errors``: the noun beside an outcome's count (other outcomes are
+    adjectives: ``1 failed``)."""
+    return "error" if outcome == "error" and count == 1 else _COUNT_LABEL[outcome]
 
 
 def _asset(name: str) -> str:
@@ -52,22 +58,18 @@ def _counts(tests: Sequence[UnitTestReport]) -> dict[str, int]:
     return counts
 
 
-def _set_rate(counts: Mapping[str, int]) -> float | None:
-    total = sum(counts.values())
-    return counts["passed"] / total if total else None
-
-
 def _set(entry: SetReport, n: int, artifacts: Artifacts) -> str:
     tests = entry.unit_tests
     counts = _counts(tests)
     count_items = "".join(
-        f'<li class="n-{o}"><strong>{counts[o]}</strong> {_COUNT_LABEL[o]}</li>' for o in OUTCOMES
+        f'<li class="n-{o}"><strong>{counts[o]}</strong> {_count_label(o, counts[o])}</li>'
+        for o in OUTCOMES
     )
     facts = [
         ("Set id", entry.id),
         ("Run", entry.run_id or "—"),
         ("Started by this session", "yes" if entry.started_here else "no (attached)"),
-        ("Unit test pass rate", _pct(_set_rate(counts))),
+        ("Unit test pass rate", pass_rate_text(entry.pass_rate)),
     ]
     transitions: dict[str, int] = {}
     for t in tests:
@@ -93,7 +95,7 @@ def _overview(sets: Sequence[SetReport]) -> str:
     for n, entry in enumerate(sets):
         counts = _counts(entry.unit_tests)
         cells = "".join(f"<td>{counts[o]}</td>" for o in OUTCOMES)
-        cells += f"<td>{_pct(_set_rate(counts))}</td>"
+        cells += f"<td>{pass_rate_text(entry.pass_rate)}</td>"
         if compared:
             cells += html_compare.overview_cell(entry)
         rows.append(f'<tr><th scope="row"><a href="#set-{n}">{_e(entry.name)}</a></th>{cells}</tr>')
@@ -159,7 +161,7 @@ def render(
     )
     meta = (
         f"pytest-amigo {_e(report.pytest_amigo)}, {_e(report.created_at)}; "
-        f"{len(tests)} unit tests in {len(sets)} sets"
+        f"{plural(len(tests), 'unit test')} in {plural(len(sets), 'set')}"
     )
     empty = "" if sets else '<p class="muted">No unit test was reported.</p>'
     return (

@@ -12,12 +12,22 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from urllib.parse import quote
 
+from pytest_amigo.judging.text import session_numbers
 from pytest_amigo.reports import html_compare
 from pytest_amigo.reports.compare_words import baseline_sentence, label_text, ran_words
 from pytest_amigo.reports.document import JsonValue, UnitTestReport
 from pytest_amigo.reports.html_artifacts import Artifacts, Call, by_session, pre, tool_calls
 from pytest_amigo.reports.html_artifacts import transcript as transcript_html
-from pytest_amigo.reports.html_base import at, badge, e, grid, mark, num, pct
+from pytest_amigo.reports.html_base import (
+    at,
+    badge,
+    e,
+    failing_justifications,
+    grid,
+    mark,
+    num,
+    pct,
+)
 
 OUTCOMES = ("failed", "error", "inconclusive", "xfailed", "passed")
 _RANK = {name: n for n, name in enumerate(OUTCOMES)}
@@ -39,19 +49,46 @@ def ordered(tests: Iterable[UnitTestReport]) -> list[UnitTestReport]:
     return sorted(tests, key=lambda t: (not worse(t), _RANK.get(t.outcome, len(OUTCOMES))))
 
 
+def justifications(test: UnitTestReport) -> str:
+    """The judges' justifications of the checks not met, each text once with its sessions
+    (``sessions 1-3, 5``): a justification repeated over six sessions is read once."""
+    items = [
+        f"<li><strong>{e(c.name)}</strong>, {session_numbers(numbers)}: {e(why)}</li>"
+        for c in test.criteria
+        for numbers, why in failing_justifications(c)
+    ]
+    if not items:
+        return ""
+    return (
+        '<div class="justifications"><p>Judges\' justifications:</p>'
+        f"<ul>{''.join(items)}</ul></div>"
+    )
+
+
+def _said_before(test: UnitTestReport, position: int, k: int) -> int | None:
+    """The first session (0-based) before ``k`` whose judge gave the same justification for the
+    criterion at ``position``; None when session ``k``'s is new."""
+    found = test.criteria[position].justifications
+    why = at(found, k)
+    return next((j for j in range(k) if why and at(found, j) == why), None)
+
+
 def _checks(test: UnitTestReport, k: int, errored: bool) -> str:
-    """Session ``k``'s metric values against the requirements, with the justifications."""
+    """Session ``k``'s metric values against the requirements, with the justifications (one
+    given for an earlier session already: "same as session N")."""
     rows = []
-    for c in test.criteria:
+    for position, c in enumerate(test.criteria):
         cls, sym, word = mark(at(c.sessions, k), errored)
         value, why = at(c.values, k), at(c.justifications, k)
+        first = _said_before(test, position, k)
+        said = f"same as session {first + 1}" if first is not None else e(why) if why else ""
         rows.append(
             f'<tr><th scope="row">{e(c.name)}</th>'
             f'<td data-label="Value">{e(num(value)) if value is not None else "—"}</td>'
             f'<td class="req" data-label="Requirement">{e(c.requirement or "")}</td>'
             f'<td class="c-{cls}" data-label="Result"><span aria-hidden="true">{sym}</span> '
             f"{word}</td>"
-            f'<td class="why" data-label="Justification">{e(why) if why else ""}</td></tr>'
+            f'<td class="why" data-label="Justification">{said}</td></tr>'
         )
     if not rows:
         return ""
@@ -190,6 +227,6 @@ def unit_test(test: UnitTestReport, uid: str, artifacts: Artifacts) -> str:
         f'<article class="{classes}" id="{uid}" data-outcome="{e(test.outcome)}" '
         f'data-failing="{int(failing(test))}" data-search="{e(search.lower())}">'
         f'<h3>{heading} <span class="name">{e(test.name)}</span></h3>'
-        f'<p class="reason">{e(test.reason)}</p>{xpass}{evidence}'
+        f'<p class="reason">{e(test.reason)}</p>{xpass}{evidence}{justifications(test)}'
         f"{_facts(test)}{sessions}{links}{explanation}</article>"
     )

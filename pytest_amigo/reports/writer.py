@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pytest_amigo.reports import ci_summary, json_report
@@ -32,6 +33,15 @@ def _write_html(path: Path, report: Report) -> None:
     html_report.write(path, report)
 
 
+@dataclass
+class Written:
+    """What ``write_reports`` wrote: each file as (kind, path as given), and one-line warnings
+    for those it could not write."""
+
+    files: list[tuple[str, Path]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
 def write_all(
     report: Report,
     settings: Settings,
@@ -40,7 +50,19 @@ def write_all(
     environ: Mapping[str, str] = os.environ,
 ) -> list[str]:
     """Write every report asked for; returns warnings (one line each)."""
-    warnings = []
+    return write_reports(report, settings, junit=junit, environ=environ).warnings
+
+
+def write_reports(
+    report: Report,
+    settings: Settings,
+    *,
+    junit: Path | None = None,
+    environ: Mapping[str, str] = os.environ,
+) -> Written:
+    """Write every report asked for: the JSON and HTML files, then the step summary, which lists
+    them (``junit``: the JUnit file pytest writes, listed too)."""
+    done = Written()
     written: list[tuple[str, str]] = []
     if junit is not None:
         written.append(("JUnit", _shown(junit)))
@@ -54,12 +76,13 @@ def write_all(
         try:
             write(path, report)
             written.append((kind, _shown(path)))
+            done.files.append((kind, path))
         except OSError as exc:
-            warnings.append(f"could not write the {kind} {path}: {exc}")
+            done.warnings.append(f"could not write the {kind} {path}: {exc}")
     summary = environ.get(GITHUB_SUMMARY)
     if summary:
         text = ci_summary.markdown(report, report_paths=written)
         problem = ci_summary.append(Path(summary), text)
         if problem:
-            warnings.append(problem)
-    return warnings
+            done.warnings.append(problem)
+    return done

@@ -163,7 +163,7 @@ def test_the_plan_counts_both_sides_and_says_what_the_run_counts_can_detect(
     assert "A/B against version set release (--amigo-compare)" in out.output
     assert "A/B (" in out.output and ": 80 sessions, whole set" in out.output
     assert ": 12 sessions, whole set" in out.output  # Second: 3 + 3, both sides
-    assert "total: 92 sessions in 2 set(s)" in out.output
+    assert "total: 92 sessions in 2 sets" in out.output
     # seven compared unit tests: Holm's first step is 0.05/7
     assert "run_count 8: only a drop from 100% to below" in out.output
     assert "one-sided Fisher at 0.05/7, Holm" in out.output

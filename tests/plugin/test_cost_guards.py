@@ -43,7 +43,7 @@ def test_plan_prints_the_sessions_and_starts_nothing(amigo: AmigoProject) -> Non
     assert f"Evidence ({SET['Evidence']}): 30 sessions, whole set" in out.output
     assert "  10 x Shaky" in out.output
     assert f"Few sessions ({SET['Few sessions']}): 2 sessions, whole set" in out.output
-    assert "total: 32 sessions in 2 set(s); no run was started" in out.output
+    assert "total: 32 sessions in 2 sets; no run was started" in out.output
 
 
 def test_plan_shows_what_a_subset_would_run(amigo: AmigoProject) -> None:
@@ -51,7 +51,7 @@ def test_plan_shows_what_a_subset_would_run(amigo: AmigoProject) -> None:
     assert out.result.ret == 0, out.output
     assert "Evidence" in out.output and "10 sessions, subset (--amigo-subset)" in out.output
     assert "10 x Solid  (not selected, not run)" in out.output
-    assert "total: 10 sessions in 1 set(s)" in out.output
+    assert "total: 10 sessions in 1 set;" in out.output
     assert not out.runs
 
 

@@ -136,7 +136,7 @@ def test_required_pass_k_gates_each_unit_test(amigo: AmigoProject) -> None:
     assert shaky.prop("amigo_pass^4") == "0.600"
     few = out.case("amigo.Few sessions", "Solid")
     assert few.prop("amigo_outcome") == "inconclusive"
-    assert "only 2 valid session(s): pass^4 needs at least 4" in (few.message or "")
+    assert "only 2 valid sessions: pass^4 needs at least 4" in (few.message or "")
     # the terminal summary shows pass^k per unit test, failures first
     summary = out.output.split("Amigo simulation sets")[1]
     assert "failed: Shaky: 9/10 sessions; pass^1 0.90, pass^4 0.60" in summary

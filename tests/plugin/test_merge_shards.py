@@ -74,7 +74,7 @@ def test_two_shards_merge_into_one_report_of_the_whole_set(amigo: AmigoProject) 
     assert [f["file"] for f in merged["merged_from"]] == [str(one), str(two)]
     page = (amigo.pytester.path / "all.html").read_text(encoding="utf-8")
     assert all(name in page for name in NAMES)
-    assert "3 unit tests in 1 sets" in page
+    assert "3 unit tests in 1 set" in page
     text = summary.read_text(encoding="utf-8")
     assert "Half and half" in text and "all.json" in text and "all.html" in text
     # the merged file works as a baseline of the set

@@ -87,7 +87,7 @@ def test_a_baseline_that_tested_another_persona_version_is_not_comparable(
     summary = out.output.split("Amigo simulation sets")[1]
     assert "; not comparable with baseline run " in summary
     assert f"the test changed: persona {PERSONA} v1 -> v2" in summary
-    assert "not comparable with the baseline (the test changed): 1 unit tests" in summary
+    assert "not comparable with the baseline (the test changed): 1 unit test\n" in summary
 
 
 def test_a_baseline_report_from_before_the_fingerprint_is_compared_with_a_note(

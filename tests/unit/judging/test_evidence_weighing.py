@@ -185,7 +185,7 @@ def test_required_pass_k_with_fewer_valid_sessions_than_k_is_inconclusive() -> N
     weighed = weigh(judged(3, 3), Policy(min_pass_k=(4, 0.9)))
     assert weighed.outcome == "inconclusive"
     assert weighed.verdict.reason.startswith(
-        "inconclusive: only 3 valid session(s): pass^4 needs at least 4"
+        "inconclusive: only 3 valid sessions: pass^4 needs at least 4"
     )
 
 

@@ -171,3 +171,41 @@ def test_passed_explanation_and_summary() -> None:
     assert "session 1:" not in text
     assert summarize_marks(v) == "Completion ✔✔ 2/2"
     assert summarize_marks(v, failing_only=True) == ""
+
+
+def test_a_justification_repeated_over_sessions_is_quoted_once_with_their_numbers() -> None:
+    ut = UnitTest(id="ut1", name="Refund request", run_count=6, criteria=UT.criteria)
+    failing = [False, False, False, True, False, False]
+    v = judge(ut, 0, make_run({"m1": failing}, [None] * 6))
+    said = {0: "The agent hung up.", 1: "The agent hung up.", 2: "The agent hung up."}
+    said |= {4: "The agent hung up.", 5: "It never answered."}
+    text = explain(v, evals({f"m1-{i}": (False, why) for i, why in said.items()}), set_name="S")
+    lines = text.splitlines()
+    assert text.count("The agent hung up.") == 1
+    start = lines.index("    sessions 1-3, 5: false, needs is true")
+    assert lines[start : start + 4] == [
+        "    sessions 1-3, 5: false, needs is true",
+        '      "The agent hung up."',
+        "    session 6: false, needs is true",
+        '      "It never answered."',
+    ]
+
+
+def test_sessions_with_one_justification_but_different_values_keep_their_values() -> None:
+    v = judge(UT, 0, make_run({"m2": [False, False, False]}, [None] * 3))
+    text = explain(
+        v,
+        evals({"m2-0": (5, "Curt."), "m2-1": (4, "Curt."), "m2-2": (5, "Curt.")}),
+        set_name="S",
+    )
+    assert text.count("Curt.") == 1
+    assert "    sessions 1, 3: 5, needs >= 7\n    session 2: 4, needs >= 7\n" in text
+
+
+def test_pass_k_of_one_is_said_once() -> None:
+    v = judge(UT, 0, make_run({"m1": [False]}, [None]))
+    text = explain(v, None, set_name="S", pass_k=(1, 0.0, 0.0))
+    assert "  pass^1 0.00 (the chance that a session passes)" in text.splitlines()
+    assert "pass^1 0.00, pass^1" not in text
+    four = explain(v, None, set_name="S", pass_k=(4, 0.5, 0.06))
+    assert "pass^1 0.50, pass^4 0.06 (the chance that 4 sessions in a row all pass)" in four

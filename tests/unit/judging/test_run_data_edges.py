@@ -167,7 +167,7 @@ def test_not_in_the_run_and_an_occurrence_beyond_the_run_in_words() -> None:
     v = judge(unit("ut1", 2), 1, r, occurrence=1)
     assert (v.outcome, v.error_kind) == ("error", "not-in-run")
     assert v.reason == (
-        "unit test ut1 is listed 2 times in the set but 1 time(s) in this run: occurrence #2 is "
+        "unit test ut1 is listed 2 times in the set but 1 time in this run: occurrence #2 is "
         "not part of this run (the set changed after the run started?)"
     )
 

@@ -87,7 +87,7 @@ def test_required_pass_k_inconclusive_reason_in_full() -> None:
     weighed = weigh(judged(3, 3), Policy(min_pass_k=(4, 0.9)))
     assert weighed.outcome == "inconclusive"
     assert weighed.verdict.reason == (
-        "inconclusive: only 3 valid session(s): pass^4 needs at least 4; not enough sessions "
+        "inconclusive: only 3 valid sessions: pass^4 needs at least 4; not enough sessions "
         "to decide; raise run_count or use --amigo-resample"
     )
 
@@ -169,7 +169,7 @@ def test_both_open_questions_are_said_when_neither_rule_can_decide() -> None:
     advice = "not enough sessions to decide; raise run_count or use --amigo-resample"
     assert weighed.verdict.reason == (
         f"inconclusive: 3/3 sessions, 95% interval 0.44-1.00, required 0.70: {advice}; "
-        f"only 3 valid session(s): pass^4 needs at least 4; {advice}"
+        f"only 3 valid sessions: pass^4 needs at least 4; {advice}"
     )
 
 

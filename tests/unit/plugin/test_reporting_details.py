@@ -9,7 +9,7 @@ from typing import Any
 
 from pytest_amigo.plugin.collect import line_of
 from pytest_amigo.plugin.runner import junit_classname
-from pytest_amigo.plugin.summary import SetTally, evidence_lines
+from pytest_amigo.plugin.summary import SetLines, SetTally, evidence_lines, shared_context
 from pytest_amigo.reports import ci_summary
 from pytest_amigo.reports.document import Report, UnitTestEntry
 from pytest_amigo.reports.html_extras import evidence_html, extras_of, grid
@@ -204,3 +204,42 @@ def test_step_summary_lists_failing_unit_tests_in_the_same_order() -> None:
     failing = {"failed", "error", "inconclusive"}
     outcome = {e["name"]: e["outcome"] for e in REPORTED}
     assert names == [name for name in ATTENTION if outcome[name] in failing]
+
+
+# -- what every set shares, said once ---------------------------------------------------------
+
+
+def _candidate_note(name: str, temporary: str, ran: int = 2) -> str:
+    return (
+        f"--amigo-version-set=pr-7: ran {ran} of 2 unit tests in temporary set "
+        f"'pytest-amigo pr-7 of {name} [abc123]' ({temporary}), deleted at the end, with copies "
+        "of 2 unit tests on the version set, deleted at the end too"
+    )
+
+
+def test_what_every_set_shares_is_said_once_and_each_set_keeps_its_own() -> None:
+    ran = "version set pr-7: agent b0d1…27 v2"
+    found = [
+        SetLines("A", (_candidate_note("A", "t1"), ran), ("passed: x",)),
+        SetLines("B", (_candidate_note("B", "t2", ran=1), ran), ("failed: y",)),
+    ]
+    once, rest = shared_context(found)
+    assert once == [
+        "--amigo-version-set=pr-7: each set ran in a temporary set with copies of its unit tests "
+        "on the version set, all deleted at the end",
+        ran,
+    ]
+    assert [s.context for s in rest] == [
+        ("ran 2 of 2 unit tests in temporary set t1",),
+        ("ran 1 of 2 unit tests in temporary set t2",),
+    ]
+    assert [s.notes for s in rest] == [("passed: x",), ("failed: y",)]
+
+
+def test_notes_not_shared_by_every_set_stay_with_their_set() -> None:
+    note = _candidate_note("A", "t1")
+    found = [SetLines("A", (note, "version set pr-7"), ()), SetLines("B", ("version set x",), ())]
+    once, rest = shared_context(found)
+    assert once == [] and [s.context for s in rest] == [s.context for s in found]
+    alone = [SetLines("A", (note,), ())]
+    assert shared_context(alone) == ([], alone)

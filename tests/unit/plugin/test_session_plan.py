@@ -78,4 +78,4 @@ def test_describe_marks_what_is_not_selected_or_not_run() -> None:
     assert lines[0] == f"Smoke ({SET.id}): 5 sessions, subset (--amigo-subset)"
     assert lines[1] == "       3 x Alpha  (not selected, not run)"
     assert lines[2] == "       5 x Beta"
-    assert lines[-1] == "total: 5 sessions in 1 set(s); no run was started"
+    assert lines[-1] == "total: 5 sessions in 1 set; no run was started"

@@ -278,7 +278,7 @@ def test_the_command_writes_the_merged_reports(tmp_path: Path) -> None:
     jsonschema.validate(document, schema())
     assert names(document["sets"][0]) == ["Greets", "Half"]
     page = (tmp_path / "all.html").read_text(encoding="utf-8")
-    assert "Greets" in page and "Half" in page and "2 unit tests in 1 sets" in page
+    assert "Greets" in page and "Half" in page and "2 unit tests in 1 set" in page
     text = summary.read_text(encoding="utf-8")
     assert "Half" in text and "all.json" in text and "all.html" in text
 
