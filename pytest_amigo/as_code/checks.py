@@ -55,14 +55,14 @@ def duplicates(kind: str, named: Iterable[tuple[str, Where]]) -> list[Problem]:
 def reference(
     what: str, kind: str, name: str, defined: Sequence[str], where: Where
 ) -> list[Problem]:
-    if name in defined:
+    if not name or name in defined:  # empty: missing or wrong, reported where it is read
         return []
     hint = did_you_mean(name, defined)
     return [Problem(where, f"{what} names {kind} '{name}', which is not defined{hint}")]
 
 
 def service_of(test: UnitTest, catalog: Catalog) -> list[Problem]:
-    if catalog.services is None:
+    if catalog.services is None or not test.service or not test.version_set:
         return []
     what = f"unit test '{test.name}'"
     if test.service not in catalog.services:

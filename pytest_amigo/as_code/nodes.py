@@ -27,7 +27,9 @@ WHAT_YAML_MADE |= {NULL: "empty", TIMESTAMP: "a date", STR: "text"}
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """``; did you mean 'x'?`` for the closest choice, or nothing."""
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    choices = list(choices)
+    swapped = [c for c in choices if sorted(c) == sorted(word)]  # '=>' for '>='
+    close = swapped or difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     return f"; did you mean '{close[0]}'?" if close else ""
 
 
