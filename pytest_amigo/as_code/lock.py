@@ -72,7 +72,9 @@ class Lock:
         entries: dict[ObjectKind, dict[str, Locked]] = {}
         for kind, section in SECTIONS.items():
             try:
-                entries[kind] = {n: Locked(**v) for n, v in document.get(section, {}).items()}
+                found = {n: Locked(**v) for n, v in document.get(section, {}).items()}
+                if found:
+                    entries[kind] = found
             except (TypeError, AttributeError) as error:
                 raise LockError(f"{source}: section '{section}' is malformed ({error})") from None
         return cls(entries)

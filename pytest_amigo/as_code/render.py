@@ -28,7 +28,8 @@ def value_text(value: Any) -> str:
 
 def change_lines(changes: tuple[Change, ...], creating: bool = False) -> list[str]:
     if creating:
-        return [f"      {c.field}: {value_text(c.after)}" for c in changes]
+        shown = [c for c in changes if c.after not in (None, [], ABSENT)]  # defaults left out
+        return [f"      {c.field}: {value_text(c.after)}" for c in shown]
     return [f"      {c.field}: {value_text(c.before)} -> {value_text(c.after)}" for c in changes]
 
 
