@@ -100,7 +100,7 @@ def criterion(what: str, c: Criterion, metrics: Mapping[str, MetricShape]) -> li
             bounds = f"from {_number(low)} to {_number(high)}"
             message = f"{what}: threshold {c.threshold:g} is outside metric '{c.metric}' ({bounds})"
             return [Problem(c.where, message)]
-    if c.kind == "categorical":
+    if c.kind == "categorical" and shape.categories is not None:
         unknown = [v for v in c.expected_values if v not in shape.categories]
         if unknown:
             hint = did_you_mean(unknown[0], shape.categories)

@@ -132,7 +132,7 @@ class MetricShape:
     kind: CriterionKind
     lower_bound: float | None = None
     upper_bound: float | None = None
-    categories: tuple[str, ...] = ()
+    categories: tuple[str, ...] | None = None  # None: not known, not checked
 
 
 @dataclass(frozen=True)
