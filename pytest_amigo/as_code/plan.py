@@ -151,13 +151,13 @@ def drift_of(
     if remote is None:
         return Drift(kind, definition.name, (f"{kind} {locked.id} was deleted on the platform",))
     reasons = []
+    who, when = remote.updated_by, remote.updated_at
     if kind in VERSION_FIELDS and remote.version != locked.version:
         reasons.append(f"version {remote.version} on the platform, the lock has {locked.version}")
+        who, when = remote.version_by or who, remote.version_at or when  # the version's author
     if remote.updated_at and locked.updated_at and remote.updated_at != locked.updated_at:
         reasons.append(f"updated at {remote.updated_at}, the lock has {locked.updated_at}")
     if not reasons:
         return None
     changes = diff(remote.definition, definition)
-    return Drift(
-        kind, definition.name, tuple(reasons), remote.updated_by, remote.updated_at, changes
-    )
+    return Drift(kind, definition.name, tuple(reasons), who, when, changes)

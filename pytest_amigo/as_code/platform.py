@@ -38,6 +38,8 @@ class Remote(Generic[D]):
     updated_at: str | None = None
     updated_by: str | None = None
     managed: bool = False
+    version_by: str | None = None  # who made the latest version (its ``creator``), and when
+    version_at: str | None = None
 
 
 @dataclass(frozen=True)
@@ -107,7 +109,7 @@ def persona_from_api(instance: dict[str, Any], latest: dict[str, Any]) -> Remote
         sensitive_user_variables=dict(latest.get("sensitive_user_variables") or {}),
         tags=tags,
     )
-    return _remote(instance, definition, managed, int(latest["version"]))
+    return _remote(instance, definition, managed, latest)
 
 
 def scenario_from_api(instance: dict[str, Any], latest: dict[str, Any]) -> Remote[Scenario]:
@@ -120,7 +122,7 @@ def scenario_from_api(instance: dict[str, Any], latest: dict[str, Any]) -> Remot
         conversation_starts_at=latest.get("conversation_starts_at"),
         tags=tags,
     )
-    return _remote(instance, definition, managed, int(latest["version"]))
+    return _remote(instance, definition, managed, latest)
 
 
 def unit_test_from_api(instance: dict[str, Any], names: Names) -> Remote[UnitTest]:
@@ -169,15 +171,17 @@ def unit_test_set_from_api(instance: dict[str, Any], names: Names) -> Remote[Uni
 
 
 def _remote(
-    instance: dict[str, Any], definition: D, managed: bool, version: int | None = None
+    instance: dict[str, Any], definition: D, managed: bool, latest: dict[str, Any] | None = None
 ) -> Remote[D]:
     return Remote(
         id=str(instance["id"]),
         definition=definition,
-        version=version,
+        version=int(latest["version"]) if latest else None,
         updated_at=instance.get("updated_at"),
         updated_by=user_of(instance.get("updated_by")),
         managed=managed,
+        version_by=user_of(latest.get("creator")) if latest else None,
+        version_at=latest.get("created_at") if latest else None,
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,9 @@ WORLD = Path(emulator.__file__).parent / "default_world.toml"
 
 @pytest.fixture(scope="module")
 def emu() -> Iterator[Any]:
-    with emulator.Emulator(emulator.World.from_toml(WORLD), port=0) as running:
+    world = tomllib.loads(WORLD.read_text())  # the demo world, without its rate limits
+    world["emulator"]["rate_limits"] = False
+    with emulator.Emulator(emulator.World.from_dict(world), port=0) as running:
         yield running
 
 
@@ -93,3 +96,31 @@ def test_validate_reports_every_problem_and_reads_nothing(tmp_path: Path) -> Non
         "1 problem in the definitions (nothing was sent):",
         f"{tmp_path / 'sets.yaml'}:3: set 'S': run_count of 'Nope' must be at least 1, not 0",
     ]
+
+
+@pytest.mark.usefixtures("amigo_env")
+def test_a_persona_version_made_by_another_user_is_drift_with_who(emu: Any, tmp_path: Path) -> None:
+    from pytest_amigo.api import SimulationApi
+
+    directory = tmp_path / "amigo"
+    assert run("export", "Support smoke", "--definitions", str(directory))[0] == 0
+    persona_id = json.loads((directory / "amigo.lock.json").read_text())["personas"]["New user"][
+        "id"
+    ]
+    body = {
+        "background": "Edited in the console.",
+        "user_models": [],
+        "nonsensitive_user_variables": {},
+        "sensitive_user_variables": {},
+    }
+    with SimulationApi(
+        **emu.user("auditor"), base_url=emu.base_url, organization_id=emu.organization_id
+    ) as other:
+        assert other.create_persona_version(persona_id, body, version=2) == 2
+    status, out, _ = run("plan", "--definitions", str(directory))
+    assert status == 2
+    assert "  ^ persona 'New user' gets version 2\n" in out  # apply would fail: 2 exists
+    drift = out.split("Drift: changed on the platform since the lock file was written:\n")[1]
+    assert drift.startswith("  ! persona 'New user' changed on the platform by auditor at ")
+    assert "      version 2 on the platform, the lock has 1\n" in drift
+    assert '      background: platform "Edited in the console.", files "Signed up' in drift

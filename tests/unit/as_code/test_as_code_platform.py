@@ -37,6 +37,8 @@ PERSONA_VERSION = {
     "user_models": [],
     "nonsensitive_user_variables": {"plan": "gold"},
     "sensitive_user_variables": {},
+    "creator": {"org_id": "acme", "user_id": "bob"},
+    "created_at": "2026-03-02T09:00:00Z",
 }
 SCENARIO = {"id": "s1", "name": "Refund request", "tags": {}, "updated_at": "2026-03-01T10:00:00Z"}
 SCENARIO_VERSION = {
@@ -105,6 +107,7 @@ def test_instances_become_definitions_with_names_for_ids() -> None:
     remote = platform()
     persona = remote.personas[0]
     assert (persona.version, persona.managed, persona.updated_by) == (2, True, "alice")
+    assert (persona.version_by, persona.version_at) == ("bob", "2026-03-02T09:00:00Z")
     assert persona.definition.tags == {"team": "support"}  # our tag is not the user's
     test = remote.unit_tests[0]
     assert test.managed and test.definition.tags == {"smoke": None}
