@@ -59,6 +59,8 @@ def main(
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Carry out a parsed ``validate``, ``plan`` or ``export`` (for a host command's parser)."""
     try:
+        from pytest_amigo.api import AmigoError, ConfigurationError
+
         from .commands import export, plan
         from .loader import DefinitionsError, load
         from .lock import LockError
@@ -89,6 +91,12 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return result.exit_code()
     except (DefinitionsError, LockError, ReadError) as error:
         err.write(f"{error}\n")
+        return 1
+    except ConfigurationError as error:
+        err.write(f"{PROG} {args.command}: {error}\n")
+        return 1
+    except AmigoError as error:  # refused or failed: what the platform said, never a traceback
+        err.write(f"{PROG} {args.command}: the platform answered: {error}\n")
         return 1
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
@@ -124,3 +125,28 @@ def test_a_persona_version_made_by_another_user_is_drift_with_who(emu: Any, tmp_
     assert drift.startswith("  ! persona 'New user' changed on the platform by auditor at ")
     assert "      version 2 on the platform, the lock has 1\n" in drift
     assert '      background: platform "Edited in the console.", files "Signed up' in drift
+
+
+def test_plan_without_settings_says_which_and_writes_no_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for key in [k for k in os.environ if k.startswith("AMIGO_")]:
+        monkeypatch.delenv(key)
+    monkeypatch.chdir(tmp_path)  # no .env either
+    (tmp_path / "amigo").mkdir()
+    status, out, err = run("plan")
+    assert (status, out) == (1, "")
+    assert err.startswith("pytest-amigo plan: ") and "Traceback" not in err
+    assert "AMIGO_" in err
+
+
+def test_a_refused_read_is_one_line_and_writes_nothing(
+    emu: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for key, value in emu.env("auditor").items():  # may not read unit tests
+        monkeypatch.setenv(key, value)
+    status, out, err = run("export", "Support smoke", "--definitions", str(tmp_path / "amigo"))
+    assert (status, out) == (1, "")
+    assert err.startswith("pytest-amigo export: the platform answered: ")
+    assert len(err.splitlines()) == 1 and "emulator-secret" not in err
+    assert not (tmp_path / "amigo").exists()
