@@ -80,7 +80,7 @@ def service_of(test: UnitTest, catalog: Catalog) -> list[Problem]:
             f"{what} names version set '{test.version_set}', "
             f"which service '{test.service}' does not have{hint}"
         )
-        return [Problem(test.service_where, message)]
+        return [Problem(test.version_set_where, message)]
     return []
 
 

@@ -185,13 +185,15 @@ def unit_test(reader: NodeReader, node: yaml.Node) -> UnitTest | None:
     if "tags" in keys:
         values["tags"] = reader.text_map(keys["tags"], f"{what}: tags", empty_values=True)
     values = {"max_interactions": 0, "criteria": (), **_complete(values, required[1:6])}
-    lines = {key: reader.where(keys.get(key, node)) for key in ("persona", "scenario", "service")}
+    places = ("persona", "scenario", "service", "version_set")
+    lines = {key: reader.where(keys.get(key, node)) for key in places}
     return UnitTest(
         **values,
         where=reader.where(node),
         persona_where=lines["persona"],
         scenario_where=lines["scenario"],
         service_where=lines["service"],
+        version_set_where=lines["version_set"],
     )
 
 

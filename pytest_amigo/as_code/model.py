@@ -93,6 +93,7 @@ class UnitTest:
     persona_where: Where = field(default=NOWHERE, compare=False, repr=False)
     scenario_where: Where = field(default=NOWHERE, compare=False, repr=False)
     service_where: Where = field(default=NOWHERE, compare=False, repr=False)
+    version_set_where: Where = field(default=NOWHERE, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

@@ -150,3 +150,21 @@ def test_a_refused_read_is_one_line_and_writes_nothing(
     assert err.startswith("pytest-amigo export: the platform answered: ")
     assert len(err.splitlines()) == 1 and "emulator-secret" not in err
     assert not (tmp_path / "amigo").exists()
+
+
+@pytest.mark.usefixtures("amigo_env")
+def test_plan_checks_the_files_against_the_platform_s_metrics_and_services(tmp_path: Path) -> None:
+    directory = tmp_path / "amigo"
+    assert run("export", "Support smoke", "--definitions", str(directory))[0] == 0
+    tests = directory / "unit_tests.yaml"
+    text = tests.read_text().replace("metric: Empathy", "metric: Empaty")
+    tests.write_text(text.replace("version_set: release", "version_set: relase", 1))
+    status, out, err = run("plan", "--definitions", str(directory))
+    assert (status, out) == (1, "")
+    assert err.splitlines() == [
+        "2 problems in the definitions (nothing was sent):",
+        f"{tests}:8: unit test 'Refund is processed' names version set 'relase', which service "
+        "'Emulated service' does not have; did you mean 'release'?",
+        f"{tests}:14: unit test 'Refund is processed': criterion 'Empathy' names metric "
+        "'Empaty', which the platform does not have; did you mean 'Empathy'?",
+    ]

@@ -160,7 +160,7 @@ def test_every_problem_is_reported_with_file_and_line_in_one_pass() -> None:
         ),
         (
             {"version_set": "relase"},
-            "amigo/t.yaml:6: unit test 'Refund, angry' names version set "
+            "amigo/t.yaml:7: unit test 'Refund, angry' names version set "
             "'relase', which service 'Emulated service' does not have; did you mean 'release'?",
         ),
     ],
