@@ -37,10 +37,16 @@ PROG = "pytest-amigo"
 
 
 def parser() -> argparse.ArgumentParser:
+    """``merge`` alone (the full command, with tests as code, is ``pytest_amigo.__main__``)."""
     found = argparse.ArgumentParser(
         prog=PROG, description="pytest-amigo's command line: merge the reports of CI shards."
     )
-    commands = found.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    add_merge(found.add_subparsers(dest="command", required=True, metavar="COMMAND"))
+    return found
+
+
+def add_merge(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Declare ``merge`` on the command's sub-parsers."""
     merging = commands.add_parser(
         "merge",
         help="merge the --amigo-json reports of CI shards into one report",
@@ -68,7 +74,6 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help=f"append the step summary to the file named by {writer.GITHUB_SUMMARY}",
     )
-    return found
 
 
 def main(
@@ -78,9 +83,19 @@ def main(
     out: TextIO | None = None,
     err: TextIO | None = None,
 ) -> int:
-    """Runs the command; returns its exit status."""
+    """Runs ``merge``; returns its exit status."""
+    return run(parser().parse_args(argv), environ=environ, out=out, err=err)
+
+
+def run(
+    args: argparse.Namespace,
+    *,
+    environ: Mapping[str, str] = os.environ,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+) -> int:
+    """Carries out a parsed ``merge``; returns its exit status."""
     out, err = out or sys.stdout, err or sys.stderr
-    args = parser().parse_args(argv)
     summary = environ.get(writer.GITHUB_SUMMARY) if args.github_summary else None
     if args.github_summary and not summary:
         err.write(

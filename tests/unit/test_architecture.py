@@ -25,8 +25,9 @@ MAY_IMPORT: dict[str, set[str]] = {
     "api": set(),
     "lifecycle": {"api", "judging"},
     "emulator": {"api"},
+    "as_code": {"api"},  # tests as code: definitions files, plan, lock; reads via the client
     "plugin": {"api", "judging", "lifecycle", "reports", "emulator"},
-    "__main__": {"reports"},  # python -m pytest_amigo: the command line (reports/cli.py)
+    "__main__": {"reports", "as_code"},  # the pytest-amigo command: merge; validate, plan, export
     "": {"plugin", "judging"},  # the public face (pytest_amigo/__init__.py)
 }
 
