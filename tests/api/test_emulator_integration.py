@@ -72,12 +72,6 @@ SCENARIO_ID = derive_id("scenario", "Refund")
 
 
 @pytest.fixture(scope="module")
-def emu() -> Iterator[Any]:
-    with Emulator(World.from_dict(WORLD), port=0) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
 def api(emu: Any) -> Iterator[SimulationApi]:
     with SimulationApi(
         base_url=emu.base_url, organization_id=emu.organization_id, **emu.credentials

@@ -4,7 +4,6 @@ and differs, naming the persona, when a new persona version is pushed before the
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -20,7 +19,7 @@ from pytest_amigo.lifecycle.fingerprint import (
 )
 
 emulator = pytest.importorskip("pytest_amigo.emulator")
-Emulator, World, derive_id = emulator.Emulator, emulator.World, emulator.derive_id
+derive_id = emulator.derive_id
 
 CRITERIA = [
     {"name": "Done", "metric": "Done"},
@@ -81,20 +80,6 @@ WORLD: dict[str, Any] = {
 }
 SUITE, DRIFTING = derive_id("set", "Suite"), derive_id("set", "Drifting")
 PERSONA = derive_id("persona", "P")
-
-
-@pytest.fixture(scope="module")
-def emu() -> Iterator[Any]:
-    with Emulator(World.from_dict(WORLD), port=0) as running:
-        yield running
-
-
-@pytest.fixture
-def api(emu: Any) -> Iterator[SimulationApi]:
-    with SimulationApi(
-        base_url=emu.base_url, organization_id=emu.organization_id, **emu.credentials
-    ) as client:
-        yield client
 
 
 def _predictions(api: SimulationApi, set_id: str, reader: RunInputsReader) -> list[Any]:

@@ -18,8 +18,6 @@ from pytest_amigo.judging.verdict import Verdict, judge
 from pytest_amigo.lifecycle.set_reader import load_sets
 
 emulator = pytest.importorskip("pytest_amigo.emulator")
-Emulator = emulator.Emulator
-World = emulator.World
 derive_id = emulator.derive_id
 
 WORLD: dict[str, Any] = {
@@ -71,18 +69,9 @@ DRIFT = {
 }
 
 
-@pytest.fixture(scope="module")
-def emu() -> Iterator[Any]:
-    with Emulator(World.from_dict(WORLD), port=0) as running:
-        yield running
-
-
-@pytest.fixture
-def api(emu: Any) -> Iterator[SimulationApi]:
-    with SimulationApi(
-        base_url=emu.base_url, organization_id=emu.organization_id, **emu.credentials
-    ) as client:
-        yield client
+@pytest.fixture(autouse=True)
+def _no_faults_after(emu: Any) -> Iterator[None]:
+    yield
     httpx.delete(f"{emu.base_url}/_emulator/faults").raise_for_status()
 
 

@@ -24,8 +24,6 @@ from pytest_amigo.lifecycle.temporary import (
 )
 
 emulator = pytest.importorskip("pytest_amigo.emulator")
-Emulator = emulator.Emulator
-World = emulator.World
 derive_id = emulator.derive_id
 
 # The contract names Simulation:Create/DeleteSimulationUnitTestSet for these operations; the
@@ -77,12 +75,6 @@ WORLD: dict[str, Any] = {
 }
 SET_ID = derive_id("set", "Checkout")
 ONE, TWO, SLOW = (derive_id("unit_test", n) for n in ("One", "Two", "Slow"))
-
-
-@pytest.fixture(scope="module")
-def emu() -> Iterator[Any]:
-    with Emulator(World.from_dict(WORLD), port=0) as running:
-        yield running
 
 
 def _client(emu: Any, user: str = "ci-bot") -> SimulationApi:
