@@ -6,7 +6,6 @@ loopback HTTP; every 2xx answer is checked against the contract."""
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -78,12 +77,6 @@ WORLD: dict[str, Any] = {
 @pytest.fixture(scope="module")
 def world() -> World:
     return World.from_dict(copy.deepcopy(WORLD))
-
-
-@pytest.fixture(scope="module")
-def emu(world: World) -> Iterator[Emulator]:
-    with Emulator(world) as emulator:
-        yield emulator
 
 
 def _versions(api: Api, path: str, key: str, **params: Any) -> list[int]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import copy
 import tomllib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -78,12 +77,6 @@ WORLD: dict[str, Any] = {
 @pytest.fixture(scope="module")
 def world() -> World:
     return World.from_dict(copy.deepcopy(WORLD))
-
-
-@pytest.fixture(scope="module")
-def emu(world: World) -> Iterator[Emulator]:
-    with Emulator(world) as emulator:
-        yield emulator
 
 
 def _run(api: Api, emu: Emulator, sid: str) -> dict[str, Any]:
