@@ -254,6 +254,9 @@ def set_overall(
 
 XPASS_FIX = "fixed: drop the xfail line"
 """What to do about a unit test listed in ``amigo_xfail`` that passed (an XPASS)."""
+NOT_WORSE = "not significantly worse than"
+"""How an xfail under ``--amigo-fail-on=worse`` begins (``not significantly worse than release:
+...``): the plugin writes it, ``pytest-amigo merge`` recognises the rule's xfails by it."""
 
 
 def xpassed_words(reason: str | None) -> str:

@@ -21,6 +21,7 @@ from pytest_amigo.judging.evidence import BaselineComparison, Policy
 from pytest_amigo.judging.pipeline import Resampled, Rules, Seen, judge_unit_test
 from pytest_amigo.judging.text import printable
 from pytest_amigo.judging.verdict import Verdict
+from pytest_amigo.judging.words import NOT_WORSE
 from pytest_amigo.lifecycle.records import Observation, RunRecord, artifacts_path
 from pytest_amigo.plugin import wire
 from pytest_amigo.plugin.amigo_result import (
@@ -135,7 +136,7 @@ def _reporting_ab(
     baseline (failing there too: xfail); ``worse`` fails it only when significantly worse."""
     name = ab.reference_name
     if settings.compare.fail_on == "worse" and not ab.worse:
-        return "xfailed", f"not significantly worse than {name}: {ab.words()}; {reason}"
+        return "xfailed", f"{NOT_WORSE} {name}: {ab.words()}; {reason}"
     if settings.compare.fail_on == "regression" and ab.reference.failing:
         counts = f"candidate {ab.candidate.counts()} vs {name} {ab.reference.counts()}"
         return "xfailed", f"fails on {name} too: {counts} sessions passed; {reason}"

@@ -14,9 +14,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
+from pytest_amigo.judging.words import NOT_WORSE
 from pytest_amigo.reports.document import Gating, SetGate, SetReport, UnitCompare, UnitTestReport
-
-NOT_WORSE = "not significantly worse than"  # how judge_item words the worse rule's xfail
 
 
 def merged_gating(gatings: Sequence[Gating | None]) -> Gating | None:
